@@ -1,0 +1,229 @@
+"""All tables of the store, in one module. Codes stored in columns are English; the UI translates them.
+
+Units: areas in m², tax in 万元 (10,000 yuan), rates as fractions 0-1, months as the first day of the month.
+Coordinates keep the CRS they were given in (`crs` column); the demo city is GCJ-02 like most Chinese map data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Option codes shared by models, imports and the UI's translations.
+GRADES = ("super_a", "a", "b", "unrated")
+STATUSES = ("in_use", "under_construction", "renovating")
+OPERATOR_TYPES = ("state_owned", "private", "foreign", "developer_held")
+INDUSTRIES = ("finance", "legal", "accounting", "ip", "tech_rd", "design", "digital", "trade", "hq", "general")
+DIMENSIONS = ("gov_service", "enterprise_service", "operations", "talent", "transport", "daily_life")
+SENTIMENTS = ("positive", "neutral", "negative")
+DEMAND_STATUSES = ("open", "in_progress", "closed")
+
+
+class District(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=12)  # national administrative division code
+    name_zh: str = Field(max_length=40)
+    name_en: str = Field(max_length=60)
+    city: str = Field(max_length=40)
+
+
+class Street(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    district_code: str = Field(foreign_key="district.code", index=True, max_length=12)
+    name_zh: str = Field(max_length=40)
+    name_en: str = Field(max_length=60)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One load of data (an import file, or the demo build): what undo and the history page work on."""
+
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)
+    file_name: str = Field(max_length=255)
+    file_hash: str = Field(max_length=64)
+    user_name: str = Field(max_length=80)
+    created_at: datetime
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    undone_at: datetime | None = None
+
+
+class Building(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)  # the bureau's own building id
+    name: str = Field(max_length=120, index=True)
+    address: str = Field(default="", max_length=200)
+    district_code: str = Field(foreign_key="district.code", index=True, max_length=12)
+    street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
+    lon: float
+    lat: float
+    crs: str = Field(default="GCJ-02", max_length=10)
+    grade: str = Field(default="unrated", max_length=12, index=True)
+    gross_area_m2: float
+    leasable_area_m2: float
+    year_completed: int
+    status: str = Field(default="in_use", max_length=20)
+    operator_type: str = Field(default="private", max_length=20)
+    industry: str = Field(default="general", max_length=20)
+    is_zero_carbon_pilot: bool = False
+    energy_star: int = 0  # 节能降碳星级, 0 = not rated
+    is_featured: bool = False  # 专业特色楼宇
+    is_hq_cluster: bool = False  # 总部经济集聚区
+    is_observation_point: bool = False  # 营商环境观测点
+    renovated_year: int | None = None  # year a stock building's renovation finished (盘活)
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class BuildingMonth(SQLModel, table=True):
+    """Monthly statistics one building reports (every building over 1,000 m², Jiaxing's rule)."""
+
+    __tablename__ = "building_month"
+    __table_args__ = (Index("ix_building_month_month_building", "month", "building_id"),)
+    building_id: int = Field(foreign_key="building.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    occupied_area_m2: float
+    leasable_area_m2: float
+    enterprises_operating: int
+    enterprises_registered: int  # enterprises registered at the building's address
+    tax_10k: float  # 全口径税收, 万元
+    employees: int
+    new_enterprises: int
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class CityMonth(SQLModel, table=True):
+    """City-wide figures per month, for "building tax as a share of city tax"."""
+
+    __tablename__ = "city_month"
+    month: date = Field(primary_key=True)
+    city_tax_10k: float
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class Indicator(SQLModel, table=True):
+    """Definition of an indicator a plan can target (the registry in indicators.py writes these rows)."""
+
+    code: str = Field(primary_key=True, max_length=40)
+    name_zh: str = Field(max_length=60)
+    name_en: str = Field(max_length=80)
+    unit: str = Field(max_length=12)  # pct, 10k_yuan, count
+    kind: str = Field(max_length=10)  # rate, flow, stock
+    direction: str = Field(default="higher", max_length=8)  # higher or lower is better
+    definition_zh: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    definition_en: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name_zh: str = Field(max_length=120)
+    name_en: str = Field(max_length=160)
+    scope_type: str = Field(default="city", max_length=10)  # city or district
+    scope_code: str | None = Field(default=None, max_length=12)  # district code when scope_type = district
+    start_year: int
+    end_year: int
+    source: str = Field(default="", max_length=200)
+    is_template: bool = False  # reference plans from other cities, copied to start a new plan
+
+
+class PlanTarget(SQLModel, table=True):
+    __tablename__ = "plan_target"
+    __table_args__ = (UniqueConstraint("plan_id", "indicator_code", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    indicator_code: str = Field(foreign_key="indicator.code", max_length=40)
+    year: int
+    target_value: float  # in the indicator's unit; rates as percentages (85 = 85 %)
+    comparator: str = Field(default=">=", max_length=2)  # >=, >, <=, <
+
+
+class ObservationPoint(SQLModel, table=True):
+    __tablename__ = "observation_point"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    building_id: int = Field(foreign_key="building.id", unique=True)
+    designated_on: date
+
+
+class Feedback(SQLModel, table=True):
+    """One response at an observation point: a 1-5 score on one dimension, optionally with a comment.
+    The sentiment columns are filled once when the record is stored; a staff correction wins over them."""
+
+    __table_args__ = (Index("ix_feedback_point_date", "point_id", "submitted_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    point_id: int = Field(foreign_key="observation_point.id")
+    submitted_on: date
+    dimension: str = Field(max_length=24, index=True)
+    channel: str = Field(default="survey", max_length=12)  # survey, visit, hotline
+    score: int | None = None  # 1-5
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sentiment_label: str | None = Field(default=None, max_length=10)
+    sentiment_score: float | None = None
+    sentiment_confidence: float | None = None
+    sentiment_evidence: str | None = Field(default=None, max_length=200)
+    corrected_label: str | None = Field(default=None, max_length=10)
+    corrected_by: str | None = Field(default=None, max_length=80)
+    corrected_at: datetime | None = None
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class Demand(SQLModel, table=True):
+    """An enterprise demand (诉求): logged, answered and closed."""
+
+    __table_args__ = (Index("ix_demand_point_status", "point_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    point_id: int | None = Field(default=None, foreign_key="observation_point.id")
+    building_id: int = Field(foreign_key="building.id", index=True)
+    category: str = Field(max_length=24)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default="open", max_length=12)
+    opened_on: date
+    due_on: date
+    closed_on: date | None = None
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class DistrictMonth(SQLModel, table=True):
+    """Summary of building_month per district and month (sums only, so rates stay area-weighted).
+    Refreshed by `summaries.refresh` inside the same transaction as any write to building_month."""
+
+    __tablename__ = "district_month"
+    district_code: str = Field(foreign_key="district.code", primary_key=True, max_length=12)
+    month: date = Field(primary_key=True, index=True)
+    buildings_reporting: int
+    occupied_area_m2: float
+    leasable_area_m2: float
+    enterprises_operating: int
+    enterprises_registered: int
+    tax_10k: float
+    employees: int
+    new_enterprises: int
+
+
+class StoreMeta(SQLModel, table=True):
+    """Key-value facts about the store; `data_version` changes on every write so caches know to refresh."""
+
+    __tablename__ = "store_meta"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+
+
+# Tables in dependency order: the checksum and the demo build walk them in this order.
+DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
+    District,
+    Street,
+    Building,
+    BuildingMonth,
+    CityMonth,
+    Indicator,
+    Plan,
+    PlanTarget,
+    ObservationPoint,
+    Feedback,
+    Demand,
+    DistrictMonth,
+)

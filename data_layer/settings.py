@@ -1,0 +1,64 @@
+"""One settings object, read from the environment at call time (so tests can point the app elsewhere)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option with its default and the reason for it (the README lists them too)."""
+
+    # Where the store lives; a SQLite file by default, PostgreSQL with the same code when one machine is not enough.
+    database_url: str
+    # Where generated files (the default SQLite store, backups) go; git ignores it.
+    data_dir: Path
+    # Seconds a cached query result may be reused; imports bump a data version, so this only bounds staleness
+    # across app replicas that share one PostgreSQL store.
+    cache_ttl_seconds: int = 600
+    # UI language when the URL does not say: the bureau's staff read Chinese first.
+    locale: str = "zh"
+    # Optional raster tile server for the map ({z}/{x}/{y} URL). Empty means offline: boundaries only.
+    tile_url: str = ""
+    # CRS of that tile server (GCJ-02 for AMap-style tiles, WGS-84 for OSM-style ones).
+    tile_crs: str = "GCJ-02"
+    # Date the demo generator treats as today; fixed in tests so the demo city is reproducible.
+    today: date = field(default_factory=date.today)
+    # Seed of the demo city: same seed and same date give the same database contents.
+    demo_seed: int = 20260101
+    # Status margins for goal tracking: at risk while the forecast is within this share of the target.
+    at_risk_margin_share: float = 0.10
+    # ... or within this many percentage points for rate indicators.
+    at_risk_margin_pp: float = 2.0
+    # Seconds between panels of the briefing screen.
+    kiosk_interval_seconds: int = 20
+
+
+def get_settings() -> Settings:
+    """Build the settings from the environment now (never cached at import time)."""
+    data_dir = Path(_env("DASHBOARD_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
+    default_url = f"sqlite:///{data_dir / 'dashboard.db'}"
+    today_text = _env("DASHBOARD_TODAY", "")
+    return Settings(
+        database_url=_env("DATABASE_URL", default_url),
+        data_dir=data_dir,
+        cache_ttl_seconds=int(_env("DASHBOARD_CACHE_TTL", "600")),
+        locale=_env("DASHBOARD_LOCALE", "zh"),
+        tile_url=_env("DASHBOARD_TILE_URL", ""),
+        tile_crs=_env("DASHBOARD_TILE_CRS", "GCJ-02"),
+        today=date.fromisoformat(today_text) if today_text else date.today(),
+        demo_seed=int(_env("DASHBOARD_DEMO_SEED", "20260101")),
+        at_risk_margin_share=float(_env("DASHBOARD_AT_RISK_SHARE", "0.10")),
+        at_risk_margin_pp=float(_env("DASHBOARD_AT_RISK_PP", "2.0")),
+        kiosk_interval_seconds=int(_env("DASHBOARD_KIOSK_INTERVAL", "20")),
+    )
