@@ -1,0 +1,109 @@
+"""Command line: `python -m data_layer <verb>`. Verbs: init, demo, checksum, status, upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from data_layer import db, store
+from data_layer.settings import get_settings
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    engine = db.make_engine(get_settings().database_url)
+    status = db.store_status(engine)
+    if status.code == "newer":
+        print(f"The store has schema revision {status.revision}, newer than this code knows; not touching it.",
+              file=sys.stderr)
+        return 2
+    store.create_store(engine)
+    print(f"Store ready (schema {db.store_status(engine).revision}): {_safe_url(engine)}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from data_layer.demo import build_demo
+
+    settings = get_settings()
+    engine = db.make_engine(settings.database_url)
+    status = db.store_status(engine)
+    if args.if_missing and status.code == "ok":
+        print("Store already holds data; demo build skipped.")
+        return 0
+    if status.code not in {"missing", "empty"} and not args.reset:
+        print(f"The store is not empty ({status.code}); use --reset to replace it with the demo city.", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    if args.reset or status.code == "unreadable":
+        store.drop_everything(engine) if status.code != "unreadable" else _remove_sqlite_file(settings.database_url)
+        engine.dispose()
+        engine = db.make_engine(settings.database_url)
+    store.create_store(engine)
+    counts = build_demo(engine, today=settings.today, seed=settings.demo_seed)
+    print(f"Demo city built in {time.perf_counter() - started:.1f} s: "
+          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_checksum(args: argparse.Namespace) -> int:
+    engine = db.make_engine(get_settings().database_url)
+    status = db.store_status(engine)
+    if not status.usable:
+        print(f"Store not usable: {status.code} {status.detail}", file=sys.stderr)
+        return 2
+    print(store.checksum(engine))
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    engine = db.make_engine(get_settings().database_url)
+    status = db.store_status(engine)
+    print(f"{status.code} revision={status.revision} {status.detail}".strip())
+    return 0 if status.usable else 1
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    engine = db.make_engine(get_settings().database_url)
+    status = db.store_status(engine)
+    if status.code in {"newer", "unreadable"}:
+        print(f"Cannot upgrade: {status.code} {status.detail}", file=sys.stderr)
+        return 2
+    store.create_store(engine)
+    print(f"Schema at {db.store_status(engine).revision}")
+    return 0
+
+
+def _remove_sqlite_file(url: str) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(database + suffix).unlink(missing_ok=True)
+
+
+def _safe_url(engine) -> str:  # type: ignore[no-untyped-def]
+    return engine.url.render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data_layer", description="Building-economy dashboard store")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("init", help="create an empty store (schema and reference rows, no demo data)")
+    demo = verbs.add_parser("demo", help="build the demo city into the configured store")
+    demo.add_argument("--reset", action="store_true", help="drop whatever the store holds first")
+    demo.add_argument("--if-missing", action="store_true", help="do nothing if the store already holds data")
+    verbs.add_parser("checksum", help="print one checksum of the store's data")
+    verbs.add_parser("status", help="print the store's schema status")
+    verbs.add_parser("upgrade", help="upgrade the store's schema in place")
+    args = parser.parse_args(argv)
+    handlers = {"init": _cmd_init, "demo": _cmd_demo, "checksum": _cmd_checksum, "status": _cmd_status,
+                "upgrade": _cmd_upgrade}
+    return handlers[args.verb](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
