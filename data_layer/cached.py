@@ -1,0 +1,64 @@
+"""The one Streamlit-aware module of the data layer: cached wrappers the pages call.
+
+The engine is a resource (one per database URL per process). Query results are data cached with a TTL and keyed
+by the database URL and the store's data version, so an import (which bumps the version) shows on the next rerun
+in every session and replica, and tests pointing at different temporary stores never share entries.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from data_layer import db, migrations, queries
+from data_layer.periods import Period
+from data_layer.settings import get_settings
+
+TTL = get_settings().cache_ttl_seconds  # a deployment constant, read once per process
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str) -> Engine:
+    return db.make_engine(url)
+
+
+@st.cache_resource(show_spinner=False)
+def upgrade_schema(url: str) -> str:
+    """Upgrade an older store in place, once per process; returns the revision reached."""
+    migrations.upgrade(engine(url))
+    return migrations.head_revision()
+
+
+def store_status(url: str) -> db.StoreStatus:
+    return db.store_status(engine(url))  # one cheap query; never cached, so a repaired store shows at once
+
+
+def data_version(url: str) -> str:
+    return queries.data_version(engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def month_bounds(url: str, version: str) -> tuple:
+    e = engine(url)
+    return queries.first_month(e), queries.latest_month(e)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def districts(url: str, version: str) -> pd.DataFrame:
+    return queries.districts(engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overview_kpis(url: str, version: str, kind: str, year: int, number: int, district: str | None) -> pd.DataFrame:
+    return queries.overview_kpis(engine(url), period=Period(kind, year, number), district=district)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def monthly_trend(url: str, version: str, end: object, months: int, district: str | None) -> pd.DataFrame:
+    return queries.monthly_trend(engine(url), end=end, months=months, district=district)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def district_breakdown(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
+    return queries.district_breakdown(engine(url), period=Period(kind, year, number))

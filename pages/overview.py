@@ -1,0 +1,86 @@
+"""总览: headline KPIs for a period and district with their change against last year, and the trends."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_layer import cached, fmt
+from data_layer.periods import PERIOD_KINDS, Period
+from ui.charts import district_bar, trend_chart
+from ui.shell import page_context, t
+
+ctx = page_context()
+lang = ctx.lang
+name_col = "name_zh" if lang == "zh" else "name_en"
+
+# Filters: period kind, year, month or quarter, district. Defaults: year to date through the latest month.
+with st.sidebar:
+    kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, index=PERIOD_KINDS.index("ytd"),
+                        format_func=lambda k: t(f"period.{k}"), key="period_kind")
+    years = list(range(ctx.last_month.year, ctx.first_month.year - 1, -1))
+    year = st.selectbox(t("filter.year"), years, key="year")
+    last_month_of_year = ctx.last_month.month if year == ctx.last_month.year else 12
+    if kind == "quarter":
+        quarters = list(range(1, (last_month_of_year - 1) // 3 + 2))
+        number = st.selectbox(t("filter.quarter"), quarters, index=len(quarters) - 1, key="quarter",
+                              format_func=lambda q: f"Q{q}")
+    elif kind in ("month", "ytd"):
+        months = list(range(1, last_month_of_year + 1))
+        number = st.selectbox(t("filter.month"), months, index=len(months) - 1, key="month")
+    else:
+        number = 12
+    district_frame = cached.districts(ctx.url, ctx.version)
+    names = dict(zip(district_frame["code"], district_frame[name_col], strict=True))
+    district = st.selectbox(t("filter.district"), [None, *names], key="district",
+                            format_func=lambda code: t("filter.all_districts") if code is None else names[code])
+
+period = Period(kind, year, number)
+scope_name = t("filter.all_districts") if district is None else names[district]
+st.title(t("overview.heading"))
+st.caption(t("overview.caption", scope=scope_name, period=period.label(lang),
+             as_of=ctx.last_month.strftime("%Y-%m")))
+
+kpis = cached.overview_kpis(ctx.url, ctx.version, kind, year, number, district)
+if kpis["value"].drop(["super_a", "grade_a"]).isna().all():
+    st.info(t("overview.no_data", first=ctx.first_month.strftime("%Y-%m"), last=ctx.last_month.strftime("%Y-%m")))
+    st.stop()
+
+FORMATTERS = {
+    "occupancy_rate": fmt.pct, "registration_rate": fmt.pct, "tax_share": fmt.pct,
+    "building_tax": lambda v: fmt.money_10k(v, lang),
+}
+
+
+def _delta(row) -> str | None:  # type: ignore[no-untyped-def]
+    if row.change_kind == "none":
+        return None
+    if row.change is None or row.change != row.change:  # NaN: nothing to compare
+        return t("overview.delta_none") if row.value == row.value else None
+    if row.change_kind == "pp":
+        return f"{row.change * 100:+.1f} {t('unit.pp')}"
+    if row.change_kind == "rel":
+        return f"{row.change * 100:+.1f}%"
+    return f"{row.change:+,.0f}"
+
+
+tiles = ["buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
+         "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises"]
+for row_codes in (tiles[:5], tiles[5:]):
+    for column, code in zip(st.columns(len(row_codes)), row_codes, strict=True):
+        row = kpis.loc[code]
+        help_key = f"kpi.help.{code}" if code in {"occupancy_rate", "buildings_tax_10m", "buildings_tax_100m",
+                                                   "super_a"} else None
+        column.metric(t(f"kpi.{code}"), FORMATTERS.get(code, fmt.count)(row.value), _delta(row),
+                      help=t(help_key) if help_key else None, border=True,
+                      delta_color="off" if row.change_kind == "none" else "normal")
+
+labels = {"tax": t("chart.tax_yi"), "occupancy": t("chart.occupancy"), "month": t("chart.month")}
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("overview.trend"))
+    trend = cached.monthly_trend(ctx.url, ctx.version, period.end, 36, district)
+    st.plotly_chart(trend_chart(trend, labels=labels), key="trend_chart")
+with right:
+    st.subheader(t("overview.by_district"))
+    breakdown = cached.district_breakdown(ctx.url, ctx.version, kind, year, number)
+    st.plotly_chart(district_bar(breakdown, name_column=name_col, labels=labels), key="district_chart")

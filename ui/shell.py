@@ -1,0 +1,61 @@
+"""What every page needs first: the UI language (kept in the URL) and a usable store, or a clear message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from data_layer import cached
+from data_layer.i18n import LANGUAGES, translate
+from data_layer.settings import get_settings
+
+
+def current_lang() -> str:
+    """The URL's `lang` wins; then this session's last choice; then the configured default."""
+    lang = st.query_params.get("lang") or st.session_state.get("lang") or get_settings().locale
+    return lang if lang in LANGUAGES else "zh"
+
+
+def t(key: str, **values: object) -> str:
+    return translate(key, current_lang(), **values)
+
+
+def keep_lang_in_url(lang: str) -> None:
+    st.session_state["lang"] = lang
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+
+
+@dataclass(frozen=True)
+class PageContext:
+    url: str
+    version: str
+    lang: str
+    first_month: date
+    last_month: date
+
+
+def page_context() -> PageContext:
+    """Check the store and return what a page needs; on a store that cannot be used, explain and stop."""
+    lang = current_lang()
+    keep_lang_in_url(lang)
+    url = get_settings().database_url
+    status = cached.store_status(url)
+    if status.code == "needs_upgrade":
+        new = cached.upgrade_schema(url)
+        st.toast(t("store.upgraded", old=status.revision, new=new))
+        status = cached.store_status(url)
+    if status.code in {"missing", "newer", "unreadable"}:
+        st.error(t(f"store.{status.code}", revision=status.revision or ""))
+        if status.detail:
+            with st.expander(t("store.detail")):
+                st.text(status.detail)
+        st.stop()
+    version = cached.data_version(url)
+    first, last = cached.month_bounds(url, version)
+    if status.code == "empty" or first is None:
+        st.info(t("store.empty"))
+        st.stop()
+    return PageContext(url=url, version=version, lang=lang, first_month=first, last_month=last)
