@@ -1,0 +1,61 @@
+"""The command line, run as a user would (a subprocess with DATABASE_URL set)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from data_layer import db
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
+    env = os.environ | {"DATABASE_URL": url, "DASHBOARD_TODAY": "2026-11-23"}
+    return subprocess.run([sys.executable, "-m", "data_layer", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_init_creates_an_empty_store_with_reference_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    result = _cli(url, "init")
+    assert result.returncode == 0, result.stderr
+    engine = db.make_engine(url)
+    assert db.store_status(engine).code == "empty"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM building")).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM indicator")).scalar() >= 11
+        assert conn.execute(text("SELECT COUNT(*) FROM plan WHERE is_template = 1")).scalar() == 2
+
+
+def test_checksum_of_a_missing_store_fails_with_a_message(tmp_path: Path) -> None:
+    result = _cli(f"sqlite:///{tmp_path / 'none.db'}", "checksum")
+    assert result.returncode == 2
+    assert "missing" in result.stderr
+
+
+def test_demo_refuses_to_overwrite_data_without_reset_and_if_missing_skips(tmp_path: Path, demo_url: str) -> None:
+    import shutil
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    refused = _cli(url, "demo")
+    assert refused.returncode == 2 and "--reset" in refused.stderr
+    skipped = _cli(url, "demo", "--if-missing")
+    assert skipped.returncode == 0 and "skipped" in skipped.stdout
+
+
+def test_demo_reset_then_checksum_is_stable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    built = _cli(url, "demo", "--reset")
+    assert built.returncode == 0, built.stderr
+    assert "buildings 1,500" in built.stdout
+    first = _cli(url, "checksum").stdout.strip()
+    assert len(first) == 64
+    assert _cli(url, "demo", "--reset").returncode == 0
+    assert _cli(url, "checksum").stdout.strip() == first
