@@ -1,4 +1,6 @@
-"""The zh/en string table (assets/translations.json) and its lookup. Pure: the UI passes the language in."""
+"""The zh/en string tables (assets/i18n/*.json, one file per area of the app) and their lookup.
+
+Pure: the UI passes the language in. A key defined in two files is an error, so areas cannot shadow each other."""
 
 from __future__ import annotations
 
@@ -7,12 +9,18 @@ from functools import lru_cache
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
-TABLE_PATH = Path(__file__).resolve().parent.parent / "assets" / "translations.json"
+TABLE_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
 
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, dict[str, str]]:
-    return json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(TABLE_DIR.glob("*.json")):
+        for key, entry in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"translation key {key!r} is defined twice (again in {path.name})")
+            merged[key] = entry
+    return merged
 
 
 def translate(key: str, lang: str, **values: object) -> str:

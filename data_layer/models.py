@@ -212,6 +212,60 @@ class StoreMeta(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
+class AppUser(SQLModel, table=True):
+    """A named member of staff. Viewing needs no account unless login is required; changing data does."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(default="", max_length=120)
+    role: str = Field(default="viewer", max_length=10)  # viewer, editor, admin
+    password_hash: str = Field(default="", max_length=255)  # argon2 hash, never the password
+    is_active: bool = True
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed and successful logins, kept in the store so rate limits hold across app replicas."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_user_at", "username", "at"), Index("ix_login_attempt_client_at", "client", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80)
+    client: str = Field(default="", max_length=80)
+    at: datetime
+    success: bool = False
+
+
+class KioskToken(SQLModel, table=True):
+    """A read-only link for briefing screens: only the token's hash is stored."""
+
+    __tablename__ = "kiosk_token"
+    id: int | None = Field(default=None, primary_key=True)
+    label: str = Field(max_length=120)
+    token_hash: str = Field(max_length=128, unique=True)
+    created_by: str = Field(max_length=80)
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    """Every change made through the app or the command line: who, when, what, old and new, through which action."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_table_key", "table_name", "row_key"))
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    user_name: str = Field(max_length=80)
+    action: str = Field(max_length=40)  # e.g. import, undo_import, plan_edit, label_correct, user_add
+    via: str = Field(default="app", max_length=10)  # app or cli
+    table_name: str = Field(max_length=40)
+    row_key: str = Field(default="", max_length=200)
+    old_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+
+
 # Tables in dependency order: the checksum and the demo build walk them in this order.
 DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     District,

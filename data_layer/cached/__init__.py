@@ -1,4 +1,6 @@
-"""The one Streamlit-aware module of the data layer: cached wrappers the pages call.
+"""The one Streamlit-aware part of the data layer: cached wrappers the pages call. Shared wrappers (engine,
+store status, overview) live here; each area of the app keeps its own in a module of this package
+(`data_layer.cached.<area>`), built on `engine()` and the same keys.
 
 The engine is a resource (one per database URL per process). Query results are data cached with a TTL and keyed
 by the database URL and the store's data version, so an import (which bumps the version) shows on the next rerun
