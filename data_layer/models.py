@@ -28,6 +28,17 @@ class District(SQLModel, table=True):
     city: str = Field(max_length=40)
 
 
+class DistrictBoundary(SQLModel, table=True):
+    """A district's polygon as GeoJSON geometry text, so a city other than the demo's can be mapped."""
+
+    __tablename__ = "district_boundary"
+    district_code: str = Field(foreign_key="district.code", primary_key=True, max_length=12)
+    crs: str = Field(default="GCJ-02", max_length=10)
+    geojson: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(default="", max_length=200)
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
 class Street(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
@@ -269,6 +280,7 @@ class AuditLog(SQLModel, table=True):
 # Tables in dependency order: the checksum and the demo build walk them in this order.
 DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     District,
+    DistrictBoundary,
     Street,
     Building,
     BuildingMonth,

@@ -42,6 +42,23 @@ class Settings:
     at_risk_margin_pp: float = 2.0
     # Seconds between panels of the briefing screen.
     kiosk_interval_seconds: int = 20
+    # Sentiment alerts: a fall of more than this many index points since last quarter ...
+    alert_index_drop: float = 5.0
+    # ... or a share of negative feedback above this.
+    alert_negative_share: float = 0.30
+    # Fewer responses than this and a point is not ranked and no percentage is shown (noise).
+    min_responses: int = 5
+    # Sentiment labels with a confidence below this are marked for staff review.
+    review_confidence: float = 0.6
+    # Largest upload the import page accepts, in megabytes.
+    import_max_mb: int = 50
+    # Ask for a login on every page (the kiosk link excepted); off by default on an intranet.
+    require_login: bool = False
+    # Minutes of inactivity after which a signed-in session must sign in again.
+    session_idle_minutes: int = 30
+    # Failed logins allowed per user and per client within the window before further tries are refused.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
 
 
 def get_settings() -> Settings:
@@ -61,4 +78,13 @@ def get_settings() -> Settings:
         at_risk_margin_share=float(_env("DASHBOARD_AT_RISK_SHARE", "0.10")),
         at_risk_margin_pp=float(_env("DASHBOARD_AT_RISK_PP", "2.0")),
         kiosk_interval_seconds=int(_env("DASHBOARD_KIOSK_INTERVAL", "20")),
+        alert_index_drop=float(_env("DASHBOARD_ALERT_INDEX_DROP", "5")),
+        alert_negative_share=float(_env("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30")),
+        min_responses=int(_env("DASHBOARD_MIN_RESPONSES", "5")),
+        review_confidence=float(_env("DASHBOARD_REVIEW_CONFIDENCE", "0.6")),
+        import_max_mb=int(_env("DASHBOARD_IMPORT_MAX_MB", "50")),
+        require_login=_env("DASHBOARD_REQUIRE_LOGIN", "0").lower() in {"1", "true", "yes"},
+        session_idle_minutes=int(_env("DASHBOARD_SESSION_IDLE_MINUTES", "30")),
+        login_max_failures=int(_env("DASHBOARD_LOGIN_MAX_FAILURES", "5")),
+        login_window_minutes=int(_env("DASHBOARD_LOGIN_WINDOW_MINUTES", "15")),
     )
