@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, Debian's chromium and a CJK font) and run the whole suite.
-# Benchmarks are not part of it (see bench/).
+# Install what the tests need (Python packages; Debian's chromium, a CJK font and PostgreSQL) and run the suite
+# twice: once on SQLite with the browser tests, once more on a real PostgreSQL server on loopback (everything but
+# the browser and SQLite-file tests). A missing PostgreSQL server fails the run; it is never skipped.
+# Extra arguments go to pytest. Benchmarks are not part of it (see bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-apt_install chromium fonts-wqy-microhei
+apt_install chromium fonts-wqy-microhei postgresql
 ensure_venv requirements-test.txt
-exec "$VENV/bin/python" -m pytest "$@"
+
+echo "== SQLite and browser =="
+"$VENV/bin/python" -m pytest "$@"
+
+echo "== PostgreSQL =="
+eval "$(bash scripts/pg_test_server.sh start)"
+trap 'bash scripts/pg_test_server.sh stop' EXIT
+"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only" "$@"

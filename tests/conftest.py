@@ -1,14 +1,21 @@
-"""Shared fixtures: temporary stores, a demo city built once per session, cache hygiene."""
+"""Shared fixtures: temporary stores, a demo city built once per session, cache hygiene.
+
+`--backend postgresql` runs the same tests on a real PostgreSQL server named by TEST_POSTGRES_URL (an admin URL;
+each test gets a database of its own). scripts/test.sh starts one on loopback; without it the run fails.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
 
 from data_layer import db, store
 from data_layer.demo import build_demo
@@ -29,24 +36,91 @@ def _clear_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="database the store fixtures use (postgresql needs TEST_POSTGRES_URL)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about SQLite files themselves; deselected in the PostgreSQL run")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--backend"))
+
+
+class PostgresDatabases:
+    """Creates and drops one database per test on the server TEST_POSTGRES_URL names."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def create(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is generated here, never user input
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres(backend: str) -> Iterator[PostgresDatabases | None]:
+    if backend != "postgresql":
+        yield None
+        return
+    admin_url = os.environ.get("TEST_POSTGRES_URL", "")
+    if not admin_url:
+        pytest.fail("--backend postgresql needs TEST_POSTGRES_URL (scripts/test.sh starts a server and sets it)")
+    databases = PostgresDatabases(admin_url)
+    try:
+        with databases.admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run, never skips
+        pytest.fail(f"PostgreSQL at {admin_url} is not reachable: {exc}")
+    yield databases
+    databases.admin.dispose()
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """An empty store at the current schema in a temporary SQLite file."""
-    eng = db.make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def store_url(tmp_path: Path, postgres: PostgresDatabases | None) -> Iterator[str]:
+    """The URL of a new, empty database (no schema yet) on the session's backend."""
+    if postgres is None:
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = postgres.create("test")
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """An empty store at the current schema on the session's backend."""
+    eng = db.make_engine(store_url)
     store.create_store(eng)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_url(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresDatabases | None) -> Iterator[str]:
     """The demo city at a fixed date, built once for the whole session (read-only for tests)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    if postgres is None:
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    else:
+        url = postgres.create("demo")
     eng = db.make_engine(url)
     store.create_store(eng)
     build_demo(eng, today=DEMO_TODAY, seed=DEMO_SEED)
     eng.dispose()
-    return url
+    yield url
+    if postgres is not None:
+        postgres.drop(url)
 
 
 class Factory:

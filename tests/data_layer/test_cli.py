@@ -20,8 +20,8 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_init_creates_an_empty_store_with_reference_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'real.db'}"
+def test_init_creates_an_empty_store_with_reference_rows(store_url: str) -> None:
+    url = store_url
     result = _cli(url, "init")
     assert result.returncode == 0, result.stderr
     engine = db.make_engine(url)
@@ -29,29 +29,29 @@ def test_init_creates_an_empty_store_with_reference_rows(tmp_path: Path) -> None
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM building")).scalar() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM indicator")).scalar() >= 11
-        assert conn.execute(text("SELECT COUNT(*) FROM plan WHERE is_template = 1")).scalar() == 2
+        assert conn.execute(text("SELECT COUNT(*) FROM plan WHERE is_template = TRUE")).scalar() == 2
 
 
-def test_checksum_of_a_missing_store_fails_with_a_message(tmp_path: Path) -> None:
-    result = _cli(f"sqlite:///{tmp_path / 'none.db'}", "checksum")
+def test_checksum_of_a_missing_store_fails_with_a_message(store_url: str) -> None:
+    result = _cli(store_url, "checksum")  # a database without the schema
     assert result.returncode == 2
     assert "missing" in result.stderr
 
 
-def test_demo_refuses_to_overwrite_data_without_reset_and_if_missing_skips(tmp_path: Path, demo_url: str) -> None:
-    import shutil
-
-    copy = tmp_path / "copy.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    url = f"sqlite:///{copy}"
+def test_demo_refuses_to_overwrite_data_without_reset_and_if_missing_skips(engine, make) -> None:
+    make.district()
+    make.building(1)  # a store with real data in it
+    url = engine.url.render_as_string(hide_password=False)
     refused = _cli(url, "demo")
     assert refused.returncode == 2 and "--reset" in refused.stderr
     skipped = _cli(url, "demo", "--if-missing")
     assert skipped.returncode == 0 and "skipped" in skipped.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM building")).scalars().all() == ["测试楼1"]
 
 
-def test_demo_reset_then_checksum_is_stable(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
+def test_demo_reset_then_checksum_is_stable(store_url: str) -> None:
+    url = store_url
     built = _cli(url, "demo", "--reset")
     assert built.returncode == 0, built.stderr
     assert "buildings 1,500" in built.stdout

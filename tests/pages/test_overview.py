@@ -72,6 +72,7 @@ def test_english_is_a_switch_in_the_url(demo_env: str) -> None:
     assert "Occupancy (area-weighted)" in _metrics(at)
 
 
+@pytest.mark.sqlite_only
 def test_missing_store_explains_how_to_create_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
@@ -80,6 +81,7 @@ def test_missing_store_explains_how_to_create_one(monkeypatch: pytest.MonkeyPatc
     assert not (tmp_path / "absent.db").exists()
 
 
+@pytest.mark.sqlite_only
 def test_unreadable_store_gives_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"garbage" * 500)
@@ -89,8 +91,8 @@ def test_unreadable_store_gives_a_message_not_a_traceback(monkeypatch: pytest.Mo
     assert "无法打开数据库" in at.error[0].value
 
 
-def test_newer_schema_gives_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'newer.db'}"
+def test_newer_schema_gives_a_message(monkeypatch: pytest.MonkeyPatch, store_url: str) -> None:
+    url = store_url
     engine = db.make_engine(url)
     store.create_store(engine)
     with engine.begin() as conn:
