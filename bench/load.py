@@ -60,10 +60,14 @@ async def _run_once(ws, page: str, query: str, timeout: float) -> tuple[float, s
 
 
 async def _session(index: int, base: str, pages: list[str], rounds: int, query: str, timeout: float,
-                   result: Result) -> None:
+                   result: Result, distinct_clients: bool) -> None:
     ws_url = base.replace("http://", "ws://").replace("https://", "wss://") + "/_stcore/stream"
+    # Behind the nginx example each session may present itself as a different client (a loopback address in
+    # X-Forwarded-For), so the consistent hash spreads sessions over the replicas as real users would be.
+    headers = {"X-Forwarded-For": f"127.1.{index // 250}.{index % 250 + 1}"} if distinct_clients else None
     try:
-        async with connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as ws:
+        async with connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout,
+                           additional_headers=headers) as ws:
             for round_number in range(rounds):
                 page = pages[(index + round_number) % len(pages)]
                 seconds, error = await _run_once(ws, page, query, timeout)
@@ -80,11 +84,12 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 async def run_load(*, base: str, sessions: int, rounds: int, pages: list[str], query: str = "lang=zh",
-                   timeout: float = 120.0) -> dict[str, object]:
+                   timeout: float = 120.0, distinct_clients: bool = False) -> dict[str, object]:
     """Run the load and summarise: per page and overall count, p50, p95, max; the error list."""
     result = Result()
     started = time.perf_counter()
-    await asyncio.gather(*(_session(i, base, pages, rounds, query, timeout, result) for i in range(sessions)))
+    await asyncio.gather(*(_session(i, base, pages, rounds, query, timeout, result, distinct_clients)
+                           for i in range(sessions)))
     wall = time.perf_counter() - started
     rows = []
     everything = [t for values in result.timings.values() for t in values]
@@ -102,9 +107,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pages", default="overview")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--distinct-clients", action="store_true",
+                        help="send a different X-Forwarded-For per session (for the nginx example)")
     args = parser.parse_args()
     summary = asyncio.run(run_load(base=args.url.rstrip("/"), sessions=args.sessions, rounds=args.rounds,
-                                   pages=args.pages.split(","), timeout=args.timeout))
+                                   pages=args.pages.split(","), timeout=args.timeout,
+                                   distinct_clients=args.distinct_clients))
     print(f"{summary['sessions']} simultaneous sessions × {summary['rounds']} runs in {summary['wall_s']:.1f} s")
     print(f"{'page':<14}{'runs':>6}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
     for row in summary["rows"]:  # type: ignore[union-attr]
