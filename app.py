@@ -5,7 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer.i18n import LANGUAGES
+from ui import auth
+from ui.login import login_screen
 from ui.shell import current_lang, keep_lang_in_url, t
+
+# Pages a kiosk link (?kiosk=<token>) opens without an account: read-only screens only, by url_path.
+KIOSK_PAGES = ("overview",)
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏙️", layout="wide")
 
@@ -26,4 +31,17 @@ pages = {
                 default=True),
     ],
 }
-st.navigation(pages).run()
+# The login gate (ui/auth.py): who is signed in, idle expiry, kiosk links, and with DASHBOARD_REQUIRE_LOGIN the
+# login form in front of every page. The admin page is registered for everyone (so /admin explains who may use it)
+# but listed in the menu for admins only; the login page is reached from the sidebar link.
+gate = auth.open_gate()
+login = st.Page("pages/login.py", title=t("auth.page.login"), icon=":material/login:", url_path="login",
+                visibility="hidden")
+admin = st.Page("pages/admin.py", title=t("auth.page.admin"), icon=":material/manage_accounts:", url_path="admin",
+                visibility="visible" if gate.is_admin else "hidden")
+registered = auth.arrange(gate, pages, account=[admin, login], kiosk_paths=KIOSK_PAGES, login_screen=login_screen)
+current = st.navigation(registered)
+auth.redirect(gate, current, login=login, registered=registered)
+with st.sidebar:
+    auth.account_sidebar(gate, current, login)
+current.run()

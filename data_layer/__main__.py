@@ -1,4 +1,4 @@
-"""Command line: `python -m data_layer <verb>`. Verbs: init, demo, checksum, status, upgrade."""
+"""Command line: `python -m data_layer <verb>`. Verbs: init, demo, checksum, status, upgrade, user, kiosk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from data_layer import db, store
+from data_layer import db, store, users_cli
 from data_layer.settings import get_settings
 
 
@@ -99,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     verbs.add_parser("checksum", help="print one checksum of the store's data")
     verbs.add_parser("status", help="print the store's schema status")
     verbs.add_parser("upgrade", help="upgrade the store's schema in place")
+    users_cli.add_parsers(verbs)
     args = parser.parse_args(argv)
     handlers = {"init": _cmd_init, "demo": _cmd_demo, "checksum": _cmd_checksum, "status": _cmd_status,
-                "upgrade": _cmd_upgrade}
+                "upgrade": _cmd_upgrade, **users_cli.HANDLERS}
     return handlers[args.verb](args)
 
 

@@ -1,9 +1,27 @@
-"""Roles and what each may do: the one place the rule lives (pages ask `ui.auth.require_role`)."""
+"""Roles and what each may do: the one place the rule lives (pages ask `ui.auth.require_role`, data-layer write
+functions call `require`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 ROLES = ("viewer", "editor", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
+# Through which door a change came in; stored in audit_log.via.
+VIAS = ("app", "cli")
+
+
+class PermissionDenied(PermissionError):
+    """An actor tried something their role does not allow."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change, with which role, and through which door (app or cli): what the audit row records."""
+
+    name: str
+    role: str
+    via: str = "app"
 
 
 def has_role(role: str | None, needed: str) -> bool:
@@ -11,3 +29,10 @@ def has_role(role: str | None, needed: str) -> bool:
     if role not in _RANK:
         return False
     return _RANK[role] >= _RANK[needed]
+
+
+def require(actor: Actor, needed: str) -> None:
+    """Raise PermissionDenied unless `actor` holds `needed`: the data layer's copy of the page gate, so a write
+    function refuses even when a page forgot to ask."""
+    if not has_role(actor.role, needed):
+        raise PermissionDenied(f"{actor.name!r} ({actor.role}) may not do this: it needs {needed}")

@@ -1,0 +1,414 @@
+"""Accounts, sign-in with rate limits, kiosk tokens, and reading the audit trail.
+
+- Passwords are hashed with argon2id (argon2-cffi's defaults); the clear text is never stored or logged.
+- Failed sign-ins are rows of login_attempt, so the per-user and per-client limits hold across app replicas that
+  share one store. A name that is no account is recorded only as a short fingerprint: people type their password
+  into the user-name box, and that must not land in the table or the log.
+- Kiosk tokens are random 256-bit strings; only their SHA-256 is stored (a fast hash is enough for a random
+  secret, and it lets the token be looked up by its hash).
+- Every change records an audit row in the same transaction, through `data_layer.audit.record`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from data_layer import audit
+from data_layer.auth import ROLES, Actor, require
+from data_layer.models import AppUser, AuditLog, KioskToken, LoginAttempt
+
+log = logging.getLogger(__name__)
+
+_HASHER = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory parameters
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256  # hashing cost grows with length; nobody types more
+_USERNAME = re.compile(r"^[\w.@-]{1,80}$")  # \w is Unicode: pinyin, Chinese or an e-mail address all fit
+_KEEP_ATTEMPTS = timedelta(days=30)  # sign-in history kept for an admin's questions, then pruned
+
+
+class UserError(ValueError):
+    """A refused account change; `code` names the reason (translated by the page as auth.error.<code>)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """An account as the app may see it: never the hash."""
+
+    username: str
+    display_name: str
+    role: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """`outcome` is ok, invalid (unknown name or wrong password), disabled, or locked (rate limit)."""
+
+    outcome: str
+    user: UserRecord | None = None
+    retry_after_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class KioskGrant:
+    token_id: int
+    label: str
+
+
+# ---------------------------------------------------------------------------------------------- passwords
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is no account, so an unknown name costs as long as a wrong password."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def normalise_username(name: str) -> str:
+    return name.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    _check_password(password)
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("short_password", f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError("long_password", f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def _check_username(username: str) -> None:
+    if not _USERNAME.match(username):
+        raise UserError("bad_username", "a user name is 1-80 letters, digits, '.', '_', '-' or '@'")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError("bad_role", f"role must be one of {', '.join(ROLES)}")
+
+
+# ---------------------------------------------------------------------------------------------- accounts
+
+
+def _record(row: object) -> UserRecord:
+    return UserRecord(row.username, row.display_name, row.role, bool(row.is_active))  # type: ignore[attr-defined]
+
+
+def _fetch(conn: Connection, username: str) -> object | None:
+    return conn.execute(select(AppUser).where(AppUser.username == username)).first()
+
+
+def _fetch_or_fail(conn: Connection, username: str) -> object:
+    row = _fetch(conn, username)
+    if row is None:
+        raise UserError("unknown_user", f"no account named {username!r}")
+    return row
+
+
+def _active_admins(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(AppUser)
+                            .where(AppUser.role == "admin", AppUser.is_active.is_(True))).scalar_one())
+
+
+def get_user(engine: Engine, *, username: str) -> UserRecord | None:
+    """The account, active or not, or None."""
+    with engine.connect() as conn:
+        row = _fetch(conn, normalise_username(username))
+    return None if row is None else _record(row)
+
+
+def count_users(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(AppUser)).scalar_one())
+
+
+def list_users(engine: Engine) -> pd.DataFrame:
+    """Every account without its hash, admins first, then by name."""
+    columns = [AppUser.username, AppUser.display_name, AppUser.role, AppUser.is_active, AppUser.created_at,
+               AppUser.last_login_at]
+    order = {role: rank for rank, role in enumerate(reversed(ROLES))}
+    with engine.connect() as conn:
+        result = conn.execute(select(*columns).order_by(AppUser.username))
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if frame.empty:
+        return frame
+    frame["is_active"] = frame["is_active"].astype(bool)
+    return frame.sort_values(["role", "username"], key=lambda s: s.map(order) if s.name == "role" else s,
+                             kind="stable").reset_index(drop=True)
+
+
+def add_user(engine: Engine, *, username: str, password: str, role: str, by: Actor,
+             display_name: str = "") -> UserRecord:
+    """Create an account. Only an admin may (the command line acts as one: it has the store in hand)."""
+    require(by, "admin")
+    username = normalise_username(username)
+    _check_username(username)
+    _check_role(role)
+    password_hash = hash_password(password)
+    display_name = display_name.strip()[:120]
+    with engine.begin() as conn:
+        if _fetch(conn, username) is not None:
+            raise UserError("exists", f"an account named {username!r} exists already")
+        conn.execute(insert(AppUser).values(username=username, display_name=display_name, role=role,
+                                            password_hash=password_hash, is_active=True, created_at=_now()))
+        audit.record(conn, user=by.name, action="user_add", table="app_user", key=username, via=by.via,
+                     new={"username": username, "display_name": display_name, "role": role, "is_active": True})
+    log.info("account %s added with role %s by %s (%s)", username, role, by.name, by.via)
+    return UserRecord(username, display_name, role, True)
+
+
+def set_role(engine: Engine, *, username: str, role: str, by: Actor) -> None:
+    require(by, "admin")
+    username = normalise_username(username)
+    _check_role(role)
+    with engine.begin() as conn:
+        row = _fetch_or_fail(conn, username)
+        old = row.role  # type: ignore[attr-defined]
+        if old == role:
+            return
+        conn.execute(update(AppUser).where(AppUser.username == username).values(role=role))
+        if old == "admin" and _active_admins(conn) == 0:
+            raise UserError("last_admin", "the last active admin cannot lose the role")  # rolls back
+        audit.record(conn, user=by.name, action="user_role", table="app_user", key=username, via=by.via,
+                     old={"role": old}, new={"role": role})
+    log.info("account %s role %s -> %s by %s (%s)", username, old, role, by.name, by.via)
+
+
+def reset_password(engine: Engine, *, username: str, password: str, by: Actor) -> None:
+    """Set a new password. The audit row says that it changed, never what to."""
+    require(by, "admin")
+    username = normalise_username(username)
+    password_hash = hash_password(password)
+    with engine.begin() as conn:
+        _fetch_or_fail(conn, username)
+        conn.execute(update(AppUser).where(AppUser.username == username).values(password_hash=password_hash))
+        audit.record(conn, user=by.name, action="user_password", table="app_user", key=username, via=by.via,
+                     new={"password": "changed"})
+    log.info("password of %s reset by %s (%s)", username, by.name, by.via)
+
+
+def set_active(engine: Engine, *, username: str, active: bool, by: Actor) -> None:
+    """Disable (or re-enable) an account. A disabled account cannot sign in; its history stays."""
+    require(by, "admin")
+    username = normalise_username(username)
+    with engine.begin() as conn:
+        row = _fetch_or_fail(conn, username)
+        old = bool(row.is_active)  # type: ignore[attr-defined]
+        if old == active:
+            return
+        conn.execute(update(AppUser).where(AppUser.username == username).values(is_active=active))
+        if not active and row.role == "admin" and _active_admins(conn) == 0:  # type: ignore[attr-defined]
+            raise UserError("last_admin", "the last active admin cannot be disabled")
+        audit.record(conn, user=by.name, action="user_enable" if active else "user_disable", table="app_user",
+                     key=username, via=by.via, old={"is_active": old}, new={"is_active": active})
+    log.info("account %s %s by %s (%s)", username, "enabled" if active else "disabled", by.name, by.via)
+
+
+def user_for_identity(engine: Engine, *, identity: str) -> UserRecord | None:
+    """The active account whose user name is this identity-provider identity (e-mail or preferred user name),
+    used when sign-in goes through an OIDC provider and roles stay here."""
+    record = get_user(engine, username=identity)
+    return record if record is not None and record.is_active else None
+
+
+# ---------------------------------------------------------------------------------------------- sign-in
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def attempt_key(username: str, *, known: bool) -> str:
+    """What login_attempt and the log record for a typed name: the name when it is an account, else a short
+    fingerprint (the box may hold a mistyped password; 32 bits single out no password but still group retries)."""
+    if known:
+        return username
+    return "?" + hashlib.sha256(username.encode()).hexdigest()[:8]
+
+
+def _failure_times(conn: Connection, column: object, value: str, since: datetime) -> list[datetime]:
+    statement = (select(LoginAttempt.at).where(column == value, LoginAttempt.success.is_(False),
+                                               LoginAttempt.at > since).order_by(LoginAttempt.at))
+    return list(conn.execute(statement).scalars())
+
+
+def _last_success(conn: Connection, username: str) -> datetime | None:
+    return conn.execute(select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username,
+                                                                LoginAttempt.success.is_(True))).scalar()
+
+
+def _retry_after(failures: list[datetime], *, max_failures: int, window: timedelta, now: datetime) -> int:
+    """Seconds until fewer than `max_failures` failures remain inside the window (0 when that is already so)."""
+    if max_failures <= 0 or len(failures) < max_failures:  # 0 switches the limit off
+        return 0
+    frees_at = _as_utc(failures[len(failures) - max_failures]) + window
+    return max(1, int((frees_at - now).total_seconds() + 0.999))
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def authenticate(engine: Engine, *, username: str, password: str, client: str, max_failures: int,
+                 window_minutes: int, now: datetime | None = None) -> LoginResult:
+    """Check a sign-in. Refused without looking at the password while the name or the client has had
+    `max_failures` failures within the window (a user's count starts again after their last success; a client's
+    does not, so one good account cannot be used to reset a guessing run against others)."""
+    now = now or _now()
+    window = timedelta(minutes=window_minutes)
+    name = normalise_username(username)[:200]
+    client = client[:80]
+    with engine.begin() as conn:
+        row = _fetch(conn, name) if name else None
+        key = attempt_key(name, known=row is not None)
+        since = now - window
+        last_ok = _last_success(conn, key) if row is not None else None
+        user_failures = _failure_times(conn, LoginAttempt.username, key,
+                                       max(since, _as_utc(last_ok)) if last_ok else since)
+        client_failures = _failure_times(conn, LoginAttempt.client, client, since) if client else []
+        wait = max(_retry_after(user_failures, max_failures=max_failures, window=window, now=now),
+                   _retry_after(client_failures, max_failures=max_failures, window=window, now=now))
+        if wait:
+            log.warning("sign-in refused (rate limit) user=%s client=%s retry_after=%ss", key, client, wait)
+            return LoginResult("locked", retry_after_seconds=wait)
+        ok = verify_password(row.password_hash if row is not None else _dummy_hash(), password)  # type: ignore[attr-defined]
+        outcome = "ok" if ok and row.is_active else ("disabled" if ok else "invalid")  # type: ignore[union-attr]
+        conn.execute(insert(LoginAttempt).values(username=key, client=client, at=now, success=outcome == "ok"))
+        if outcome != "ok":
+            log.warning("sign-in failed user=%s client=%s reason=%s", key, client, outcome)
+            return LoginResult(outcome)
+        values: dict[str, object] = {"last_login_at": now}
+        if _HASHER.check_needs_rehash(row.password_hash):  # type: ignore[union-attr]
+            values["password_hash"] = _HASHER.hash(password)
+        conn.execute(update(AppUser).where(AppUser.username == name).values(**values))
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.at < now - _KEEP_ATTEMPTS))
+    log.info("sign-in ok user=%s client=%s", key, client)
+    return LoginResult("ok", user=_record(row))
+
+
+# ---------------------------------------------------------------------------------------------- kiosk tokens
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_kiosk_token(engine: Engine, *, label: str, by: Actor) -> tuple[int, str]:
+    """A new read-only link token. Returns (id, token): the token is shown once and cannot be read back."""
+    require(by, "admin")
+    label = label.strip()[:120]
+    if not label:
+        raise UserError("empty_label", "a kiosk link needs a label (where the screen stands)")
+    token = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        result = conn.execute(insert(KioskToken).values(label=label, token_hash=_token_hash(token), created_by=by.name,
+                                                        created_at=_now()))
+        token_id = result.inserted_primary_key[0]
+        audit.record(conn, user=by.name, action="kiosk_create", table="kiosk_token", key=str(token_id), via=by.via,
+                     new={"label": label})
+    log.info("kiosk link %s (%s) created by %s (%s)", token_id, label, by.name, by.via)
+    return int(token_id), token
+
+
+def kiosk_grant(engine: Engine, *, token: str) -> KioskGrant | None:
+    """The unrevoked kiosk link this token opens, or None."""
+    if not token or len(token) > 200:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(KioskToken.id, KioskToken.label).where(
+            KioskToken.token_hash == _token_hash(token), KioskToken.revoked_at.is_(None))).first()
+    return None if row is None else KioskGrant(int(row.id), row.label)
+
+
+def list_kiosk_tokens(engine: Engine) -> pd.DataFrame:
+    columns = [KioskToken.id, KioskToken.label, KioskToken.created_by, KioskToken.created_at, KioskToken.revoked_at]
+    with engine.connect() as conn:
+        result = conn.execute(select(*columns).order_by(KioskToken.id.desc()))
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def revoke_kiosk_token(engine: Engine, *, token_id: int, by: Actor) -> None:
+    require(by, "admin")
+    at = _now()
+    with engine.begin() as conn:
+        row = conn.execute(select(KioskToken.label, KioskToken.revoked_at).where(KioskToken.id == token_id)).first()
+        if row is None:
+            raise UserError("unknown_kiosk", f"no kiosk link {token_id}")
+        if row.revoked_at is not None:
+            return
+        conn.execute(update(KioskToken).where(KioskToken.id == token_id).values(revoked_at=at))
+        audit.record(conn, user=by.name, action="kiosk_revoke", table="kiosk_token", key=str(token_id), via=by.via,
+                     old={"label": row.label, "revoked_at": None}, new={"label": row.label, "revoked_at": at})
+    log.info("kiosk link %s revoked by %s (%s)", token_id, by.name, by.via)
+
+
+# ---------------------------------------------------------------------------------------------- audit trail
+
+AUDIT_COLUMNS = ("id", "at", "user_name", "action", "via", "table_name", "row_key", "old_value", "new_value")
+
+
+def audit_trail(engine: Engine, *, start: date | None = None, end: date | None = None, user: str | None = None,
+                action: str | None = None, table: str | None = None, via: str | None = None,
+                contains: str | None = None, tz: str = "Asia/Shanghai", limit: int = 10_000) -> pd.DataFrame:
+    """Audit rows, newest first. `start`/`end` are inclusive calendar days in `tz`; `contains` looks (without
+    case) in the key and the old and new values. `at` comes back as naive local time in `tz` (spreadsheets
+    cannot hold time zones)."""
+    zone = ZoneInfo(tz)
+    statement = select(*(getattr(AuditLog, c) for c in AUDIT_COLUMNS))
+    if start is not None:
+        statement = statement.where(AuditLog.at >= datetime.combine(start, time.min, zone))
+    if end is not None:
+        statement = statement.where(AuditLog.at < datetime.combine(end + timedelta(days=1), time.min, zone))
+    for column, value in ((AuditLog.user_name, user), (AuditLog.action, action), (AuditLog.table_name, table),
+                          (AuditLog.via, via)):
+        if value:
+            statement = statement.where(column == value)
+    if contains:
+        term = contains.strip().lower()
+        statement = statement.where(
+            func.lower(AuditLog.row_key).contains(term, autoescape=True)
+            | func.lower(func.coalesce(AuditLog.old_value, "")).contains(term, autoescape=True)
+            | func.lower(func.coalesce(AuditLog.new_value, "")).contains(term, autoescape=True))
+    statement = statement.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        result = conn.execute(statement)
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if not frame.empty:
+        frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+    return frame
+
+
+def audit_choices(engine: Engine) -> dict[str, list[str]]:
+    """The distinct users, actions and tables in the trail, for the filter boxes."""
+    out: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        for name, column in (("user_name", AuditLog.user_name), ("action", AuditLog.action),
+                             ("table_name", AuditLog.table_name)):
+            out[name] = sorted(conn.execute(select(column).distinct()).scalars())
+    return out
