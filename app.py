@@ -30,6 +30,11 @@ pages = {
         st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", url_path="overview",
                 default=True),
     ],
+    t("app.section.plan"): [
+        st.Page("pages/goals.py", title=t("page.goals"), icon=":material/flag:", url_path="goals"),
+        st.Page("pages/plan_editor.py", title=t("page.plan_editor"), icon=":material/edit_note:",
+                url_path="plan-editor"),
+    ],
 }
 # The login gate (ui/auth.py): who is signed in, idle expiry, kiosk links, and with DASHBOARD_REQUIRE_LOGIN the
 # login form in front of every page. The admin page is registered for everyone (so /admin explains who may use it)

@@ -1,4 +1,5 @@
-"""Command line: `python -m data_layer <verb>`. Verbs: init, demo, checksum, status, upgrade, user, kiosk."""
+"""Command line: `python -m data_layer <verb>`. Verbs: init, demo, checksum, status, upgrade, user, kiosk, goals,
+import, undo, template, export, backup, restore, sentiment, report."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 import time
 
-from data_layer import db, store, users_cli
+from data_layer import db, goals_cli, store, users_cli
 from data_layer.settings import get_settings
 
 
@@ -100,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     verbs.add_parser("status", help="print the store's schema status")
     verbs.add_parser("upgrade", help="upgrade the store's schema in place")
     users_cli.add_parsers(verbs)
+    goals_cli.add_parsers(verbs)
     args = parser.parse_args(argv)
     handlers = {"init": _cmd_init, "demo": _cmd_demo, "checksum": _cmd_checksum, "status": _cmd_status,
-                "upgrade": _cmd_upgrade, **users_cli.HANDLERS}
+                "upgrade": _cmd_upgrade, **users_cli.HANDLERS, **goals_cli.HANDLERS}
     return handlers[args.verb](args)
 
 

@@ -32,7 +32,7 @@ from data_layer.models import (
     Street,
 )
 from data_layer.periods import last_full_month, month_range
-from data_layer.summaries import bump_data_version, refresh_district_month
+from data_layer.summaries import bump_data_version, refresh_all
 
 BOUNDARIES = Path(__file__).resolve().parent.parent / "assets" / "geo" / "guangzhou_districts.geojson"
 FIRST_MONTH = date(2021, 1, 1)
@@ -153,7 +153,7 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
         conn.execute(insert(Feedback), feedback)
         conn.execute(insert(Demand), demands)
         plans_seed.write_plans(conn, plans, targets)
-        refresh_district_month(conn)
+        refresh_all(conn)
         bump_data_version(conn)
     return {"buildings": len(buildings), "building_month": len(stats), "city_month": len(city),
             "observation_points": len(points), "feedback": len(feedback), "demands": len(demands),

@@ -1,11 +1,21 @@
-"""The indicator registry: how each number a plan can target is defined and aggregated.
+"""The indicator registry: how each number a plan can target is defined, aggregated, paced and forecast.
 
 Aggregation is not averaging: rates are ratios of sums (occupancy = Σ occupied / Σ leasable over the buildings
-reporting in the period's last month), flows are sums over the period's months, stocks are counts at its end.
+reporting in the period's last month), flows are sums over the period's months, stocks are read at its end.
 
 Tax thresholds (buildings over 1,000 万元, 亿元楼宇 over 10,000 万元) use the **calendar year to date** through the
-period's last month, and the bound is **inclusive** (a building with exactly 1,000 万元 counts). This rule is used
-everywhere: overview, goal tracking, rankings and reports.
+period's last month, and the bound is **inclusive** (a building with exactly 1,000 万元 counts). A building that did
+not report in some month keeps the tax it reported earlier in the year. A **new** 亿元楼宇 is over the bound this year
+to date and was not over it in the whole of last year (or did not report last year). This rule is used everywhere:
+overview, goal tracking, rankings and reports.
+
+Each definition says, besides its names and unit:
+- `aggregation`: how a scope's value is formed from the stored rows (codes explained in `AGGREGATIONS`);
+- `forecast`: how the year-end value is projected (codes explained in `FORECASTS`);
+- `comparator`: how a target is met by default (">=" for higher-is-better, "<=" for lower-is-better; a plan's
+  target may say otherwise, e.g. Suzhou's "more than 70 events" is ">");
+- `history`: False when the store keeps only the current state (grades and designations are not dated), so a
+  past year's value cannot be known and is shown as "no history" rather than guessed.
 """
 
 from __future__ import annotations
@@ -14,6 +24,31 @@ from dataclasses import dataclass
 
 TAX_10M_BOUND_10K = 1_000.0  # 万元 = 10 million yuan
 TAX_100M_BOUND_10K = 10_000.0  # 万元 = 100 million yuan (亿元楼宇)
+
+UNITS = ("pct", "10k_yuan", "count", "m2")
+KINDS = ("rate", "flow", "stock")
+COMPARATORS = (">=", ">", "<=", "<")
+
+AGGREGATIONS: dict[str, str] = {
+    "ratio_at_end": "Σ numerator ÷ Σ denominator over the buildings reporting in the period's last month",
+    "ratio_over_period": "Σ numerator ÷ Σ denominator over the period's months",
+    "sum_over_period": "sum over the period's months",
+    "sum_at_end": "sum over the buildings reporting in the period's last month",
+    "count_ytd_over_bound": "buildings whose calendar-year-to-date tax through the period's last month ≥ bound",
+    "count_new_over_bound": "as count_ytd_over_bound, and not over the bound in the whole of last year",
+    "count_designated": "buildings currently holding the designation (no history kept)",
+    "count_in_year": "buildings whose dated event falls in the period's year",
+    "count_overdue_at_end": "demands past their due date and not closed at the end of the period's last month",
+    "no_source": "no data source in the store yet",
+}
+FORECASTS: dict[str, str] = {
+    "pace": "year to date ÷ share of the year's total expected by now (linear, or last year's monthly profile)",
+    "pace_ratio": "each side of the ratio forecast by pace, then divided",
+    "pace_threshold": "buildings whose year-to-date tax ÷ expected share of the year reaches the bound",
+    "trend": "least-squares line through the last six monthly values, carried to December",
+    "held": "the current value is kept (it changes by decision, not by a monthly trend)",
+    "none": "no forecast",
+}
 
 
 @dataclass(frozen=True)
@@ -26,41 +61,107 @@ class IndicatorDef:
     direction: str  # higher | lower
     definition_zh: str
     definition_en: str
+    aggregation: str
+    forecast: str
+    comparator: str = ">="
+    history: bool = True
+
+    def row(self) -> dict[str, str]:
+        """The columns the `indicator` table stores."""
+        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en, "unit": self.unit,
+                "kind": self.kind, "direction": self.direction, "definition_zh": self.definition_zh,
+                "definition_en": self.definition_en}
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "pct"
+
+    @property
+    def has_pace(self) -> bool:
+        """Flows accumulate through the year, so an expected pace by the as-of date applies to them only."""
+        return self.kind == "flow" and self.aggregation != "no_source"
 
 
+def _ind(code: str, name_zh: str, name_en: str, unit: str, kind: str, direction: str, definition_zh: str,
+         definition_en: str, *, aggregation: str, forecast: str, history: bool = True) -> IndicatorDef:
+    return IndicatorDef(code, name_zh, name_en, unit, kind, direction, definition_zh, definition_en,
+                        aggregation=aggregation, forecast=forecast,
+                        comparator=">=" if direction == "higher" else "<=", history=history)
+
+
+# Codes are stable: plans and their audit trail refer to them. Add new ones at the end.
 REGISTRY: tuple[IndicatorDef, ...] = (
-    IndicatorDef("occupancy_rate", "已建楼宇入驻率", "Occupancy of built buildings", "pct", "rate", "higher",
-                 "期末月 Σ已入驻面积 ÷ Σ可租面积（面积加权）", "Σ occupied ÷ Σ leasable area in the period's last month (area-weighted)"),
-    IndicatorDef("registration_rate", "市场主体注册率", "Registration rate of market entities", "pct", "rate", "higher",
-                 "期末月 Σ注册在楼企业数 ÷ Σ在楼经营企业数", "Σ enterprises registered at the address ÷ Σ operating, last month"),
-    IndicatorDef("building_tax", "楼宇税收", "Building tax revenue", "10k_yuan", "flow", "higher",
-                 "期内各月全口径税收之和（万元）", "Sum of monthly tax over the period (10k yuan)"),
-    IndicatorDef("tax_share", "楼宇税收占全市税收比重", "Building tax as a share of city tax", "pct", "rate", "higher",
-                 "期内 Σ楼宇税收 ÷ Σ全市税收", "Σ building tax ÷ Σ city tax over the period"),
-    IndicatorDef("buildings_tax_10m", "税收超千万元楼宇", "Buildings with tax ≥ 10M yuan", "count", "stock", "higher",
-                 "当年1月至期末月税收 ≥ 1000万元的楼宇数（含等于）", "Buildings whose calendar-year-to-date tax ≥ 1,000 (10k yuan), inclusive"),
-    IndicatorDef("buildings_tax_100m", "亿元楼宇", "Buildings with tax ≥ 100M yuan", "count", "stock", "higher",
-                 "当年1月至期末月税收 ≥ 1亿元的楼宇数（含等于）", "Buildings whose calendar-year-to-date tax ≥ 10,000 (10k yuan), inclusive"),
-    IndicatorDef("new_buildings_tax_100m", "新增亿元楼宇", "New buildings with tax ≥ 100M yuan", "count", "flow", "higher",
-                 "今年达到亿元而上年全年未达到的楼宇数", "Over the 100M bound this year to date and not over it in the whole of last year"),
-    IndicatorDef("featured_buildings", "专业特色楼宇", "Featured-industry buildings", "count", "stock", "higher",
-                 "认定为专业特色楼宇的数量", "Buildings designated as featured-industry buildings"),
-    IndicatorDef("graded_super_a", "超甲级楼宇", "Super-A buildings", "count", "stock", "higher",
-                 "评定为超甲级的楼宇数", "Buildings graded super-A"),
-    IndicatorDef("graded_a", "甲级楼宇", "Grade-A buildings", "count", "stock", "higher",
-                 "评定为甲级的楼宇数", "Buildings graded A"),
-    IndicatorDef("zero_carbon_pilots", "零碳数智试点楼宇", "Zero-carbon smart pilots", "count", "stock", "higher",
-                 "公示的零碳数智试点楼宇数", "Buildings listed as zero-carbon smart pilots"),
-    IndicatorDef("energy_star_buildings", "节能降碳星级楼宇", "Energy-saving star buildings", "count", "stock", "higher",
-                 "评定星级的楼宇数", "Buildings with an energy-saving star rating"),
-    IndicatorDef("renovated_buildings", "盘活改造存量楼宇", "Stock buildings renovated", "count", "flow", "higher",
-                 "当年完成改造的存量楼宇数", "Stock buildings whose renovation finished in the year"),
-    IndicatorDef("new_enterprises", "新入驻企业", "New enterprises", "count", "flow", "higher",
-                 "期内各月新入驻企业数之和", "Sum of new enterprises over the period"),
-    IndicatorDef("promotion_events", "招商推介活动", "Promotion events held", "count", "flow", "higher",
-                 "期内举办的招商推介活动场次（需导入活动数据）", "Promotion events held in the period (needs event data)"),
-    IndicatorDef("vacant_area", "空置面积", "Vacant floor area", "m2", "stock", "lower",
-                 "期末月 Σ(可租面积 − 已入驻面积)", "Σ (leasable − occupied) area in the period's last month"),
+    _ind("occupancy_rate", "已建楼宇入驻率", "Occupancy of built buildings", "pct", "rate", "higher",
+         "期末月 Σ已入驻面积 ÷ Σ可租面积（面积加权）", "Σ occupied ÷ Σ leasable area in the period's last month (area-weighted)",
+         aggregation="ratio_at_end", forecast="trend"),
+    _ind("registration_rate", "市场主体注册率", "Registration rate of market entities", "pct", "rate", "higher",
+         "期末月 Σ注册在楼企业数 ÷ Σ在楼经营企业数", "Σ enterprises registered at the address ÷ Σ operating, last month",
+         aggregation="ratio_at_end", forecast="trend"),
+    _ind("building_tax", "楼宇税收", "Building tax revenue", "10k_yuan", "flow", "higher",
+         "期内各月全口径税收之和（万元）", "Sum of monthly tax over the period (10k yuan)",
+         aggregation="sum_over_period", forecast="pace"),
+    _ind("tax_share", "楼宇税收占全市税收比重", "Building tax as a share of city tax", "pct", "rate", "higher",
+         "期内 Σ楼宇税收 ÷ Σ全市税收", "Σ building tax ÷ Σ city tax over the period",
+         aggregation="ratio_over_period", forecast="pace_ratio"),
+    _ind("buildings_tax_10m", "税收超千万元楼宇", "Buildings with tax ≥ 10M yuan", "count", "stock", "higher",
+         "当年1月至期末月税收 ≥ 1000万元的楼宇数（含等于）", "Buildings whose calendar-year-to-date tax ≥ 1,000 (10k yuan), inclusive",
+         aggregation="count_ytd_over_bound", forecast="pace_threshold"),
+    _ind("buildings_tax_100m", "亿元楼宇", "Buildings with tax ≥ 100M yuan", "count", "stock", "higher",
+         "当年1月至期末月税收 ≥ 1亿元的楼宇数（含等于）", "Buildings whose calendar-year-to-date tax ≥ 10,000 (10k yuan), inclusive",
+         aggregation="count_ytd_over_bound", forecast="pace_threshold"),
+    _ind("new_buildings_tax_100m", "新增亿元楼宇", "New buildings with tax ≥ 100M yuan", "count", "flow", "higher",
+         "今年达到亿元而上年全年未达到的楼宇数", "Over the 100M bound this year to date and not over it in the whole of last year",
+         aggregation="count_new_over_bound", forecast="pace_threshold"),
+    _ind("featured_buildings", "专业特色楼宇", "Featured-industry buildings", "count", "stock", "higher",
+         "认定为专业特色楼宇的数量", "Buildings designated as featured-industry buildings",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("graded_super_a", "超甲级楼宇", "Super-A buildings", "count", "stock", "higher",
+         "评定为超甲级的楼宇数", "Buildings graded super-A",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("graded_a", "甲级楼宇", "Grade-A buildings", "count", "stock", "higher",
+         "评定为甲级的楼宇数", "Buildings graded A",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("zero_carbon_pilots", "零碳数智试点楼宇", "Zero-carbon smart pilots", "count", "stock", "higher",
+         "公示的零碳数智试点楼宇数", "Buildings listed as zero-carbon smart pilots",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("energy_star_buildings", "节能降碳星级楼宇", "Energy-saving star buildings", "count", "stock", "higher",
+         "评定星级的楼宇数", "Buildings with an energy-saving star rating",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("renovated_buildings", "盘活改造存量楼宇", "Stock buildings renovated", "count", "flow", "higher",
+         "当年完成改造的存量楼宇数", "Stock buildings whose renovation finished in the year",
+         aggregation="count_in_year", forecast="held"),
+    _ind("new_enterprises", "新入驻企业", "New enterprises", "count", "flow", "higher",
+         "期内各月新入驻企业数之和", "Sum of new enterprises over the period",
+         aggregation="sum_over_period", forecast="pace"),
+    _ind("promotion_events", "招商推介活动", "Promotion events held", "count", "flow", "higher",
+         "期内举办的招商推介活动场次（需导入活动数据）", "Promotion events held in the period (needs event data)",
+         aggregation="no_source", forecast="none"),
+    _ind("vacant_area", "空置面积", "Vacant floor area", "m2", "stock", "lower",
+         "期末月 Σ(可租面积 − 已入驻面积)", "Σ (leasable − occupied) area in the period's last month",
+         aggregation="sum_at_end", forecast="trend"),
+    _ind("graded_b", "乙级楼宇", "Grade-B buildings", "count", "stock", "higher",
+         "评定为乙级的楼宇数", "Buildings graded B",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("graded_buildings", "评级楼宇（乙级及以上）", "Graded buildings (B and above)", "count", "stock", "higher",
+         "评定为超甲级、甲级或乙级的楼宇数", "Buildings graded super-A, A or B",
+         aggregation="count_designated", forecast="held", history=False),
+    _ind("overdue_demands", "超期未办结诉求", "Overdue open demands", "count", "stock", "lower",
+         "期末月底已过办理期限仍未办结的企业诉求数", "Demands past their due date and not closed at the end of the period's last month",
+         aggregation="count_overdue_at_end", forecast="trend"),
 )
 
 BY_CODE: dict[str, IndicatorDef] = {ind.code: ind for ind in REGISTRY}
+
+# Designations counted by `count_designated`: which building column and which values.
+DESIGNATIONS: dict[str, tuple[str, tuple[object, ...] | None]] = {
+    "featured_buildings": ("is_featured", (True,)),
+    "graded_super_a": ("grade", ("super_a",)),
+    "graded_a": ("grade", ("a",)),
+    "graded_b": ("grade", ("b",)),
+    "graded_buildings": ("grade", ("super_a", "a", "b")),
+    "zero_carbon_pilots": ("is_zero_carbon_pilot", (True,)),
+    "energy_star_buildings": ("energy_star", None),  # None: any value above 0
+}
+# The bound each threshold count uses.
+BOUNDS: dict[str, float] = {"buildings_tax_10m": TAX_10M_BOUND_10K, "buildings_tax_100m": TAX_100M_BOUND_10K,
+                            "new_buildings_tax_100m": TAX_100M_BOUND_10K}

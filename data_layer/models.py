@@ -277,6 +277,54 @@ class AuditLog(SQLModel, table=True):
     new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
 
 
+class BuildingYtd(SQLModel, table=True):
+    """Calendar-year-to-date tax per building and month: the tax-threshold counts (buildings over 1,000 万元,
+    亿元楼宇) read this instead of summing building_month. A building that did not report in a month keeps its
+    earlier months' total (the row is carried forward to every later month of that year that has any data), so a
+    count at month m is exactly "Σ tax from January through m ≥ bound". Refreshed by
+    `summaries.refresh_building_summaries` in the same transaction as any write to building_month."""
+
+    __tablename__ = "building_ytd"
+    # Keyed month first and (on SQLite) stored in key order: a refresh appends a month at the end of the tree
+    # instead of touching one page per building (5x faster at 50k buildings × 120 months).
+    __table_args__ = (Index("ix_building_ytd_month_ytd", "month", "ytd_tax_10k"), {"sqlite_with_rowid": False})
+    month: date = Field(primary_key=True)
+    building_id: int = Field(foreign_key="building.id", primary_key=True)
+    ytd_tax_10k: float
+
+
+class StreetMonth(SQLModel, table=True):
+    """Summary of building_month per street and month (sums only), for street scopes and street rankings.
+    Buildings without a street are left out. Refreshed with building_ytd."""
+
+    __tablename__ = "street_month"
+    street_id: int = Field(foreign_key="street.id", primary_key=True)
+    month: date = Field(primary_key=True, index=True)
+    district_code: str = Field(max_length=12, index=True)  # the street's district: one filter finds its streets
+    buildings_reporting: int
+    occupied_area_m2: float
+    leasable_area_m2: float
+    enterprises_operating: int
+    enterprises_registered: int
+    tax_10k: float
+    employees: int
+    new_enterprises: int
+
+
+class DesignationCount(SQLModel, table=True):
+    """Buildings per district, street and designation (grades, featured, pilots, star rating; renovations by the
+    year they finished), so goal tables count designations without scanning every building. street_id is 0 for
+    buildings without a street; year is 0 for designations that are not dated. Refreshed in full by
+    `summaries.refresh_building_summaries`, which every write to building or building_month calls."""
+
+    __tablename__ = "designation_count"
+    district_code: str = Field(primary_key=True, max_length=12)
+    street_id: int = Field(primary_key=True)
+    designation: str = Field(primary_key=True, max_length=40)  # an indicator code
+    year: int = Field(primary_key=True)
+    buildings: int
+
+
 # Tables in dependency order: the checksum and the demo build walk them in this order.
 DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     District,
@@ -292,4 +340,7 @@ DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     Feedback,
     Demand,
     DistrictMonth,
+    BuildingYtd,
+    StreetMonth,
+    DesignationCount,
 )

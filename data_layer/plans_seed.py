@@ -50,7 +50,7 @@ OUTCOME_PP = {"met": -1.0, "at_risk": 1.0, "off": 4.0}
 def seed_reference(conn: Connection) -> None:
     """Indicator definitions and reference plan templates; idempotent (rows that exist are kept)."""
     known = set(conn.execute(select(Indicator.code)).scalars())
-    rows = [vars(ind) for ind in REGISTRY if ind.code not in known]
+    rows = [ind.row() for ind in REGISTRY if ind.code not in known]
     if rows:
         conn.execute(insert(Indicator), rows)
     existing = set(conn.execute(select(Plan.code)).scalars())

@@ -1,8 +1,9 @@
 """Summary tables that pages read instead of scanning building_month (see ../shared/PERF_NOTES.md:
 district × month answers in under a millisecond where the raw aggregation takes seconds at province scale).
 
-Every write to building_month calls `refresh_district_month` in the same transaction, for the months it touched,
-and `bump_data_version`, so cached page data is refreshed on the next rerun.
+Every write to building_month calls `refresh_all` in the same transaction, for the months it touched (it refreshes
+district_month, street_month and building_ytd), and `bump_data_version`, so cached page data is refreshed on the
+next rerun.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Date, bindparam, text
 
 _SUMMARY_SELECT = """
 SELECT b.district_code, m.month,
@@ -51,3 +52,142 @@ def bump_data_version(conn: Connection) -> str:
     if updated.rowcount == 0:
         conn.execute(text("INSERT INTO store_meta (key, value) VALUES ('data_version', :v)"), {"v": version})
     return version
+
+
+_STREET_SELECT = """
+SELECT b.street_id, m.month, MIN(b.district_code),
+       COUNT(*), SUM(m.occupied_area_m2), SUM(m.leasable_area_m2),
+       SUM(m.enterprises_operating), SUM(m.enterprises_registered),
+       SUM(m.tax_10k), SUM(m.employees), SUM(m.new_enterprises)
+FROM building_month m JOIN building b ON b.id = m.building_id
+WHERE b.street_id IS NOT NULL
+"""
+_STREET_INSERT = (
+    "INSERT INTO street_month (street_id, month, district_code, buildings_reporting, occupied_area_m2,"
+    " leasable_area_m2, enterprises_operating, enterprises_registered, tax_10k, employees, new_enterprises) "
+)
+# One month of calendar-year-to-date tax: last month's running totals plus this month's rows. Carrying the
+# previous month's rows forward keeps a building that skipped a month in the count.
+_YTD_STEP = """
+INSERT INTO building_ytd (building_id, month, ytd_tax_10k)
+SELECT u.building_id, :month, SUM(u.tax) FROM (
+    SELECT building_id, ytd_tax_10k AS tax FROM building_ytd WHERE month = :previous
+    UNION ALL
+    SELECT building_id, tax_10k AS tax FROM building_month WHERE month = :month
+) u GROUP BY u.building_id
+"""
+_YTD_FIRST = """
+INSERT INTO building_ytd (building_id, month, ytd_tax_10k)
+SELECT building_id, :month, SUM(tax_10k) FROM building_month WHERE month = :month GROUP BY building_id
+"""
+
+
+def refresh_street_month(conn: Connection, months: Iterable[date] | None = None) -> None:
+    """Recompute street_month for `months` (all months when None) from building_month."""
+    if months is None:
+        conn.execute(text("DELETE FROM street_month"))
+        conn.execute(text(_STREET_INSERT + _STREET_SELECT + " GROUP BY b.street_id, m.month"))
+        return
+    month_list = sorted(set(months))
+    if not month_list:
+        return
+    param = bindparam("months", expanding=True)
+    conn.execute(text("DELETE FROM street_month WHERE month IN :months").bindparams(param), {"months": month_list})
+    conn.execute(
+        text(_STREET_INSERT + _STREET_SELECT + " AND m.month IN :months GROUP BY b.street_id, m.month")
+        .bindparams(param),
+        {"months": month_list},
+    )
+
+
+def refresh_building_ytd(conn: Connection, months: Iterable[date] | None = None) -> None:
+    """Recompute building_ytd from the earliest touched month of each touched year to that year's last month
+    with data (a change in March changes every later month's year-to-date). All years when `months` is None."""
+    from data_layer.periods import add_months  # local: periods is pure and tiny, keep the import graph flat
+
+    starts: dict[int, date]
+    if months is None:
+        conn.execute(text("DELETE FROM building_ytd"))
+        years = conn.execute(text("SELECT MIN(month), MAX(month) FROM building_month")).one()
+        if years[0] is None:
+            return
+        first, last = (_as_date(v) for v in years)
+        starts = {year: date(year, 1, 1) for year in range(first.year, last.year + 1)}
+    else:
+        starts = {}
+        for month in months:
+            month = month.replace(day=1)
+            starts[month.year] = min(starts.get(month.year, month), month)
+    typed = text(_YTD_STEP).bindparams(bindparam("month", type_=Date), bindparam("previous", type_=Date))
+    first_step = text(_YTD_FIRST).bindparams(bindparam("month", type_=Date))
+    for year, start in sorted(starts.items()):
+        year_end = date(year, 12, 1)
+        if months is not None:
+            conn.execute(text("DELETE FROM building_ytd WHERE month >= :start AND month <= :end")
+                         .bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date)),
+                         {"start": start, "end": year_end})
+        last = conn.execute(text("SELECT MAX(month) FROM building_month WHERE month >= :start AND month <= :end")
+                            .bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date)),
+                            {"start": date(year, 1, 1), "end": year_end}).scalar()
+        if last is None:
+            continue
+        month = start
+        while month <= _as_date(last):
+            if month.month == 1:
+                conn.execute(first_step, {"month": month})
+            else:
+                conn.execute(typed, {"month": month, "previous": add_months(month, -1)})
+            month = add_months(month, 1)
+
+
+def refresh_designation_count(conn: Connection) -> None:
+    """Recompute designation_count from building, in full, with one pass over the buildings (grouped by every
+    column a designation reads; the few thousand groups are then counted per designation here)."""
+    from sqlalchemy import func, insert, select
+
+    from data_layer.indicators import DESIGNATIONS
+    from data_layer.models import Building, DesignationCount
+
+    columns = sorted({column for column, _ in DESIGNATIONS.values()})
+    street = func.coalesce(Building.street_id, 0)
+    keys = [Building.district_code, street, *[getattr(Building, c) for c in columns], Building.renovated_year]
+    counts: dict[tuple[str, int, str, int], int] = {}
+    for row in conn.execute(select(*keys, func.count()).group_by(*keys)):
+        district, street_id, *attributes, renovated, buildings = row
+        values = dict(zip(columns, attributes, strict=True))
+        for code, (column, wanted) in DESIGNATIONS.items():
+            value = values[column]
+            if (value or 0) > 0 if wanted is None else value in wanted:
+                key = (district, street_id, code, 0)
+                counts[key] = counts.get(key, 0) + buildings
+        if renovated is not None:
+            key = (district, street_id, "renovated_buildings", int(renovated))
+            counts[key] = counts.get(key, 0) + buildings
+    conn.execute(text("DELETE FROM designation_count"))
+    if counts:
+        conn.execute(insert(DesignationCount), [
+            {"district_code": d, "street_id": s_id, "designation": code, "year": year, "buildings": n}
+            for (d, s_id, code, year), n in counts.items()])
+
+
+def refresh_building_summaries(conn: Connection, months: Iterable[date] | None = None) -> None:
+    """The summaries built per building: year-to-date tax and street sums for `months` (all when None), and the
+    designation counts (always; they follow the building table, not the months)."""
+    month_list = None if months is None else sorted(set(months))
+    refresh_building_ytd(conn, month_list)
+    refresh_street_month(conn, month_list)
+    refresh_designation_count(conn)
+
+
+def refresh_all(conn: Connection, months: Iterable[date] | None = None) -> None:
+    """Every summary, for `months` (all when None). Call it in the same transaction as any write to building_month
+    or building (imports, undo, demo build; `months=[]` after a change to buildings only, None after moving a
+    building to another district or street), then `bump_data_version`."""
+    month_list = None if months is None else sorted(set(months))
+    refresh_district_month(conn, month_list)
+    refresh_building_summaries(conn, month_list)
+
+
+def _as_date(value: object) -> date:
+    """SQLite returns dates from raw SQL as ISO text; PostgreSQL as dates."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -1,0 +1,325 @@
+"""Plans and their targets: read, create, edit, copy from a template.
+
+Every write validates first (years inside the plan, values in the indicator's unit, no duplicates, templates
+read-only) and then, in ONE transaction, changes the rows, records an audit row per change (who, when, old and new
+value) and bumps the data version, so a failed save leaves neither a change nor an audit row behind.
+Problems are reported as codes with parameters (`Problem`), which the UI translates.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
+
+from data_layer import audit
+from data_layer.indicators import BY_CODE, COMPARATORS, REGISTRY
+from data_layer.models import AuditLog, District, Indicator, Plan, PlanTarget
+from data_layer.summaries import bump_data_version
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+MAX_SPAN_YEARS = 10
+YEAR_RANGE = (2000, 2100)
+_ORDER = {ind.code: i for i, ind in enumerate(REGISTRY)}
+PLAN_COLUMNS = ["code", "name_zh", "name_en", "scope_type", "scope_code", "start_year", "end_year", "source",
+                "is_template"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # translated as plan.error.<code>
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class PlanError(ValueError):
+    """The change was refused; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.code} {p.params}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    code: str
+    name_zh: str
+    name_en: str
+    start_year: int
+    end_year: int
+    scope_type: str = "city"
+    scope_code: str | None = None
+    source: str = ""
+
+
+# ----------------------------------------------------------------------------------------------------------- reads
+
+
+def list_plans(engine: Engine, *, templates: bool | None = None) -> pd.DataFrame:
+    """Plans ordered by scope (city first) and code; only templates or only own plans when `templates` says."""
+    statement = select(*[getattr(Plan, c) for c in PLAN_COLUMNS])
+    if templates is not None:
+        statement = statement.where(Plan.is_template == templates)
+    statement = statement.order_by(Plan.scope_type, Plan.code)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(statement).fetchall(), columns=PLAN_COLUMNS)
+
+
+def plan_by_code(engine: Engine, code: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return plan_row(conn, code)
+
+
+_PLAN_BY_CODE = select(Plan).where(Plan.code == bindparam("code"))
+_TARGETS_OF = select(PlanTarget.indicator_code, PlanTarget.year, PlanTarget.target_value,
+                     PlanTarget.comparator).where(PlanTarget.plan_id == bindparam("plan_id"))
+
+
+def plan_row(conn: Connection, code: str) -> dict[str, Any]:
+    """The plan's columns as a dict; PlanError(unknown_plan) when there is none."""
+    row = conn.execute(_PLAN_BY_CODE, {"code": code}).mappings().first()
+    if row is None:
+        raise PlanError([Problem("unknown_plan", {"plan": code})])
+    return dict(row)
+
+
+def plan_targets(engine: Engine, *, plan_code: str) -> pd.DataFrame:
+    """A plan's targets in registry order, then year. Columns: indicator_code, year, target_value, comparator."""
+    with engine.connect() as conn:
+        return _targets(conn, plan_row(conn, plan_code)["id"])
+
+
+def target_rows(conn: Connection, plan_id: int) -> list[tuple[str, int, float, str]]:
+    """(indicator_code, year, target_value, comparator) in registry order, then year; plain tuples for hot paths."""
+    rows = conn.execute(_TARGETS_OF, {"plan_id": plan_id}).all()
+    return sorted(((r[0], int(r[1]), float(r[2]), str(r[3])) for r in rows),
+                  key=lambda r: (_ORDER.get(r[0], len(_ORDER)), r[1]))
+
+
+def _targets(conn: Connection, plan_id: int) -> pd.DataFrame:
+    return pd.DataFrame(target_rows(conn, plan_id), columns=["indicator_code", "year", "target_value", "comparator"])
+
+
+def plan_history(engine: Engine, *, plan_code: str, limit: int = 200) -> pd.DataFrame:
+    """The audit rows of a plan and its targets, newest first."""
+    prefix = plan_code + ":"
+    statement = (
+        select(AuditLog.at, AuditLog.user_name, AuditLog.action, AuditLog.via, AuditLog.table_name,
+               AuditLog.row_key, AuditLog.old_value, AuditLog.new_value)
+        .where(or_((AuditLog.table_name == "plan") & (AuditLog.row_key == plan_code),
+                   (AuditLog.table_name == "plan_target")
+                   & (func.substr(AuditLog.row_key, 1, len(prefix)) == prefix)))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(statement).fetchall(),
+                            columns=["at", "user_name", "action", "via", "table_name", "row_key", "old_value",
+                                     "new_value"])
+
+
+# ------------------------------------------------------------------------------------------------------ validation
+
+
+def validate_plan(conn: Connection, plan: PlanInput, *, new: bool) -> list[Problem]:
+    problems = []
+    if new and not CODE_PATTERN.match(plan.code or ""):
+        problems.append(Problem("bad_code", {"code": plan.code}))
+    elif new and conn.execute(select(Plan.id).where(Plan.code == plan.code)).first() is not None:
+        problems.append(Problem("code_taken", {"code": plan.code}))
+    if not (plan.name_zh or "").strip() or not (plan.name_en or "").strip():
+        problems.append(Problem("name_missing"))
+    if len(plan.name_zh) > 120 or len(plan.name_en) > 160:
+        problems.append(Problem("name_too_long"))
+    low, high = YEAR_RANGE
+    if not (low <= plan.start_year <= high and low <= plan.end_year <= high):
+        problems.append(Problem("year_range", {"low": low, "high": high}))
+    elif plan.start_year > plan.end_year:
+        problems.append(Problem("years_order"))
+    elif plan.end_year - plan.start_year + 1 > MAX_SPAN_YEARS:
+        problems.append(Problem("years_span", {"max": MAX_SPAN_YEARS}))
+    if plan.scope_type not in ("city", "district"):
+        problems.append(Problem("bad_scope", {"scope": plan.scope_type}))
+    elif plan.scope_type == "district":
+        if conn.execute(select(District.code).where(District.code == (plan.scope_code or ""))).first() is None:
+            problems.append(Problem("unknown_district", {"district": plan.scope_code}))
+    return problems
+
+
+def validate_targets(targets: list[dict[str, Any]], *, start_year: int, end_year: int) -> list[Problem]:
+    """Each target: indicator_code, year, target_value, comparator (optional, the indicator's default)."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, int]] = set()
+    for row in targets:
+        code, year, value = row.get("indicator_code"), row.get("year"), row.get("target_value")
+        ind = BY_CODE.get(str(code))
+        if ind is None:
+            problems.append(Problem("unknown_indicator", {"indicator": code}))
+            continue
+        year = _whole(year)
+        where = {"indicator": code, "year": year if year is not None else row.get("year")}
+        if year is None or not start_year <= year <= end_year:
+            problems.append(Problem("year_outside", where | {"start": start_year, "end": end_year}))
+            continue
+        if (code, year) in seen:
+            problems.append(Problem("duplicate", where))
+        seen.add((code, year))
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(float(value)):
+            problems.append(Problem("not_a_number", where))
+            continue
+        comparator = row.get("comparator") or ind.comparator
+        if comparator not in COMPARATORS:
+            problems.append(Problem("bad_comparator", where | {"comparator": comparator}))
+        if value < 0:
+            problems.append(Problem("negative", where))
+        elif ind.unit == "pct" and value > 100:
+            problems.append(Problem("pct_range", where))
+        elif ind.unit == "count" and float(value) != round(float(value)):
+            problems.append(Problem("count_integer", where))
+    return problems
+
+
+def _whole(value: Any) -> int | None:
+    """An integer year from an int, a numpy integer or a whole float; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    if not math.isfinite(float(value)) or float(value) != int(value):
+        return None
+    return int(value)
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise PlanError(problems)
+
+
+def _ensure_indicators(conn: Connection, codes: set[str]) -> None:
+    """Registry rows the `indicator` table lacks (a store created before they were added) are written first,
+    because plan_target refers to them."""
+    known = set(conn.execute(select(Indicator.code).where(Indicator.code.in_(codes))).scalars())
+    missing = [BY_CODE[c].row() for c in sorted(codes - known)]
+    if missing:
+        conn.execute(insert(Indicator), missing)
+
+
+def _normalise(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in targets:
+        ind = BY_CODE[row["indicator_code"]]
+        out.append({"indicator_code": ind.code, "year": int(row["year"]), "target_value": float(row["target_value"]),
+                    "comparator": row.get("comparator") or ind.comparator})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------- writes
+
+
+def create_plan(engine: Engine, *, user: str, plan: PlanInput, targets: list[dict[str, Any]] | None = None,
+                via: str = "app", action: str = "plan_create", copied_from: str | None = None) -> int:
+    """Create a plan (and optionally its targets); returns its id."""
+    targets = targets or []
+    with engine.begin() as conn:
+        _raise(validate_plan(conn, plan, new=True)
+               + validate_targets(targets, start_year=plan.start_year, end_year=plan.end_year))
+        values = {"code": plan.code, "name_zh": plan.name_zh.strip(), "name_en": plan.name_en.strip(),
+                  "scope_type": plan.scope_type,
+                  "scope_code": plan.scope_code if plan.scope_type == "district" else None,
+                  "start_year": plan.start_year, "end_year": plan.end_year, "source": plan.source, "is_template": False}
+        plan_id = int(conn.execute(insert(Plan).values(**values)).inserted_primary_key[0])
+        audit.record(conn, user=user, action=action, table="plan", key=plan.code,
+                     new=values | ({"copied_from": copied_from} if copied_from else {}), via=via)
+        rows = _normalise(targets)
+        _ensure_indicators(conn, {r["indicator_code"] for r in rows})
+        for row in rows:
+            conn.execute(insert(PlanTarget).values(plan_id=plan_id, **row))
+            audit.record(conn, user=user, action=action, table="plan_target", key=_key(plan.code, row),
+                         new={"target_value": row["target_value"], "comparator": row["comparator"]}, via=via)
+        bump_data_version(conn)
+    return plan_id
+
+
+def copy_plan(engine: Engine, *, user: str, source_code: str, plan: PlanInput, via: str = "app") -> int:
+    """A new plan from a template (or any plan): its targets shifted so the source's first year becomes
+    `plan.start_year`; the new plan spans as many years as the source (`plan.end_year` is ignored)."""
+    with engine.connect() as conn:
+        source = plan_row(conn, source_code)
+        source_targets = _targets(conn, source["id"])
+    shift = plan.start_year - source["start_year"]
+    span = source["end_year"] - source["start_year"]
+    new = PlanInput(plan.code, plan.name_zh, plan.name_en, plan.start_year, plan.start_year + span, plan.scope_type,
+                    plan.scope_code, plan.source or f"copied from {source_code}")
+    targets = [{"indicator_code": r.indicator_code, "year": int(r.year) + shift, "target_value": float(r.target_value),
+                "comparator": r.comparator} for r in source_targets.itertuples()]
+    return create_plan(engine, user=user, plan=new, targets=targets, via=via, action="plan_copy",
+                       copied_from=source_code)
+
+
+def update_plan(engine: Engine, *, user: str, plan_code: str, name_zh: str, name_en: str, start_year: int,
+                end_year: int, via: str = "app") -> bool:
+    """Rename a plan or change its years (its targets must stay inside). Returns whether anything changed."""
+    with engine.begin() as conn:
+        current = plan_row(conn, plan_code)
+        if current["is_template"]:
+            _raise([Problem("template_read_only", {"plan": plan_code})])
+        proposed = PlanInput(plan_code, name_zh, name_en, start_year, end_year, current["scope_type"],
+                             current["scope_code"])
+        problems = validate_plan(conn, proposed, new=False)
+        years = _targets(conn, current["id"])["year"]
+        if not problems and len(years) and (years.min() < start_year or years.max() > end_year):
+            problems.append(Problem("targets_outside", {"start": start_year, "end": end_year}))
+        _raise(problems)
+        new = {"name_zh": name_zh.strip(), "name_en": name_en.strip(), "start_year": start_year, "end_year": end_year}
+        old = {k: current[k] for k in new}
+        changed = {k: v for k, v in new.items() if old[k] != v}
+        if not changed:
+            return False
+        conn.execute(update(Plan).where(Plan.id == current["id"]).values(**changed))
+        audit.record(conn, user=user, action="plan_edit", table="plan", key=plan_code,
+                     old={k: old[k] for k in changed}, new=changed, via=via)
+        bump_data_version(conn)
+    return True
+
+
+def save_targets(engine: Engine, *, user: str, plan_code: str, targets: list[dict[str, Any]],
+                 via: str = "app") -> dict[str, int]:
+    """Make the plan's targets exactly `targets` (the whole grid): added, changed and removed rows each get an
+    audit row with the old and new value. Returns counts of added / changed / removed / unchanged."""
+    with engine.begin() as conn:
+        plan = plan_row(conn, plan_code)
+        if plan["is_template"]:
+            _raise([Problem("template_read_only", {"plan": plan_code})])
+        _raise(validate_targets(targets, start_year=plan["start_year"], end_year=plan["end_year"]))
+        wanted = {(r["indicator_code"], r["year"]): r for r in _normalise(targets)}
+        existing = {(r.indicator_code, int(r.year)): {"target_value": float(r.target_value), "comparator": r.comparator}
+                    for r in _targets(conn, plan["id"]).itertuples()}
+        _ensure_indicators(conn, {code for code, _ in wanted})
+        counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
+        for key in sorted(set(wanted) | set(existing), key=lambda k: (_ORDER.get(k[0], 99), k[1])):
+            old, row = existing.get(key), wanted.get(key)
+            new = {"target_value": row["target_value"], "comparator": row["comparator"]} if row else None
+            where = ((PlanTarget.plan_id == plan["id"]) & (PlanTarget.indicator_code == key[0])
+                     & (PlanTarget.year == key[1]))
+            if old == new:
+                counts["unchanged"] += 1
+                continue
+            if old is None:
+                conn.execute(insert(PlanTarget).values(plan_id=plan["id"], **row))  # type: ignore[arg-type]
+                counts["added"] += 1
+            elif new is None:
+                conn.execute(delete(PlanTarget).where(where))
+                counts["removed"] += 1
+            else:
+                conn.execute(update(PlanTarget).where(where).values(**new))
+                counts["changed"] += 1
+            audit.record(conn, user=user, action="plan_edit", table="plan_target",
+                         key=_key(plan_code, {"indicator_code": key[0], "year": key[1]}), old=old, new=new, via=via)
+        if counts["added"] or counts["changed"] or counts["removed"]:
+            bump_data_version(conn)
+    return counts
+
+
+def _key(plan_code: str, row: dict[str, Any]) -> str:
+    return f"{plan_code}:{row['indicator_code']}:{row['year']}"

@@ -1,0 +1,208 @@
+"""Pure builders for the goal-tracking pages: display tables (numbers formatted in the units users expect, status in
+words with a colour) and plotly figures. No Streamlit calls, so tests can inspect them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+from pandas.io.formats.style import Styler
+
+from data_layer import fmt
+from ui.charts import ACCENT, SECOND
+
+# Status words carry the meaning; colour and symbol only repeat it (readable without colour).
+STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
+                 "no_data": "–", "no_target": "–"}
+STATUS_STYLE = {
+    "on_track": "background-color: #dafbe1; color: #116329", "achieved": "background-color: #dafbe1; color: #116329",
+    "at_risk": "background-color: #fff8c5; color: #7d4e00",
+    "off_track": "background-color: #ffebe9; color: #a40e26", "missed": "background-color: #ffebe9; color: #a40e26",
+    "no_data": "color: #57606a", "no_target": "color: #57606a",
+}
+COMPARATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_value(value: float | None, unit: str, lang: str) -> str:
+    """A value in its indicator's unit (rates are percentages: 72.5 means 72.5 %)."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit == "10k_yuan":
+        return fmt.money_10k(value, lang)
+    if unit == "m2":
+        return fmt.area(value, lang)
+    return fmt.count(value)
+
+
+def progress_text(row: Mapping[str, object], pp_label: str) -> str:
+    """Rates: the gap in percentage points; everything else: actual ÷ target."""
+    if row["unit"] == "pct":
+        gap = row["gap"]
+        return "—" if _missing(gap) else f"{float(gap):+.1f} {pp_label}"  # type: ignore[arg-type]
+    progress = row["progress"]
+    return "—" if _missing(progress) else f"{float(progress) * 100:.1f}%"  # type: ignore[arg-type]
+
+
+def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd.DataFrame:
+    """The goal table as text columns for display; `status` keeps the code for styling (hidden by the page)."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    rows = []
+    for row in table.to_dict("records"):
+        unit = str(row["unit"])
+        expected = "—"
+        if not _missing(row["expected"]):
+            expected = f"{format_value(row['expected'], unit, lang)} ({t('goals.pace.' + str(row['pace_method']))})"
+        note = t(f"goals.note.{row['note']}") if row["note"] else ""
+        rows.append({
+            "indicator": row[name],
+            "target": "—" if _missing(row["target"])
+            else f"{COMPARATOR_TEXT[str(row['comparator'])]} {format_value(row['target'], unit, lang)}",
+            "actual": format_value(row["actual"], unit, lang),
+            "progress": progress_text(row, t("unit.pp")),
+            "expected": expected,
+            "forecast": format_value(row["forecast"], unit, lang),
+            "status_text": f"{STATUS_SYMBOL[str(row['status'])]} {t('goals.status.' + str(row['status']))}",
+            "note": note,
+            "status": row["status"],
+        })
+    return pd.DataFrame(rows, columns=["indicator", "target", "actual", "progress", "expected", "forecast",
+                                       "status_text", "note", "status"])
+
+
+def style_status(frame: pd.DataFrame, *, column: str = "status_text", code_column: str = "status") -> Styler:
+    """Colour the status cell from its code (the text already says it in words)."""
+    codes = frame[code_column]
+
+    def colour(cells: pd.Series) -> list[str]:
+        return [STATUS_STYLE.get(str(codes.iloc[i]), "") for i in range(len(cells))]
+
+    return frame.style.apply(colour, subset=[column])
+
+
+def _display_scale(unit: str, lang: str) -> tuple[float, str]:
+    """Chart values in the unit a reader expects: 亿元 for money, 万㎡ for area (Chinese)."""
+    if unit == "10k_yuan":
+        return 10_000.0, "亿元" if lang == "zh" else "100M yuan"
+    if unit == "m2":
+        return (10_000.0, "万㎡") if lang == "zh" else (1.0, "m²")
+    if unit == "pct":
+        return 1.0, "%"
+    return 1.0, ""
+
+
+def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Mapping[str, str]) -> go.Figure:
+    """Target per plan year as bars, the actual (final for past years, to date for the running one) and the
+    year-end forecast as markers. frame: year, target, actual, forecast, final."""
+    scale, suffix = _display_scale(unit, lang)
+    years = frame["year"].astype(str)
+    figure = go.Figure()
+    # target labels sit at the foot of the bars, clear of the actual and forecast markers near their tops
+    figure.add_trace(go.Bar(x=years, y=frame["target"] / scale, name=labels["target"], marker_color="#c9d6e3",
+                            text=[f"{labels['target']} {format_value(v, unit, lang)}" for v in frame["target"]],
+                            textposition="inside", insidetextanchor="start", textfont={"color": "#1f2328"},
+                            hovertemplate="%{x}: %{text}<extra></extra>"))
+    # markers only: a past year's full-year actual and the running year's actual to date are not one series
+    figure.add_trace(go.Scatter(x=years, y=frame["actual"] / scale, name=labels["actual"], mode="markers+text",
+                                marker={"color": ACCENT, "size": 14, "symbol": "circle"}, textposition="middle left",
+                                textfont={"size": 14, "color": ACCENT},
+                                text=[format_value(v, unit, lang) for v in frame["actual"]],
+                                hovertemplate="%{x}: %{text}<extra>" + labels["actual"] + "</extra>"))
+    running = frame[~frame["final"].astype(bool) & frame["forecast"].notna()]
+    figure.add_trace(go.Scatter(x=running["year"].astype(str), y=running["forecast"] / scale, name=labels["forecast"],
+                                mode="markers+text", textposition="middle right",
+                                textfont={"size": 14, "color": SECOND},
+                                marker={"color": SECOND, "size": 14, "symbol": "diamond-open", "line": {"width": 3}},
+                                text=[format_value(v, unit, lang) for v in running["forecast"]],
+                                hovertemplate="%{x}: %{text}<extra>" + labels["forecast"] + "</extra>"))
+    top = pd.concat([frame["target"], frame["actual"], frame["forecast"]]).max()
+    figure.update_yaxes(title_text=suffix or None, ticksuffix="%" if unit == "pct" else "",
+                        range=[0, float(top) / scale * 1.18] if not _missing(top) and top > 0 else None)
+    figure.update_xaxes(title_text=labels["year"], type="category")
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=360, barmode="overlay",
+                         legend={"orientation": "h", "y": 1.12})
+    return figure
+
+
+def rank_change_text(change: object) -> str:
+    if _missing(change):
+        return "—"
+    value = int(change)  # type: ignore[call-overload]
+    return "＝" if value == 0 else (f"▲{value}" if value > 0 else f"▼{-value}")
+
+
+def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: Callable[..., str]) -> pd.DataFrame:
+    """The ranking for display: rank, name, value, change in rank since last month, buildings, state."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    rows = []
+    for row in frame.to_dict("records"):
+        score = row["score"]
+        if basis == "yoy" and not _missing(score):
+            score_text = f"{score:+.1f} {t('unit.pp')}" if unit == "pct" else f"{score:+.1f}%"
+        else:
+            score_text = format_value(score, unit, lang)
+        rows.append({
+            "rank": "—" if _missing(row["rank"]) else str(int(row["rank"])),
+            "name": row[name],
+            "score": score_text,
+            "change": rank_change_text(row["rank_change"]),
+            "buildings": fmt.count(row["buildings"]),
+            "state": t(f"goals.rank_state.{row['state']}"),
+        })
+    return pd.DataFrame(rows, columns=["rank", "name", "score", "change", "buildings", "state"])
+
+
+def ranking_chart(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, label: str) -> go.Figure:
+    """Ranked areas as horizontal bars, first at the top."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    ranked = frame[frame["state"] == "ranked"].sort_values("rank", ascending=False)
+    scale, suffix = (1.0, "") if basis == "yoy" else _display_scale(unit, lang)
+    values = ranked["score"] / scale
+    figure = go.Figure(go.Bar(x=values, y=ranked[name], orientation="h", marker_color=SECOND,
+                              text=[f"{v:,.1f}" for v in values], textposition="outside", cliponaxis=False,
+                              hovertemplate="%{y}: %{x:,.2f}<extra></extra>"))
+    low, high = float(min(values.min(), 0)) if len(values) else 0.0, float(max(values.max(), 0)) if len(values) else 1.0
+    pad = (high - low) * 0.18 or 1.0
+    figure.update_layout(margin={"l": 10, "r": 40, "t": 30, "b": 10}, height=max(260, 34 * len(ranked) + 80),
+                         xaxis_title=f"{label} {suffix}".strip(), yaxis_title=None)
+    figure.update_xaxes(range=[low - (pad if low < 0 else 0), high + pad])
+    return figure
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
+
+
+def escape_markdown(text: object) -> str:
+    """Imported or typed text placed inside a Markdown string (captions) shows as typed, never as markup."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+
+
+def movers_table(frame: pd.DataFrame, *, lang: str, district_names: Mapping[str, str]) -> pd.DataFrame:
+    """Buildings that entered or left a tax list: year-to-date tax before and now, formatted."""
+    return pd.DataFrame({
+        "code": frame["code"], "name": frame["name"],
+        "district": frame["district_code"].map(lambda c: district_names.get(c, c)),
+        "ytd_before": [fmt.money_10k(None if _missing(v) else float(v), lang) for v in frame["ytd_before"]],
+        "ytd_now": [fmt.money_10k(None if _missing(v) else float(v), lang) for v in frame["ytd_now"]],
+    })
+
+
+def occupancy_table(frame: pd.DataFrame, *, lang: str, district_names: Mapping[str, str],
+                    t: Callable[..., str]) -> pd.DataFrame:
+    """Buildings whose occupied area changed most: rate before and now, change in m²."""
+    return pd.DataFrame({
+        "code": frame["code"], "name": frame["name"],
+        "district": frame["district_code"].map(lambda c: district_names.get(c, c)),
+        "state": frame["state"].map(lambda s: t(f"goals.movers.state.{s}")),
+        "rate_before": [format_value(v, "pct", lang) for v in frame["rate_before"]],
+        "rate_now": [format_value(v, "pct", lang) for v in frame["rate_now"]],
+        "delta": [f"{v:+,.0f} {'㎡' if lang == 'zh' else 'm²'}" for v in frame["delta_m2"]],
+    })
