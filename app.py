@@ -29,6 +29,8 @@ pages = {
     t("app.section.monitor"): [
         st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", url_path="overview",
                 default=True),
+        st.Page("pages/observation.py", title=t("page.observation"), icon=":material/sentiment_satisfied:",
+                url_path="observation"),
     ],
     t("app.section.plan"): [
         st.Page("pages/goals.py", title=t("page.goals"), icon=":material/flag:", url_path="goals"),

@@ -130,6 +130,7 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
     stats, city = _monthly(rng, buildings, months, last_month)
     points = _observation_points(rng, buildings)
     feedback, demands = _feedback_and_demands(rng, text_rng, points, buildings, months, last_month)
+    _score_feedback(feedback)
     names = {d["code"]: (d["name_zh"], d["name_en"]) for d in districts}
     plans, targets = plans_seed.demo_plans(stats=stats, city=city, buildings=buildings, district_names=names,
                                            today=today, seed=seed)
@@ -341,6 +342,18 @@ def _observation_points(rng: np.random.Generator, buildings: list[dict]) -> list
         designated = date(2021, 1, 1) if rng.random() < 0.8 else date(2021, int(rng.integers(2, 13)), 1)
         points.append({"id": i, "code": f"OP{i:03d}", "building_id": b["id"], "designated_on": designated})
     return points
+
+
+def _score_feedback(feedback: list[dict]) -> None:
+    """Label each comment once, when it is stored, as an import does (data_layer.sentiment). Rows without a
+    comment keep no label: their survey score speaks for them."""
+    from data_layer.sentiment import score_many  # jieba loads its dictionary (about 1 s) only when needed
+
+    results = iter(score_many([row["text"] for row in feedback if row["text"]]))
+    for row in feedback:
+        result = next(results) if row["text"] else None
+        row.update(sentiment_label=result and result.label, sentiment_score=result and result.score,
+                   sentiment_confidence=result and result.confidence, sentiment_evidence=result and result.evidence)
 
 
 DIMENSION_WEIGHTS = {"gov_service": 0.22, "enterprise_service": 0.22, "operations": 0.26, "talent": 0.14,

@@ -1,0 +1,130 @@
+"""Sentiment and observation-page benchmark: scoring throughput, and the 观测点 page's server time under AppTest
+with 100k feedback records.
+
+    python -m bench.sentiment --sizes S1[,S2]
+
+Figures (one row per size; the throughput figures do not depend on the size):
+- load_s: building the scorer's jieba segmenter with the lexicon (once per process);
+- texts_per_s: distinct comments scored per second (the development set and our own cases, about 800 texts, each
+  scored without the duplicate cache of score_many);
+- backfill_s: labelling the 100k stored records that have none (`observation.score_unlabelled`; the synthetic
+  store repeats three texts, so this is mostly the UPDATE);
+- first_s: the first AppTest run of pages/observation.py in this process (caches empty, keyword segmenter built);
+- cold_s: a run after clearing Streamlit's caches (SQL sums, pandas, keywords recomputed);
+- warm_s: median of three further runs (a rerun: a click or a widget change).
+
+Stores are built under /tmp/bench_sentiment with bench/datasets.py (feedback=100_000 at every size) plus the
+shipped district boundaries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import insert, text
+
+from bench.datasets import SIZES, Size, build
+from data_layer import db, observation, store
+from data_layer.demo import load_districts
+from data_layer.models import DistrictBoundary
+
+REPO = Path(__file__).resolve().parent.parent
+ROOT = Path("/tmp/bench_sentiment")
+FEEDBACK = 100_000
+PAGE = str(REPO / "pages" / "observation.py")
+
+
+def ensure_store(size: Size) -> str:
+    """A store of `size` with 100k feedback records and district boundaries, built once and reused."""
+    ROOT.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{ROOT / f'{size.name.lower()}_fb{FEEDBACK // 1000}k.db'}"
+    engine = db.make_engine(url)
+    if db.store_status(engine).code != "ok":
+        store.drop_everything(engine)
+        build(engine, buildings=size.buildings, months=size.months, feedback=FEEDBACK)
+    with engine.begin() as conn:
+        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
+            conn.execute(insert(DistrictBoundary), [
+                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
+                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
+    engine.dispose()
+    return url
+
+
+def throughput() -> dict[str, float]:
+    from data_layer.sentiment.scorer import score_text
+    from data_layer.sentiment.text import tokenizer
+
+    started = time.perf_counter()
+    tokenizer()
+    load_s = time.perf_counter() - started
+    texts = pd.read_csv(REPO / "tests" / "data" / "sentiment" / "dev.csv")["text"].tolist()
+    for path in sorted((REPO / "tests" / "sentiment").glob("own_cases*.csv")):
+        texts += pd.read_csv(path)["text"].tolist()
+    rounds = 3
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for item in texts:
+            score_text(item)
+    seconds = time.perf_counter() - started
+    return {"load_s": load_s, "texts_per_s": rounds * len(texts) / seconds, "texts": float(len(texts))}
+
+
+def page_times(url: str) -> dict[str, float]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DATABASE_URL"] = url
+
+    def run() -> float:
+        started = time.perf_counter()
+        at = AppTest.from_file(PAGE, default_timeout=600).run()
+        if at.exception:
+            raise RuntimeError(at.exception[0].message)
+        return time.perf_counter() - started
+
+    first = run()
+    st.cache_data.clear()
+    cold = run()
+    warm = statistics.median(run() for _ in range(3))
+    return {"first_s": first, "cold_s": cold, "warm_s": warm}
+
+
+def run(sizes: list[str]) -> list[dict]:
+    rates = throughput()
+    rows = []
+    for name in sizes:
+        size = SIZES[name]
+        url = ensure_store(size)
+        engine = db.make_engine(url)
+        started = time.perf_counter()
+        observation.score_unlabelled(engine)
+        backfill = time.perf_counter() - started
+        with engine.connect() as conn:
+            records = conn.execute(text("SELECT COUNT(*) FROM feedback")).scalar() or 0
+        engine.dispose()
+        rows.append({"size": name, "buildings": size.buildings, "feedback": records, **rates,
+                     "backfill_s": backfill, **page_times(url)})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="S1", help="comma-separated sizes from bench/datasets.py (S1, S2, S3)")
+    args = parser.parse_args()
+    rows = run([s.strip() for s in args.sizes.split(",") if s.strip()])
+    print(f"{'size':<5}{'feedback':>10}{'load_s':>8}{'texts/s':>9}{'backfill_s':>11}{'first_s':>9}{'cold_s':>8}"
+          f"{'warm_s':>8}")
+    for r in rows:
+        print(f"{r['size']:<5}{r['feedback']:>10,}{r['load_s']:>8.2f}{r['texts_per_s']:>9,.0f}{r['backfill_s']:>11.2f}"
+              f"{r['first_s']:>9.2f}{r['cold_s']:>8.2f}{r['warm_s']:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

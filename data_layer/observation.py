@@ -1,0 +1,350 @@
+"""Observation points (营商环境观测点): the perception index, alerts, feedback, keywords, demands (诉求), and the
+one write path of the area, correcting a sentiment label.
+
+The perception index of a group of responses (a point, a district, a dimension or the city, in a quarter) is
+
+    index = 0.6 × S + 0.4 × T          (0-100)
+    S = (mean survey score − 1) ÷ 4 × 100            survey scores are 1-5
+    T = (1 + positive share − negative share) ÷ 2 × 100   shares among the comments that carry a label
+
+A group with survey scores but no labelled comment has index S, one with comments but no scores has index T.
+Labels are the staff correction where there is one, else the model's (`effective label`). Aggregation pools the
+responses (a district's index is computed from all its points' responses, not averaged over points). A group
+with fewer than `min_responses` responses gets no index and no rank; a share is shown (and can raise an alert)
+only when at least `min_responses` comments carry a label.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, bindparam, case, extract, func, select, update
+
+from data_layer import audit
+from data_layer.models import SENTIMENTS, Building, Demand, District, DistrictBoundary, Feedback, ObservationPoint
+from data_layer.summaries import bump_data_version
+
+SURVEY_WEIGHT, TEXT_WEIGHT = 0.6, 0.4
+STATS_COLUMNS = ["point_id", "dimension", "month", "responses", "scored", "score_sum", "labelled", "positive",
+                 "negative"]
+INDEX_COLUMNS = ["responses", "scored", "labelled", "survey_mean", "survey_index", "text_index", "positive_share",
+                 "negative_share", "index"]
+FEEDBACK_LIST_LIMIT = 500
+
+
+def effective_label():  # type: ignore[no-untyped-def]
+    """The label every figure uses: a staff correction wins over the model."""
+    return func.coalesce(Feedback.corrected_label, Feedback.sentiment_label)
+
+
+def _frame(engine: Engine, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        result = conn.execute(statement)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+# ------------------------------------------------------------------------------------------------ the index
+
+
+def index_value(*, survey_mean: float | None, positive_share: float | None,
+                negative_share: float | None) -> float | None:
+    """The formula in the module docstring, for one group."""
+    survey = (survey_mean - 1.0) / 4.0 * 100.0 if survey_mean is not None else None
+    text = (1.0 + positive_share - negative_share) / 2.0 * 100.0 if (
+        positive_share is not None and negative_share is not None) else None
+    if survey is not None and text is not None:
+        return SURVEY_WEIGHT * survey + TEXT_WEIGHT * text
+    return survey if survey is not None else text
+
+
+def quarter_key(month: pd.Series) -> pd.Series:
+    """'2026Q3' for every month of that quarter."""
+    stamps = pd.to_datetime(month)
+    return stamps.dt.year.astype(str) + "Q" + stamps.dt.quarter.astype(str)
+
+
+def previous_quarter(quarter: str) -> str:
+    year, number = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
+def perception_index(stats: pd.DataFrame, by: list[str], *, min_responses: int) -> pd.DataFrame:
+    """Pool `stats` rows (monthly sums, see `monthly_stats`) by `by` and compute the index of each group."""
+    sums = ["responses", "scored", "score_sum", "labelled", "positive", "negative"]
+    if stats.empty:
+        return pd.DataFrame(columns=[*by, *INDEX_COLUMNS])
+    grouped = stats.groupby(by, as_index=False, observed=True)[sums].sum()
+    enough_labels = grouped["labelled"] >= max(min_responses, 1)
+    grouped["survey_mean"] = (grouped["score_sum"] / grouped["scored"]).where(grouped["scored"] > 0)
+    grouped["survey_index"] = (grouped["survey_mean"] - 1.0) / 4.0 * 100.0
+    labelled = grouped["labelled"].where(grouped["labelled"] > 0)
+    positive, negative = grouped["positive"] / labelled, grouped["negative"] / labelled
+    grouped["text_index"] = (1.0 + positive - negative) / 2.0 * 100.0
+    grouped["positive_share"] = positive.where(enough_labels)  # shown (and alerting) only with enough labels
+    grouped["negative_share"] = negative.where(enough_labels)
+    both = grouped["survey_index"].notna() & grouped["text_index"].notna()
+    index = grouped["survey_index"].where(grouped["survey_index"].notna(), grouped["text_index"])
+    index = index.where(~both, SURVEY_WEIGHT * grouped["survey_index"] + TEXT_WEIGHT * grouped["text_index"])
+    grouped["index"] = index.where(grouped["responses"] >= min_responses)
+    return grouped[[*by, *INDEX_COLUMNS]]
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def points(engine: Engine) -> pd.DataFrame:
+    """Every observation point with its building, district and coordinates."""
+    frame = _frame(engine, (
+        select(ObservationPoint.id.label("point_id"), ObservationPoint.code, ObservationPoint.designated_on,
+               Building.id.label("building_id"), Building.name, Building.district_code, Building.lon, Building.lat,
+               District.name_zh.label("district_zh"), District.name_en.label("district_en"))
+        .join(Building, Building.id == ObservationPoint.building_id)
+        .join(District, District.code == Building.district_code)
+        .order_by(ObservationPoint.id)
+    ))
+    return frame
+
+
+def monthly_stats(engine: Engine) -> pd.DataFrame:
+    """Feedback summed per point, dimension and month: the input of every index (small: points × 6 × months)."""
+    label = effective_label()
+    year, month = extract("year", Feedback.submitted_on), extract("month", Feedback.submitted_on)
+    frame = _frame(engine, (
+        select(Feedback.point_id, Feedback.dimension, year.label("year"), month.label("month_number"),
+               func.count().label("responses"), func.count(Feedback.score).label("scored"),
+               func.coalesce(func.sum(Feedback.score), 0).label("score_sum"),
+               func.count(label).label("labelled"),
+               func.sum(case((label == "positive", 1), else_=0)).label("positive"),
+               func.sum(case((label == "negative", 1), else_=0)).label("negative"))
+        .group_by(Feedback.point_id, Feedback.dimension, year, month)
+    ))
+    if frame.empty:
+        return pd.DataFrame(columns=STATS_COLUMNS)
+    frame["month"] = pd.to_datetime(dict(year=frame["year"].astype(int), month=frame["month_number"].astype(int),
+                                         day=1))
+    for column in ("responses", "scored", "score_sum", "labelled", "positive", "negative"):
+        frame[column] = frame[column].astype(float)
+    return frame[STATS_COLUMNS]
+
+
+def quarters(stats: pd.DataFrame) -> list[str]:
+    """Quarters that have feedback, newest first."""
+    return sorted(set(quarter_key(stats["month"])), reverse=True) if not stats.empty else []
+
+
+def _scoped(stats: pd.DataFrame, point_frame: pd.DataFrame, *, district: str | None = None,
+            point_id: int | None = None) -> pd.DataFrame:
+    if point_id is not None:
+        return stats[stats["point_id"] == point_id]
+    if district is not None:
+        ids = point_frame.loc[point_frame["district_code"] == district, "point_id"]
+        return stats[stats["point_id"].isin(ids)]
+    return stats
+
+
+def point_table(stats: pd.DataFrame, point_frame: pd.DataFrame, demand_frame: pd.DataFrame, *, quarter: str,
+                min_responses: int) -> pd.DataFrame:
+    """One row per point for `quarter`: index, last quarter's, the change, responses, negative share, open and
+    overdue demands, and the rank among points with an index (1 = best)."""
+    with_quarter = stats.assign(quarter=quarter_key(stats["month"])) if not stats.empty else stats.assign(quarter="")
+    previous = previous_quarter(quarter)
+    now = perception_index(with_quarter[with_quarter["quarter"] == quarter], ["point_id"], min_responses=min_responses)
+    before = perception_index(with_quarter[with_quarter["quarter"] == previous], ["point_id"],
+                              min_responses=min_responses)[["point_id", "index"]].rename(columns={"index": "previous"})
+    table = point_frame.merge(now, on="point_id", how="left").merge(before, on="point_id", how="left")
+    table["responses"] = table["responses"].fillna(0).astype(int)
+    table["change"] = table["index"] - table["previous"]
+    demands = demand_frame[["point_id", "open", "overdue"]] if not demand_frame.empty else pd.DataFrame(
+        columns=["point_id", "open", "overdue"])
+    table = table.merge(demands, on="point_id", how="left")
+    table[["open", "overdue"]] = table[["open", "overdue"]].fillna(0).astype(int)
+    table["rank"] = table["index"].rank(ascending=False, method="min").astype("Int64")
+    return table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+
+
+def alerts(table: pd.DataFrame, *, index_drop: float, negative_share: float) -> pd.DataFrame:
+    """Points whose index fell by more than `index_drop` since last quarter, or whose negative share is above
+    `negative_share` (both only where the figures exist, i.e. enough responses)."""
+    fell = table["change"] < -index_drop
+    negative = table["negative_share"] > negative_share
+    flagged = table[fell.fillna(False) | negative.fillna(False)].copy()
+    flagged["fell"] = fell[flagged.index].fillna(False)
+    flagged["too_negative"] = negative[flagged.index].fillna(False)
+    return flagged.sort_values("change", na_position="last").reset_index(drop=True)
+
+
+def trend(stats: pd.DataFrame, point_frame: pd.DataFrame, *, min_responses: int, district: str | None = None,
+          point_id: int | None = None) -> pd.DataFrame:
+    """The index per quarter for a scope (the city when neither district nor point is given)."""
+    scoped = _scoped(stats, point_frame, district=district, point_id=point_id)
+    if scoped.empty:
+        return pd.DataFrame(columns=["quarter", *INDEX_COLUMNS])
+    frame = perception_index(scoped.assign(quarter=quarter_key(scoped["month"])), ["quarter"],
+                             min_responses=min_responses)
+    return frame.sort_values("quarter").reset_index(drop=True)
+
+
+def district_table(stats: pd.DataFrame, point_frame: pd.DataFrame, *, quarter: str, min_responses: int) -> pd.DataFrame:
+    """The index of each district in `quarter`, pooled over its points' responses."""
+    merged = stats.merge(point_frame[["point_id", "district_code", "district_zh", "district_en"]], on="point_id")
+    merged = merged[quarter_key(merged["month"]) == quarter] if not merged.empty else merged
+    return perception_index(merged, ["district_code", "district_zh", "district_en"], min_responses=min_responses)
+
+
+def dimension_breakdown(stats: pd.DataFrame, point_frame: pd.DataFrame, *, quarter: str, min_responses: int,
+                        district: str | None = None, point_id: int | None = None) -> pd.DataFrame:
+    """The index per dimension in `quarter` for a scope."""
+    scoped = _scoped(stats, point_frame, district=district, point_id=point_id)
+    scoped = scoped[quarter_key(scoped["month"]) == quarter] if not scoped.empty else scoped
+    return perception_index(scoped, ["dimension"], min_responses=min_responses)
+
+
+def feedback_list(engine: Engine, *, point_id: int, dimension: str | None = None, label: str | None = None,
+                  review_confidence: float = 0.6, limit: int = FEEDBACK_LIST_LIMIT) -> pd.DataFrame:
+    """A point's comments, newest first, with the label in force, the model's, and whether it needs review
+    (model confidence below `review_confidence` and no staff correction yet)."""
+    effective = effective_label()
+    statement = (
+        select(Feedback.id, Feedback.submitted_on, Feedback.dimension, Feedback.channel, Feedback.score,
+               Feedback.text, effective.label("label"), Feedback.sentiment_label.label("model_label"),
+               Feedback.sentiment_confidence.label("confidence"), Feedback.sentiment_evidence.label("evidence"),
+               Feedback.corrected_label, Feedback.corrected_by, Feedback.corrected_at)
+        .where(Feedback.point_id == point_id, Feedback.text != "")
+        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc())
+        .limit(limit)
+    )
+    if dimension:
+        statement = statement.where(Feedback.dimension == dimension)
+    if label:
+        statement = statement.where(effective == label)
+    frame = _frame(engine, statement)
+    frame["needs_review"] = frame["corrected_label"].isna() & (frame["confidence"].astype(float) < review_confidence)
+    return frame
+
+
+def negative_keywords(engine: Engine, *, start: date, end: date, point_ids: list[int] | None = None,
+                      top: int = 12, newest: int = 3_000) -> pd.DataFrame:
+    """The most frequent terms (nouns, stop words left out) in negative comments (effective label) per dimension,
+    between `start` and `end` inclusive; a comment counts a term once. The newest `newest` comments per
+    dimension are read, which bounds the time at province scale."""
+    from data_layer.sentiment.keywords import top_terms  # jieba loads on first use only
+
+    ranked = (select(Feedback.dimension, Feedback.text,
+                     func.row_number().over(partition_by=Feedback.dimension,
+                                            order_by=(Feedback.submitted_on.desc(), Feedback.id.desc())).label("n"))
+              .where(effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
+                     Feedback.submitted_on <= end))
+    if point_ids is not None:
+        ranked = ranked.where(Feedback.point_id.in_(point_ids))
+    inner = ranked.subquery()
+    frame = _frame(engine, select(inner.c.dimension, inner.c.text).where(inner.c.n <= newest))
+    rows = [{"dimension": dimension, "term": term, "count": count}
+            for dimension, texts in frame.groupby("dimension")["text"]
+            for term, count in top_terms(texts, top)]
+    return pd.DataFrame(rows, columns=["dimension", "term", "count"])
+
+
+def district_boundaries(engine: Engine) -> pd.DataFrame:
+    """District polygons as GeoJSON geometry dicts, with names (the map's offline base layer)."""
+    frame = _frame(engine, (
+        select(DistrictBoundary.district_code, DistrictBoundary.geojson, District.name_zh, District.name_en)
+        .join(District, District.code == DistrictBoundary.district_code).order_by(DistrictBoundary.district_code)
+    ))
+    frame["geometry"] = frame["geojson"].map(json.loads)
+    return frame.drop(columns=["geojson"])
+
+
+# ------------------------------------------------------------------------------------------------ demands
+
+
+def demands(engine: Engine) -> pd.DataFrame:
+    """Every demand with its point, district and dates (small: a city has thousands)."""
+    return _frame(engine, (
+        select(Demand.id, Demand.point_id, Demand.building_id, Demand.category, Demand.status, Demand.opened_on,
+               Demand.due_on, Demand.closed_on, Building.district_code)
+        .join(Building, Building.id == Demand.building_id)
+    ))
+
+
+def scope_demands(frame: pd.DataFrame, *, district: str | None = None, point_id: int | None = None) -> pd.DataFrame:
+    """The demands of one district or one point (all of them when neither is given)."""
+    if point_id is not None:
+        return frame[frame["point_id"] == point_id]
+    return frame if district is None else frame[frame["district_code"] == district]
+
+
+def demand_summary(frame: pd.DataFrame, *, by: list[str], today: date) -> pd.DataFrame:
+    """Per group: open (not closed), in progress, overdue (not closed and past due on `today`), closed, closed
+    late, and the median and mean days from opening to closing of the closed ones. closed + overdue + waiting +
+    in_progress_on_time = total (the parts a stacked chart draws)."""
+    columns = [*by, "total", "open", "in_progress", "overdue", "closed", "closed_late", "waiting", "in_progress_on_time",
+               "median_days", "mean_days"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    work = frame.copy()
+    for column in ("opened_on", "due_on", "closed_on"):
+        work[column] = pd.to_datetime(work[column])
+    today_ts = pd.Timestamp(today)
+    work["is_open"] = work["status"] != "closed"
+    work["is_in_progress"] = work["status"] == "in_progress"
+    work["is_overdue"] = work["is_open"] & (work["due_on"] < today_ts)
+    work["is_closed"] = ~work["is_open"]
+    work["is_closed_late"] = work["is_closed"] & (work["closed_on"] > work["due_on"])
+    # disjoint parts of the open ones, for stacking: waiting (status open) and in progress, each not yet overdue
+    work["is_waiting"] = (work["status"] == "open") & ~work["is_overdue"]
+    work["is_in_progress_on_time"] = work["is_in_progress"] & ~work["is_overdue"]
+    work["days"] = (work["closed_on"] - work["opened_on"]).dt.days.where(work["is_closed"])
+    grouped = work.groupby(by, dropna=False).agg(
+        total=("id", "size"), open=("is_open", "sum"), in_progress=("is_in_progress", "sum"),
+        overdue=("is_overdue", "sum"), closed=("is_closed", "sum"), closed_late=("is_closed_late", "sum"),
+        waiting=("is_waiting", "sum"), in_progress_on_time=("is_in_progress_on_time", "sum"),
+        median_days=("days", "median"), mean_days=("days", "mean")).reset_index()
+    return grouped[columns]
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+
+def correct_label(engine: Engine, *, feedback_id: int, label: str | None, user: str, via: str = "app") -> None:
+    """Set (or, with label None, clear) a staff correction of one comment's label, with its audit row, in one
+    transaction; bumps the data version so every cached figure picks it up."""
+    if label is not None and label not in SENTIMENTS:
+        raise ValueError(f"label must be one of {SENTIMENTS} or None, not {label!r}")
+    with engine.begin() as conn:
+        row = conn.execute(select(Feedback.sentiment_label, Feedback.corrected_label, Feedback.corrected_by)
+                           .where(Feedback.id == feedback_id)).one_or_none()
+        if row is None:
+            raise LookupError(f"no feedback with id {feedback_id}")
+        now = datetime.now(UTC)
+        conn.execute(update(Feedback).where(Feedback.id == feedback_id).values(
+            corrected_label=label, corrected_by=user if label else None, corrected_at=now if label else None))
+        audit.record(conn, user=user, action="label_correct", table="feedback", key=str(feedback_id), via=via,
+                     old={"sentiment_label": row.sentiment_label, "corrected_label": row.corrected_label,
+                          "corrected_by": row.corrected_by},
+                     new={"corrected_label": label, "corrected_by": user if label else None})
+        bump_data_version(conn)
+
+
+def score_unlabelled(engine: Engine, *, batch: int = 5_000) -> int:
+    """Label stored comments that have none yet (records loaded before the scorer, or by SQL). Returns how many."""
+    from data_layer.sentiment import score_many
+
+    done = 0
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(select(Feedback.id, Feedback.text).where(
+                Feedback.sentiment_label.is_(None), Feedback.text != "").order_by(Feedback.id).limit(batch)).all()
+            if not rows:
+                if done:
+                    bump_data_version(conn)
+                return done
+            results = score_many([text for _, text in rows])
+            table = Feedback.__table__  # type: ignore[attr-defined]
+            conn.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+                sentiment_label=bindparam("b_label"), sentiment_score=bindparam("b_score"),
+                sentiment_confidence=bindparam("b_confidence"), sentiment_evidence=bindparam("b_evidence")),
+                [{"row_id": row_id, "b_label": r.label, "b_score": r.score, "b_confidence": r.confidence,
+                  "b_evidence": r.evidence} for (row_id, _), r in zip(rows, results, strict=True)])
+            done += len(rows)

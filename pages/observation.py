@@ -1,0 +1,163 @@
+"""观测点: the perception index of the observation points on the map, alerts, trends, dimensions, keywords of
+negative feedback, each point's feedback (labels corrected by editors) and the demands (诉求)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_layer import cached, fmt, observation
+from data_layer.cached import observation as obs
+from data_layer.models import DIMENSIONS, SENTIMENTS
+from data_layer.periods import Period
+from data_layer.settings import get_settings
+from ui import observation_charts as charts
+from ui.auth import require_role
+from ui.shell import page_context, t
+
+ctx = page_context()
+lang, settings = ctx.lang, get_settings()
+stats = obs.monthly_stats(ctx.url, ctx.version)
+points = obs.points(ctx.url, ctx.version)
+st.title(t("obs.heading"))
+if stats.empty or points.empty:
+    st.info(t("obs.no_feedback"))
+    st.stop()
+dims = {code: t(f"obs.dimension.{code}") for code in DIMENSIONS}
+labels = {code: t(f"obs.sentiment.{code}") for code in SENTIMENTS}
+review = {"review": t("obs.filter.review")}
+district_col = "district_zh" if lang == "zh" else "district_en"
+districts = dict(zip(points["district_code"], points[district_col], strict=False))
+names = {int(r.point_id): f"{r.code} {r.name}" for r in points.itertuples()}
+
+
+def quarter_label(key: str) -> str:
+    period = Period("quarter", int(key[:4]), int(key[-1]))
+    if period.end <= ctx.last_month:
+        return period.label(lang)
+    return t("obs.to_date", quarter=period.label(lang), month=ctx.last_month.strftime("%Y-%m"))
+
+
+with st.sidebar:
+    quarter = st.selectbox(t("obs.filter.quarter"), observation.quarters(stats), key="obs_quarter",
+                           format_func=quarter_label)
+    district = st.selectbox(t("filter.district"), [None, *sorted(districts)], key="obs_district",
+                            format_func=lambda c: t("filter.all_districts") if c is None else districts[c])
+    in_scope = points if district is None else points[points["district_code"] == district]
+    point = st.selectbox(t("obs.filter.point"), [None, *in_scope["point_id"].astype(int)], key="obs_point",
+                         format_func=lambda p: t("obs.filter.all_points") if p is None else names[p])
+
+scope_name = names[point] if point else (districts[district] if district else t("filter.all_districts"))
+st.caption(t("obs.caption", scope=scope_name, quarter=quarter_label(quarter), min=settings.min_responses))
+table = obs.point_table(ctx.url, ctx.version, quarter, settings.min_responses, settings.today)
+table = table if district is None else table[table["district_code"] == district]
+trend = obs.trend(ctx.url, ctx.version, settings.min_responses, district, point)
+found = charts.alerts_view(observation.alerts(table, index_drop=settings.alert_index_drop,
+                                              negative_share=settings.alert_negative_share), lang=lang, t=t)
+now, change = charts.quarter_figures(trend, quarter)
+chosen = table if point is None else table[table["point_id"] == point]
+tiles = charts.kpi_tiles(now, change, alerts=len(found), open_demands=int(chosen["open"].sum()),
+                         overdue=int(chosen["overdue"].sum()))
+for column, (code, value, delta) in zip(st.columns(len(tiles)), tiles, strict=True):
+    column.metric(t(f"obs.kpi.{code}"), value, delta, border=True, help=t("obs.kpi.help.index") if code == "index"
+                  else None)
+
+tab_map, tab_trend, tab_feedback, tab_demands = st.tabs(
+    [t("obs.tab.map"), t("obs.tab.trend"), t("obs.tab.feedback"), t("obs.tab.demands")])
+with tab_map:
+    left, right = st.columns([3, 2])
+    with left:
+        st.pydeck_chart(charts.points_deck(table, obs.boundaries(ctx.url, ctx.version), lang=lang, t=t),
+                        key="obs_map", height=520)
+        st.markdown(charts.legend_html(t), unsafe_allow_html=True)  # constant colours and band labels, no data
+    with right:
+        st.subheader(t("obs.alerts"))
+        st.caption(t("obs.alerts_rule", drop=f"{settings.alert_index_drop:g}",
+                     share=fmt.pct(settings.alert_negative_share, 0)))
+        if found.empty:
+            st.success(t("obs.no_alerts"))
+        else:
+            st.dataframe(found, hide_index=True, key="obs_alerts", placeholder="—")
+    st.subheader(t("obs.points"))
+    st.dataframe(charts.points_table(table, lang=lang, t=t), hide_index=True, key="obs_points", placeholder="—")
+
+with tab_trend:
+    left, right = st.columns(2)
+    city = obs.trend(ctx.url, ctx.version, settings.min_responses, None, None)
+    chart_labels = {"city": t("filter.all_districts"), "scope": scope_name, "index": t("obs.col.index"),
+                    "quarter": t("obs.filter.quarter"), "negative_share": t("obs.col.negative_share"),
+                    "responses": t("obs.col.responses"), "count": t("obs.col.mentions")}
+    with left:
+        st.subheader(t("obs.trend"))
+        st.plotly_chart(charts.trend_chart(city, trend if (district or point) else None, labels=chart_labels),
+                        key="obs_trend")
+    with right:
+        st.subheader(t("obs.by_dimension"))
+        breakdown = obs.dimension_breakdown(ctx.url, ctx.version, quarter, settings.min_responses, district, point)
+        st.plotly_chart(charts.dimension_chart(breakdown, names=dims, labels=chart_labels), key="obs_dimensions")
+    st.subheader(t("obs.keywords"))
+    start, end = charts.keyword_window(quarter)
+    ids = None if district is None and point is None else tuple(int(p) for p in (
+        [point] if point else in_scope["point_id"]))
+    words = obs.negative_keywords(ctx.url, ctx.version, start, end, ids)
+    st.caption(t("obs.keywords_caption", start=start.strftime("%Y-%m"), end=end.strftime("%Y-%m")))
+    present = [d for d in DIMENSIONS if d in set(words["dimension"])]
+    if not present:
+        st.info(t("obs.no_keywords"))
+    else:
+        dimension = st.segmented_control(t("obs.filter.dimension"), present, default=present[0],
+                                         key="obs_keyword_dimension", format_func=dims.get) or present[0]
+        st.plotly_chart(charts.keywords_chart(words[words["dimension"] == dimension], labels=chart_labels),
+                        key="obs_keywords")
+
+with tab_demands:
+    scoped = observation.scope_demands(obs.demands(ctx.url, ctx.version), district=district, point_id=point)
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader(t("obs.demands.by_category"))
+        by_category = observation.demand_summary(scoped, by=["category"], today=settings.today)
+        st.plotly_chart(charts.demand_chart(by_category, names=charts.category_names(by_category, t),
+                                            labels=charts.demand_labels(t)), key="obs_demand_chart")
+    with right:
+        st.subheader(t("obs.demands.by_district"))
+        by_district = obs.demand_summary(ctx.url, ctx.version, ("district_code",), settings.today)
+        st.dataframe(charts.demand_table(by_district, key="district_code", names=districts, t=t), hide_index=True,
+                     placeholder="—")
+        st.subheader(t("obs.demands.by_point"))
+        by_point = observation.demand_summary(scoped, by=["point_id"], today=settings.today)
+        st.dataframe(charts.demand_table(by_point, key="point_id", names=names, t=t), hide_index=True,
+                     placeholder="—")
+    st.caption(t("obs.demands.note", today=settings.today.isoformat()))
+
+with tab_feedback:
+    options = [int(p) for p in in_scope["point_id"]]
+    chosen_point = st.selectbox(t("obs.filter.point"), options, key="obs_feedback_point", format_func=names.get,
+                                index=options.index(point) if point in options else 0)
+    left, right = st.columns(2)
+    dimension = left.selectbox(t("obs.filter.dimension"), [None, *DIMENSIONS], key="obs_feedback_dimension",
+                               format_func=lambda d: t("obs.filter.all") if d is None else dims[d])
+    label = right.selectbox(t("obs.filter.sentiment"), [None, *SENTIMENTS, "review"], key="obs_feedback_sentiment",
+                            format_func=lambda s: t("obs.filter.all") if s is None else (labels | review)[s])
+    listing = obs.feedback_list(ctx.url, ctx.version, chosen_point, dimension, None if label == "review" else label,
+                                settings.review_confidence)
+    listing = listing[listing["needs_review"]] if label == "review" else listing
+    st.caption(t("obs.feedback_caption", n=len(listing), review=int(listing["needs_review"].sum()),
+                 threshold=f"{settings.review_confidence:g}"))
+    if listing.empty:
+        st.info(t("obs.no_comments"))
+    else:
+        st.dataframe(charts.feedback_table(listing, dims=dims, labels=labels, t=t), hide_index=True,
+                     key="obs_feedback", placeholder="—")
+    if st.session_state.pop("obs_corrected", None):
+        st.success(t("obs.corrected"))
+    st.subheader(t("obs.correct"))
+    user = require_role("editor")  # stops here for viewers: nothing is drawn below
+    if not listing.empty:
+        with st.form("obs_correct_form"):
+            row = st.selectbox(t("obs.correct.record"), listing["id"].astype(int).tolist(), key="obs_correct_id",
+                               format_func=charts.record_option(listing, labels))
+            new = st.selectbox(t("obs.correct.label"), [*SENTIMENTS, None], key="obs_correct_label",
+                               format_func=lambda s: t("obs.correct.clear") if s is None else labels[s])
+            if st.form_submit_button(t("obs.correct.submit")):
+                observation.correct_label(cached.engine(ctx.url), feedback_id=row, label=new, user=user.username)
+                st.session_state["obs_corrected"] = True
+                st.rerun()

@@ -1,0 +1,125 @@
+"""The 观测点 page under AppTest: the demo city's figures against the raw tables, literal text, corrections."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from data_layer import db
+from ui.auth import AuthUser
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "pages" / "observation.py")
+HOSTILE = "<script>alert('x')</script> **加粗** [链接](http://example.com) # 标题"
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_demo_page_renders_and_the_city_index_matches_the_raw_table(monkeypatch, demo_url: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert len(at.metric) == 6
+    assert len(at.get("deck_gl_json_chart")) == 1
+    assert len(at.get("plotly_chart")) >= 3  # trend, dimensions, keywords, demands
+    quarter = at.selectbox(key="obs_quarter").value
+    year, number = int(quarter[:4]), int(quarter[-1])
+    with db.make_engine(demo_url).connect() as conn:
+        raw = pd.read_sql(text("SELECT submitted_on, score, COALESCE(corrected_label, sentiment_label) AS label"
+                               " FROM feedback"), conn)
+    stamps = pd.to_datetime(raw["submitted_on"])
+    rows = raw[(stamps.dt.year == year) & (stamps.dt.quarter == number)]
+    survey = (rows["score"].mean() - 1) / 4 * 100
+    labelled = rows["label"].dropna()
+    text_part = (1 + (labelled == "positive").mean() - (labelled == "negative").mean()) / 2 * 100
+    metrics = _metrics(at)
+    assert metrics["感知指数"] == f"{0.6 * survey + 0.4 * text_part:.1f}"
+    assert metrics["反馈条数"] == f"{len(rows):,}"
+    assert metrics["负面占比"] == f"{(labelled == 'negative').mean() * 100:.1f}%"
+
+
+def test_english_is_a_switch_in_the_url(monkeypatch, demo_url: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Business-environment observation points"
+    assert "Perception index" in _metrics(at)
+
+
+@pytest.fixture
+def small_store(monkeypatch, engine, make, obs, store_url: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """One point with a hostile comment and an ordinary one, plus the monthly row the app needs to open."""
+    obs.point(1, name="测试楼")
+    make.months([{"building_id": 101, "month": date(2026, 9, 1), "occupied_area_m2": 10.0, "leasable_area_m2": 20.0}])
+    ids = obs.feedback(1, [(date(2026, 9, 3), 2, HOSTILE, "negative", 0.95),
+                           (date(2026, 9, 2), 3, "电梯还行吧", "neutral", 0.5)])
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    monkeypatch.setenv("DASHBOARD_TODAY", "2026-11-23")
+    return ids
+
+
+def _feedback_table(at: AppTest) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if "反馈内容" in df.value.columns)
+
+
+def test_feedback_text_is_shown_literally(small_store: list[int]) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    shown = _feedback_table(at)
+    assert shown["反馈内容"].tolist()[0] == HOSTILE  # the exact characters, as data in a table cell
+    rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    assert not any("<script>" in value or "加粗" in value for value in rendered)  # never as Markdown or HTML
+    assert shown["标注状态"].tolist() == ["", "⚠ 待复核"]  # confidence 0.5 < 0.6
+
+
+def test_viewers_cannot_correct_labels(small_store: list[int]) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert any("编辑" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label == "保存更正"]
+
+
+def test_an_editor_correction_wins_over_the_model_on_the_page(small_store: list[int], engine) -> None:  # type: ignore[no-untyped-def]
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["auth_user"] = AuthUser("tester", "editor")
+    at.run()
+    assert not at.exception
+    at.selectbox(key="obs_correct_id").set_value(small_store[1])
+    at.selectbox(key="obs_correct_label").set_value("negative")
+    next(b for b in at.button if b.label == "保存更正").click().run()
+    assert not at.exception
+    with engine.connect() as conn:
+        corrected = conn.execute(text("SELECT corrected_label, corrected_by FROM feedback WHERE id = :i"),
+                                 {"i": small_store[1]}).one()
+        actions = conn.execute(text("SELECT action, user_name FROM audit_log")).all()
+    assert tuple(corrected) == ("negative", "tester")
+    assert [tuple(a) for a in actions] == [("label_correct", "tester")]
+    shown = _feedback_table(at).set_index("编号")
+    assert shown.loc[small_store[1], "情感"] == "负面"
+    assert shown.loc[small_store[1], "标注状态"] == "已由 tester 更正"
+    assert _metrics(at)["负面占比"] == "—"  # two labelled comments: too few (< 5) for a share
+
+
+def test_a_store_without_feedback_says_so(monkeypatch, engine, make, store_url: str) -> None:  # type: ignore[no-untyped-def]
+    make.district()
+    make.building(1)
+    make.months([{"building_id": 1, "month": date(2026, 9, 1)}])
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert "没有观测点反馈" in at.info[0].value
+
+
+def test_the_review_filter_lists_only_low_confidence_labels(small_store: list[int]) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.selectbox(key="obs_feedback_sentiment").set_value("review").run()
+    assert not at.exception
+    assert _feedback_table(at)["反馈内容"].tolist() == ["电梯还行吧"]
