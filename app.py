@@ -37,6 +37,10 @@ pages = {
         st.Page("pages/plan_editor.py", title=t("page.plan_editor"), icon=":material/edit_note:",
                 url_path="plan-editor"),
     ],
+    t("app.section.explore"): [
+        st.Page("pages/map.py", title=t("page.map"), icon=":material/map:", url_path="map"),
+        st.Page("pages/building.py", title=t("page.building"), icon=":material/apartment:", url_path="building"),
+    ],
 }
 # The login gate (ui/auth.py): who is signed in, idle expiry, kiosk links, and with DASHBOARD_REQUIRE_LOGIN the
 # login form in front of every page. The admin page is registered for everyone (so /admin explains who may use it)

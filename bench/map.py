@@ -1,0 +1,198 @@
+"""Map page benchmark: server-side run time under AppTest and the size of the map data, at 1k / 10k / 50k buildings;
+optionally the time from navigation to a drawn map canvas in headless Chromium.
+
+    python -m bench.map --sizes S1,S2,S3 [--browser S2]
+
+Stores are built under /tmp/bench_map with bench/datasets.py. S3 here has 24 months instead of 120 (building
+120 months takes ~100 s and the map only reads the period's year and last month), so its cold figures are the
+ones of a shorter history; warm figures do not depend on history length.
+
+Figures:
+- cold_s: first AppTest run of pages/map.py in a fresh process state (caches empty: SQL, pandas, JSON built);
+- warm_s: median of further full runs (what a rerun costs once the period is cached: a click, a widget change);
+- filter_s: median run after choosing one district (a new filter combination over the cached period frame);
+- map_mb: bytes of the deck JSON the page sends (tooltip fields included); gzip_mb: the same deflated, for
+  deployments that enable websocket compression;
+- canvas_*_s (--browser): seconds from page.goto to a map canvas showing building colours: first visit (cold
+  server caches), later visits (warm), and the same page filtered to one small district as a same-moment baseline.
+  Headless Chromium draws WebGL in software here, and the 2 cores are shared: read them against the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert, text
+
+from bench.datasets import SIZES, Size, build
+from data_layer import db, store
+from data_layer.demo import load_districts
+from data_layer.models import DistrictBoundary
+
+REPO = Path(__file__).resolve().parent.parent
+ROOT = Path("/tmp/bench_map")
+MAP_SIZES = {"S1": SIZES["S1"], "S2": SIZES["S2"], "S3": Size("S3", 50_000, 24)}  # S3: fewer months, see above
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def ensure_store(size: Size) -> str:
+    """A benchmark store for `size`, built once and reused; with the shipped district boundaries added."""
+    ROOT.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{ROOT / f'{size.name.lower()}_{size.buildings}x{size.months}.db'}"
+    engine = db.make_engine(url)
+    status = db.store_status(engine)
+    if status.code != "ok":
+        store.drop_everything(engine)
+        build(engine, buildings=size.buildings, months=size.months)
+    with engine.begin() as conn:
+        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
+            conn.execute(insert(DistrictBoundary), [
+                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
+                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
+    engine.dispose()
+    return url
+
+
+def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DATABASE_URL"] = url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    page = str(REPO / "pages" / "map.py")
+    at = AppTest.from_file(page, default_timeout=600)
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(at.exception[0].message)
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    spec = at.get("deck_gl_json_chart")[0].proto.json.encode()
+    filtered = []
+    for district in ("440106", "440105", "440104"):
+        at.multiselect(key="map_districts").set_value([district])
+        started = time.perf_counter()
+        at.run()
+        filtered.append(time.perf_counter() - started)
+    return {"cold_s": cold, "warm_s": statistics.median(warm), "filter_s": statistics.median(filtered),
+            "map_mb": len(spec) / 1e6, "gzip_mb": len(gzip.compress(spec)) / 1e6}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _canvas_has_buildings(page) -> bool:  # type: ignore[no-untyped-def]
+    """True once the deck canvas shows building colours (grade B blue or unrated grey-blue dots)."""
+    import io
+
+    from PIL import Image
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    if canvas.count() == 0:
+        return False
+    try:
+        shot = canvas.screenshot(timeout=10_000)
+    except PlaywrightError:  # the element is being replaced by a rerun: look again
+        return False
+    pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return int(((b > 150) & (r < 90) & (g > 90) & (g < 150)).sum()) >= 50
+
+
+def browser_time_to_canvas(url: str, repeats: int = 3) -> dict[str, float]:
+    """Seconds from navigation to a canvas with buildings drawn: the first visit (server caches cold), the
+    median of later visits in fresh browser contexts, and, as a baseline on the same machine at the same moment,
+    the same page filtered to one small district (a few hundred buildings): the difference is what the number of
+    buildings costs, the rest is Streamlit, the deck.gl bundle and the machine."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"], cwd=REPO,
+        env=os.environ | {"DATABASE_URL": url},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        times: dict[str, list[float]] = {"all": [], "small": []}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            for visit in range(2 * repeats + 1):
+                which = "all" if visit == 0 or visit % 2 else "small"
+                context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(f"{base}/map" + ("?district=440117" if which == "small" else ""))
+                while not _canvas_has_buildings(page):
+                    if time.perf_counter() - started > 120:
+                        raise TimeoutError("the map did not draw within 120 s")
+                    time.sleep(0.05)
+                times[which].append(time.perf_counter() - started)
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return {"canvas_cold_s": times["all"][0], "canvas_warm_s": statistics.median(times["all"][1:]),
+            "canvas_small_s": statistics.median(times["small"])}
+
+
+def run(sizes: list[str], browser: list[str] | None = None) -> list[dict]:
+    import data_layer.cached.map  # noqa: F401 - import the page's modules first, so "cold" means cold caches,
+    import ui.building_profile  # noqa: F401 - not a cold Python
+    rows = []
+    for name in sizes:
+        size = MAP_SIZES[name]
+        url = ensure_store(size)
+        row: dict = {"size": name, "buildings": size.buildings, "months": size.months} | _apptest_figures(url)
+        if browser and name in browser:
+            row |= browser_time_to_canvas(url)
+        rows.append(row)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="S1,S2,S3")
+    parser.add_argument("--browser", default="", help="sizes to time in headless Chromium, e.g. S2")
+    args = parser.parse_args()
+    rows = run(args.sizes.split(","), [s for s in args.browser.split(",") if s])
+    columns = ["size", "buildings", "months", "cold_s", "warm_s", "filter_s", "map_mb", "gzip_mb", "canvas_cold_s",
+               "canvas_warm_s", "canvas_small_s"]
+    print(" | ".join(f"{c:>13}" for c in columns))
+    for row in rows:
+        print(" | ".join(f"{row[c]:>13.3f}" if isinstance(row.get(c), float) else f"{row.get(c, ''):>13}"
+                         for c in columns))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""Buildings with their figures for a period, the filters of the map page, and one building's profile.
+
+Period figures follow the rules of `queries` and `indicators`: occupancy is the building's occupied ÷ leasable area
+in the period's last month; tax over the period is the sum of its months (万元); the tax band is decided by the
+calendar-year-to-date tax through the period's last month with inclusive lower bounds, so "10m_to_100m" plus
+"100m_plus" are exactly the buildings the overview counts as over 1,000 万元.
+
+The map loads one frame per period (`period_frame`, cached by the caller) and filters it in pandas
+(`filter_frame`): a filter change then costs milliseconds instead of a new aggregation over building_month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, Float, Select, and_, case, cast, func, or_, select
+
+from data_layer.i18n import translate
+from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.models import Building, BuildingMonth, District, Feedback, ObservationPoint, Street
+from data_layer.periods import Period, add_months
+
+# Flags a building can carry: filter code -> column.
+FLAG_COLUMNS: dict[str, str] = {
+    "zero_carbon": "is_zero_carbon_pilot",
+    "energy_star": "energy_star",
+    "featured": "is_featured",
+    "hq_cluster": "is_hq_cluster",
+    "observation_point": "is_observation_point",
+}
+FLAGS = tuple(FLAG_COLUMNS)
+
+# Tax bands on calendar-year-to-date tax in 万元, lower bound inclusive (100 万元 = 1M yuan).
+TAX_BANDS = ("under_1m", "1m_to_10m", "10m_to_100m", "100m_plus", "no_data")
+_TAX_BAND_BOUNDS = (100.0, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K)
+# Occupancy bands (fractions, lower bound inclusive) of occupied ÷ leasable in the period's last month.
+OCCUPANCY_BANDS = ("below_50", "50_to_70", "70_to_85", "85_plus", "no_data")
+_OCCUPANCY_BAND_BOUNDS = (0.50, 0.70, 0.85)
+
+
+@dataclass(frozen=True)
+class BuildingFilter:
+    """What the map page filters by. Empty tuples mean "any"; flags must all hold; the occupancy range is in whole
+    percent and inclusive, and a narrowed range leaves out buildings with no statistics in the period's last month."""
+
+    districts: tuple[str, ...] = ()
+    streets: tuple[int, ...] = ()
+    grades: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    occupancy: tuple[int, int] = (0, 100)
+    tax_bands: tuple[str, ...] = ()
+    name: str = ""
+
+
+# --- the period frame --------------------------------------------------------------------------------------------
+
+def _period_statement(period: Period, building_ids: Sequence[int] | None = None) -> Select:
+    """Every building (or the given ones) with its attributes and the period's figures, in one statement."""
+    bm = BuildingMonth
+    in_period = bm.month >= period.start
+    figures = (
+        select(bm.building_id,
+               func.sum(bm.tax_10k).label("tax_ytd"),
+               func.sum(case((in_period, bm.tax_10k))).label("tax_period"),
+               func.sum(case((in_period, bm.new_enterprises))).label("new_enterprises"))
+        .where(bm.month >= date(period.year, 1, 1), bm.month <= period.end)
+        .group_by(bm.building_id)
+    )
+    if building_ids is not None:
+        figures = figures.where(bm.building_id.in_(list(building_ids)))
+    figures_sq = figures.subquery()
+    end = select(bm).where(bm.month == period.end).subquery()
+    statement = (
+        select(Building.id, Building.code, Building.name, Building.address, Building.district_code,
+               District.name_zh.label("district_zh"), District.name_en.label("district_en"), Building.street_id,
+               Street.name_zh.label("street_zh"), Street.name_en.label("street_en"), Building.lon, Building.lat,
+               Building.crs, Building.grade, Building.status, Building.industry, Building.operator_type,
+               Building.gross_area_m2, Building.leasable_area_m2, Building.year_completed,
+               Building.is_zero_carbon_pilot, Building.energy_star, Building.is_featured, Building.is_hq_cluster,
+               Building.is_observation_point,
+               end.c.occupied_area_m2.label("occupied_end"), end.c.leasable_area_m2.label("leasable_end"),
+               end.c.enterprises_operating, end.c.enterprises_registered, end.c.employees,
+               figures_sq.c.tax_period, figures_sq.c.tax_ytd, figures_sq.c.new_enterprises)
+        .join(District, District.code == Building.district_code)
+        .join(Street, Street.id == Building.street_id, isouter=True)
+        .join(end, end.c.building_id == Building.id, isouter=True)
+        .join(figures_sq, figures_sq.c.building_id == Building.id, isouter=True)
+        .order_by(Building.id)
+    )
+    if building_ids is not None:
+        statement = statement.where(Building.id.in_(list(building_ids)))
+    return statement
+
+
+def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(statement)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def occupancy_band(rate: pd.Series) -> pd.Series:
+    codes = np.select([rate.isna(), rate < _OCCUPANCY_BAND_BOUNDS[0], rate < _OCCUPANCY_BAND_BOUNDS[1],
+                       rate < _OCCUPANCY_BAND_BOUNDS[2]], ["no_data", "below_50", "50_to_70", "70_to_85"], "85_plus")
+    return pd.Series(codes, index=rate.index, dtype="object")
+
+
+def tax_band(ytd: pd.Series) -> pd.Series:
+    low, mid, high = _TAX_BAND_BOUNDS
+    codes = np.select([ytd.isna(), ytd < low, ytd < mid, ytd < high],
+                      ["no_data", "under_1m", "1m_to_10m", "10m_to_100m"], "100m_plus")
+    return pd.Series(codes, index=ytd.index, dtype="object")
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    """Types, derived rates and bands; codes become categoricals (smaller to cache, faster to filter)."""
+    for column in ("occupied_end", "leasable_end", "tax_period", "tax_ytd", "lon", "lat", "gross_area_m2",
+                   "leasable_area_m2", "enterprises_operating", "enterprises_registered", "employees",
+                   "new_enterprises"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    for column in ("is_zero_carbon_pilot", "is_featured", "is_hq_cluster", "is_observation_point"):
+        frame[column] = frame[column].astype(bool)
+    frame["energy_star"] = frame["energy_star"].fillna(0).astype(int)
+    frame["street_id"] = frame["street_id"].astype("Int64")
+    reporting = frame["leasable_end"] > 0
+    frame["occupancy_rate"] = (frame["occupied_end"] / frame["leasable_end"]).where(reporting)
+    frame["registration_rate"] = (frame["enterprises_registered"] / frame["enterprises_operating"]).where(
+        frame["enterprises_operating"] > 0)
+    frame["occupancy_band"] = occupancy_band(frame["occupancy_rate"])
+    frame["tax_band"] = tax_band(frame["tax_ytd"])
+    for column in ("district_code", "grade", "status", "industry", "crs", "occupancy_band", "tax_band"):
+        frame[column] = frame[column].astype("category")
+    return frame
+
+
+def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:
+    """One row per building: attributes, district and street names, and the period's figures.
+
+    occupied_end / leasable_end / occupancy_rate / enterprises / employees are read in the period's last month
+    (NaN when the building did not report then); tax_period and new_enterprises are sums over the period's months;
+    tax_ytd sums the calendar year through the period's last month and decides the tax band."""
+    return _finish(_frame(engine, _period_statement(period)))
+
+
+def filter_frame(frame: pd.DataFrame, *, filters: BuildingFilter) -> pd.DataFrame:
+    """The rows of a `period_frame` that pass every filter (pure pandas)."""
+    keep = np.ones(len(frame), dtype=bool)
+    for column, wanted in (("district_code", filters.districts), ("grade", filters.grades),
+                           ("status", filters.statuses), ("industry", filters.industries),
+                           ("tax_band", filters.tax_bands)):
+        if wanted:
+            keep &= frame[column].isin(wanted).to_numpy()
+    if filters.streets:
+        keep &= frame["street_id"].isin(filters.streets).fillna(False).to_numpy(dtype=bool)
+    for flag in filters.flags:
+        keep &= (frame[FLAG_COLUMNS[flag]] > 0).to_numpy() if flag == "energy_star" else frame[
+            FLAG_COLUMNS[flag]].to_numpy(dtype=bool)
+    low, high = filters.occupancy
+    if (low, high) != (0, 100):
+        rate = frame["occupancy_rate"] * 100
+        keep &= (rate >= low - 1e-9).to_numpy() & (rate <= high + 1e-9).to_numpy()  # NaN fails both
+    if filters.name.strip():
+        needle = filters.name.strip().casefold()
+        keep &= (frame["name"].str.casefold().str.contains(needle, regex=False)
+                 | frame["code"].str.casefold().str.contains(needle, regex=False)).to_numpy()
+    return frame[keep]
+
+
+def find_buildings(engine: Engine, *, period: Period, filters: BuildingFilter) -> pd.DataFrame:
+    """The buildings passing `filters`, with their period figures (period_frame + filter_frame)."""
+    return filter_frame(period_frame(engine, period=period), filters=filters)
+
+
+def summarise(frame: pd.DataFrame) -> dict[str, float | None]:
+    """Figures of a set of buildings, aggregated by the usual rules (occupancy is Σ occupied ÷ Σ leasable)."""
+    leasable = float(frame["leasable_end"].sum())
+    return {
+        "buildings": float(len(frame)),
+        "reporting": float((frame["leasable_end"] > 0).sum()),
+        "occupancy_rate": float(frame["occupied_end"].sum()) / leasable if leasable else None,
+        "tax_period": float(frame["tax_period"].sum()) if frame["tax_period"].notna().any() else None,
+        "buildings_tax_10m": float((frame["tax_ytd"] >= TAX_10M_BOUND_10K).sum()),
+        "buildings_tax_100m": float((frame["tax_ytd"] >= TAX_100M_BOUND_10K).sum()),
+    }
+
+
+# --- the table and its download ------------------------------------------------------------------------------------
+
+TABLE_COLUMNS = ("code", "name", "district", "street", "grade", "status", "industry", "gross_area_m2",
+                 "occupancy_rate", "tax_period", "tax_ytd", "tax_band", "enterprises_operating", "flags", "address")
+
+
+def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """The filtered buildings as a table for people: translated codes and headers, occupancy in percent,
+    tax in 万元. The same frame is shown under the map and downloaded (CSV with BOM, XLSX)."""
+    def label(prefix: str, series: pd.Series) -> pd.Series:  # one lookup per code, not per row
+        codes = series.astype("object")
+        return codes.map({code: translate(f"{prefix}.{code}", lang) for code in codes.dropna().unique()}).fillna("")
+
+    flags = pd.Series([""] * len(frame), index=frame.index, dtype="object")
+    for flag, column in FLAG_COLUMNS.items():
+        has = frame[column] > 0 if flag == "energy_star" else frame[column].astype(bool)
+        name = translate(f"map.flag.{flag}", lang)
+        flags = flags.where(~has, flags.where(flags == "", flags + "、") + name)
+    out = pd.DataFrame({
+        "code": frame["code"], "name": frame["name"],
+        "district": frame["district_zh" if lang == "zh" else "district_en"],
+        "street": frame["street_zh" if lang == "zh" else "street_en"].fillna(""),
+        "grade": label("map.grade", frame["grade"]), "status": label("map.status", frame["status"]),
+        "industry": label("map.industry", frame["industry"]), "gross_area_m2": frame["gross_area_m2"].round(0),
+        "occupancy_rate": (frame["occupancy_rate"] * 100).round(1), "tax_period": frame["tax_period"].round(2),
+        "tax_ytd": frame["tax_ytd"].round(2), "tax_band": label("map.tax_band", frame["tax_band"]),
+        "enterprises_operating": frame["enterprises_operating"], "flags": flags, "address": frame["address"],
+    })
+    out.columns = [translate(f"map.col.{c}", lang) for c in TABLE_COLUMNS]
+    return out.reset_index(drop=True)
+
+
+# --- reference lists ------------------------------------------------------------------------------------------------
+
+def streets(engine: Engine) -> pd.DataFrame:
+    """Streets (街道) with their district, for the street filter."""
+    return _frame(engine, select(Street.id, Street.code, Street.district_code, Street.name_zh, Street.name_en)
+                  .order_by(Street.district_code, Street.id))
+
+
+def search_buildings(engine: Engine, *, text: str, limit: int = 20) -> pd.DataFrame:
+    """Buildings whose name or code contains `text` (case-insensitive), best-known first (higher grade)."""
+    needle = text.strip()
+    columns = ["id", "code", "name", "district_zh", "district_en", "grade"]
+    if not needle:
+        return pd.DataFrame(columns=columns)
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    grade_rank = case({"super_a": 0, "a": 1, "b": 2}, value=Building.grade, else_=3)
+    return _frame(engine, (
+        select(Building.id, Building.code, Building.name, District.name_zh.label("district_zh"),
+               District.name_en.label("district_en"), Building.grade)
+        .join(District, District.code == Building.district_code)
+        .where(or_(Building.name.ilike(pattern, escape="\\"), Building.code.ilike(pattern, escape="\\")))
+        .order_by(grade_rank, Building.name).limit(limit)
+    ))
+
+
+# --- one building ----------------------------------------------------------------------------------------------------
+
+def building_detail(engine: Engine, *, building_id: int, period: Period) -> dict[str, object] | None:
+    """One building's attributes and period figures (the same columns as a period_frame row), or None."""
+    frame = _frame(engine, _period_statement(period, building_ids=[building_id]))
+    if frame.empty:
+        return None
+    return _finish(frame).iloc[0].to_dict()
+
+
+def building_history(engine: Engine, *, building_id: int, end: date, months: int = 36) -> pd.DataFrame:
+    """The building's monthly statistics for the `months` months through `end`: occupancy (fraction), tax (万元),
+    enterprises operating and registered, employees, new enterprises."""
+    bm = BuildingMonth
+    frame = _frame(engine, (
+        select(bm.month, bm.occupied_area_m2, bm.leasable_area_m2, bm.tax_10k, bm.enterprises_operating,
+               bm.enterprises_registered, bm.employees, bm.new_enterprises)
+        .where(bm.building_id == building_id, bm.month >= add_months(end, -(months - 1)), bm.month <= end)
+        .order_by(bm.month)
+    ))
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["occupancy_rate"] = frame["occupied_area_m2"] / frame["leasable_area_m2"].where(
+        frame["leasable_area_m2"] > 0)
+    return frame
+
+
+def observation_scores(engine: Engine, *, building_id: int, period: Period) -> pd.DataFrame:
+    """The survey scores (feedback.score, 1-5) at the building's observation point: per dimension, the average
+    and the number of scored responses in the period and over the whole record. Empty when it is not a point."""
+    fb, op = Feedback, ObservationPoint
+    in_period = and_(fb.submitted_on >= period.start, fb.submitted_on < add_months(period.end, 1))
+    score = cast(fb.score, Float)  # PostgreSQL averages integers as NUMERIC (Decimal in Python)
+    return _frame(engine, (
+        select(fb.dimension,
+               func.avg(case((in_period, score))).label("period_avg"),
+               func.count(case((in_period, fb.score))).label("period_responses"),
+               func.avg(score).label("all_avg"), func.count(fb.score).label("all_responses"))
+        .join(op, op.id == fb.point_id)
+        .where(op.building_id == building_id, fb.score.is_not(None))
+        .group_by(fb.dimension).order_by(fb.dimension)
+    ))
+
+
+def observation_point(engine: Engine, *, building_id: int) -> dict[str, object] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(ObservationPoint.code, ObservationPoint.designated_on)
+                           .where(ObservationPoint.building_id == building_id)).first()
+    return {"code": row.code, "designated_on": row.designated_on} if row else None
+
+
+def sentiment_index(engine: Engine, *, period: Period) -> pd.DataFrame:
+    """HOOK for the sentiment issue: the business-environment sentiment index per observation-point building.
+
+    Returns columns building_id, sentiment_index (0-100), responses. Until `data_layer.observation` provides the
+    index this returns an empty frame, and the map offers no sentiment colouring (it colours observation points
+    yes/no instead). To enable it, return observation's per-point index joined to observation_point.building_id;
+    the map page and `ui.map_charts` pick the column up by name."""
+    del engine, period
+    return pd.DataFrame({"building_id": pd.Series(dtype="int64"), "sentiment_index": pd.Series(dtype="float64"),
+                         "responses": pd.Series(dtype="int64")})

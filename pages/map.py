@@ -1,0 +1,106 @@
+"""楼宇地图: buildings on an offline map with filters kept in the URL, a profile panel on click, the filtered
+table with downloads, and districts compared side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_layer import cached, fmt
+from data_layer.buildings import summarise
+from data_layer.cached import map as cm
+from data_layer.export import to_csv_bytes, to_xlsx_bytes
+from data_layer.geo import normalise_crs
+from data_layer.settings import get_settings
+from ui import map_charts as mc
+from ui.building_profile import render_profile
+from ui.map_state import display_options, filter_sidebar, period_param, sync_from_url, write_url
+from ui.shell import page_context, t
+
+ctx = page_context()
+lang, settings = ctx.lang, get_settings()
+district_frame = cached.districts(ctx.url, ctx.version)
+district_names = dict(zip(district_frame["code"], district_frame["name_zh" if lang == "zh" else "name_en"],
+                          strict=True))
+street_frame = cm.streets(ctx.url, ctx.version)
+street_names = dict(zip(street_frame["id"], street_frame["name_zh" if lang == "zh" else "name_en"], strict=True))
+street_district = dict(zip(street_frame["id"], street_frame["district_code"], strict=True))
+latest = (ctx.last_month.year, ctx.last_month.month)
+has_sentiment = not cm.sentiment_index(ctx.url, ctx.version, "ytd", *latest).empty  # the hook in buildings.py
+colours = mc.COLOUR_DIMENSIONS if has_sentiment else tuple(c for c in mc.COLOUR_DIMENSIONS if c != "sentiment")
+
+view = sync_from_url(districts=set(district_names), streets=street_district, first_month=ctx.first_month,
+                     last_month=ctx.last_month, colours=colours)
+write_url(view, last_month=ctx.last_month)
+filter_sidebar(t, district_names=district_names, street_names=street_names, street_district=street_district,
+               first_month=ctx.first_month, last_month=ctx.last_month)
+
+period = view.period
+key = (ctx.url, ctx.version, period.kind, period.year, period.number)
+# Draw in the tile server's CRS when one is configured, otherwise in the boundaries' own CRS.
+target_crs = normalise_crs(settings.tile_crs) if settings.tile_url else cm.boundary_crs(ctx.url, ctx.version)
+frame = cm.filtered(*key, target_crs, view.filters)
+
+st.title(t("map.heading"))
+st.caption(t("map.caption", period=period.label(lang), as_of=ctx.last_month.strftime("%Y-%m")))
+summary = summarise(frame)
+for column, (label, value) in zip(st.columns(5), [
+        ("map.metric.buildings", fmt.count(summary["buildings"])),
+        ("map.metric.occupancy", fmt.pct(summary["occupancy_rate"])),
+        ("map.metric.tax", fmt.money_10k(summary["tax_period"], lang)),
+        ("map.metric.tax_10m", fmt.count(summary["buildings_tax_10m"])),
+        ("map.metric.tax_100m", fmt.count(summary["buildings_tax_100m"]))], strict=True):
+    column.metric(t(label), value, border=True)
+
+display_options(t, colours=colours)
+districts = cm.district_map(*key, target_crs)
+map_col, side_col = st.columns([3, 2])
+with map_col:
+    if frame.empty:
+        st.info(t("map.empty"))
+    indicator = view.choropleth or None
+    features = mc.district_features(districts, lang=lang, indicator=indicator,
+                                    formatter=lambda v: mc.format_indicator(indicator or "", v, lang))
+    points = cm.map_points(*key, target_crs, view.filters, view.colour, lang,
+                           view.height if view.mode == "columns" else None)
+    extent = frame if len(frame) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
+    deck = mc.buildings_deck(
+        points, districts=features, labels=mc.district_labels(districts, lang=lang), mode=view.mode,
+        colour_by=view.colour, tooltip=t("map.tooltip"), choropleth=indicator is not None, tile_url=settings.tile_url,
+        view=mc.fit_view(extent["lon"], extent["lat"], pitch=45 if view.mode in ("columns", "hexagon") else 0))
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck", height=560)
+    notes = [t("map.tile_note", crs=target_crs) if settings.tile_url else t("map.offline_note", crs=target_crs),
+             t("map.filter.street_help")]
+    if view.mode in ("hexagon", "heatmap"):
+        notes.append(t("map.density_note"))
+    st.caption(" ".join(notes))
+with side_col:
+    selected = mc.selected_building(event, points)
+    if selected is not None:
+        render_profile(ctx, selected, period, wide=False, show_link=True)
+    else:
+        st.caption(t("map.pick_hint"))
+        if view.mode in ("points", "columns") and len(frame):
+            items = mc.legend(points, colour_by=view.colour, lang=lang)
+            st.html(mc.legend_html(items, title=t(f"map.colour.{view.colour}")))
+        if indicator:
+            edges = mc.choropleth_bins(districts[indicator])
+            items = mc.choropleth_legend(edges, lambda v: mc.format_indicator(indicator, v, lang))
+            st.html(mc.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
+
+st.subheader(t("map.table"))
+table = cm.table(*key, target_crs, view.filters, lang)
+st.caption(t("map.table_caption", count=f"{table.num_rows:,}"))
+st.dataframe(table, hide_index=True, height=360, key="map_table")
+stem = f"buildings_{period_param(period)}"
+left, right, _ = st.columns([1, 1, 4])
+left.download_button(t("map.download_csv"), data=lambda: to_csv_bytes(table.to_pandas()), file_name=f"{stem}.csv",
+                     mime="text/csv", on_click="ignore", icon=":material/download:")
+right.download_button(t("map.download_xlsx"), data=lambda: to_xlsx_bytes(table.to_pandas(), sheet_name="buildings"),
+                      file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/download:",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader(t("map.compare"))
+st.multiselect(t("map.compare.pick"), list(district_names), key="map_compare", format_func=district_names.get,
+               placeholder=t("map.filter.any"))
+chosen = list(view.compare) or list(view.filters.districts) or list(district_names)
+st.dataframe(mc.district_comparison(cm.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)

@@ -1,0 +1,258 @@
+"""The map page's state: filters, period and display options, kept in the URL so a copied link reproduces the view.
+
+`parse_params` / `to_params` are pure (tested directly). The Streamlit part seeds widget state from the URL the
+first time a session sees the page, reads the widgets' current values, and writes them back to `st.query_params`
+(values equal to the default are left out; other parameters such as `lang` are left alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import streamlit as st
+
+from data_layer.buildings import FLAGS, TAX_BANDS, BuildingFilter
+from data_layer.geo import DISTRICT_INDICATORS
+from data_layer.models import GRADES, INDUSTRIES, STATUSES
+from data_layer.periods import PERIOD_KINDS, Period
+from ui.map_charts import COLOUR_DIMENSIONS, HEIGHT_METRICS, MODES
+
+LIST_PARAMS = {"district": "districts", "street": "streets", "grade": "grades", "status": "statuses",
+               "industry": "industries", "flag": "flags", "tax": "tax_bands"}
+PARAM_NAMES = (*LIST_PARAMS, "occ", "q", "period", "colour", "mode", "height", "choro", "cmp")
+Translate = Callable[..., str]  # ui.shell.t, passed in so this module stays importable without a page
+
+
+@dataclass(frozen=True)
+class MapView:
+    filters: BuildingFilter
+    period: Period
+    colour: str = "grade"
+    mode: str = "points"
+    height: str = "tax"
+    choropleth: str = ""
+    compare: tuple[str, ...] = field(default=())
+
+
+def default_period(last_month: date) -> Period:
+    return Period("ytd", last_month.year, last_month.month)
+
+
+def period_param(period: Period) -> str:
+    return f"{period.kind}-{period.year}-{period.number}"
+
+
+def parse_period(text: str | None, *, first_month: date, last_month: date) -> Period:
+    """`ytd-2026-10`, `quarter-2026-3`, `month-2026-7`, `year-2025-12`; anything invalid or outside the data gives
+    the default (year to date through the latest month)."""
+    try:
+        kind, year, number = (text or "").split("-")
+        period = Period(kind, int(year), int(number))
+    except ValueError:
+        return default_period(last_month)
+    if period.end > last_month or period.end < first_month:
+        return default_period(last_month)
+    return period
+
+
+def _codes(text: str | None, allowed: tuple[str, ...] | set[str]) -> tuple[str, ...]:
+    picked = [c for c in (text or "").split(",") if c in allowed]
+    return tuple(dict.fromkeys(picked))
+
+
+def parse_params(params: Mapping[str, str], *, districts: set[str], streets: set[int], first_month: date,
+                 last_month: date) -> MapView:
+    """The view a URL describes. Unknown codes are dropped rather than failing, so an old link still opens."""
+    street_ids = tuple(int(s) for s in (params.get("street") or "").split(",") if s.isdigit() and int(s) in streets)
+    try:
+        low, high = (int(v) for v in (params.get("occ") or "0-100").split("-"))
+        occupancy = (max(0, min(low, high)), min(100, max(low, high)))
+    except ValueError:
+        occupancy = (0, 100)
+    filters = BuildingFilter(
+        districts=_codes(params.get("district"), districts), streets=street_ids,
+        grades=_codes(params.get("grade"), GRADES), statuses=_codes(params.get("status"), STATUSES),
+        industries=_codes(params.get("industry"), INDUSTRIES), flags=_codes(params.get("flag"), FLAGS),
+        occupancy=occupancy, tax_bands=_codes(params.get("tax"), TAX_BANDS), name=(params.get("q") or "")[:60])
+    colour = params.get("colour", "grade")
+    mode = params.get("mode", "points")
+    height = params.get("height", "tax")
+    choropleth = params.get("choro", "")
+    return MapView(
+        filters=filters, period=parse_period(params.get("period"), first_month=first_month, last_month=last_month),
+        colour=colour if colour in COLOUR_DIMENSIONS else "grade", mode=mode if mode in MODES else "points",
+        height=height if height in HEIGHT_METRICS else "tax",
+        choropleth=choropleth if choropleth in DISTRICT_INDICATORS else "",
+        compare=_codes(params.get("cmp"), districts))
+
+
+def to_params(view: MapView, *, last_month: date) -> dict[str, str]:
+    """The URL parameters of a view; defaults are left out so links stay short."""
+    f = view.filters
+    out: dict[str, str] = {}
+    for param, attribute in LIST_PARAMS.items():
+        values = getattr(f, attribute)
+        if values:
+            out[param] = ",".join(str(v) for v in values)
+    if f.occupancy != (0, 100):
+        out["occ"] = f"{f.occupancy[0]}-{f.occupancy[1]}"
+    if f.name.strip():
+        out["q"] = f.name.strip()
+    if view.period != default_period(last_month):
+        out["period"] = period_param(view.period)
+    for param, value, default in (("colour", view.colour, "grade"), ("mode", view.mode, "points"),
+                                  ("height", view.height, "tax"), ("choro", view.choropleth, "")):
+        if value != default:
+            out[param] = value
+    if view.compare:
+        out["cmp"] = ",".join(view.compare)
+    return out
+
+
+# --- Streamlit: widgets <-> URL ----------------------------------------------------------------------------------
+
+KEYS = {"districts": "map_districts", "streets": "map_streets", "grades": "map_grades", "statuses": "map_statuses",
+        "industries": "map_industries", "flags": "map_flags", "occupancy": "map_occ", "tax_bands": "map_tax",
+        "name": "map_name"}
+PERIOD_KEYS = ("map_kind", "map_year", "map_number")
+SAVED_KEY = "map_saved_params"  # the last view's parameters, restored when the sidebar brings the user back
+OPTION_KEYS = {"colour": "map_colour", "mode": "map_mode", "height": "map_height", "choropleth": "map_choro",
+               "compare": "map_compare"}
+
+
+def period_years(kind: str, first_month: date, last_month: date) -> list[int]:
+    """Years that have a complete period of this kind in the data, latest first."""
+    last_year = last_month.year
+    if (kind == "year" and last_month.month < 12) or (kind == "quarter" and last_month.month < 3):
+        last_year -= 1
+    return list(range(last_year, first_month.year - 1, -1)) or [last_month.year]
+
+
+def period_numbers(kind: str, year: int, last_month: date) -> list[int]:
+    """Months (month, ytd) or quarters whose last month has data in `year`."""
+    last = last_month.month if year == last_month.year else 12
+    if kind == "quarter":
+        return list(range(1, last // 3 + 1)) or [1]
+    if kind == "year":
+        return [12]
+    return list(range(1, last + 1))
+
+
+def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_month: date, last_month: date,
+                  colours: tuple[str, ...] = COLOUR_DIMENSIONS) -> MapView:
+    """Seed widget state from the URL the first time this session renders the page, clamp it to valid options,
+    and return the current view (the widgets' values, which Streamlit knows before they are drawn)."""
+    state = st.session_state
+    if KEYS["districts"] not in state:
+        params = st.query_params.to_dict()
+        if not any(name in params for name in PARAM_NAMES) and SAVED_KEY in state:
+            params = state[SAVED_KEY]  # back from another page (page switches drop the URL's parameters)
+        view = parse_params(params, districts=districts, streets=set(streets),
+                            first_month=first_month, last_month=last_month)
+        for attribute, key in KEYS.items():
+            value = getattr(view.filters, attribute)
+            state[key] = value if attribute in ("name", "occupancy") else list(value)
+        period = view.period
+        state["map_kind"], state["map_year"], state["map_number"] = period.kind, period.year, period.number
+        for attribute, key in OPTION_KEYS.items():
+            value = getattr(view, attribute)
+            state[key] = list(value) if attribute == "compare" else value
+    # A year or kind change can leave the year, month or quarter out of range: take the latest valid one.
+    years = period_years(state["map_kind"], first_month, last_month)
+    if state["map_year"] not in years:
+        state["map_year"] = years[0]
+    numbers = period_numbers(state["map_kind"], state["map_year"], last_month)
+    if state["map_number"] not in numbers:
+        state["map_number"] = numbers[-1]
+    chosen = set(state["map_districts"])  # streets follow the district filter
+    state["map_streets"] = [s for s in state["map_streets"] if s in streets and (not chosen or streets[s] in chosen)]
+    if state["map_colour"] not in colours:
+        state["map_colour"] = "grade"
+    filters = BuildingFilter(**{a: state[k] if a == "name" else tuple(state[k]) for a, k in KEYS.items()})
+    return MapView(filters=filters, period=Period(state["map_kind"], state["map_year"], state["map_number"]),
+                   colour=state["map_colour"], mode=state["map_mode"], height=state["map_height"],
+                   choropleth=state["map_choro"] or "", compare=tuple(state["map_compare"]))
+
+
+def write_url(view: MapView, *, last_month: date) -> None:
+    """Put the view into the URL, touching only this page's parameters."""
+    wanted = to_params(view, last_month=last_month)
+    st.session_state[SAVED_KEY] = wanted
+    for name in PARAM_NAMES:
+        if name in wanted:
+            if st.query_params.get(name) != wanted[name]:
+                st.query_params[name] = wanted[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+def clear_filters() -> None:
+    """Button callback: back to the defaults (the URL follows on the rerun)."""
+    for attribute, key in KEYS.items():
+        st.session_state[key] = (0, 100) if attribute == "occupancy" else ("" if attribute == "name" else [])
+
+
+def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_names: Mapping[int, str],
+                   street_district: Mapping[int, str], first_month: date, last_month: date) -> None:
+    """The sidebar filters; their keys are the ones `sync_from_url` seeded, so no widget takes a default here."""
+    state = st.session_state
+    with st.sidebar:
+        st.subheader(t("map.filters"))
+        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key="map_kind",
+                            format_func=lambda k: t(f"period.{k}"))
+        year = st.selectbox(t("filter.year"), period_years(kind, first_month, last_month), key="map_year")
+        st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"),
+                     period_numbers(kind, year, last_month), key="map_number", disabled=kind == "year",
+                     format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
+        st.text_input(t("map.filter.name"), key="map_name", max_chars=60)
+        any_label = t("map.filter.any")
+        st.multiselect(t("filter.district"), list(district_names), key="map_districts",
+                       format_func=lambda c: district_names[c], placeholder=any_label)
+        chosen = set(state["map_districts"])
+        streets = [s for s in street_names if not chosen or street_district[s] in chosen]
+        st.multiselect(t("map.filter.street"), streets, key="map_streets", format_func=lambda s: street_names[s],
+                       placeholder=any_label, help=t("map.filter.street_help"))
+        for key, label, options, prefix, help_key in (
+                ("map_grades", "map.filter.grade", GRADES, "map.grade", None),
+                ("map_statuses", "map.filter.status", STATUSES, "map.status", None),
+                ("map_industries", "map.filter.industry", INDUSTRIES, "map.industry", None),
+                ("map_flags", "map.filter.flags", FLAGS, "map.flag", None),
+                ("map_tax", "map.filter.tax_band", TAX_BANDS, "map.tax_band", "map.filter.tax_band_help")):
+            st.multiselect(t(label), list(options), key=key, placeholder=any_label,
+                           format_func=lambda c, p=prefix: t(f"{p}.{c}"), help=t(help_key) if help_key else None)
+        st.slider(t("map.filter.occupancy"), 0, 100, key="map_occ", step=5, help=t("map.filter.occupancy_help"))
+        st.button(t("map.filter.reset"), on_click=clear_filters, icon=":material/filter_alt_off:")
+
+
+def display_options(t: Translate, *, colours: tuple[str, ...]) -> None:
+    """Colour, display mode, column height and choropleth, in a row above the map."""
+    state = st.session_state
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox(t("map.colour_by"), list(colours), key="map_colour", format_func=lambda c: t(f"map.colour.{c}"))
+    c2.selectbox(t("map.mode"), list(MODES), key="map_mode", format_func=lambda m: t(f"map.mode.{m}"))
+    c3.selectbox(t("map.height"), list(HEIGHT_METRICS), key="map_height", disabled=state["map_mode"] != "columns",
+                 format_func=lambda h: t(f"map.height.{h}"))
+    c4.selectbox(t("map.choropleth"), ["", *DISTRICT_INDICATORS], key="map_choro",
+                 format_func=lambda c: t(f"kpi.{c}") if c else t("map.choropleth.none"))
+
+
+def period_picker(t: Translate, *, prefix: str, initial: Period, first_month: date, last_month: date) -> Period:
+    """Period selectors in the sidebar for pages other than the map (seeded once from `initial`)."""
+    state = st.session_state
+    kind_key, year_key, number_key = f"{prefix}_kind", f"{prefix}_year", f"{prefix}_number"
+    if kind_key not in state:
+        state[kind_key], state[year_key], state[number_key] = initial.kind, initial.year, initial.number
+    years = period_years(state[kind_key], first_month, last_month)
+    if state[year_key] not in years:
+        state[year_key] = years[0]
+    numbers = period_numbers(state[kind_key], state[year_key], last_month)
+    if state[number_key] not in numbers:
+        state[number_key] = numbers[-1]
+    with st.sidebar:
+        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key=kind_key, format_func=lambda k: t(f"period.{k}"))
+        year = st.selectbox(t("filter.year"), years, key=year_key)
+        number = st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"), numbers, key=number_key,
+                              disabled=kind == "year", format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
+    return Period(kind, year, number)
