@@ -41,6 +41,9 @@ pages = {
         st.Page("pages/map.py", title=t("page.map"), icon=":material/map:", url_path="map"),
         st.Page("pages/building.py", title=t("page.building"), icon=":material/apartment:", url_path="building"),
     ],
+    t("app.section.admin"): [
+        st.Page("pages/data_admin.py", title=t("page.data_admin"), icon=":material/database:", url_path="data"),
+    ],
 }
 # The login gate (ui/auth.py): who is signed in, idle expiry, kiosk links, and with DASHBOARD_REQUIRE_LOGIN the
 # login form in front of every page. The admin page is registered for everyone (so /admin explains who may use it)

@@ -1,0 +1,194 @@
+"""Command-line verbs for scheduled loads and administration:
+
+    python -m data_layer import KIND FILE [--dry-run] [--user NAME] [--crs GCJ-02|WGS-84|BD-09] [--lang zh|en]
+    python -m data_layer undo BATCH [--user NAME]
+    python -m data_layer template KIND FILE        # .xlsx, .csv (or .geojson for boundaries)
+    python -m data_layer export TABLE FILE         # .xlsx or .csv, formula-looking cells escaped
+    python -m data_layer backup FILE
+    python -m data_layer restore FILE [--user NAME]
+
+Exit codes: 0 done (or a clean dry run), 1 the file was rejected (every problem listed on stderr with file, sheet,
+row and column), 2 bad arguments or an unusable store, 3 the store stayed busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from data_layer import backup as backups
+from data_layer import db
+from data_layer.i18n import translate
+from data_layer.imports import ALL_KINDS, Options, StoreBusy, resolve_kind, run_import, undo_batch
+from data_layer.imports.tables import EXPORTABLE, TooManyRows, export_bytes
+from data_layer.imports.templates import template_bytes
+from data_layer.settings import get_settings
+
+
+def _user() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "cli"
+
+
+def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    imp = verbs.add_parser("import", help="check and import a CSV/XLSX/GeoJSON file (all or nothing)")
+    imp.add_argument("kind", help=f"one of: {', '.join(ALL_KINDS)}")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
+    imp.add_argument("--user", default=None, help="name recorded in the import history (default: cli:<login>)")
+    imp.add_argument("--crs", default=None,
+                     help="CRS of coordinates when the file does not say (GCJ-02, WGS-84, BD-09)")
+    imp.add_argument("--lang", choices=("zh", "en"), default=None, help="language of the messages")
+    undo = verbs.add_parser("undo", help="undo an import batch (see the history on the 数据管理 page)")
+    undo.add_argument("batch", type=int)
+    undo.add_argument("--user", default=None)
+    undo.add_argument("--lang", choices=("zh", "en"), default=None)
+    tpl = verbs.add_parser("template", help="write the import template of a kind (.xlsx, .csv, or .geojson)")
+    tpl.add_argument("kind")
+    tpl.add_argument("file", type=Path)
+    exp = verbs.add_parser("export", help="write a table to .xlsx or .csv (formula-looking cells escaped)")
+    exp.add_argument("table", help=f"one of: {', '.join(EXPORTABLE)}")
+    exp.add_argument("file", type=Path)
+    bak = verbs.add_parser("backup", help="write a full backup of the store (SQLite online backup / pg_dump)")
+    bak.add_argument("file", type=Path)
+    res = verbs.add_parser("restore", help="replace the store's contents with a backup")
+    res.add_argument("file", type=Path)
+    res.add_argument("--user", default=None)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = db.make_engine(get_settings().database_url)
+    status = db.store_status(engine)
+    if not status.usable:
+        print(f"Store not usable: {status.code} {status.detail}".strip(), file=sys.stderr)
+        return None
+    return engine
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    lang = args.lang or get_settings().locale
+    kind = resolve_kind(args.kind)
+    if kind is None:
+        print(translate("imports.problem.unknown_kind", lang, kind=args.kind), file=sys.stderr)
+        return 2
+    if not args.file.is_file():
+        print(f"{args.file}: not found", file=sys.stderr)
+        return 2
+    engine = _engine()
+    if engine is None:
+        return 2
+    try:
+        outcome = run_import(engine, kind=kind, file_name=args.file.name, data=args.file.read_bytes(),
+                             user=args.user or _user(), via="cli", options=Options(crs=args.crs),
+                             dry_run=args.dry_run)
+    except StoreBusy:
+        print(translate("imports.busy", lang), file=sys.stderr)
+        return 3
+    for note in outcome.findings.notes:
+        print(note.line(lang), file=sys.stderr)
+    if not outcome.ok:
+        for problem in outcome.findings.problems:
+            print(problem.line(lang), file=sys.stderr)
+        if outcome.findings.unlisted:
+            print(translate("imports.unlisted", lang, count=outcome.findings.unlisted), file=sys.stderr)
+        print(translate("imports.rejected", lang, count=outcome.findings.error_count), file=sys.stderr)
+        return 1
+    for table, change in outcome.changes.items():
+        counts = change.counts
+        print(f"{table}: " + ", ".join(f"{translate(f'imports.count.{k}', lang)} {v:,}" for k, v in counts.items()))
+    totals = outcome.totals()
+    if args.dry_run:
+        print("dry run: nothing written" if lang == "en" else "试运行：未写入任何数据")
+    elif outcome.committed:
+        print(translate("imports.done", lang, batch=outcome.batch_id, **totals))
+    else:
+        print(translate("imports.nothing", lang))
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    lang = args.lang or get_settings().locale
+    engine = _engine()
+    if engine is None:
+        return 2
+    try:
+        outcome = undo_batch(engine, batch_id=args.batch, user=args.user or _user(), via="cli")
+    except StoreBusy:
+        print(translate("imports.busy", lang), file=sys.stderr)
+        return 3
+    print(outcome.message(lang), file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if outcome.ok else 1
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    kind = resolve_kind(args.kind)
+    if kind is None:
+        print(f"unknown kind {args.kind!r}; one of: {', '.join(ALL_KINDS)}", file=sys.stderr)
+        return 2
+    suffix = args.file.suffix.lower().lstrip(".")
+    fmt = {"xlsx": "xlsx", "csv": "csv", "geojson": "geojson", "json": "geojson"}.get(suffix)
+    if fmt is None or (kind == "boundaries") != (fmt == "geojson") or (kind == "workbook" and fmt == "csv"):
+        print("use .xlsx or .csv (a workbook: .xlsx; boundaries: .geojson)", file=sys.stderr)
+        return 2
+    args.file.parent.mkdir(parents=True, exist_ok=True)
+    args.file.write_bytes(template_bytes(kind, fmt, get_settings().today))
+    print(f"template written: {args.file}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.table not in EXPORTABLE:
+        print(f"unknown table {args.table!r}; one of: {', '.join(EXPORTABLE)}", file=sys.stderr)
+        return 2
+    fmt = args.file.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        print("use a .csv or .xlsx file name", file=sys.stderr)
+        return 2
+    engine = _engine()
+    if engine is None:
+        return 2
+    try:
+        data = export_bytes(engine, args.table, fmt)
+    except TooManyRows:
+        print(translate("imports.export.too_many", get_settings().locale), file=sys.stderr)
+        return 2
+    args.file.parent.mkdir(parents=True, exist_ok=True)
+    args.file.write_bytes(data)
+    print(f"{args.table} written to {args.file} ({len(data):,} bytes)")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    engine = _engine()
+    if engine is None:
+        return 2
+    try:
+        path = backups.backup(engine, args.file)
+    except backups.BackupError as error:
+        print(f"backup failed: {error.code} {error.params}", file=sys.stderr)
+        return 2
+    print(f"backup written: {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    lang = get_settings().locale
+    if not args.file.is_file():
+        print(f"{args.file}: not found", file=sys.stderr)
+        return 2
+    engine = db.make_engine(get_settings().database_url)
+    try:
+        result = backups.restore(engine, args.file, user=args.user or _user(), via="cli")
+    except backups.BackupError as error:
+        print(translate(f"imports.backup.bad.{error.code}", lang, **error.params), file=sys.stderr)
+        return 1
+    print(translate("imports.backup.restored", lang, tables=result.tables))
+    return 0
+
+
+HANDLERS = {"import": cmd_import, "undo": cmd_undo, "template": cmd_template, "export": cmd_export,
+            "backup": cmd_backup, "restore": cmd_restore}

@@ -1,0 +1,311 @@
+"""Buildings (the building table) and the observation points flagged on them.
+
+A row whose code is new creates a building and needs name, district, coordinates, areas and year; a row whose
+code exists updates it, and a blank cell keeps what is stored. Coordinates must lie inside the city's district
+polygons, in a declared CRS (a 坐标系 column, or the CRS chosen for the whole file)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from data_layer.imports.base import Change, Rows, diff, empty_change, fetch, fetch_in, insert_rows, update_rows
+from data_layer.imports.fields import CRS_NAMES
+from data_layer.imports.geo import city_shape
+from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_payload, undo_batch_table
+from data_layer.imports.problems import Findings
+from data_layer.imports.values import norm
+
+TABLE = "building"
+COLUMNS = ("name", "address", "district_code", "street_id", "lon", "lat", "crs", "grade", "gross_area_m2",
+           "leasable_area_m2", "year_completed", "status", "operator_type", "industry", "is_zero_carbon_pilot",
+           "energy_star", "is_featured", "is_hq_cluster", "is_observation_point", "renovated_year")
+DEFAULTS: dict[str, object] = {"address": "", "grade": "unrated", "status": "in_use", "operator_type": "private",
+                               "industry": "general", "is_zero_carbon_pilot": False, "energy_star": 0,
+                               "is_featured": False, "is_hq_cluster": False, "is_observation_point": False}
+FOR_NEW = ("name", "district", "lon", "lat", "gross_area_m2", "leasable_area_m2", "year_completed")
+BOOLS = ("is_zero_carbon_pilot", "is_featured", "is_hq_cluster", "is_observation_point")
+INTS = ("year_completed", "energy_star", "renovated_year", "street_id")
+# file field -> building column, where they differ
+FIELD_TO_COLUMN = {"district": "district_code", "street": "street_id"}
+
+
+def district_lookup(conn: Connection) -> dict[str, str]:
+    """Every spelling of each district (code, Chinese name, name without 区/县/市, English name) -> code."""
+    out: dict[str, str] = {}
+    for code, zh, en in conn.execute(text("SELECT code, name_zh, name_en FROM district")):
+        for word in (code, zh, en, zh.rstrip("区县市") if len(zh) > 2 else zh, f"{en} district"):
+            out.setdefault(norm(word), code)
+    return out
+
+
+def _districts(rows: Rows, findings: Findings, lookup: dict[str, str]) -> pd.Series:
+    values = rows.frame["district"] if rows.has("district") else pd.Series([None] * len(rows.frame), dtype=object)
+    codes = values.map(lambda v: None if v is None else lookup.get(norm(v)))
+    unknown = values.notna().to_numpy() & codes.isna().to_numpy()
+    rows.report(findings, unknown, "district", "unknown_district", params=[{"value": str(v)} for v in values[unknown]])
+    return codes
+
+
+def _streets(conn: Connection, rows: Rows, findings: Findings, districts: pd.Series) -> pd.Series:
+    if not rows.has("street"):
+        return pd.Series([None] * len(rows.frame), dtype=object)
+    known = fetch(conn, "SELECT id, code, district_code, name_zh, name_en FROM street")
+    lookup: dict[tuple[str, str], int] = {}
+    for row in known.itertuples(index=False):
+        for word in (row.code, row.name_zh, row.name_en):
+            lookup.setdefault((row.district_code, norm(word)), int(row.id))
+    values = rows.frame["street"]
+    ids = pd.Series([lookup.get((d, norm(v))) if v is not None and d is not None else None
+                     for v, d in zip(values, districts, strict=True)], dtype=object)
+    unknown = values.notna().to_numpy() & ids.isna().to_numpy() & districts.notna().to_numpy()
+    for position in np.flatnonzero(unknown)[:50]:
+        findings.note("street_unknown", **rows.locate(int(position), "street"), value=str(values.iat[position]))
+    return ids
+
+
+def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+    findings: Findings = ctx.findings
+    frame = rows.frame
+    n = len(frame)
+    codes = frame["code"].astype(object)
+    usable = ~rows.require(findings, "code")
+    duplicates(rows, findings, frame[["code"]], "code", usable=usable)
+    existing = fetch_in(conn, f"SELECT id, code, {', '.join(COLUMNS)}, batch_id FROM building WHERE code IN :codes",
+                        "codes", codes.dropna().unique().tolist(), bools=BOOLS)
+    is_new = ~codes.isin(existing["code"]).to_numpy() & usable
+    for name in FOR_NEW:
+        if is_new.any() and not rows.has(name):
+            rows.missing_column(findings, name)
+        elif rows.has(name):
+            rows.require(findings, name, mask=is_new)
+
+    districts = _districts(rows, findings, district_lookup(conn))
+    streets = _streets(conn, rows, findings, districts)
+    crs = _crs(rows, findings, ctx.options.crs)
+    incoming = pd.DataFrame({"code": codes})
+    for name in rows.kind.by_name:
+        if name in ("code", "crs", "point_code", "designated_on") or not rows.has(name):
+            continue
+        column = FIELD_TO_COLUMN.get(name, name)
+        incoming[column] = districts if name == "district" else streets if name == "street" else frame[name]
+    if "lon" in incoming.columns or "lat" in incoming.columns:
+        incoming["crs"] = crs
+    _areas(rows, findings, incoming, existing)
+    _same_name(conn, rows, findings, incoming, is_new)
+    merged = _with_stored(incoming, existing, is_new)
+    _inside_city(conn, rows, findings, merged)
+    _points_pending(conn, rows, findings, merged, ctx)
+    if not findings.ok:
+        return []
+    pending = merged.reindex(columns=["code", "name", "district_code", "leasable_area_m2"])
+    ctx.pending["buildings"] = pending[is_new].copy()
+    compare = [c for c in COLUMNS if c in merged.columns]
+    change = diff(TABLE, merged[["code", *compare]], existing, ("code",), compare, carry=("batch_id",))
+    change.new = _with_defaults(change.new)
+    points = ctx.pending.get("new_points")
+    point_change = empty_change("observation_point", ("code",))
+    if points is not None and not points.empty:
+        point_change.new = points
+    return [change, point_change]
+
+
+def _crs(rows: Rows, findings: Findings, declared: str | None) -> pd.Series:
+    """Each row's CRS: its own 坐标系 cell, else the CRS declared for the file; coordinates without one fail."""
+    n = len(rows.frame)
+    fallback = CRS_NAMES.lookup.get(norm(declared)) if declared else None
+    crs = rows.frame["crs"].astype(object) if rows.has("crs") else pd.Series([None] * n, dtype=object)
+    crs = crs.where(crs.notna(), fallback)
+    has_point = np.zeros(n, dtype=bool)
+    for name in ("lon", "lat"):
+        if rows.has(name):
+            has_point |= rows.frame[name].notna().to_numpy()
+    crs = crs.where(has_point, None)  # rows without coordinates keep the stored CRS
+    lacking = has_point & crs.isna().to_numpy()
+    if lacking.any():
+        if rows.has("crs"):
+            rows.report(findings, lacking & ~rows.bad("crs"), "crs", "crs_missing")
+        else:
+            findings.error("crs_missing", column=rows.kind.by_name["crs"].zh)
+    return crs
+
+
+def _areas(rows: Rows, findings: Findings, incoming: pd.DataFrame, existing: pd.DataFrame) -> None:
+    if "leasable_area_m2" not in incoming.columns and "gross_area_m2" not in incoming.columns:
+        return
+    stored = existing.set_index("code") if not existing.empty else None
+    def pick(column: str) -> np.ndarray:
+        values = incoming[column].astype("float64") if column in incoming.columns else \
+            pd.Series(np.nan, index=incoming.index)
+        if stored is not None:
+            values = values.fillna(incoming["code"].map(stored[column]).astype("float64"))
+        return values.to_numpy()
+    leasable, gross = pick("leasable_area_m2"), pick("gross_area_m2")
+    with np.errstate(invalid="ignore"):
+        over = leasable > gross * (1 + 1e-9)
+    at = "leasable_area_m2" if rows.has("leasable_area_m2") else "gross_area_m2"
+    rows.report(findings, over, at, "leasable_over_gross",
+                params=[{"leasable": f"{a:,.0f}", "gross": f"{b:,.0f}"} for a, b in zip(leasable[over], gross[over],
+                                                                                      strict=True)])
+
+
+def _same_name(conn: Connection, rows: Rows, findings: Findings, incoming: pd.DataFrame, is_new: np.ndarray) -> None:
+    """A new code whose name is already a building of the same district is a duplicate under another id."""
+    if "name" not in incoming.columns or "district_code" not in incoming.columns or not is_new.any():
+        return
+    stored = fetch(conn, "SELECT code, name, district_code FROM building")
+    lookup = {(name, district): code for code, name, district in stored.itertuples(index=False, name=None)}
+    hit = np.zeros(len(incoming), dtype=bool)
+    params = []
+    for position in np.flatnonzero(is_new):
+        other = lookup.get((incoming["name"].iat[position], incoming["district_code"].iat[position]))
+        if other is not None:
+            hit[position] = True
+            params.append({"value": str(incoming["name"].iat[position]), "code": str(other)})
+    rows.report(findings, hit, "name", "duplicate_building_name", params=params)
+
+
+def _with_stored(incoming: pd.DataFrame, existing: pd.DataFrame, is_new: np.ndarray) -> pd.DataFrame:
+    """Blank cells on existing buildings take the stored value (a blank means 'no change')."""
+    merged = incoming.copy()
+    if existing.empty:
+        return merged
+    stored = existing.set_index("code")
+    for column in merged.columns:
+        if column == "code" or column not in stored.columns:
+            continue
+        fill = merged[column].isna().to_numpy() & ~is_new
+        if fill.any():
+            merged[column] = merged[column].astype(object)
+            merged.loc[fill, column] = merged.loc[fill, "code"].map(stored[column]).to_numpy()
+    return merged
+
+
+def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
+    if new.empty:
+        return new
+    out = new.copy()
+    for column, default in DEFAULTS.items():
+        if column not in out.columns:
+            out[column] = default
+        else:
+            out[column] = out[column].astype(object).where(out[column].notna(), default)
+    if "street_id" not in out.columns:
+        out["street_id"] = None
+    if "renovated_year" not in out.columns:
+        out["renovated_year"] = None
+    for column in INTS:
+        out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
+    return out
+
+
+def _inside_city(conn: Connection, rows: Rows, findings: Findings, merged: pd.DataFrame) -> None:
+    if not (rows.has("lon") and rows.has("lat")):
+        return
+    lon = pd.to_numeric(merged["lon"], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(merged["lat"], errors="coerce").to_numpy(dtype="float64")
+    crs = merged["crs"].astype(object).to_numpy() if "crs" in merged.columns else np.full(len(merged), None)
+    checkable = ~np.isnan(lon) & ~np.isnan(lat) & (crs != None)  # noqa: E711
+    if not checkable.any():
+        return
+    shapes = city_shape(conn)
+    if shapes.empty:
+        findings.note("no_boundaries")
+        return
+    where = shapes.locate(np.where(checkable, lon, np.nan), np.where(checkable, lat, np.nan),
+                          np.where(checkable, crs, "GCJ-02"))
+    outside = checkable & (where == None)  # noqa: E711
+    if outside.any():
+        swapped = shapes.locate(lat[outside], lon[outside], crs[outside].astype(object))
+        params = [{"lon": f"{x:.6f}", "lat": f"{y:.6f}", "crs": str(c),
+                   "hint": "swapped" if s is not None else ""}
+                  for x, y, c, s in zip(lon[outside], lat[outside], crs[outside], swapped, strict=True)]
+        rows.report(findings, outside, "lon", "outside_city", params=params)
+    if "district_code" in merged.columns:
+        elsewhere = checkable & ~outside & (where != merged["district_code"].to_numpy())
+        elsewhere &= merged["district_code"].notna().to_numpy()
+        for position in np.flatnonzero(elsewhere)[:50]:
+            findings.note("outside_district", **rows.locate(int(position), "lon"),
+                          district=str(merged["district_code"].iat[position]), found=str(where[position]))
+
+
+def _points_pending(conn: Connection, rows: Rows, findings: Findings, merged: pd.DataFrame,
+                    ctx) -> None:  # type: ignore[no-untyped-def]
+    """Observation points to create for buildings flagged 营商环境观测点 that have none yet."""
+    if "is_observation_point" not in merged.columns:
+        return
+    flagged = merged["is_observation_point"].fillna(False).astype(bool).to_numpy()
+    if not flagged.any():
+        return
+    points = fetch(conn, "SELECT p.code AS point_code, b.code AS building_code FROM observation_point p"
+                         " JOIN building b ON b.id = p.building_id")
+    has_point = merged["code"].isin(points["building_code"]).to_numpy()
+    todo = flagged & ~has_point
+    if not todo.any():
+        return
+    frame = rows.frame
+    given = frame["point_code"].astype(object) if rows.has("point_code") else pd.Series([None] * len(frame))
+    point_codes = [str(g) if g is not None else f"OP-{c}"[:30] for g, c in zip(given, merged["code"], strict=True)]
+    designated = frame["designated_on"] if rows.has("designated_on") else pd.Series([None] * len(frame))
+    new = pd.DataFrame({"code": np.array(point_codes, dtype=object)[todo],
+                        "building_code": merged["code"].to_numpy()[todo],
+                        "designated_on": designated.where(designated.notna(), ctx.today.isoformat()).to_numpy()[todo]})
+    clash = new["code"].isin(points["point_code"]).to_numpy() | new["code"].duplicated().to_numpy()
+    if clash.any():
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[np.flatnonzero(todo)[clash]] = True
+        rows.report(findings, mask, "point_code" if rows.has("point_code") else "is_observation_point",
+                    "duplicate_point_code", params=[{"value": v} for v in new.loc[clash, "code"]])
+    ctx.pending["new_points"] = new
+    ctx.pending["points"] = new[["code", "building_code"]]
+
+
+def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+    change, points = changes
+    new = change.new.drop(columns=["id"], errors="ignore").assign(batch_id=batch_id)
+    insert_rows(conn, TABLE, new, ["code", *COLUMNS, "batch_id"])
+    columns = [c for c in change.updated.columns if c in COLUMNS]
+    if not change.updated.empty:
+        update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), ("code",), [*columns, "batch_id"])
+        moved = [code for code, fields in zip(change.updated["code"], change.changed, strict=True)
+                 if "district_code" in fields or "street_id" in fields]
+        if moved:  # a building that changed district moves its whole history in the district summary
+            months = fetch_in(conn, "SELECT DISTINCT m.month FROM building_month m JOIN building b"
+                                    " ON b.id = m.building_id WHERE b.code IN :codes", "codes", moved, dates=("month",))
+            ctx.months |= set(months["month"]) if not months.empty else set()
+    ctx.buildings_changed = not change.new.empty or not change.updated.empty
+    created_points: list[str] = []
+    if not points.new.empty:
+        ids = fetch_in(conn, "SELECT id, code FROM building WHERE code IN :codes", "codes",
+                       points.new["building_code"].tolist())
+        mapping = dict(zip(ids["code"], ids["id"], strict=True))
+        frame = points.new.assign(building_id=points.new["building_code"].map(mapping))
+        insert_rows(conn, "observation_point", frame, ["code", "building_id", "designated_on"])
+        created_points = frame["code"].tolist()
+    payload = replaced_payload(change, [*columns, "batch_id"])
+    return {"created": {TABLE: change.counts, "observation_point": {"codes": created_points}},
+            "replaced": {TABLE: payload} if payload else {}}
+
+
+def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:
+    codes = created.get("observation_point", {}).get("codes", [])
+    if codes:
+        current = fetch_in(conn, "SELECT code FROM observation_point WHERE code IN :codes", "codes", codes)
+        if len(current) != len(codes):
+            raise UndoConflict("overwritten", table="observation_point", changed=len(codes) - len(current))
+        for part in range(0, len(codes), 500):
+            from sqlalchemy import bindparam
+
+            conn.execute(text("DELETE FROM observation_point WHERE code IN :codes")
+                         .bindparams(bindparam("codes", expanding=True)), {"codes": codes[part:part + 500]})
+    payload = replaced.get(TABLE)
+    months: set[str] = set()
+    if payload and ("district_code" in payload["columns"] or "street_id" in payload["columns"]):
+        code_index = payload["columns"].index("code")
+        moved = [row[code_index] for row in payload["rows"]]
+        found = fetch_in(conn, "SELECT DISTINCT m.month FROM building_month m JOIN building b ON b.id = m.building_id"
+                               " WHERE b.code IN :codes", "codes", moved, dates=("month",))
+        months = set(found["month"]) if not found.empty else set()
+    undo_batch_table(conn, TABLE, batch_id, created.get(TABLE, {}), payload)
+    return months

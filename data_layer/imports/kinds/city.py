@@ -1,0 +1,48 @@
+"""City-wide tax per month (city_month), the denominator of "building tax as a share of city tax"."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, update_rows
+from data_layer.imports.kinds.common import duplicates, months_of, replaced_payload, undo_batch_table
+from data_layer.imports.kinds.monthly import _future_months
+
+TABLE = "city_month"
+KEY = ("month",)
+MEASURES = ("city_tax_10k",)
+
+
+def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+    findings = ctx.findings
+    for name in ("month", "city_tax_10k"):
+        if not rows.has(name):
+            rows.missing_column(findings, name)
+    if not findings.ok:
+        return []
+    usable = ~rows.require(findings, "month") & ~rows.require(findings, "city_tax_10k")
+    _future_months(rows, findings, rows.frame["month"], ctx.today)
+    duplicates(rows, findings, rows.frame[["month"]], "month", usable=usable)
+    if not findings.ok:
+        return []
+    incoming = pd.DataFrame({"month": rows.frame["month"].astype(object),
+                             "city_tax_10k": rows.frame["city_tax_10k"].astype("float64")})
+    existing = fetch_in(conn, "SELECT month, city_tax_10k, batch_id FROM city_month WHERE month IN :months", "months",
+                        sorted(incoming["month"].unique()), dates=("month",))
+    return [diff(TABLE, incoming, existing, KEY, MEASURES, carry=("batch_id",))]
+
+
+def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+    change = changes[0]
+    insert_rows(conn, TABLE, change.new.assign(batch_id=batch_id), [*KEY, *MEASURES, "batch_id"])
+    if not change.updated.empty:
+        update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*MEASURES, "batch_id"])
+    ctx.months |= months_of(change.new) | months_of(change.updated)  # summaries that read city tax, if any
+    payload = replaced_payload(change, [*MEASURES, "batch_id"])
+    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+
+
+def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:
+    undo_batch_table(conn, TABLE, batch_id, created.get(TABLE, {}), replaced.get(TABLE))
+    return set()

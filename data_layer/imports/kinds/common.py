@@ -1,0 +1,151 @@
+"""Helpers the kinds share: finding the building a row means, duplicate keys within a file, and the undo of
+tables whose rows carry the batch that last wrote them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from data_layer.imports.base import Change, Rows, fetch, update_rows
+from data_layer.imports.problems import Findings
+
+
+class UndoConflict(Exception):
+    """An undo that would damage later data; `code` and `params` word it for the user."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+# ---------------------------------------------------------------- buildings a row refers to
+
+
+def store_buildings(conn: Connection) -> pd.DataFrame:
+    return fetch(conn, "SELECT id, code, name, district_code, leasable_area_m2 FROM building")
+
+
+@dataclass
+class BuildingRefs:
+    """For each row: the building's id (NaN when it is created by the same file), code and district."""
+
+    ids: pd.Series
+    codes: pd.Series
+    districts: pd.Series
+    leasable: pd.Series
+    ok: np.ndarray
+
+
+def resolve_buildings(conn: Connection, rows: Rows, findings: Findings, pending: pd.DataFrame | None,
+                      *, required: bool = True) -> BuildingRefs:
+    """Match rows to buildings by code (or by name when the file has no code column); unknown ones reported."""
+    known = store_buildings(conn)
+    if pending is not None and not pending.empty:
+        extra = pending[~pending["code"].isin(known["code"])].assign(id=np.nan)
+        known = pd.concat([known, extra[known.columns]], ignore_index=True)
+    frame = rows.frame
+    n = len(frame)
+    by = "building_code" if rows.has("building_code") else ("building_name" if rows.has("building_name") else None)
+    if by is None:
+        nothing = pd.Series([None] * n, dtype=object)
+        return BuildingRefs(pd.Series(np.nan, index=range(n)), nothing, nothing, pd.Series(np.nan, index=range(n)),
+                            np.zeros(n, dtype=bool) if required else np.ones(n, dtype=bool))
+    values = frame[by].astype(object)
+    column = "code" if by == "building_code" else "name"
+    table = known.drop_duplicates(subset=[column], keep=False)
+    ambiguous = set(known.loc[known.duplicated(subset=[column], keep=False), column])
+    # One lookup per distinct value, then spread back over the rows (a monthly file repeats each building).
+    position = pd.Series(np.arange(len(table)), index=table[column].to_numpy())
+    codes_f, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    found_at = position.reindex(uniques).to_numpy(dtype="float64")
+    at = np.append(found_at, np.nan)[codes_f]
+    hit = ~np.isnan(at)
+    take = np.where(hit, at, 0).astype(int)
+
+    def pick(name: str, dtype: str | type = object) -> pd.Series:
+        source = table[name].to_numpy(dtype=object)
+        out = np.full(len(values), None, dtype=object)
+        if len(source):
+            out[hit] = source[take[hit]]
+        return pd.Series(out, dtype=object).astype(dtype) if dtype is not object else pd.Series(out, dtype=object)
+
+    ids = pick("id", "float64")
+    codes = pick("code")
+    districts = pick("district_code")
+    leasable = pick("leasable_area_m2", "float64")
+    present = values.notna().to_numpy()
+    found = codes.notna().to_numpy()
+    blank = ~present & ~rows.bad(by)
+    if required:
+        rows.report(findings, blank, by, "missing_value")
+    is_ambiguous = values.isin(ambiguous).to_numpy() & present
+    rows.report(findings, is_ambiguous, by, "ambiguous_building",
+                params=[{"value": str(v)} for v in values[is_ambiguous]])
+    unknown = present & ~found & ~is_ambiguous
+    rows.report(findings, unknown, by, "unknown_building", params=[{"value": str(v)} for v in values[unknown]])
+    ok = found if required else (found | ~present)
+    return BuildingRefs(ids, codes, districts, leasable, ok)
+
+
+def duplicates(rows: Rows, findings: Findings, keys: pd.DataFrame, at: str,
+               usable: np.ndarray | None = None) -> np.ndarray:
+    """Report every repeat of a key (the columns of `keys`, one row per file row) within the file, at column
+    `at`, naming the row it repeats; returns the repeats."""
+    keys = keys.reset_index(drop=True)
+    mask = np.ones(len(keys), dtype=bool) if usable is None else usable.copy()
+    mask &= keys.notna().all(axis=1).to_numpy()
+    sub = keys[mask]
+    repeated = sub.duplicated(keep="first").to_numpy()
+    out = np.zeros(len(keys), dtype=bool)
+    if not repeated.any():
+        return out
+    row_numbers = rows.frame["_row"].reset_index(drop=True)[sub.index]
+    firsts = row_numbers.groupby([sub[k] for k in sub.columns], sort=False).transform("first")
+    out[sub.index[repeated]] = True
+    rows.report(findings, out, at, "duplicate_row", params=[{"first": int(r)} for r in firsts[repeated].tolist()])
+    return out
+
+
+# ---------------------------------------------------------------- undo information
+
+
+def replaced_payload(change: Change, columns: Sequence[str]) -> dict[str, object]:
+    """The stored values an update replaced, JSON-ready, for undo."""
+    if change.old.empty:
+        return {}
+    cols = [*change.key, *[c for c in columns if c in change.old.columns and c not in change.key]]
+    frame = change.old[cols].astype(object).where(change.old[cols].notna(), None)
+    rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    return {"key": list(change.key), "columns": cols, "rows": rows}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def undo_batch_table(conn: Connection, table: str, batch_id: int, counts: dict[str, int],
+                     replaced: dict[str, object] | None) -> None:
+    """Undo one table whose rows carry batch_id: every row this batch wrote must still carry it (otherwise a
+    later import changed them: refuse), then put back the replaced values and delete the rows it created."""
+    expected = int(counts.get("new", 0)) + int(counts.get("updated", 0))
+    current = conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE batch_id = :b"), {"b": batch_id}).scalar() or 0
+    if current != expected:
+        raise UndoConflict("overwritten", table=table, changed=expected - int(current))
+    if replaced:
+        columns = [c for c in replaced["columns"] if c not in replaced["key"]]  # type: ignore[index]
+        frame = pd.DataFrame(replaced["rows"], columns=replaced["columns"])  # type: ignore[arg-type]
+        update_rows(conn, table, frame, replaced["key"], columns)  # type: ignore[arg-type]
+    conn.execute(text(f"DELETE FROM {table} WHERE batch_id = :b"), {"b": batch_id})
+
+
+def months_of(frame: pd.DataFrame, column: str = "month") -> set[str]:
+    if frame.empty or column not in frame.columns:
+        return set()
+    return {str(m)[:10] for m in frame[column].dropna().unique()}

@@ -1,0 +1,168 @@
+"""Observation feedback (feedback): one response at an observation point. The sentiment of each new comment is
+scored once, offline, by `data_layer.sentiment.score_many` when that module is present; otherwise the sentiment
+columns stay empty and a note says so.
+
+A response has no id of its own: (point, date, dimension, channel, text) is its key, so importing the same file
+twice changes nothing, and a changed score on the same response is an update."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in, insert_rows, update_rows
+from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
+from data_layer.imports.problems import Findings
+
+TABLE = "feedback"
+KEY = ("point_id", "submitted_on", "dimension", "channel", "text")
+SENTIMENT = ("sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_evidence")
+
+
+def enrich(rows: Rows, findings: Findings) -> None:
+    """Score the sentiment of every comment in the file (before any store access, so the write lock is short)."""
+    frame = rows.frame
+    for column in SENTIMENT:
+        frame[column] = None
+    if not rows.has("text"):
+        return
+    texts = frame["text"].dropna().astype(str)
+    texts = texts[texts.str.strip() != ""]
+    if texts.empty:
+        return
+    try:
+        from data_layer import sentiment  # the scorer is optional: imports work without it
+        unique = list(dict.fromkeys(texts.tolist()))
+        scored = dict(zip(unique, sentiment.score_many(unique), strict=True))
+    except ImportError:
+        findings.note("sentiment_unavailable")
+        return
+    except Exception as exc:  # noqa: BLE001 - a scorer failure must not lose the data; say so and go on
+        findings.note("sentiment_failed", detail=f"{type(exc).__name__}")
+        return
+    for column, attribute in zip(SENTIMENT, ("label", "score", "confidence", "evidence"), strict=True):
+        values = texts.map(lambda t, a=attribute: getattr(scored[t], a, None))
+        if attribute == "evidence":
+            values = values.map(lambda v: None if v is None else str(v)[:200])
+        frame.loc[texts.index, column] = values.to_numpy()
+
+
+def store_points(conn: Connection, pending: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Observation points (id, code, building_code), with those the same file creates (id NaN)."""
+    points = fetch(conn, "SELECT p.id, p.code, b.code AS building_code FROM observation_point p"
+                         " JOIN building b ON b.id = p.building_id")
+    if pending is not None and not pending.empty:
+        extra = pending[~pending["code"].isin(points["code"])].assign(id=np.nan)[["id", "code", "building_code"]]
+        points = pd.concat([points, extra], ignore_index=True)
+    return points
+
+
+def resolve_points(conn: Connection, rows: Rows, findings: Findings, ctx, *,  # type: ignore[no-untyped-def]
+                   required: bool) -> tuple[pd.Series, np.ndarray]:
+    """Each row's observation point code: from its 观测点编号, else the point of its building. Returns the codes
+    and which rows have one."""
+    points = store_points(conn, ctx.pending.get("points"))
+    frame = rows.frame
+    n = len(frame)
+    codes = pd.Series([None] * n, dtype=object)
+    given = np.zeros(n, dtype=bool)
+    if rows.has("point_code"):
+        values = frame["point_code"].astype(object)
+        given = values.notna().to_numpy()
+        known = values.isin(points["code"]).to_numpy()
+        rows.report(findings, given & ~known, "point_code", "unknown_point",
+                    params=[{"value": str(v)} for v in values[given & ~known]])
+        codes = values.where(known, None)
+    by_building = ~given & ~(rows.bad("point_code") if rows.has("point_code") else np.zeros(n, dtype=bool))
+    building_column = next((c for c in ("building_code", "building_name") if rows.has(c)), None)
+    if building_column and by_building.any():
+        refs = resolve_buildings(conn, rows, findings, ctx.pending.get("buildings"), required=False)
+        of_building = refs.codes.map(points.drop_duplicates("building_code").set_index("building_code")["code"])
+        lacking = by_building & refs.codes.notna().to_numpy() & of_building.isna().to_numpy()
+        if required:
+            rows.report(findings, lacking, building_column, "not_observation_point",
+                        params=[{"value": str(v)} for v in frame[building_column][lacking]])
+        codes = codes.where(~by_building, of_building)
+        nothing = by_building & frame[building_column].isna().to_numpy() & ~rows.bad(building_column)
+    else:
+        nothing = by_building
+    if required:
+        rows.report(findings, nothing, building_column or "point_code", "missing_value")
+    return codes, codes.notna().to_numpy()
+
+
+def point_ids(conn: Connection, codes: pd.Series) -> pd.Series:
+    """Ids of points by code (NA for points not written yet)."""
+    points = store_points(conn).set_index("code")["id"]
+    return codes.map(points).astype("Int64") if not points.empty else pd.Series(pd.NA, index=codes.index,
+                                                                                 dtype="Int64")
+
+
+def future_dates(rows: Rows, findings: Findings, name: str, today) -> None:  # type: ignore[no-untyped-def]
+    values = rows.frame[name]
+    limit = (today + timedelta(days=1)).isoformat()
+    future = values.notna().to_numpy() & (values.astype(object).fillna("") >= limit).to_numpy()
+    rows.report(findings, future, name, "future_date", params=[{"value": str(v)} for v in values[future]])
+
+
+def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+    findings: Findings = ctx.findings
+    frame = rows.frame
+    for name in ("submitted_on", "dimension"):
+        if not rows.has(name):
+            rows.missing_column(findings, name)
+    if not findings.ok:
+        return []
+    usable = ~rows.require(findings, "submitted_on") & ~rows.require(findings, "dimension")
+    codes, found = resolve_points(conn, rows, findings, ctx, required=True)
+    usable &= found
+    future_dates(rows, findings, "submitted_on", ctx.today)
+    n = len(frame)
+    incoming = pd.DataFrame({
+        "point_id": point_ids(conn, codes), "point_code": codes.to_numpy(),
+        "submitted_on": frame["submitted_on"].astype(object), "dimension": frame["dimension"].astype(object),
+        "channel": (frame["channel"].fillna("survey") if rows.has("channel")
+                    else pd.Series(["survey"] * n)).astype(object),
+        "text": (frame["text"].fillna("") if rows.has("text") else pd.Series([""] * n)).astype(object),
+        "score": frame["score"].astype("float64").round().astype("Int64") if rows.has("score")
+        else pd.array([pd.NA] * n, dtype="Int64"),
+    })
+    for column in SENTIMENT:
+        incoming[column] = frame[column].to_numpy() if column in frame.columns else None
+    at = next(n for n in ("point_code", "building_code", "building_name") if rows.has(n))
+    duplicates(rows, findings, incoming[["point_code", "submitted_on", "dimension", "channel", "text"]], at,
+               usable=usable)
+    if not findings.ok:
+        return []
+    known_points = [int(i) for i in incoming["point_id"].dropna().unique()]
+    existing = fetch_in(conn, "SELECT point_id, submitted_on, dimension, channel, text, score, batch_id FROM feedback"
+                              " WHERE point_id IN :ids", "ids", known_points, dates=("submitted_on",))
+    if not existing.empty:
+        existing = existing.drop_duplicates(list(KEY))
+        existing["point_id"] = existing["point_id"].astype("Int64")
+        existing["score"] = existing["score"].astype("Int64")
+    return [diff(TABLE, incoming, existing, KEY, ("score",), carry=("batch_id",), show=("point_code",))]
+
+
+def resolve_new_points(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Points created by the same file get their ids only once written."""
+    if frame.empty or not frame["point_id"].isna().any():
+        return frame
+    return frame.assign(point_id=frame["point_id"].fillna(point_ids(conn, frame["point_code"])))
+
+
+def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+    change = changes[0]
+    new = resolve_new_points(conn, change.new).assign(batch_id=batch_id)
+    insert_rows(conn, TABLE, new, [*KEY, "score", *SENTIMENT, "batch_id"])
+    update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, ["score", "batch_id"])
+    payload = replaced_payload(change, ["score", "batch_id"])
+    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+
+
+def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:
+    undo_batch_table(conn, TABLE, batch_id, created.get(TABLE, {}), replaced.get(TABLE))
+    return set()

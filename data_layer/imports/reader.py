@@ -1,0 +1,374 @@
+"""Bytes to tables: the file type from its first bytes, the text encoding by trial decoding, the sheets of a
+workbook with merged cells filled, and the header row found among title rows by matching header aliases (a
+two-row header with merged parent cells is read as 'parent + child').
+
+Nothing here touches the store; problems go into `Findings`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from data_layer.imports.fields import Kind
+from data_layer.imports.problems import Findings
+from data_layer.imports.values import norm
+
+HEAD_ROWS = 30  # title rows above the header are searched this far down
+BIG_XLSX_BYTES = 12 * 1024 * 1024  # above this a workbook is read in openpyxl's streaming mode (no merged cells)
+ENCODINGS = ("utf-8", "gb18030")  # after the BOM checks; GB18030 is a superset of GBK and GB2312
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+JSON_SUFFIXES = (".geojson", ".json")
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (as a spreadsheet names columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def sniff_format(file_name: str, data: bytes) -> str:
+    """xlsx, xls, json, csv or unknown, from the first bytes (the extension only breaks ties)."""
+    lower = file_name.lower()
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if lower.endswith(JSON_SUFFIXES) or stripped.startswith(b"{"):
+        return "json"
+    if lower.endswith(EXCEL_SUFFIXES):
+        return "unknown"  # named .xlsx but not a workbook
+    return "csv"
+
+
+def decode(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding name) by BOM, then trial decoding: UTF-8, then GB18030 (covers GBK). None if neither fits."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 BOM"
+        except UnicodeDecodeError:
+            return None
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[2:].decode(codec), "UTF-16"
+            except UnicodeDecodeError:
+                return None
+    for codec in ENCODINGS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return text, "UTF-8" if codec == "utf-8" else "GBK/GB18030"
+    return None
+
+
+@dataclass
+class RawSheet:
+    """One sheet (or the CSV) before its header is known: the first rows, and a way to read the data rows."""
+
+    name: str
+    head: list[list[object]]
+    rows: list[list[object]] | None = None  # workbooks: every row; CSV: read lazily (see `body`)
+    text: str = ""
+    delimiter: str = ","
+    formulas: dict[tuple[int, int], object] = field(default_factory=dict)  # (row0, col0) -> cached value or None
+
+    def body(self, start: int, findings: Findings, numeric: set[int] | frozenset[int] = frozenset()
+             ) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """Rows from index `start` (0-based) as a frame of raw cells, with their spreadsheet row numbers.
+        `numeric`: CSV columns the C parser may read as numbers directly (the rest stay text, so codes such as
+        0012 keep their zeros); a numeric column with text in it simply stays text."""
+        if self.rows is not None:
+            frame = pd.DataFrame(self.rows[start:], dtype=object)
+            return frame, np.arange(start + 1, start + 1 + len(frame))
+        return _csv_body(self, start, findings, numeric)
+
+
+def read_sheets(file_name: str, data: bytes, findings: Findings) -> list[RawSheet]:
+    """The file's sheets, or [] with a problem saying why the file cannot be read."""
+    kind = sniff_format(file_name, data)
+    if not data:
+        findings.error("empty_file")
+        return []
+    if kind == "xls":
+        findings.error("old_xls")
+        return []
+    if kind in ("json", "unknown"):
+        findings.error("wrong_type", allowed=".csv, .xlsx")
+        return []
+    if kind == "xlsx":
+        return _read_workbook(data, findings)
+    decoded = decode(data)
+    if decoded is None:
+        findings.error("encoding")
+        return []
+    text, encoding = decoded
+    if "\x00" in text[:4096]:
+        findings.error("binary")
+        return []
+    if encoding != "UTF-8":
+        findings.note("encoding_used", encoding=encoding)
+    return [_csv_sheet(text)]
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _delimiter(sample: str) -> str:
+    lines = [line for line in sample.splitlines()[:HEAD_ROWS] if line.strip()]
+    best, best_count = ",", 0
+    for candidate in (",", "\t", ";", "|"):
+        count = max((line.count(candidate) for line in lines), default=0)
+        if count > best_count:
+            best, best_count = candidate, count
+    return best
+
+
+def _csv_sheet(text: str) -> RawSheet:
+    delimiter = _delimiter(text[:65536])
+    head: list[list[object]] = []
+    reader = csv.reader(io.StringIO(text[: 256 * 1024]), delimiter=delimiter)
+    try:
+        for row in reader:
+            head.append(list(row))
+            if len(head) >= HEAD_ROWS:
+                break
+    except csv.Error:
+        pass  # a broken quote in the first rows: header search works on what was read
+    return RawSheet(name="", head=head, text=text, delimiter=delimiter)
+
+
+def _csv_body(sheet: RawSheet, start: int, findings: Findings,
+              numeric: set[int] | frozenset[int]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    reader = csv.reader(io.StringIO(sheet.text), delimiter=sheet.delimiter)
+    try:
+        for _ in range(start):
+            next(reader)
+    except (StopIteration, csv.Error):
+        return pd.DataFrame(), np.arange(0)
+    skip_lines = reader.line_num
+    width = max((len(r) for r in sheet.head), default=1) + 4  # room for a few stray cells right of the table
+    try:
+        frame = pd.read_csv(io.StringIO(sheet.text), sep=sheet.delimiter, header=None, skiprows=skip_lines,
+                            names=list(range(width)), dtype={i: object for i in range(width) if i not in numeric},
+                            keep_default_na=False, na_values=[""],
+                            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(), np.arange(0)
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        row = int(match[1]) + skip_lines if match else None
+        findings.error("csv_broken", row=row, detail=str(exc)[:160])
+        return None
+    return frame, np.arange(start + 1, start + 1 + len(frame))
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def _read_workbook(data: bytes, findings: Findings) -> list[RawSheet]:
+    from openpyxl import load_workbook
+
+    big = len(data) > BIG_XLSX_BYTES
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = load_workbook(io.BytesIO(data), read_only=big, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - a zip that is not a workbook, a damaged file: say so in words
+        findings.error("bad_xlsx", detail=type(exc).__name__)
+        return []
+    sheets: list[RawSheet] = []
+    any_formula = False
+    for ws in book.worksheets:
+        rows: list[list[object]] = []
+        formulas: dict[tuple[int, int], object] = {}
+        for r_index, row in enumerate(ws.iter_rows(min_row=1, min_col=1)):
+            values = []
+            for c_index, cell in enumerate(row):
+                value = getattr(cell, "value", None)
+                if getattr(cell, "data_type", None) == "f":
+                    formulas[(r_index, c_index)] = None
+                values.append(value)
+            rows.append(values)
+        while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
+            rows.pop()  # trailing empty rows are formatting, not data
+        if not big:
+            _fill_merged(ws, rows)
+        elif getattr(ws, "merged_cells", None) is None:
+            findings.note("merged_not_filled", sheet=ws.title)
+        any_formula = any_formula or bool(formulas)
+        sheets.append(RawSheet(name=ws.title, head=rows[:HEAD_ROWS], rows=rows, formulas=formulas))
+    if any_formula:
+        _cached_formula_values(data, sheets, big)
+    book.close() if big else None
+    return sheets
+
+
+def _fill_merged(ws, rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+    """Give every cell of a merged range the top-left value, as a reader of the sheet sees it."""
+    for merged in list(ws.merged_cells.ranges):
+        top, left = merged.min_row - 1, merged.min_col - 1
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top, min(merged.max_row, len(rows))):
+            row = rows[r]
+            for c in range(left, merged.max_col):
+                if c < len(row):
+                    row[c] = value
+
+
+def _cached_formula_values(data: bytes, sheets: list[RawSheet], big: bool) -> None:
+    """Replace formulas by the values Excel last computed; a formula never computed stays None (reported)."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = load_workbook(io.BytesIO(data), read_only=big, data_only=True)
+    for sheet, ws in zip(sheets, book.worksheets, strict=True):
+        if not sheet.formulas:
+            continue
+        wanted = sorted(sheet.formulas)
+        cached = {}
+        for r_index, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True)):
+            for c_index, value in enumerate(row):
+                if (r_index, c_index) in sheet.formulas:
+                    cached[(r_index, c_index)] = value
+        for r_index, c_index in wanted:
+            value = cached.get((r_index, c_index))
+            sheet.formulas[(r_index, c_index)] = value
+            if sheet.rows is not None and r_index < len(sheet.rows) and c_index < len(sheet.rows[r_index]):
+                sheet.rows[r_index][c_index] = value
+        sheet.head = sheet.rows[:HEAD_ROWS] if sheet.rows is not None else sheet.head
+    if big:
+        book.close()
+
+
+# ---------------------------------------------------------------- headers
+
+
+@lru_cache(maxsize=65_536)
+def split_unit(text: str) -> tuple[str, str]:
+    """'税收（万元）' -> ('税收', '万元'); '面积(㎡)已入驻' -> ('面积已入驻', 'm2'). Units inside brackets anywhere."""
+    value = norm(text)
+    units = re.findall(r"[(\[【](.*?)[)\]】]", value)
+    base = re.sub(r"[(\[【].*?[)\]】]", "", value)
+    base = base.replace("必填", "").replace("选填", "")
+    unit = next((u for u in reversed(units) if u not in ("必填", "选填", "")), "")
+    return base, unit
+
+
+@dataclass
+class Header:
+    """Where a sheet's header is and what its columns mean."""
+
+    last_row: int  # 0-based index of the (last) header row; data follows
+    columns: dict[str, int]  # field name -> column index
+    texts: dict[int, str]  # column index -> header as written
+    units: dict[int, str]  # column index -> unit named in the header (normalised)
+    unknown: list[int]  # columns with a header that means nothing to this kind
+    duplicate: list[int]  # columns naming a field an earlier column already gave
+
+    def satisfies(self, kind: Kind) -> bool:
+        return all(any(name in self.columns for name in group) for group in kind.identity)
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _cell_header(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _match_candidates(candidates: list[str], kind: Kind) -> tuple[str | None, str, str]:
+    """(field, header text used, unit) for the first candidate spelling that names a field."""
+    for text in candidates:
+        if not text:
+            continue
+        full = norm(text)
+        base, unit = split_unit(text)
+        for key in (full, base):
+            name = kind.lookup.get(key)
+            if name:
+                return name, text, unit
+    return None, next((c for c in candidates if c), ""), ""
+
+
+def _header_from(rows: list[list[str]], kind: Kind, last_row: int) -> Header:
+    width = max(len(r) for r in rows)
+    if len(rows) == 2:
+        parent = list(rows[0]) + [""] * (width - len(rows[0]))
+        child = list(rows[1]) + [""] * (width - len(rows[1]))
+        filled, current = [], ""
+        for index, value in enumerate(parent):
+            # A horizontally merged parent shows its text once; carry it right while the child row has text.
+            current = value if value else (current if child[index] else "")
+            filled.append(current)
+        candidate_rows = [[c, p + c, c + p, p] if c and p and c != p else [c or p]
+                          for p, c in zip(filled, child, strict=True)]
+    else:
+        candidate_rows = [[c] for c in rows[0]] + [[""]] * (width - len(rows[0]))
+    columns: dict[str, int] = {}
+    texts: dict[int, str] = {}
+    units: dict[int, str] = {}
+    unknown: list[int] = []
+    duplicate: list[int] = []
+    for index, candidates in enumerate(candidate_rows):
+        name, text, unit = _match_candidates(candidates, kind)
+        if text:
+            texts[index] = text
+        if name is None:
+            if text:
+                unknown.append(index)
+        elif name in columns:
+            duplicate.append(index)
+        else:
+            columns[name] = index
+            units[index] = unit
+    return Header(last_row=last_row, columns=columns, texts=texts, units=units, unknown=unknown, duplicate=duplicate)
+
+
+def find_header(head: list[list[object]], kind: Kind) -> Header | None:
+    """The header row (or pair of rows) that names most of this kind's fields and satisfies its identity."""
+    text_rows = [[_cell_header(v) for v in row] for row in head]
+    best: Header | None = None
+    best_key: tuple[int, int, int] = (-1, 0, 0)
+    for index, row in enumerate(text_rows):
+        if sum(1 for cell in row if cell and not _numeric(cell)) < 1:
+            continue  # a header names its columns in words; rows of numbers are data
+        options = [(_header_from([row], kind, index), 1)]
+        if index + 1 < len(text_rows) and any(text_rows[index + 1]):
+            options.append((_header_from([row, text_rows[index + 1]], kind, index + 1), 0))
+        for header, prefer_single in options:
+            key = (len(header.columns), prefer_single, -index)
+            if header.satisfies(kind) and key > best_key:
+                best, best_key = header, key
+    return best
+
+
+def header_score(head: list[list[object]], kind: Kind) -> int:
+    """How many of a kind's fields the best header row names (0 when it is not this kind's sheet)."""
+    header = find_header(head, kind)
+    return len(header.columns) if header else 0

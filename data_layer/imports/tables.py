@@ -1,0 +1,47 @@
+"""Any table of the store as a download (XLSX or CSV through data_layer/export.py, so text that a spreadsheet
+would run as a formula is escaped). Tables holding password hashes, login attempts or kiosk token hashes are not
+exportable."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from data_layer.export import to_csv_bytes, to_xlsx_bytes
+from data_layer.models import DOMAIN_TABLES, AuditLog, ImportBatch
+
+EXPORTABLE: dict[str, object] = {
+    m.__table__.name: m.__table__ for m in (*DOMAIN_TABLES, ImportBatch, AuditLog)}  # type: ignore[attr-defined]
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
+
+
+class TooManyRows(ValueError):
+    """The table does not fit in one Excel sheet."""
+
+
+def row_count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        statement = select(func.count()).select_from(EXPORTABLE[table])  # type: ignore[arg-type]
+        return int(conn.execute(statement).scalar() or 0)
+
+
+def table_frame(engine: Engine, table: str) -> pd.DataFrame:
+    """Every row of an exportable table in primary-key order."""
+    model = EXPORTABLE[table]
+    statement = select(model).order_by(*model.primary_key.columns)  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        result = conn.execute(statement)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def export_bytes(engine: Engine, table: str, fmt: str) -> bytes:
+    """fmt: csv or xlsx. XLSX refuses tables over Excel's row limit (TooManyRows)."""
+    if table not in EXPORTABLE:
+        raise KeyError(table)
+    if fmt == "xlsx" and row_count(engine, table) > XLSX_MAX_ROWS:
+        raise TooManyRows(table)
+    frame = table_frame(engine, table)
+    for column in frame.columns:  # Excel cannot hold time zones; keep the wall-clock UTC value
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_localize(None)
+    return to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, sheet_name=table)

@@ -1,0 +1,199 @@
+"""数据管理: import (check, preview, then one all-or-nothing write), import history and undo, templates, export of
+any table, backup and restore. Imports, undo, backup and restore are editor actions."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import streamlit as st
+
+from data_layer import backup as backups
+from data_layer import cached
+from data_layer.auth import has_role
+from data_layer.i18n import translate
+from data_layer.cached import imports as cached_imports
+from data_layer.imports import ALL_KINDS, Options, StoreBusy, check_upload, parse, prepare, run_import, undo_batch
+from data_layer.imports.geo import CRS_CODES
+from data_layer.imports.tables import EXPORTABLE, XLSX_MAX_ROWS, export_bytes
+from data_layer.imports.templates import template_bytes
+from data_layer.settings import get_settings
+from ui.auth import current_user, require_role, store_engine
+from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
+                             template_columns)
+from ui.routing import ensure_routed
+from ui.shell import current_lang, keep_lang_in_url, t
+
+ensure_routed()
+lang = current_lang()  # option labels use this, not t(): format_func may run outside the script run
+keep_lang_in_url(lang)
+settings = get_settings()
+engine = store_engine()
+if engine is None:
+    st.error(t("store.missing"))
+    st.stop()
+url = settings.database_url
+version = cached.data_version(url)
+SECTIONS = ("import", "history", "templates", "export", "backup")
+UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json"]
+
+st.title(t("imports.title"))
+st.caption(t("imports.caption"))
+if (flash := st.session_state.pop("imports_flash", None)) is not None:
+    (st.success if flash[0] else st.error)(flash[1])
+section = st.segmented_control(t("imports.section"), SECTIONS, default="import", required=True, key="admin_section",
+                               format_func=lambda s: translate(f"imports.section.{s}", lang))
+
+
+def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+    if outcome.findings.notes:
+        with st.expander(t("imports.notes", count=len(outcome.findings.notes))):
+            st.dataframe(findings_table(outcome.findings.notes, lang, note=True), hide_index=True, width="stretch")
+    if not outcome.ok:
+        st.error(t("imports.rejected", count=outcome.findings.error_count))
+        st.dataframe(findings_table(outcome.findings.problems, lang), hide_index=True, width="stretch",
+                     key="import_problems")
+        if outcome.findings.unlisted:
+            st.caption(t("imports.unlisted", count=outcome.findings.unlisted))
+        return
+    if outcome.nothing_to_do:
+        st.info(t("imports.nothing"))
+        return
+    st.success(t("imports.checked"))
+    st.dataframe(counts_table(outcome, lang), hide_index=True)
+    for table, change in outcome.changes.items():
+        preview = preview_table(change, outcome.kind, lang)
+        if not preview.empty:
+            st.caption(f"{table_label(table, lang)} · {t('imports.preview', limit=len(preview))}")
+            st.dataframe(preview, hide_index=True, width="stretch", key=f"preview_{table}")
+
+
+def import_section() -> None:
+    user = require_role("editor")
+    kind = st.selectbox(t("imports.kind"), ALL_KINDS, format_func=lambda k: kind_label(k, lang), key="import_kind")
+    crs = st.selectbox(t("imports.crs"), [None, *CRS_CODES], key="import_crs",
+                       format_func=lambda c: translate("imports.crs.none", lang) if c is None else c)
+    upload = st.file_uploader(t("imports.upload", limit=settings.import_max_mb), type=UPLOAD_TYPES,
+                              max_upload_size=settings.import_max_mb, key="import_file")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    refused = check_upload(upload.name, len(data))
+    if refused is not None:
+        st.error(t("imports.refused", reason=t(f"imports.problem.{refused[0]}", **refused[1])))
+        return
+    options = Options(crs=crs)
+    key = (upload.file_id, kind, crs, version)
+    if st.session_state.get("import_key") != key:
+        with st.spinner():
+            parsed = parse(kind, upload.name, data, options)
+            st.session_state["import_parsed"] = parsed
+            st.session_state["import_preview"] = prepare(engine, kind=kind, file_name=upload.name, data=data,
+                                                         options=options, parsed=parsed)
+            st.session_state["import_key"] = key
+    outcome = st.session_state["import_preview"]
+    show_outcome(outcome)
+    if outcome.ok and not outcome.nothing_to_do and st.button(t("imports.commit"), type="primary", key="import_commit"):
+        try:
+            with st.spinner():
+                done = run_import(engine, kind=kind, file_name=upload.name, data=data, user=user.username,
+                                  options=options, parsed=st.session_state["import_parsed"])
+        except StoreBusy:
+            st.error(t("imports.busy"))
+            return
+        if done.committed:
+            st.session_state["imports_flash"] = (True, t("imports.done", batch=done.batch_id, **done.totals()))
+            st.rerun()
+        st.session_state["import_preview"] = done  # the store changed since the preview: show why now
+        st.rerun()
+
+
+def history_section() -> None:
+    frame = cached_imports.history(url, version)
+    if frame.empty:
+        st.info(t("imports.history.empty"))
+        return
+    st.dataframe(history_table(frame, lang), hide_index=True, width="stretch", key="history_table")
+    user = current_user()
+    if user is None or not has_role(user.role, "editor"):
+        st.caption(t("imports.undo.viewer"))
+        return
+    undoable = frame[frame["undone_at"].isna() & (frame["kind"] != "demo")]
+    if undoable.empty:
+        st.caption(t("imports.undo.none"))
+        return
+    names = dict(zip(undoable["id"], undoable["file_name"], strict=True))
+    batch = st.selectbox(t("imports.undo.pick"), list(names), format_func=lambda b: f"{b} · {names[b]}",
+                         key="undo_batch")
+    confirm = st.checkbox(t("imports.undo.confirm"), key="undo_confirm")
+    if st.button(t("imports.undo.button"), disabled=not confirm, key="undo_button"):
+        editor = require_role("editor")
+        try:
+            result = undo_batch(engine, batch_id=int(batch), user=editor.username)
+        except StoreBusy:
+            st.error(t("imports.busy"))
+            return
+        st.session_state["imports_flash"] = (result.ok, result.message(lang))
+        st.rerun()
+
+
+def templates_section() -> None:
+    st.caption(t("imports.templates.caption"))
+    kind = st.selectbox(t("imports.kind"), ALL_KINDS, format_func=lambda k: kind_label(k, lang), key="template_kind")
+    if kind == "boundaries":
+        st.download_button(t("imports.templates.geojson"), template_bytes(kind, "geojson", settings.today),
+                           file_name="boundaries.geojson", mime="application/geo+json", key="template_geojson")
+        return
+    left, right = st.columns(2)
+    left.download_button(t("imports.templates.xlsx"), lambda: template_bytes(kind, "xlsx", settings.today),
+                         file_name=f"{kind}.xlsx", key="template_xlsx")
+    if kind != "workbook":
+        right.download_button(t("imports.templates.csv"), lambda: template_bytes(kind, "csv", settings.today),
+                              file_name=f"{kind}.csv", mime="text/csv", key="template_csv")
+        st.caption(t("imports.templates.columns"))
+        st.dataframe(template_columns(kind, lang), hide_index=True, width="stretch")
+
+
+def export_section() -> None:
+    table = st.selectbox(t("imports.export.table"), list(EXPORTABLE), key="export_table",
+                         format_func=lambda name: f"{table_label(name, lang)} ({name})")
+    fmt = st.segmented_control(t("imports.export.format"), ["xlsx", "csv"], default="xlsx", required=True,
+                               key="export_format", format_func=str.upper)
+    rows = cached_imports.row_count(url, version, table)
+    st.caption(t("imports.export.rows", count=f"{rows:,}"))
+    too_many = fmt == "xlsx" and rows > XLSX_MAX_ROWS
+    if too_many:
+        st.warning(t("imports.export.too_many"))
+    st.download_button(t("imports.export.download"), lambda: export_bytes(engine, table, fmt), disabled=too_many,
+                       file_name=f"{table}-{datetime.now():%Y%m%d-%H%M}.{fmt}", key="export_download")
+
+
+def backup_section() -> None:
+    editor = require_role("editor")
+    if engine.dialect.name != "sqlite":
+        st.info(t("imports.backup.postgres"))
+        st.code("pg_dump --format=custom --no-owner --file=dashboard.dump \"$URL\"\n"
+                "pg_restore --clean --if-exists --no-owner --dbname=\"$URL\" dashboard.dump", language="bash")
+        return
+    st.caption(t("imports.backup.caption"))
+    st.download_button(t("imports.backup.download"), lambda: backups.backup_bytes(engine), key="backup_download",
+                       file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream")
+    st.subheader(t("imports.backup.restore"))
+    upload = st.file_uploader(t("imports.backup.upload"), type=["db", "sqlite", "sqlite3", "bak"], key="restore_file")
+    confirm = st.checkbox(t("imports.backup.confirm"), key="restore_confirm")
+    if upload is not None and st.button(t("imports.backup.restore_button"), disabled=not confirm, key="restore_button"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload.db"
+            path.write_bytes(upload.getvalue())
+            try:
+                result = backups.restore(engine, path, user=editor.username)
+            except backups.BackupError as error:
+                st.error(t(f"imports.backup.bad.{error.code}", **error.params))
+                return
+        st.session_state["imports_flash"] = (True, t("imports.backup.restored", tables=result.tables))
+        st.rerun()
+
+
+{"import": import_section, "history": history_section, "templates": templates_section, "export": export_section,
+ "backup": backup_section}[section]()

@@ -1,0 +1,111 @@
+"""The command line as a scheduled load runs it: exit codes, problems listed, templates, export, backup/restore."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+from sqlalchemy import Engine, text
+
+import pytest
+
+from data_layer import store
+from data_layer.__main__ import main
+from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _subprocess(engine: Engine, *args: str) -> subprocess.CompletedProcess:
+    """Exactly as a scheduled job runs it (slow: a fresh interpreter, so used once)."""
+    env = os.environ | {"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                        "DASHBOARD_TODAY": "2026-11-23", "DASHBOARD_LOCALE": "zh"}
+    return subprocess.run([sys.executable, "-m", "data_layer", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """The same entry point in this process: (exit code, stdout, stderr)."""
+
+    def run(engine: Engine, *args: str) -> subprocess.CompletedProcess:
+        monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        monkeypatch.setenv("DASHBOARD_LOCALE", "zh")
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+    return run
+
+
+def test_import_rejects_with_problems_listed_and_nonzero_exit_then_accepts(city: Engine, tmp_path: Path,
+                                                                           cli) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([MONTHLY_HEADER, ["B001", "2026-05", 20000, 10000, 1, 1, 1, 1, 0],
+                               ["B404", "2026-05", 1, 10, 1, 1, 1, 1, 0]], encoding="gbk"))
+    before = snapshot(city)
+    result = _subprocess(city, "import", "monthly", str(bad))
+    assert result.returncode == 1
+    assert "bad.csv · 第2行 · C列「已入驻面积（㎡）」" in result.stderr
+    assert "bad.csv · 第3行 · A列「楼宇编号」" in result.stderr and "B404" in result.stderr
+    assert snapshot(city) == before
+
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([MONTHLY_HEADER, ["B001", "2026-05", 2000, 10000, 1, 1, 1, 1, 0]]))
+    dry = cli(city, "import", "monthly", str(good), "--dry-run")
+    assert dry.returncode == 0 and "新增 1" in dry.stdout and snapshot(city) == before
+    done = cli(city, "import", "monthly", str(good), "--user", "scheduler")
+    assert done.returncode == 0, done.stderr
+    with city.connect() as conn:
+        assert conn.execute(text("SELECT user_name, kind FROM import_batch ORDER BY id DESC")).first() == \
+            ("scheduler", "monthly")
+        assert conn.execute(text("SELECT via FROM audit_log WHERE action = 'import'")).scalar() == "cli"
+    undo = cli(city, "undo", "1")
+    assert undo.returncode == 0 and "已撤销" in undo.stdout
+    assert cli(city, "import", "nonsense", str(good)).returncode == 2
+
+
+def test_template_then_export_then_backup_and_restore(city: Engine, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli(city, "template", "buildings", str(tmp_path / "b.xlsx")).returncode == 0
+    sheet = load_workbook(tmp_path / "b.xlsx")["楼宇基本信息"]
+    assert sheet["A1"].value == "楼宇编号" and sheet["A2"].value == "GZ-TH-0001"
+    assert cli(city, "template", "monthly", str(tmp_path / "m.csv")).returncode == 0
+    assert (tmp_path / "m.csv").read_bytes().startswith("\ufeff楼宇编号".encode())
+    assert cli(city, "template", "boundaries", str(tmp_path / "d.geojson")).returncode == 0
+
+    with city.begin() as conn:
+        conn.execute(text("UPDATE building SET name = '=cmd|''/c calc''!A1' WHERE id = 2"))
+    assert cli(city, "export", "building", str(tmp_path / "b.csv")).returncode == 0
+    exported = pd.read_csv(tmp_path / "b.csv", encoding="utf-8-sig")
+    assert exported.loc[exported["code"] == "B002", "name"].item() == "'=cmd|'/c calc'!A1"
+    assert cli(city, "export", "app_user", str(tmp_path / "u.csv")).returncode == 2  # password hashes stay in
+
+    checksum = store.checksum(city)
+    assert cli(city, "backup", str(tmp_path / "backup.db")).returncode == 0
+    with city.begin() as conn:
+        conn.execute(text("DELETE FROM building_month"))
+    assert store.checksum(city) != checksum
+    restored = cli(city, "restore", str(tmp_path / "backup.db"))
+    assert restored.returncode == 0, restored.stderr
+    assert store.checksum(city) == checksum
+    (tmp_path / "junk.db").write_bytes(b"not a database at all")
+    refused = cli(city, "restore", str(tmp_path / "junk.db"))
+    assert refused.returncode == 1 and "SQLite" in refused.stderr
+    assert store.checksum(city) == checksum
+
+
+def test_export_xlsx_escapes_formula_cells(city: Engine) -> None:
+    from data_layer.imports.tables import export_bytes
+
+    with city.begin() as conn:
+        conn.execute(text("UPDATE building SET address = '+1-2', name = '@SUM(A1)' WHERE id = 3"))
+    sheet = load_workbook(io.BytesIO(export_bytes(city, "building", "xlsx"))).active
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[header.index("code")] == "B003")
+    assert row[header.index("name")] == "'@SUM(A1)" and row[header.index("address")] == "'+1-2"

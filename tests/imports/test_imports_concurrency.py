@@ -1,0 +1,115 @@
+"""Two imports at once, and readers during an import: no "database is locked" reaches anyone, every reader sees
+the store before or after an import (never half of it), and the end state equals the serial one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+
+from data_layer import db
+from data_layer.backup import backup
+from data_layer.imports import run_import, write_transaction
+from imports_helpers import MONTHLY_HEADER, csv_bytes, domain_rows
+
+
+def _file(codes: list[str], month: str) -> bytes:
+    return csv_bytes([MONTHLY_HEADER] + [[c, month, 100 + i, 1000 + i, 3, 2, 1.5 + i, 10, 1]
+                                         for i, c in enumerate(codes)])
+
+
+def _codes(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(text("SELECT code FROM building ORDER BY id"))]
+
+
+def _impatient_engine(path: Path) -> Engine:
+    """An engine whose SQLite gives up on a lock at once, so the importer's own retry is what must cope."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 0.05})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA busy_timeout = 50")
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    return engine
+
+
+def test_two_imports_at_once_equal_the_serial_result(city: Engine, tmp_path: Path) -> None:
+    path = Path(city.url.database)
+    serial_path = backup(city, tmp_path / "serial.db")  # a consistent copy (the WAL holds recent writes)
+    codes = _codes(city)
+    # a.csv updates January 2026 (one row is there already), b.csv adds 2020-01: different months, so the end
+    # state does not depend on which commits first.
+    files = {"a.csv": _file(codes, "2026-01"), "b.csv": _file(codes[::-1], "2020-01")}
+    serial = db.make_engine(f"sqlite:///{serial_path}")
+    for name, data in files.items():
+        assert run_import(serial, kind="monthly", file_name=name, data=data, user="s").committed
+
+    concurrent = _impatient_engine(path)
+    errors: list[BaseException] = []
+    results = {}
+    barrier = threading.Barrier(len(files))
+
+    def work(name: str) -> None:
+        try:
+            barrier.wait()
+            results[name] = run_import(concurrent, kind="monthly", file_name=name, data=files[name], user="c")
+        except BaseException as exc:  # noqa: BLE001 - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in files]
+    [t.start() for t in threads]
+    [t.join(timeout=240) for t in threads]
+    assert not errors, errors
+    assert all(r.committed for r in results.values())
+    assert domain_rows(concurrent) == domain_rows(serial)
+
+
+def test_a_held_write_lock_is_waited_out_not_reported(city: Engine) -> None:
+    impatient = _impatient_engine(Path(city.url.database))
+    held = threading.Event()
+
+    def hold(conn) -> None:  # type: ignore[no-untyped-def]
+        held.set()
+        time.sleep(1.5)
+
+    holder = threading.Thread(target=lambda: write_transaction(city, hold))
+    holder.start()
+    held.wait(5)
+    outcome = run_import(impatient, kind="monthly", file_name="m.csv", user="t",
+                         data=_file(["B001", "B002"], "2026-08"))
+    holder.join()
+    assert outcome.committed  # "database is locked" was retried inside the importer
+
+
+def test_readers_see_before_or_after_never_half_and_never_an_error(demo_copy: Engine) -> None:
+    codes = _codes(demo_copy)
+    data = _file(codes, "2019-06")  # a month the demo does not have: 1,500 new rows
+    stop = threading.Event()
+    seen: set[tuple[int, int]] = set()
+    errors: list[BaseException] = []
+    reader_engine = db.make_engine(demo_copy.url.render_as_string(hide_password=False))
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                with reader_engine.connect() as conn:  # one statement = one snapshot of the store
+                    seen.add(tuple(conn.execute(text(
+                        "SELECT (SELECT COUNT(*) FROM building_month WHERE month = '2019-06-01'),"
+                        " (SELECT COALESCE(SUM(buildings_reporting), 0) FROM district_month"
+                        "  WHERE month = '2019-06-01')")).one()))
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    [r.start() for r in readers]
+    time.sleep(0.2)
+    outcome = run_import(demo_copy, kind="monthly", file_name="june.csv", data=data, user="t")
+    time.sleep(0.2)
+    stop.set()
+    [r.join() for r in readers]
+    assert outcome.committed and not errors
+    assert seen <= {(0, 0), (len(codes), len(codes))} and (len(codes), len(codes)) in seen

@@ -1,0 +1,103 @@
+"""Tables the 数据管理 page shows: problems and notes, the change preview, the import history, template columns.
+Pure functions of data and language (no st.* calls), so tests can check them; every cell is plain text that the
+page hands to st.dataframe (never markup)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data_layer.i18n import table as i18n_table
+from data_layer.i18n import translate
+from data_layer.imports import KINDS, Outcome
+from data_layer.imports.base import Change
+from data_layer.imports.problems import Problem, frame
+from data_layer.imports.templates import columns_frame
+
+PREVIEW_ROWS = 200
+
+
+def kind_label(code: str, lang: str) -> str:
+    if code in KINDS:
+        return KINDS[code].label(lang)
+    if code == "demo":
+        return translate("imports.history.demo", lang)
+    return translate(f"imports.kind.{code}", lang) if code == "workbook" else code
+
+
+def table_label(table: str, lang: str) -> str:
+    """The table's name for users; tables added later without a label show their code."""
+    key = f"imports.table.{table}"
+    return translate(key, lang) if key in i18n_table() else table
+
+
+def findings_table(items: list[Problem], lang: str, *, note: bool = False) -> pd.DataFrame:
+    """File, sheet, row, column and the message, with headers in the UI language."""
+    out = frame(items, lang)
+    out.columns = [translate(f"imports.col.{c}", lang) if not (note and c == "message")
+                   else translate("imports.col.note", lang) for c in out.columns]
+    return out
+
+
+def counts_table(outcome: Outcome, lang: str) -> pd.DataFrame:
+    rows = [{translate("imports.table", lang): table_label(table, lang),
+             **{translate(f"imports.count.{k}", lang): v for k, v in change.counts.items()}}
+            for table, change in outcome.changes.items()]
+    return pd.DataFrame(rows)
+
+
+def _field_labels(kind: str, lang: str) -> dict[str, str]:
+    """Store column -> the header users know from the template."""
+    labels: dict[str, str] = {}
+    spec = KINDS.get(kind)
+    if spec is None:
+        return labels
+    rename = {"district": "district_code", "street": "street_id", "code": "code", "plan_code": "plan_code",
+              "indicator": "indicator_code", "target": "target_value", "plan_name": "name_zh",
+              "plan_name_en": "name_en"}
+    for f in spec.fields:
+        labels[rename.get(f.name, f.name)] = f.header_zh if lang == "zh" else f.en
+    return labels
+
+
+def preview_table(change: Change, kind: str, lang: str, limit: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """The first changed rows: new ones, then updated ones with the fields that change."""
+    change_col = translate("imports.change", lang)
+    fields_col = translate("imports.changed_fields", lang)
+    labels = _field_labels(kind, lang)
+    parts = []
+    if not change.new.empty:
+        parts.append(change.new.head(limit).assign(**{change_col: translate("imports.count.new", lang),
+                                                      fields_col: ""}))
+    room = limit - sum(len(p) for p in parts)
+    if room > 0 and not change.updated.empty:
+        changed = ["、".join(labels.get(c, c) for c in fields) for fields in change.changed[:room]]
+        parts.append(change.updated.head(room).assign(**{change_col: translate("imports.count.updated", lang),
+                                                         fields_col: changed}))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    internal = ("batch_id", "id", "building_id", "point_id", "plan_id")  # ids mean nothing to users; codes do
+    out = out.drop(columns=[c for c in out.columns if c.startswith("sentiment_") or c in internal])
+    ordered = [change_col, *[c for c in out.columns if c not in (change_col, fields_col)], fields_col]
+    out = out[ordered].rename(columns=labels)
+    return out.astype(object).where(out.notna(), None).astype(str).replace({"None": "", "<NA>": "", "nan": ""})
+
+
+HISTORY_COLUMNS = ("id", "kind", "file_name", "user_name", "created_at", "rows_new", "rows_updated",
+                   "rows_unchanged", "undone_at", "file_hash")
+
+
+def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = history[list(HISTORY_COLUMNS)].copy()
+    out["kind"] = out["kind"].map(lambda k: kind_label(k, lang))
+    for column in ("created_at", "undone_at"):
+        out[column] = pd.to_datetime(out[column], utc=True, errors="coerce").dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    out.columns = [translate(f"imports.history.{c}", lang) for c in out.columns]
+    return out
+
+
+def template_columns(kind: str, lang: str) -> pd.DataFrame:
+    out = columns_frame(kind, lang)
+    out["need"] = out["need"].map(lambda n: translate(f"imports.need.{n}", lang))
+    out.columns = [translate(f"imports.templates.col.{c}", lang) for c in out.columns]
+    return out
