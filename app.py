@@ -10,7 +10,7 @@ from ui.login import login_screen
 from ui.shell import current_lang, keep_lang_in_url, t
 
 # Pages a kiosk link (?kiosk=<token>) opens without an account: read-only screens only, by url_path.
-KIOSK_PAGES = ("overview",)
+KIOSK_PAGES = ("overview", "briefing")
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏙️", layout="wide")
 
@@ -31,11 +31,13 @@ pages = {
                 default=True),
         st.Page("pages/observation.py", title=t("page.observation"), icon=":material/sentiment_satisfied:",
                 url_path="observation"),
+        st.Page("pages/briefing.py", title=t("page.briefing"), icon=":material/tv:", url_path="briefing"),
     ],
     t("app.section.plan"): [
         st.Page("pages/goals.py", title=t("page.goals"), icon=":material/flag:", url_path="goals"),
         st.Page("pages/plan_editor.py", title=t("page.plan_editor"), icon=":material/edit_note:",
                 url_path="plan-editor"),
+        st.Page("pages/report.py", title=t("page.report"), icon=":material/picture_as_pdf:", url_path="report"),
     ],
     t("app.section.explore"): [
         st.Page("pages/map.py", title=t("page.map"), icon=":material/map:", url_path="map"),

@@ -9,6 +9,7 @@ import time
 
 from data_layer import db, goals_cli, store, users_cli
 from data_layer.imports import cli as imports_cli
+from data_layer.report import cli as report_cli
 from data_layer.sentiment import cli as sentiment_cli
 from data_layer.settings import get_settings
 
@@ -106,10 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     goals_cli.add_parsers(verbs)
     imports_cli.add_parsers(verbs)
     sentiment_cli.add_parsers(verbs)
+    report_cli.add_parsers(verbs)
     args = parser.parse_args(argv)
     handlers = {"init": _cmd_init, "demo": _cmd_demo, "checksum": _cmd_checksum, "status": _cmd_status,
                 "upgrade": _cmd_upgrade, **users_cli.HANDLERS, **goals_cli.HANDLERS,
-                **imports_cli.HANDLERS, **sentiment_cli.HANDLERS}
+                **imports_cli.HANDLERS, **sentiment_cli.HANDLERS, **report_cli.HANDLERS}
     return handlers[args.verb](args)
 
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-apt_install chromium fonts-wqy-microhei postgresql
+apt_install chromium fonts-wqy-microhei postgresql poppler-utils
 ensure_venv requirements-test.txt
 
 echo "== SQLite and browser =="

@@ -1,0 +1,302 @@
+"""What the leadership briefing screen (领导驾驶舱) and the quarterly review pack show, as DataFrames and plain values.
+
+Keyword-only functions on an engine; no Streamlit. The screen (pages/briefing.py) calls them through
+`data_layer.cached.briefing`; the pack (`data_layer.report`) calls them directly.
+
+Goal tracking and rankings come from `goals` / `goal_rankings` (the same numbers as the 目标跟踪 page); the
+perception index, negative share and alerts from `observation` (the same formula as the 观测点 page), computed
+over a window of months: the screen uses a rolling three months against the three before (so it does not fall back
+to a handful of responses at the start of each calendar quarter), the pack the calendar quarter against the one
+before.
+
+Demands are counted here, by their dates, so a past quarter's pack shows what was open at that quarter's end:
+- **open** at the end of a month: opened before the next month starts and not closed by then;
+- **overdue**: open and its due date also before then (the rule `goals.overdue_demands` uses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, or_, select
+
+from data_layer import goal_rankings, goals, observation, plans, queries
+from data_layer.goals import Scope
+from data_layer.models import Building, Demand, ImportBatch, Plan
+from data_layer.periods import Period, add_months
+from data_layer.settings import get_settings
+
+PANELS = ("kpis", "targets", "map", "alerts", "rankings")
+# Headline tiles of the screen, in reading order (codes of queries.overview_kpis).
+HEADLINE_CODES = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "building_tax",
+                  "buildings_tax_10m", "buildings_tax_100m", "tax_share")
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """Thresholds of the sentiment alerts (settings: DASHBOARD_ALERT_INDEX_DROP, _NEGATIVE_SHARE, _MIN_RESPONSES)."""
+
+    index_drop: float = 5.0
+    negative_share: float = 0.30
+    min_responses: int = 5
+
+    @classmethod
+    def from_settings(cls) -> AlertRules:
+        settings = get_settings()
+        return cls(settings.alert_index_drop, settings.alert_negative_share, settings.min_responses)
+
+
+# ------------------------------------------------------------------------------------------------ as-of and scope
+
+
+def data_updated_at(engine: Engine) -> datetime | None:
+    """When data last arrived: the newest import batch that was not undone (the demo build counts as one)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(ImportBatch.created_at)).where(ImportBatch.undone_at.is_(None))).scalar()
+
+
+def _district(scope: Scope) -> str | None:
+    return scope.code if scope.kind == "district" else None
+
+
+# ------------------------------------------------------------------------------------------------ headline figures
+
+
+def headline(engine: Engine, *, as_of: date, scope: Scope = Scope()) -> pd.DataFrame:
+    """The screen's tiles: year to date through `as_of`, with the change against the same period last year.
+    Index: HEADLINE_CODES; columns value, previous, change, change_kind (as `queries.overview_kpis`)."""
+    kpis = queries.overview_kpis(engine, period=Period("ytd", as_of.year, as_of.month), district=_district(scope))
+    return kpis.loc[list(HEADLINE_CODES)]
+
+
+def period_figures(engine: Engine, *, period: Period, scope: Scope = Scope()) -> pd.DataFrame:
+    """Every overview KPI for a period and scope (the pack shows the quarter and the year to date)."""
+    return queries.overview_kpis(engine, period=period, district=_district(scope))
+
+
+# ------------------------------------------------------------------------------------------------ targets
+
+
+def plan_for(engine: Engine, *, scope: Scope, year: int) -> dict | None:
+    """The bureau's own (non-template) plan for the scope that covers `year`; the latest-starting one when several
+    do. None when there is none."""
+    where = [Plan.is_template.is_(False), Plan.start_year <= year, Plan.end_year >= year]
+    if scope.kind == "district":
+        where += [Plan.scope_type == "district", Plan.scope_code == scope.code]
+    else:
+        where += [Plan.scope_type == "city"]
+    with engine.connect() as conn:
+        row = conn.execute(select(Plan.code).where(*where).order_by(Plan.start_year.desc(), Plan.code)).first()
+    return plans.plan_by_code(engine, row[0]) if row else None
+
+
+def target_status(engine: Engine, *, as_of: date, scope: Scope = Scope()) -> tuple[dict | None, pd.DataFrame]:
+    """The plan covering `as_of`'s year for the scope and its goal table at `as_of` (goals.GOAL_COLUMNS);
+    (None, empty table) when the scope has no plan for that year."""
+    plan = plan_for(engine, scope=scope, year=as_of.year)
+    if plan is None:
+        return None, pd.DataFrame(columns=goals.GOAL_COLUMNS)
+    return plan, goals.goal_table(engine, plan_code=plan["code"], as_of=as_of, scope=scope)
+
+
+def status_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many indicators are good (on track / achieved), at risk, bad (off track / missed), or without data."""
+    groups = {"good": ("on_track", "achieved"), "at_risk": ("at_risk",), "bad": ("off_track", "missed"),
+              "no_data": ("no_data", "no_target")}
+    counts = table["status"].value_counts() if len(table) else pd.Series(dtype=int)
+    return {group: int(sum(counts.get(code, 0) for code in codes)) for group, codes in groups.items()}
+
+
+# ------------------------------------------------------------------------------------------------ rankings
+
+
+def district_ranking(engine: Engine, *, as_of: date) -> pd.DataFrame:
+    """Every district ranked on year-to-date building tax at `as_of` (with the change in rank since last month),
+    and its occupancy and occupancy rank beside. Columns: entity, name_zh, name_en, buildings, tax, rank,
+    rank_change, state, occupancy (percent), occupancy_rank."""
+    tax = goal_rankings.ranking(engine, code="building_tax", as_of=as_of)
+    occupancy = goal_rankings.ranking(engine, code="occupancy_rate", as_of=as_of).set_index("entity")
+    out = tax.rename(columns={"value": "tax"})[["entity", "name_zh", "name_en", "buildings", "tax", "rank",
+                                                  "rank_change", "state"]].copy()
+    out["occupancy"] = out["entity"].map(occupancy["value"])
+    out["occupancy_rank"] = out["entity"].map(occupancy["rank"])
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ observation points
+
+
+@dataclass(frozen=True)
+class ObservationData:
+    """What every sentiment figure is computed from, read once: feedback summed per point, dimension and month
+    (`observation.monthly_stats`, small) and the points with their districts (`observation.points`)."""
+
+    stats: pd.DataFrame
+    points: pd.DataFrame
+
+    @classmethod
+    def load(cls, engine: Engine, scope: Scope = Scope()) -> ObservationData:
+        points = observation.points(engine)
+        if scope.kind == "district":
+            points = points[points["district_code"] == scope.code]
+        stats = observation.monthly_stats(engine)
+        return cls(stats[stats["point_id"].isin(points["point_id"])], points.reset_index(drop=True))
+
+    def window(self, start: date, end: date) -> pd.DataFrame:
+        """The stats of the months from `start`'s through `end`'s."""
+        months = pd.to_datetime(self.stats["month"])
+        first, last = pd.Timestamp(start.replace(day=1)), pd.Timestamp(end.replace(day=1))
+        return self.stats[(months >= first) & (months <= last)]
+
+
+def point_figures(data: ObservationData, *, start: date, end: date, min_responses: int) -> pd.DataFrame:
+    """Per observation point with feedback in the window: the point's code, building, district, responses, index
+    and negative share (`observation.perception_index`: None below `min_responses`)."""
+    index = observation.perception_index(data.window(start, end), ["point_id"], min_responses=min_responses)
+    columns = ["point_id", "code", "building_id", "name", "district_code", *observation.INDEX_COLUMNS]
+    if index.empty:
+        return pd.DataFrame(columns=columns)
+    return data.points.merge(index, on="point_id", how="inner")[columns]
+
+
+def sentiment_summary(data: ObservationData, *, start: date, end: date, min_responses: int) -> dict:
+    """The scope's figures over the window, pooled over all its points' responses: points with feedback,
+    responses, perception index and negative share (None where there are too few responses or labels)."""
+    window = data.window(start, end)
+    empty = {"points": 0, "responses": 0, "index": None, "negative_share": None}
+    if window.empty:
+        return empty
+    pooled = observation.perception_index(window.assign(scope="all"), ["scope"], min_responses=min_responses)
+    row = pooled.iloc[0]
+    return {"points": int(window.loc[window["responses"] > 0, "point_id"].nunique()),
+            "responses": int(row["responses"]), "index": _number(row["index"]),
+            "negative_share": _number(row["negative_share"])}
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def sentiment_alerts(data: ObservationData, *, start: date, end: date, previous: tuple[date, date],
+                     rules: AlertRules) -> pd.DataFrame:
+    """Points that trip an alert (`observation.alerts`) in the window `start`..`end` against the window
+    `previous`. Columns: code, building, district_code, responses, index, previous_index, change,
+    negative_share, reason (index_drop, negative_share, or both joined by '+'); the largest fall first."""
+    columns = ["code", "building", "district_code", "responses", "index", "previous_index", "change",
+               "negative_share", "reason"]
+    now = point_figures(data, start=start, end=end, min_responses=rules.min_responses)
+    if now.empty:
+        return pd.DataFrame(columns=columns)
+    before = point_figures(data, start=previous[0], end=previous[1], min_responses=rules.min_responses)
+    table = now.merge(before[["point_id", "index"]].rename(columns={"index": "previous_index"}), on="point_id",
+                      how="left")
+    table["change"] = table["index"] - table["previous_index"]
+    flagged = observation.alerts(table, index_drop=rules.index_drop, negative_share=rules.negative_share)
+    flagged["reason"] = ["+".join(r for r, hit in (("index_drop", fell), ("negative_share", negative)) if hit)
+                         for fell, negative in zip(flagged["fell"], flagged["too_negative"], strict=True)]
+    return flagged.rename(columns={"name": "building"})[columns].reset_index(drop=True)
+
+
+def dimension_figures(data: ObservationData, *, start: date, end: date, min_responses: int) -> pd.DataFrame:
+    """Per feedback dimension over the window: responses, perception index, negative share."""
+    frame = observation.perception_index(data.window(start, end), ["dimension"], min_responses=min_responses)
+    return frame[["dimension", "responses", "index", "negative_share"]].reset_index(drop=True)
+
+
+def window(end: date, months: int = 3) -> tuple[date, date]:
+    """The `months` months ending with `end`'s month: (first month, last month)."""
+    return add_months(end.replace(day=1), -(months - 1)), end.replace(day=1)
+
+
+def _month_end_bound(month: date) -> date:
+    return add_months(month.replace(day=1), 1)
+
+
+def demand_summary(engine: Engine, *, at_month: date, scope: Scope = Scope()) -> dict[str, int]:
+    """Demands open and overdue at the end of `at_month`, and those opened and closed during that month's quarter
+    window of three months ending with it."""
+    bound = _month_end_bound(at_month)
+    first = add_months(at_month.replace(day=1), -2)
+    d = Demand
+    open_now = and_(d.opened_on < bound, or_(d.closed_on.is_(None), d.closed_on >= bound))
+    statement = (
+        select(func.count().filter(open_now), func.count().filter(and_(open_now, d.due_on < bound)),
+               func.count().filter(and_(d.opened_on >= first, d.opened_on < bound)),
+               func.count().filter(and_(d.closed_on >= first, d.closed_on < bound)))
+        .select_from(d).join(Building, Building.id == d.building_id).where(*goals.building_filter(scope))
+    )
+    with engine.connect() as conn:
+        open_count, overdue, opened, closed = conn.execute(statement).one()
+    return {"open": int(open_count or 0), "overdue": int(overdue or 0), "opened": int(opened or 0),
+            "closed": int(closed or 0)}
+
+
+def open_demands(engine: Engine, *, at_month: date, scope: Scope = Scope(), limit: int = 20) -> pd.DataFrame:
+    """Demands open at the end of `at_month`, the longest-overdue first (then the oldest). Columns: id, building,
+    district_code, category, text, opened_on, due_on, days_open, days_overdue (0 when not yet due)."""
+    bound = _month_end_bound(at_month)
+    d = Demand
+    statement = (
+        select(d.id, Building.name.label("building"), Building.district_code, d.category, d.text, d.opened_on,
+               d.due_on)
+        .join(Building, Building.id == d.building_id)
+        .where(d.opened_on < bound, or_(d.closed_on.is_(None), d.closed_on >= bound), *goals.building_filter(scope))
+        .order_by(d.due_on, d.opened_on, d.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        result = conn.execute(statement)
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    last_day = bound.toordinal() - 1  # the month's last day
+    frame["days_open"] = [last_day - o.toordinal() + 1 for o in frame["opened_on"]] if len(frame) else []
+    frame["days_overdue"] = [max(0, last_day - u.toordinal() + 1) for u in frame["due_on"]] if len(frame) else []
+    return frame
+
+
+def demand_categories(engine: Engine, *, at_month: date, scope: Scope = Scope()) -> pd.DataFrame:
+    """Open demands at the end of `at_month` by category: category, open, overdue (most open first)."""
+    bound = _month_end_bound(at_month)
+    d = Demand
+    statement = (
+        select(d.category, func.count().label("open"),
+               func.count().filter(d.due_on < bound).label("overdue"))
+        .join(Building, Building.id == d.building_id)
+        .where(d.opened_on < bound, or_(d.closed_on.is_(None), d.closed_on >= bound), *goals.building_filter(scope))
+        .group_by(d.category).order_by(func.count().desc(), d.category)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(statement).fetchall(), columns=["category", "open", "overdue"])
+
+
+# ------------------------------------------------------------------------------------------------ the screen's panels
+
+
+@dataclass(frozen=True)
+class AlertsPanel:
+    """The sentiment panel: the scope's summary now and in the window before, the alerts, the demands."""
+
+    start: date
+    end: date
+    summary: dict[str, float | int | None]
+    previous: dict[str, float | int | None]
+    alerts: pd.DataFrame
+    demands: dict[str, int]
+
+
+def alerts_panel(engine: Engine, *, as_of: date, scope: Scope = Scope(), rules: AlertRules | None = None,
+                 months: int = 3) -> AlertsPanel:
+    """The last `months` months through `as_of` against the `months` before them (a rolling quarter, so the
+    screen does not fall back to a handful of responses at the start of each calendar quarter)."""
+    rules = rules or AlertRules.from_settings()
+    start, end = window(as_of, months)
+    previous = window(add_months(start, -1), months)
+    data = ObservationData.load(engine, scope)
+    return AlertsPanel(
+        start=start, end=end,
+        summary=sentiment_summary(data, start=start, end=end, min_responses=rules.min_responses),
+        previous=sentiment_summary(data, start=previous[0], end=previous[1], min_responses=rules.min_responses),
+        alerts=sentiment_alerts(data, start=start, end=end, previous=previous, rules=rules),
+        demands=demand_summary(engine, at_month=as_of, scope=scope),
+    )

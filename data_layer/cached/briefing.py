@@ -1,0 +1,58 @@
+"""Cached wrappers for the briefing screen and the review pack page, keyed by (url, data version, ...hashable args).
+
+The screen runs for days: every entry is bounded by a TTL and by `max_entries`, and keyed on the data version, so
+an import shows at the next panel change and old versions' entries age out instead of piling up.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from data_layer import briefing, queries, report
+from data_layer.cached import TTL, engine
+from data_layer.goals import Scope
+
+_SMALL = 8  # a few scopes and languages per version; older versions fall out
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def updated_at(url: str, version: str) -> datetime | None:
+    return briefing.data_updated_at(engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def district_names(url: str, version: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(codes, names) of the districts in the language."""
+    frame = queries.districts(engine(url))
+    return tuple(frame["code"]), tuple(frame["name_zh" if lang == "zh" else "name_en"])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def headline(url: str, version: str, as_of: date, scope: str) -> pd.DataFrame:
+    return briefing.headline(engine(url), as_of=as_of, scope=Scope.parse(scope))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def target_status(url: str, version: str, as_of: date, scope: str) -> tuple[dict | None, pd.DataFrame]:
+    return briefing.target_status(engine(url), as_of=as_of, scope=Scope.parse(scope))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def district_ranking(url: str, version: str, as_of: date) -> pd.DataFrame:
+    return briefing.district_ranking(engine(url), as_of=as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def alerts_panel(url: str, version: str, as_of: date, scope: str, index_drop: float, negative_share: float,
+                 min_responses: int) -> briefing.AlertsPanel:
+    rules = briefing.AlertRules(index_drop, negative_share, min_responses)
+    return briefing.alerts_panel(engine(url), as_of=as_of, scope=Scope.parse(scope), rules=rules)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=4)
+def review_pack(url: str, version: str, year: int, quarter: int, scope: str, fmt: str, lang: str) -> bytes:
+    """The quarterly pack as file bytes (a PDF or PPTX of a few hundred KB: few entries kept)."""
+    return report.render(engine(url), year=year, quarter=quarter, scope=Scope.parse(scope), fmt=fmt, lang=lang)

@@ -1,0 +1,50 @@
+"""The quarterly review pack (季度分析通报) for a year, a quarter and a scope, as PDF or PPTX.
+
+    from data_layer import report
+    data = report.render(engine, year=2026, quarter=3, scope=Scope(), fmt="pdf")
+
+Sections, in both formats: cover; headline KPIs (the quarter and the year to date, each against last year);
+the target status table of the scope's plan; charts (target against actual, trends, district ranking); the
+district ranking; the business-environment sentiment summary and alerts; open demands; notes on the data (as-of
+date, definitions). `content` gathers the numbers once; `pdf` and `slides` lay them out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from data_layer.goals import Scope
+from data_layer.report.content import ReportError, ReviewPack, build
+from data_layer.report.fonts import FONT_SETTING, FontMissingError, cjk_font_path
+
+FORMATS = ("pdf", "pptx")
+MIME = {"pdf": "application/pdf",
+        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+
+__all__ = ["FONT_SETTING", "FORMATS", "MIME", "FontMissingError", "ReportError", "ReviewPack", "build",
+           "cjk_font_path", "render", "render_pack"]
+
+
+def render_pack(pack: ReviewPack, *, fmt: str) -> bytes:
+    """Lay out a gathered pack in `fmt` (pdf or pptx)."""
+    if fmt == "pdf":
+        from data_layer.report import pdf  # imported on use: reportlab and matplotlib are only needed here
+
+        return pdf.render(pack)
+    if fmt == "pptx":
+        from data_layer.report import slides
+
+        return slides.render(pack)
+    raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def render(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), fmt: str = "pdf", lang: str = "zh",
+           now: datetime | None = None) -> bytes:
+    """The pack for quarter `quarter` of `year` in `scope` as file bytes."""
+    if fmt not in FORMATS:
+        raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "pdf":
+        cjk_font_path()  # fail early, before the queries, with the message that names the setting
+    return render_pack(build(engine, year=year, quarter=quarter, scope=scope, lang=lang, now=now), fmt=fmt)

@@ -1,0 +1,443 @@
+"""What the quarterly review pack (季度分析通报) says, gathered once and shared by the PDF and the PPTX, so both
+formats show the same numbers, tables and words.
+
+The quarter is read through its last month with data: a quarter still running (or a store whose latest month
+falls inside it) is reported through that month and the pack says so on its cover and in its notes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data_layer import briefing, fmt, queries
+from data_layer.goals import Scope
+from data_layer.i18n import table as i18n_table
+from data_layer.i18n import translate
+from data_layer.indicators import BY_CODE
+from data_layer.periods import Period, add_months
+from data_layer.settings import get_settings
+
+Translate = Callable[..., str]
+COMPARATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
+                 "no_data": "–", "no_target": "–"}
+KPI_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
+            "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
+TREND_MONTHS = 24
+OPEN_DEMANDS_LISTED = 15
+DEMAND_TEXT_CHARS = 40
+
+
+class ReportError(ValueError):
+    """The pack cannot be made for what was asked (no data in the quarter, unknown scope); says why in words."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as text, ready for either format: header, rows, column alignment ("l"/"r"), and per row an
+    optional status code the renderer colours the last cell by."""
+
+    header: list[str]
+    rows: list[list[str]]
+    align: list[str]
+    status: list[str | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReviewPack:
+    year: int
+    quarter: int
+    scope: Scope
+    lang: str
+    scope_label: str
+    as_of: date  # the quarter's last month with data
+    complete: bool  # the quarter's last month has data
+    generated_at: datetime
+    updated_at: datetime | None
+    plan: dict | None
+    quarter_kpis: pd.DataFrame
+    ytd_kpis: pd.DataFrame
+    goals: pd.DataFrame
+    trend: pd.DataFrame
+    ranking: pd.DataFrame
+    sentiment: dict
+    sentiment_before: dict
+    dimensions: pd.DataFrame
+    alerts: pd.DataFrame
+    demands: dict
+    categories: pd.DataFrame
+    open_demands: pd.DataFrame
+    district_names: dict[str, str]
+    rules: briefing.AlertRules
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(key, self.lang, **values)
+
+    @property
+    def period(self) -> Period:
+        return Period("quarter", self.year, self.quarter)
+
+    @property
+    def quarter_label(self) -> str:
+        return self.period.label(self.lang)
+
+    @property
+    def title(self) -> str:
+        return self.t("report.title")
+
+    @property
+    def file_stem(self) -> str:
+        scope = "city" if self.scope.kind == "city" else f"{self.scope.kind}-{self.scope.code}"
+        return f"review_{self.year}Q{self.quarter}_{scope}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), lang: str = "zh",
+          now: datetime | None = None) -> ReviewPack:
+    """Gather everything the pack shows for quarter `quarter` of `year` in `scope`."""
+    if not 1 <= quarter <= 4:
+        raise ReportError(translate("report.error.quarter", lang, quarter=quarter))
+    if scope.kind not in ("city", "district"):
+        raise ReportError(translate("report.error.scope", lang, scope=str(scope)))
+    period = Period("quarter", year, quarter)
+    latest = queries.latest_month(engine)
+    if latest is None or latest < period.start:
+        raise ReportError(translate("report.error.no_data", lang, quarter=period.label(lang),
+                                    latest=latest.strftime("%Y-%m") if latest else "—"))
+    districts = queries.districts(engine)
+    names = dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"], strict=True))
+    if scope.kind == "district" and scope.code not in names:
+        raise ReportError(translate("report.error.scope", lang, scope=str(scope)))
+    as_of = min(period.end, latest)
+    district = scope.code if scope.kind == "district" else None
+    plan, goal_table = briefing.target_status(engine, as_of=as_of, scope=scope)
+    rules = briefing.AlertRules.from_settings()
+    previous_end = add_months(period.start, -1)
+    previous = (add_months(previous_end, -2), previous_end)
+    observed = briefing.ObservationData.load(engine, scope)
+    return ReviewPack(
+        year=year, quarter=quarter, scope=scope, lang=lang,
+        scope_label=translate("filter.all_districts", lang) if scope.kind == "city" else names[scope.code or ""],
+        as_of=as_of, complete=as_of == period.end, generated_at=now or datetime.now(UTC),
+        updated_at=briefing.data_updated_at(engine), plan=plan,
+        quarter_kpis=queries.overview_kpis(engine, period=period, district=district),
+        ytd_kpis=queries.overview_kpis(engine, period=Period("ytd", year, as_of.month), district=district),
+        goals=goal_table,
+        trend=queries.monthly_trend(engine, end=as_of, months=TREND_MONTHS, district=district),
+        ranking=briefing.district_ranking(engine, as_of=as_of),
+        sentiment=briefing.sentiment_summary(observed, start=period.start, end=as_of,
+                                             min_responses=rules.min_responses),
+        sentiment_before=briefing.sentiment_summary(observed, start=previous[0], end=previous[1],
+                                                    min_responses=rules.min_responses),
+        dimensions=briefing.dimension_figures(observed, start=period.start, end=as_of,
+                                              min_responses=rules.min_responses),
+        alerts=briefing.sentiment_alerts(observed, start=period.start, end=as_of, previous=previous, rules=rules),
+        demands=briefing.demand_summary(engine, at_month=as_of, scope=scope),
+        categories=briefing.demand_categories(engine, at_month=as_of, scope=scope),
+        open_demands=briefing.open_demands(engine, at_month=as_of, scope=scope, limit=OPEN_DEMANDS_LISTED),
+        district_names=names, rules=rules,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ formatting
+
+
+def format_value(value: float | None, unit: str, lang: str) -> str:
+    """A goal-table value in its indicator's unit (rates are percentages: 72.5 means 72.5 %)."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit == "10k_yuan":
+        return fmt.money_10k(value, lang)
+    if unit == "m2":
+        return fmt.area(value, lang)
+    return fmt.count(value)
+
+
+def kpi_value(code: str, value: float | None, lang: str) -> str:
+    if code in ("occupancy_rate", "registration_rate"):
+        return fmt.pct(value)
+    if code == "tax_share":
+        return fmt.pct(value, digits=2)
+    if code == "building_tax":
+        return fmt.money_10k(value, lang)
+    return fmt.count(value)
+
+
+def change_text(kind: str, change: float | None, t: Translate) -> str:
+    if kind == "none":
+        return t("report.kpi.current")
+    if _missing(change):
+        return "—"
+    assert change is not None
+    if kind == "pp":
+        return f"{change * 100:+.1f} {t('unit.pp')}"
+    if kind == "rel":
+        return f"{change * 100:+.1f}%"
+    return f"{change:+,.0f}"
+
+
+def label(key: str, lang: str, fallback: str) -> str:
+    """A translation when the key exists (dimension and category names), otherwise the code itself."""
+    return translate(key, lang) if key in i18n_table() else fallback
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def kpi_table(pack: ReviewPack) -> Table:
+    t = pack.t
+    header = [t("report.col.indicator"), t("report.col.quarter"), t("report.col.yoy"), t("report.col.ytd"),
+              t("report.col.yoy")]
+    rows = []
+    for code in KPI_ROWS:
+        q, y = pack.quarter_kpis.loc[code], pack.ytd_kpis.loc[code]
+        rows.append([t(f"kpi.{code}"), kpi_value(code, q["value"], pack.lang),
+                     change_text(q["change_kind"], q["change"], t),
+                     kpi_value(code, y["value"], pack.lang), change_text(y["change_kind"], y["change"], t)])
+    return Table(header, rows, ["l", "r", "r", "r", "r"])
+
+
+def progress_text(row: pd.Series, t: Translate) -> str:
+    if row["unit"] == "pct":
+        return "—" if _missing(row["gap"]) else f"{float(row['gap']):+.1f} {t('unit.pp')}"
+    return "—" if _missing(row["progress"]) else f"{float(row['progress']) * 100:.1f}%"
+
+
+def goals_table(pack: ReviewPack) -> Table:
+    t, lang = pack.t, pack.lang
+    name = "name_zh" if lang == "zh" else "name_en"
+    header = [t("report.col.indicator"), t("report.col.target"), t("report.col.actual"), t("report.col.progress"),
+              t("report.col.expected"), t("report.col.forecast"), t("report.col.status")]
+    rows, status = [], []
+    for _, row in pack.goals.iterrows():
+        unit = str(row["unit"])
+        target = "—" if _missing(row["target"]) else \
+            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {format_value(row['target'], unit, lang)}"
+        rows.append([str(row[name]), target, format_value(row["actual"], unit, lang), progress_text(row, t),
+                     format_value(row["expected"], unit, lang), format_value(row["forecast"], unit, lang),
+                     f"{STATUS_SYMBOL.get(str(row['status']), '–')} {t('goals.status.' + str(row['status']))}"])
+        status.append(str(row["status"]))
+    return Table(header, rows, ["l", "r", "r", "r", "r", "r", "l"], status)
+
+
+def goal_counts_text(pack: ReviewPack) -> str:
+    counts = briefing.status_counts(pack.goals)
+    final = pack.as_of.month == 12
+    return pack.t("report.targets.counts" + ("_final" if final else ""), total=len(pack.goals), **counts)
+
+
+def ranking_table(pack: ReviewPack) -> Table:
+    t, lang = pack.t, pack.lang
+    name = "name_zh" if lang == "zh" else "name_en"
+    header = [t("report.col.rank"), t("report.col.district"), t("report.col.tax_ytd"), t("report.col.rank_change"),
+              t("report.col.occupancy"), t("report.col.occupancy_rank"), t("report.col.buildings")]
+    rows, marks = [], []
+    for _, row in pack.ranking.iterrows():
+        change = row["rank_change"]
+        change_text_ = "—" if _missing(change) else ("＝" if int(change) == 0 else
+                                                     f"▲{int(change)}" if change > 0 else f"▼{-int(change)}")
+        rows.append(["—" if _missing(row["rank"]) else str(int(row["rank"])), str(row[name]),
+                     fmt.money_10k(row["tax"], lang), change_text_,
+                     "—" if _missing(row["occupancy"]) else f"{float(row['occupancy']):.1f}%",
+                     "—" if _missing(row["occupancy_rank"]) else str(int(row["occupancy_rank"])),
+                     fmt.count(row["buildings"])])
+        marks.append("highlight" if pack.scope.kind == "district" and row["entity"] == pack.scope.code else None)
+    return Table(header, rows, ["r", "l", "r", "r", "r", "r", "r"], marks)
+
+
+def sentiment_text(pack: ReviewPack) -> str:
+    t, now, before = pack.t, pack.sentiment, pack.sentiment_before
+    if not now["responses"]:
+        return t("report.sentiment.none")
+    index = "—" if _missing(now["index"]) else f"{float(now['index']):.1f}"
+    share = "—" if _missing(now["negative_share"]) else fmt.pct(now["negative_share"])
+    if _missing(now["index"]) or _missing(before["index"]):
+        change = t("report.sentiment.no_previous")
+    else:
+        change = t("report.sentiment.change", change=f"{float(now['index']) - float(before['index']):+.1f}")
+    return t("report.sentiment.summary", points=now["points"], responses=f"{now['responses']:,}", index=index,
+             change=change, share=share, alerts=len(pack.alerts))
+
+
+def dimension_table(pack: ReviewPack) -> Table:
+    t = pack.t
+    header = [t("report.col.dimension"), t("report.col.responses"), t("report.col.index"),
+              t("report.col.negative_share")]
+    rows = []
+    for _, row in pack.dimensions.iterrows():
+        rows.append([label(f"map.dimension.{row['dimension']}", pack.lang, str(row["dimension"])),
+                     fmt.count(row["responses"]),
+                     "—" if _missing(row["index"]) else f"{float(row['index']):.1f}",
+                     fmt.pct(None if _missing(row["negative_share"]) else float(row["negative_share"]))])
+    return Table(header, rows, ["l", "r", "r", "r"])
+
+
+def alerts_table(pack: ReviewPack, limit: int = 20) -> Table:
+    t = pack.t
+    header = [t("report.col.point"), t("report.col.district"), t("report.col.responses"), t("report.col.index"),
+              t("report.col.index_change"), t("report.col.negative_share"), t("report.col.reason")]
+    rows = []
+    for _, row in pack.alerts.head(limit).iterrows():
+        reasons = "、".join(t(f"report.reason.{r}") for r in str(row["reason"]).split("+") if r)
+        rows.append([str(row["building"]), pack.district_names.get(row["district_code"], str(row["district_code"])),
+                     fmt.count(row["responses"]),
+                     "—" if _missing(row["index"]) else f"{float(row['index']):.1f}",
+                     "—" if _missing(row["change"]) else f"{float(row['change']):+.1f}",
+                     fmt.pct(None if _missing(row["negative_share"]) else float(row["negative_share"])), reasons])
+    return Table(header, rows, ["l", "l", "r", "r", "r", "r", "l"])
+
+
+def demand_text(pack: ReviewPack) -> str:
+    d = pack.demands
+    return pack.t("report.demands.summary", as_of=pack.as_of.strftime("%Y-%m"), open=f"{d['open']:,}",
+                  overdue=f"{d['overdue']:,}", opened=f"{d['opened']:,}", closed=f"{d['closed']:,}")
+
+
+def categories_table(pack: ReviewPack) -> Table:
+    t = pack.t
+    header = [t("report.col.category"), t("report.col.open"), t("report.col.overdue")]
+    rows = [[label(f"report.category.{row['category']}", pack.lang, str(row["category"])), fmt.count(row["open"]),
+             fmt.count(row["overdue"])] for _, row in pack.categories.iterrows()]
+    return Table(header, rows, ["l", "r", "r"])
+
+
+def shorten(text: object, limit: int = DEMAND_TEXT_CHARS) -> str:
+    """Demand text on one line, cut to `limit` characters (the full text stays in the 观测点 page)."""
+    clean = " ".join(str(text or "").split())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def open_demands_table(pack: ReviewPack) -> Table:
+    t = pack.t
+    header = [t("report.col.building"), t("report.col.district"), t("report.col.category"), t("report.col.opened"),
+              t("report.col.due"), t("report.col.days_overdue"), t("report.col.demand")]
+    rows = []
+    for _, row in pack.open_demands.iterrows():
+        rows.append([str(row["building"]), pack.district_names.get(row["district_code"], str(row["district_code"])),
+                     label(f"report.category.{row['category']}", pack.lang, str(row["category"])),
+                     str(row["opened_on"]), str(row["due_on"]),
+                     fmt.count(row["days_overdue"]) if row["days_overdue"] else "—", shorten(row["text"])])
+    return Table(header, rows, ["l", "l", "l", "r", "r", "r", "l"])
+
+
+def cover_lines(pack: ReviewPack) -> list[str]:
+    t = pack.t
+    lines = [t("report.cover.scope", scope=pack.scope_label)]
+    if pack.plan is not None:
+        lines.append(t("report.cover.plan", plan=pack.plan["name_zh" if pack.lang == "zh" else "name_en"]))
+    lines.append(t("report.cover.as_of", as_of=pack.as_of.strftime("%Y-%m")))
+    if not pack.complete:
+        lines.append(t("report.cover.incomplete", as_of=pack.as_of.strftime("%Y-%m")))
+    lines.append(t("report.cover.generated", at=_local(pack.generated_at)))
+    return lines
+
+
+def _local(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def notes(pack: ReviewPack) -> list[str]:
+    """Notes on the data: as-of, sources, and the definitions readers ask about."""
+    t, settings = pack.t, get_settings()
+    out = [t("report.notes.as_of", as_of=pack.as_of.strftime("%Y-%m"), updated=_local(pack.updated_at))]
+    if not pack.complete:
+        out.append(t("report.cover.incomplete", as_of=pack.as_of.strftime("%Y-%m")))
+    out += [t("report.notes.occupancy"), t("report.notes.flows"), t("report.notes.thresholds"),
+            t("report.notes.pace"),
+            t("report.notes.status", share=f"{settings.at_risk_margin_share * 100:g}",
+              pp=f"{settings.at_risk_margin_pp:g}"),
+            t("report.notes.ranking", min=goals_min_buildings()),
+            t("report.notes.index", min=pack.rules.min_responses),
+            t("report.notes.alerts", drop=f"{pack.rules.index_drop:g}",
+              share=f"{pack.rules.negative_share * 100:g}"),
+            t("report.notes.demands")]
+    return out
+
+
+def definitions(pack: ReviewPack) -> list[str]:
+    """'name: definition' for each indicator of the plan's goal table (the registry's wording)."""
+    name = "name_zh" if pack.lang == "zh" else "name_en"
+    definition = "definition_zh" if pack.lang == "zh" else "definition_en"
+    colon = "：" if pack.lang == "zh" else ": "
+    return [f"{getattr(BY_CODE[code], name)}{colon}{getattr(BY_CODE[code], definition)}"
+            for code in pack.goals["indicator"] if code in BY_CODE]
+
+
+def goals_min_buildings() -> int:
+    from data_layer.goal_rankings import MIN_RANK_BUILDINGS
+
+    return MIN_RANK_BUILDINGS
+
+
+# ------------------------------------------------------------------------------------------------ chart data
+
+
+@dataclass(frozen=True)
+class ProgressBar:
+    name: str
+    percent: float | None  # actual ÷ target × 100 (target ÷ actual for lower-is-better)
+    expected: float | None  # expected share of the target by now × 100 (flows only)
+    status: str
+    actual: str
+    target: str
+
+
+def progress_bars(pack: ReviewPack) -> list[ProgressBar]:
+    """Each indicator's attainment in percent of its target (the 'target against actual' chart)."""
+    name = "name_zh" if pack.lang == "zh" else "name_en"
+    bars = []
+    for _, row in pack.goals.iterrows():
+        target, actual = row["target"], row["actual"]
+        percent = None
+        if not _missing(target) and not _missing(actual) and float(target) != 0:
+            lower = str(row["comparator"]) in ("<=", "<")
+            if lower:
+                percent = 100 * float(target) / float(actual) if float(actual) else None
+            else:
+                percent = 100 * float(actual) / float(target)
+        expected = None
+        if not _missing(row["expected"]) and not _missing(target) and float(target):
+            expected = 100 * float(row["expected"]) / float(target)
+        unit = str(row["unit"])
+        bars.append(ProgressBar(str(row[name]), percent, expected, str(row["status"]),
+                                format_value(actual, unit, pack.lang), format_value(target, unit, pack.lang)))
+    return bars
+
+
+def trend_series(pack: ReviewPack) -> pd.DataFrame:
+    """month label, tax in 亿元 (100M yuan), occupancy in percent: the trend charts' data."""
+    trend = pack.trend
+    return pd.DataFrame({"month": [m.strftime("%Y-%m") for m in trend["month"]],
+                         "tax_yi": (trend["tax_10k"] / 10_000).astype(float).round(3),
+                         "occupancy": (trend["occupancy_rate"] * 100).astype(float).round(2)})
+
+
+def ranking_series(pack: ReviewPack) -> pd.DataFrame:
+    """Ranked districts with year-to-date tax in 亿元, first ranked first; `highlight` marks the scope's district."""
+    name = "name_zh" if pack.lang == "zh" else "name_en"
+    ranked = pack.ranking[pack.ranking["state"] == "ranked"]
+    return pd.DataFrame({"name": ranked[name].astype(str), "tax_yi": (ranked["tax"] / 10_000).astype(float),
+                         "highlight": ranked["entity"] == (pack.scope.code if pack.scope.kind == "district" else None)})
+
+
+STATUS_COLOURS = {"on_track": "#1a7f37", "achieved": "#1a7f37", "at_risk": "#bf8700", "off_track": "#cf222e",
+                  "missed": "#cf222e", "no_data": "#8c959f", "no_target": "#8c959f"}
+ACCENT = "#C8102E"
+SECOND = "#1F4E79"
+

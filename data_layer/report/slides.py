@@ -1,0 +1,304 @@
+"""The review pack as a 16:9 PPTX (python-pptx) with native, editable charts.
+
+Fonts: every run names 微软雅黑 as its East Asian font (<a:ea>) and Microsoft YaHei as its Latin font, which
+Chinese Office and WPS installations have; charts get the same through their text properties. Text from the store
+is set as run text (never parsed), so it shows as typed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+from lxml import etree
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+from data_layer.report import content as c
+from data_layer.report.fonts import PPTX_EA_FONT, PPTX_LATIN_FONT
+
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+LEFT = Inches(0.5)
+BODY_WIDTH = WIDTH - 2 * LEFT
+TOP = Inches(1.55)
+BLUE = RGBColor(0x1F, 0x4E, 0x79)
+RED = RGBColor(0xC8, 0x10, 0x2E)
+GREY = RGBColor(0x57, 0x60, 0x6A)
+ROWS_PER_SLIDE = 14
+DEMANDS_PER_SLIDE = 8  # their text wraps to two lines
+STATUS_FILL = {"on_track": "DAFBE1", "achieved": "DAFBE1", "at_risk": "FFF8C5", "off_track": "FFEBE9",
+               "missed": "FFEBE9"}
+# Slide codes in order; the targets table may take more than one slide (targets, targets, ...).
+SLIDES = ("cover", "kpis", "targets", "target_chart", "trends", "ranking", "sentiment", "demands", "notes",
+          "definitions")
+
+
+def set_east_asian(font_element: etree._Element) -> None:
+    """On an <a:rPr> or <a:defRPr>: <a:latin> and <a:ea> typefaces, in schema order (latin before ea)."""
+    for tag in ("a:latin", "a:ea"):
+        for old in font_element.findall(qn(tag)):
+            font_element.remove(old)
+    latin = etree.SubElement(font_element, qn("a:latin"))
+    latin.set("typeface", PPTX_LATIN_FONT)
+    ea = etree.SubElement(font_element, qn("a:ea"))
+    ea.set("typeface", PPTX_EA_FONT)
+    # <a:latin>/<a:ea> must follow fill and effect elements and precede <a:hlinkClick>: move them before any
+    # element that has to come after them.
+    after = [child for child in font_element if child.tag in (qn("a:cs"), qn("a:sym"), qn("a:hlinkClick"),
+                                                              qn("a:hlinkMouseOver"), qn("a:rtl"), qn("a:extLst"))]
+    for child in after:
+        font_element.remove(child)
+        font_element.append(child)
+
+
+def _run(paragraph, text: str, *, size: float, bold: bool = False,  # type: ignore[no-untyped-def]
+         colour: RGBColor | None = None):
+    run = paragraph.add_run()
+    run.text = text
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    if colour is not None:
+        run.font.color.rgb = colour
+    set_east_asian(run._r.get_or_add_rPr())  # noqa: SLF001 - python-pptx has no API for <a:ea>
+    return run
+
+
+def _text(slide, lines: list[str], *, left, top, width, height, size: float = 16, colour: RGBColor | None = None,
+          align: PP_ALIGN | None = None, bold: bool = False):  # type: ignore[no-untyped-def]
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for index, line in enumerate(lines):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        if align is not None:
+            paragraph.alignment = align
+        _run(paragraph, line, size=size, colour=colour, bold=bold)
+    return box
+
+
+def _slide(prs, title: str, *subtitle: str):  # type: ignore[no-untyped-def]
+    """A blank slide with its title and up to two lines of subtitle above TOP."""
+    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
+    _text(slide, [title], left=LEFT, top=Inches(0.3), width=BODY_WIDTH, height=Inches(0.6), size=26, bold=True,
+          colour=BLUE)
+    if subtitle:
+        _text(slide, list(subtitle), left=LEFT, top=Inches(0.85), width=BODY_WIDTH, height=Inches(0.6), size=12,
+              colour=GREY)
+    return slide
+
+
+def _table(slide, table: c.Table, *, top, widths: list[float], size: float = 12,  # type: ignore[no-untyped-def]
+           height=None):
+    rows, columns = len(table.rows) + 1, len(table.header)
+    total = sum(widths)
+    row_height = Inches(0.36)
+    shape = slide.shapes.add_table(rows, columns, LEFT, top, BODY_WIDTH, height or row_height * rows)
+    grid = shape.table
+    for index, width in enumerate(widths):
+        grid.columns[index].width = Emu(int(BODY_WIDTH * width / total))
+    for r in range(rows):
+        grid.rows[r].height = row_height
+    for col, text in enumerate(table.header):
+        cell = grid.cell(0, col)
+        cell.text_frame.paragraphs[0].text = ""
+        _run(cell.text_frame.paragraphs[0], text, size=size, bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF))
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = BLUE
+    for r, row in enumerate(table.rows, start=1):
+        status = table.status[r - 1] if r - 1 < len(table.status) else None
+        for col, (text, align) in enumerate(zip(row, table.align, strict=True)):
+            cell = grid.cell(r, col)
+            paragraph = cell.text_frame.paragraphs[0]
+            paragraph.alignment = PP_ALIGN.RIGHT if align == "r" else PP_ALIGN.LEFT
+            _run(paragraph, text, size=size)
+            cell.margin_top = cell.margin_bottom = Pt(2)
+            cell.fill.solid()
+            fill = "FFFFFF" if r % 2 else "F6F8FA"
+            if status == "highlight":
+                fill = "FFF1E5"
+            elif status in STATUS_FILL and col == columns - 1:
+                fill = STATUS_FILL[status]
+            cell.fill.fore_color.rgb = RGBColor.from_string(fill)
+    return shape
+
+
+def _chart_fonts(chart, size: float = 12) -> None:  # type: ignore[no-untyped-def]
+    """The chart's default text: size and the Latin / East Asian typefaces (python-pptx sets only Latin)."""
+    chart.font.size = Pt(size)
+    tx_pr = chart._chartSpace.get_or_add_txPr()  # noqa: SLF001
+    def_rpr = tx_pr.find(".//" + qn("a:defRPr"))
+    set_east_asian(def_rpr)
+
+
+def _progress_chart(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
+    bars = list(reversed(c.progress_bars(pack)))
+    data = CategoryChartData()
+    data.categories = [b.name for b in bars]
+    data.add_series(pack.t("report.chart.progress_series"),
+                    [round(min(b.percent, 150.0), 1) if b.percent is not None else None for b in bars])
+    data.add_series(pack.t("report.chart.expected_series"),
+                    [round(b.expected, 1) if b.expected is not None else None for b in bars])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, LEFT, top, BODY_WIDTH, height, data)
+    chart = frame.chart
+    _chart_fonts(chart, 11)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.TOP
+    chart.legend.include_in_layout = False
+    actual, expected = chart.series
+    for point, bar in zip(actual.points, bars, strict=True):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = RGBColor.from_string(c.STATUS_COLOURS.get(bar.status, "#8c959f")[1:])
+    expected.format.fill.solid()
+    expected.format.fill.fore_color.rgb = RGBColor(0xC9, 0xD6, 0xE3)
+    plot = chart.plots[0]
+    plot.gap_width = 40
+    plot.overlap = -10
+    actual.data_labels.show_value = True
+    actual.data_labels.number_format = '0"%"'
+    actual.data_labels.number_format_is_linked = False
+    actual.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    value_axis = chart.value_axis
+    value_axis.maximum_scale = 160
+    value_axis.minimum_scale = 0
+    value_axis.tick_labels.number_format = '0"%"'
+    value_axis.tick_labels.number_format_is_linked = False
+
+
+def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
+    series = c.trend_series(pack)
+    half = (BODY_WIDTH - Inches(0.3)) // 2
+    tax = CategoryChartData()
+    tax.categories = list(series["month"])
+    tax.add_series(pack.t("report.chart.tax"), [float(v) for v in series["tax_yi"]])
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, LEFT, top, half, height, tax).chart
+    _chart_fonts(chart, 10)
+    chart.has_title = True
+    chart.chart_title.text_frame.text = pack.t("report.chart.tax")
+    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())  # noqa: SLF001
+    chart.has_legend = False
+    chart.series[0].format.fill.solid()
+    chart.series[0].format.fill.fore_color.rgb = BLUE
+    occupancy = CategoryChartData()
+    occupancy.categories = list(series["month"])
+    occupancy.add_series(pack.t("report.chart.occupancy"),
+                         [None if math.isnan(v) else float(v) for v in series["occupancy"]])
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, LEFT + half + Inches(0.3), top, half, height,
+                                   occupancy).chart
+    _chart_fonts(chart, 10)
+    chart.has_title = True
+    chart.chart_title.text_frame.text = pack.t("report.chart.occupancy")
+    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())  # noqa: SLF001
+    chart.has_legend = False
+    chart.series[0].format.line.color.rgb = RED
+    chart.value_axis.tick_labels.number_format = '0"%"'
+    chart.value_axis.tick_labels.number_format_is_linked = False
+
+
+def _ranking_chart(slide, pack: c.ReviewPack, *, left, top, width, height) -> None:  # type: ignore[no-untyped-def]
+    series = c.ranking_series(pack).iloc[::-1]
+    data = CategoryChartData()
+    data.categories = list(series["name"])
+    data.add_series(pack.t("report.chart.tax"), [round(float(v), 2) for v in series["tax_yi"]])
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data).chart
+    _chart_fonts(chart, 10)
+    chart.has_legend = False
+    bars = chart.series[0]
+    bars.format.fill.solid()
+    bars.format.fill.fore_color.rgb = BLUE
+    for point, highlight in zip(bars.points, series["highlight"], strict=True):
+        if highlight:
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = RED
+    bars.data_labels.show_value = True
+    bars.data_labels.number_format = "0.0"
+    bars.data_labels.number_format_is_linked = False
+
+
+def _chunks(table: c.Table, size: int) -> list[c.Table]:
+    if len(table.rows) <= size:
+        return [table]
+    return [c.Table(table.header, table.rows[i:i + size], table.align, table.status[i:i + size])
+            for i in range(0, len(table.rows), size)]
+
+
+def render(pack: c.ReviewPack) -> bytes:
+    """The pack as PPTX bytes."""
+    t = pack.t
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    prs.core_properties.title = f"{pack.title} {pack.quarter_label}"
+    prs.core_properties.author = t("report.author")
+    prs.core_properties.subject = pack.scope_label
+
+    cover = prs.slides.add_slide(prs.slide_layouts[6])
+    _text(cover, [pack.title], left=LEFT, top=Inches(2.0), width=BODY_WIDTH, height=Inches(1), size=40, bold=True,
+          colour=BLUE, align=PP_ALIGN.CENTER)
+    _text(cover, [pack.quarter_label], left=LEFT, top=Inches(3.0), width=BODY_WIDTH, height=Inches(0.7), size=26,
+          align=PP_ALIGN.CENTER)
+    _text(cover, c.cover_lines(pack), left=LEFT, top=Inches(4.0), width=BODY_WIDTH, height=Inches(2), size=16,
+          colour=GREY, align=PP_ALIGN.CENTER)
+
+    slide = _slide(prs, t("report.section.kpis"), t("report.kpis.caption", quarter=pack.quarter_label,
+                                                    scope=pack.scope_label))
+    _table(slide, c.kpi_table(pack), top=TOP, widths=[3, 2, 2, 2, 2], size=14)
+
+    if pack.plan is None:
+        slide = _slide(prs, t("report.section.targets"))
+        _text(slide, [t("report.targets.no_plan", scope=pack.scope_label, year=pack.year)], left=LEFT, top=TOP,
+              width=BODY_WIDTH, height=Inches(1))
+        slide = _slide(prs, t("report.section.target_chart"))
+        _text(slide, [t("report.targets.no_plan", scope=pack.scope_label, year=pack.year)], left=LEFT, top=TOP,
+              width=BODY_WIDTH, height=Inches(1))
+    else:
+        plan_name = pack.plan["name_zh" if pack.lang == "zh" else "name_en"]
+        caption = t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m"))
+        for part in _chunks(c.goals_table(pack), ROWS_PER_SLIDE):
+            slide = _slide(prs, t("report.section.targets"), caption, c.goal_counts_text(pack))
+            _table(slide, part, top=TOP, widths=[3.2, 2, 2, 1.6, 2, 2, 1.6], size=12)
+        slide = _slide(prs, t("report.section.target_chart"), t("report.chart.progress_note"))
+        _progress_chart(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.3))
+
+    slide = _slide(prs, t("report.section.trends"), t("report.chart.trend_title"))
+    _trend_charts(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.4))
+
+    slide = _slide(prs, t("report.section.ranking"), t("report.chart.ranking_title",
+                                                       month=pack.as_of.strftime("%Y-%m")))
+    ranking = c.ranking_table(pack)
+    narrow = c.Table(ranking.header[:4] + ranking.header[4:6], [r[:4] + r[4:6] for r in ranking.rows],
+                     ranking.align[:6], ranking.status)
+    table_shape = _table(slide, narrow, top=TOP, widths=[0.8, 1.6, 2, 1.2, 1.4, 1.2], size=12)
+    table_width = Inches(7.4)
+    table_shape.width = table_width
+    for column, width in zip(table_shape.table.columns, [0.8, 1.6, 2, 1.2, 1.4, 1.2], strict=True):
+        column.width = Emu(int(table_width * width / 8.2))
+    _ranking_chart(slide, pack, left=LEFT + table_width + Inches(0.2), top=TOP,
+                   width=BODY_WIDTH - table_width - Inches(0.2), height=HEIGHT - TOP - Inches(0.4))
+
+    slide = _slide(prs, t("report.section.sentiment"), c.sentiment_text(pack))
+    if len(pack.alerts):
+        _table(slide, c.alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
+               widths=[3, 1.6, 1.2, 1.2, 1.3, 1.4, 2.2], size=12)
+    else:
+        _text(slide, [t("report.alerts.none")], left=LEFT, top=TOP, width=BODY_WIDTH, height=Inches(1))
+
+    slide = _slide(prs, t("report.section.demands"), c.demand_text(pack))
+    open_list = c.open_demands_table(pack)
+    _table(slide, c.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),
+           top=TOP + Inches(0.2), widths=[2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6], size=11)
+
+    slide = _slide(prs, t("report.section.notes"))
+    _text(slide, [f"• {line}" for line in c.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
+          height=HEIGHT - TOP, size=14)
+    if len(pack.goals):
+        slide = _slide(prs, t("report.section.definitions"))
+        _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
+              width=BODY_WIDTH, height=HEIGHT - TOP, size=14)
+
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()

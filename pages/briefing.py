@@ -1,0 +1,135 @@
+"""领导驾驶舱: the big screen. Full screen, dark, large type; the panels rotate by themselves every
+`DASHBOARD_KIOSK_INTERVAL` seconds (headline figures, targets, map, sentiment alerts, rankings), a clock ticks,
+and each rotation re-reads the data version, so an import shows within one interval without reloading the page.
+A panel that fails shows a calm placeholder and the error goes to the log; the next rotation tries again.
+
+URL parameters: `scope=district:CODE` for one district's screen (default: the city), `lang=en`, and on a kiosk
+`kiosk=TOKEN` (app.py lets a valid token open this page without an account, even when login is required)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import streamlit as st
+
+from data_layer.briefing import PANELS, AlertRules, status_counts
+from data_layer.buildings import BuildingFilter
+from data_layer.cached import briefing as cb
+from data_layer.cached import map as cm
+from data_layer.goal_rankings import MIN_RANK_BUILDINGS
+from data_layer.goals import Scope
+from data_layer.settings import get_settings
+from ui import briefing_view as view
+from ui.routing import ensure_routed
+from ui.shell import PageContext, current_lang, page_context, t
+
+log = logging.getLogger("dashboard.briefing")
+NEXT_KEY = "briefing_next_panel"
+
+ensure_routed()
+st.html(view.CSS)
+lang = current_lang()
+interval = max(1, get_settings().kiosk_interval_seconds)
+
+
+def _scope() -> Scope:
+    try:
+        scope = Scope.parse(st.query_params.get("scope", "city"))
+    except ValueError:
+        return Scope()
+    return scope if scope.kind in ("city", "district") else Scope()
+
+
+def _kpis(ctx: PageContext, scope: Scope) -> None:
+    frame = cb.headline(ctx.url, ctx.version, ctx.last_month, str(scope))
+    st.html(view.kpi_html(view.kpi_tiles(frame, lang=lang, t=t)))
+
+
+def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
+    plan, table = cb.target_status(ctx.url, ctx.version, ctx.last_month, str(scope))
+    if plan is None:
+        st.html(view.calm_html(t("briefing.targets.no_plan", scope=scope_label, year=ctx.last_month.year)))
+        return
+    name = plan["name_zh" if lang == "zh" else "name_en"]
+    note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
+    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=ctx.last_month.month == 12)
+            + view.note_html(note))
+
+
+def _map(ctx: PageContext, scope: Scope) -> None:
+    key = (ctx.url, ctx.version, "ytd", ctx.last_month.year, ctx.last_month.month)
+    crs = cm.boundary_crs(ctx.url, ctx.version)
+    districts = cm.district_map(*key, crs)
+    chosen = (scope.code,) if scope.kind == "district" else ()
+    if chosen:
+        districts = districts[districts["code"].isin(chosen)]
+    points = cm.map_points(*key, crs, BuildingFilter(districts=chosen), "grade", lang, None)
+    left, right = st.columns([3, 1])
+    left.pydeck_chart(view.briefing_deck(points, districts=districts, lang=lang), height=840)
+    right.html(view.map_side_html(districts, lang=lang, t=t))
+
+
+def _alerts(ctx: PageContext, scope: Scope, names: dict[str, str]) -> None:
+    rules = AlertRules.from_settings()
+    panel = cb.alerts_panel(ctx.url, ctx.version, ctx.last_month, str(scope), rules.index_drop, rules.negative_share,
+                            rules.min_responses)
+    st.html(view.alerts_html(panel, lang=lang, t=t, district_names=names))
+
+
+def _rankings(ctx: PageContext) -> None:
+    frame = cb.district_ranking(ctx.url, ctx.version, ctx.last_month)
+    caption = t("briefing.rank.caption", month=ctx.last_month.strftime("%Y-%m"), min=MIN_RANK_BUILDINGS)
+    st.html(view.ranking_html(frame, lang=lang, t=t) + view.note_html(caption))
+
+
+def _guarded(panel: str, draw: Callable[[], None]) -> None:
+    """Draw a panel; on any error log it and show a calm placeholder instead (st.stop and reruns pass through:
+    they are not Exceptions)."""
+    try:
+        draw()
+    except Exception:  # noqa: BLE001 - a wall screen must never show a traceback
+        log.exception("briefing panel %r failed", panel)
+        st.html(view.calm_html(t("briefing.calm")))
+
+
+head, clock_column = st.columns([3, 1], vertical_alignment="center")
+head.html(view.title_html(t("briefing.title"), t("briefing.subtitle")))
+
+
+@st.fragment(run_every=1)
+def clock() -> None:
+    st.html(view.clock_html(datetime.now().astimezone(), lang))
+
+
+with clock_column:
+    clock()
+
+
+@st.fragment(run_every=interval)
+def rotate() -> None:
+    """One panel per run; the next run shows the next one."""
+    position = int(st.session_state.get(NEXT_KEY, 0)) % len(PANELS)
+    st.session_state[NEXT_KEY] = position + 1
+    panel = PANELS[position]
+    try:
+        ctx = page_context()  # re-checks the store and reads the data version on every rotation
+        scope = _scope()
+        names = dict(zip(*cb.district_names(ctx.url, ctx.version, lang), strict=True))
+        scope_label = t("filter.all_districts") if scope.kind == "city" else names.get(scope.code or "", scope.code)
+        updated = cb.updated_at(ctx.url, ctx.version)
+        meta = t("briefing.meta", scope=scope_label, as_of=view.month_text(ctx.last_month, lang),
+                 updated=view.local_time(updated))
+    except Exception:  # noqa: BLE001 - the store is unreachable: say so calmly and retry at the next rotation
+        log.exception("briefing screen could not read the store")
+        st.html(view.calm_html(t("briefing.calm")))
+        return
+    st.html(view.panel_bar_html(name=t(f"briefing.panel.{panel}"), meta=meta, position=position, total=len(PANELS)))
+    draw = {"kpis": lambda: _kpis(ctx, scope), "targets": lambda: _targets(ctx, scope, scope_label),
+            "map": lambda: _map(ctx, scope), "alerts": lambda: _alerts(ctx, scope, names),
+            "rankings": lambda: _rankings(ctx)}[panel]
+    _guarded(panel, draw)
+
+
+rotate()

@@ -1,0 +1,137 @@
+"""The briefing page under AppTest: the panels in turn, fresh data at the next rotation, a failing panel that shows a
+calm placeholder and is logged, stores that cannot be used, and the kiosk link through app.py."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from data_layer import briefing, db, users
+from data_layer.auth import Actor
+from data_layer.summaries import bump_data_version
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "pages" / "briefing.py")
+NEXT_KEY = "briefing_next_panel"
+
+
+def _bodies(at: AppTest) -> list[str]:
+    return [element.proto.body for element in at.get("html")]
+
+
+def _panel(at: AppTest) -> str:
+    """The name in the panel bar."""
+    for body in _bodies(at):
+        match = re.search(r'<span class="name">([^<]*)</span>', body)
+        if match:
+            return match.group(1)
+    raise AssertionError("no panel bar drawn")
+
+
+@pytest.fixture
+def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    return demo_url
+
+
+def test_the_panels_rotate_through_all_five(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    seen = [_panel(at)]
+    for _ in range(5):
+        at.run()  # what the fragment's timer does: the next run shows the next panel
+        assert not at.exception
+        assert not any('class="bf bf-calm"' in body for body in _bodies(at)), _panel(at)
+        seen.append(_panel(at))
+    assert seen == ["核心指标（年初至今）", "年度目标进度", "各区楼宇税收分布", "营商环境感知与预警", "各区动态排名",
+                    "核心指标（年初至今）"]
+
+
+def test_the_kpi_panel_shows_the_stores_figures(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    with db.make_engine(demo_env).connect() as conn:
+        reporting = conn.execute(text("SELECT COUNT(*) FROM building_month WHERE month = '2026-10-01'")).scalar()
+    html = "".join(_bodies(at))
+    assert f'<div class="value">{reporting:,}<span class="unit">栋</span>' in html
+    assert "数据截至 2026年10月" in html
+
+
+def test_an_import_shows_at_the_next_rotation(monkeypatch: pytest.MonkeyPatch, demo_copy: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert '<div class="value">31<span class="unit">栋</span>' in "".join(_bodies(at))  # super-A buildings
+    engine = db.make_engine(demo_copy)
+    with engine.begin() as conn:  # a grading import: one more super-A building, and a new data version
+        conn.execute(text("UPDATE building SET grade = 'super_a' WHERE id = (SELECT MIN(id) FROM building "
+                          "WHERE grade = 'b')"))
+        bump_data_version(conn)
+    at.session_state[NEXT_KEY] = 0  # back to the KPI panel, as after one full turn
+    at.run()
+    assert '<div class="value">32<span class="unit">栋</span>' in "".join(_bodies(at))
+
+
+def test_a_failing_panel_shows_a_calm_placeholder_and_is_logged(demo_env: str, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("ranking query failed")
+
+    monkeypatch.setattr(briefing, "district_ranking", broken)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[NEXT_KEY] = 4  # the rankings panel
+    with caplog.at_level(logging.ERROR, logger="dashboard.briefing"):
+        at.run()
+    assert not at.exception
+    assert _panel(at) == "各区动态排名"
+    assert any("本板块暂时无法显示" in body for body in _bodies(at))
+    assert not any("ranking query failed" in body for body in _bodies(at))
+    assert any("rankings" in record.getMessage() and record.exc_info for record in caplog.records)
+    at.run()  # the next panel is drawn normally
+    assert _panel(at) == "核心指标（年初至今）" and not at.exception
+
+
+@pytest.mark.sqlite_only
+def test_a_missing_store_is_explained_not_a_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert "python -m data_layer demo" in at.error[0].value
+
+
+def test_english_is_a_switch_in_the_url(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert _panel(at) == "Headline figures (year to date)"
+
+
+def test_a_district_screen_shows_the_district(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["scope"] = "district:440106"
+    at.session_state[NEXT_KEY] = 1
+    at.run()
+    html = "".join(_bodies(at))
+    assert "天河区 · 数据截至" in html
+    assert "天河区楼宇经济三年行动计划" in html  # the district's own plan
+
+
+@pytest.mark.sqlite_only
+def test_a_kiosk_link_opens_the_briefing_where_login_is_required(monkeypatch: pytest.MonkeyPatch,
+                                                                 demo_copy: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    monkeypatch.setenv("DASHBOARD_REQUIRE_LOGIN", "1")
+    _, token = users.create_kiosk_token(db.make_engine(demo_copy), label="大屏",
+                                        by=Actor(name="setup", role="admin", via="cli"))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["kiosk"] = token
+    at.run()
+    at.switch_page("pages/briefing.py").run()
+    assert not at.exception
+    assert not at.text_input  # no login form
+    assert _panel(at) == "核心指标（年初至今）"
+    gated = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    gated.switch_page("pages/briefing.py").run()  # the same URL without the token
+    assert gated.text_input and not any('class="name"' in body for body in _bodies(gated))  # the login form
