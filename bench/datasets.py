@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from data_layer import db, store
 from data_layer.demo import CENTRES, load_districts

@@ -7,7 +7,7 @@ data version (caches refresh) and records an audit row.
 PostgreSQL: use the server's own tools, which this module calls when they are installed:
 
     pg_dump --format=custom --no-owner --file=dashboard.dump "postgresql://user:pass@host:5432/dashboard"
-    pg_restore --clean --if-exists --no-owner --dbname="postgresql://user:pass@host:5432/dashboard" dashboard.dump
+    pg_restore --clean --if-exists --no-owner --single-transaction --dbname="postgresql://user:pass@host:5432/dashboard" dashboard.dump
 
 (`python -m data_layer backup FILE` / `restore FILE` do exactly this for a postgresql+psycopg:// DATABASE_URL.)
 """
@@ -108,7 +108,9 @@ def restore(engine: Engine, source: Path, *, user: str, via: str = "app") -> Res
     """Replace the store's contents with a backup; an older backup is upgraded to the code's schema after."""
     source = Path(source)
     if engine.dialect.name == "postgresql":
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={_libpq_url(engine)}", str(source)])
+        # one transaction: a restore that fails half-way leaves the store as it was
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+              f"--dbname={_libpq_url(engine)}", str(source)])
         revision = migrations.head_revision()
     else:
         revision = check_backup(source)

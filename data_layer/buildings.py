@@ -135,7 +135,9 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame["tax_band"] = tax_band(frame["tax_ytd"])
     for column in ("district_code", "grade", "status", "industry", "crs", "occupancy_band", "tax_band"):
         frame[column] = frame[column].astype("category")
-    return frame
+    # Building order is the table's default order and the map's draw order: the same on every backend
+    # (PostgreSQL returns a join's rows in no fixed order).
+    return frame.sort_values("id", kind="stable").reset_index(drop=True)
 
 
 def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:

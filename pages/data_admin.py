@@ -174,7 +174,7 @@ def backup_section() -> None:
     if engine.dialect.name != "sqlite":
         st.info(t("imports.backup.postgres"))
         st.code("pg_dump --format=custom --no-owner --file=dashboard.dump \"$URL\"\n"
-                "pg_restore --clean --if-exists --no-owner --dbname=\"$URL\" dashboard.dump", language="bash")
+                "pg_restore --clean --if-exists --no-owner --single-transaction --dbname=\"$URL\" dashboard.dump", language="bash")
         return
     st.caption(t("imports.backup.caption"))
     st.download_button(t("imports.backup.download"), lambda: backups.backup_bytes(engine), key="backup_download",

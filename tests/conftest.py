@@ -7,6 +7,7 @@ each test gets a database of its own). scripts/test.sh starts one on loopback; w
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -61,6 +62,17 @@ class PostgresDatabases:
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is generated here, never user input
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def copy(self, url: str, prefix: str) -> str:
+        """A new database with the contents of `url` (PostgreSQL copies a template only while nobody is connected to
+        it: idle pooled connections are closed first; the engines' pre-ping reconnects them on their next use)."""
+        source = make_url(url).database
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                              " WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": source})
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))  # generated names only
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
     def drop(self, url: str) -> None:
@@ -121,6 +133,19 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresDatabas
     yield url
     if postgres is not None:
         postgres.drop(url)
+
+
+@pytest.fixture
+def demo_copy(demo_url: str, tmp_path: Path, postgres: PostgresDatabases | None) -> Iterator[str]:
+    """The URL of a writable copy of the session's demo city (the original is read-only for tests)."""
+    if postgres is None:
+        target = tmp_path / "demo.db"
+        shutil.copy(Path(demo_url.removeprefix("sqlite:///")), target)
+        yield f"sqlite:///{target}"
+        return
+    url = postgres.copy(demo_url, "democopy")
+    yield url
+    postgres.drop(url)
 
 
 class Factory:

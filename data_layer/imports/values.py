@@ -108,11 +108,9 @@ def parse_number(raw: pd.Series, *, kind: str = "plain", header_unit: str = "", 
     empty = _is_empty_series(raw)
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.astype("float64")
-        units = None
     else:
         values = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
         values[empty] = np.nan
-        units = None
     bad = np.zeros(len(raw), dtype=bool)
     reasons: dict[int, tuple[str, dict[str, object]]] = {}
     failed = values.isna().to_numpy() & ~empty

@@ -3,7 +3,6 @@ figures the tests work out by hand, and a writable copy of the demo city."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -64,12 +63,3 @@ def points(engine: Engine, make) -> PointFactory:  # type: ignore[no-untyped-def
     make.district("D2", "乙区", "Yi")
     return PointFactory(engine, make)
 
-
-@pytest.fixture
-def demo_copy(demo_url: str, tmp_path: Path) -> str:
-    """A writable copy of the session's demo city (the original is read-only for tests). SQLite only."""
-    if not demo_url.startswith("sqlite:///"):
-        pytest.skip("copies the SQLite demo file")
-    target = tmp_path / "demo.db"
-    shutil.copy(Path(demo_url.removeprefix("sqlite:///")), target)
-    return f"sqlite:///{target}"

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert, text
@@ -89,11 +87,3 @@ def gf(engine: Engine) -> GoalFactory:
 def months_of(year: int, first: int = 1, last: int = 12) -> list[date]:
     return [date(year, m, 1) for m in range(first, last + 1)]
 
-
-@pytest.fixture
-def demo_copy(demo_url: str, tmp_path: Path) -> str:
-    """A writable copy of the session's demo city (the original is read-only for tests)."""
-    source = Path(demo_url.removeprefix("sqlite:///"))
-    target = tmp_path / "demo.db"
-    shutil.copy(source, target)
-    return f"sqlite:///{target}"

@@ -23,8 +23,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _read(engine, sql: str) -> pd.DataFrame:
+    """A query's rows, months as ISO text on both backends (SQLite returns text, PostgreSQL dates)."""
     with engine.connect() as conn:
-        return pd.read_sql(text(sql), conn)
+        frame = pd.read_sql(text(sql), conn)
+    if "month" in frame:
+        frame["month"] = frame["month"].astype(str)
+    return frame
 
 
 def test_building_ytd_equals_the_cumulative_sum_of_the_raw_table(demo_url: str) -> None:

@@ -4,9 +4,8 @@ one observation point and a few monthly rows (written with plain inserts, not wi
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
@@ -56,11 +55,8 @@ def city(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def demo_copy(demo_url: str, tmp_path: Path) -> Engine:
-    """A writable copy of the session's demo city."""
-    source = Path(demo_url.removeprefix("sqlite:///"))
-    target = tmp_path / "demo.db"
-    shutil.copy(source, target)
-    engine = db.make_engine(f"sqlite:///{target}")
+def demo_engine(demo_copy: str) -> Iterator[Engine]:
+    """An engine on a writable copy of the session's demo city."""
+    engine = db.make_engine(demo_copy)
     yield engine
     engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 import pytest
 
-from data_layer import store
+from data_layer import db, store
 from data_layer.__main__ import main
 from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 
@@ -96,7 +96,8 @@ def test_template_then_export_then_backup_and_restore(city: Engine, tmp_path: Pa
     assert store.checksum(city) == checksum
     (tmp_path / "junk.db").write_bytes(b"not a database at all")
     refused = cli(city, "restore", str(tmp_path / "junk.db"))
-    assert refused.returncode == 1 and "SQLite" in refused.stderr
+    # SQLite checks the file itself; on PostgreSQL pg_restore refuses it before touching anything
+    assert refused.returncode == 1 and ("SQLite" if db.is_sqlite(city) else "pg_restore") in refused.stderr
     assert store.checksum(city) == checksum
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import Engine, text
@@ -12,8 +13,9 @@ from imports_helpers import MONTHLY_HEADER, csv_bytes, domain_rows, inside, snap
 
 
 def _rows(engine: Engine, sql: str, **params: object) -> list[tuple]:
+    """Rows with dates as ISO text on both backends (SQLite returns text from raw SQL, PostgreSQL dates)."""
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql), params)]
+        return [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in conn.execute(text(sql), params)]
 
 
 def _import(engine: Engine, kind: str, name: str, data: bytes, **options: object):  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ def raw(demo_url: str) -> Raw:
             return pd.read_sql(text(sql), conn)
 
         result = Raw(
-            building=read("SELECT * FROM building"),
+            building=read("SELECT * FROM building ORDER BY id"),
             month=read("SELECT * FROM building_month"),
             street=read("SELECT * FROM street"),
             feedback=read("SELECT * FROM feedback"),

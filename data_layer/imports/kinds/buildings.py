@@ -68,7 +68,6 @@ def _streets(conn: Connection, rows: Rows, findings: Findings, districts: pd.Ser
 def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
     findings: Findings = ctx.findings
     frame = rows.frame
-    n = len(frame)
     codes = frame["code"].astype(object)
     usable = ~rows.require(findings, "code")
     duplicates(rows, findings, frame[["code"]], "code", usable=usable)
