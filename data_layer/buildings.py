@@ -205,10 +205,11 @@ def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
         return codes.map({code: translate(f"{prefix}.{code}", lang) for code in codes.dropna().unique()}).fillna("")
 
     flags = pd.Series([""] * len(frame), index=frame.index, dtype="object")
+    sep = translate("map.list_sep", lang)
     for flag, column in FLAG_COLUMNS.items():
         has = frame[column] > 0 if flag == "energy_star" else frame[column].astype(bool)
         name = translate(f"map.flag.{flag}", lang)
-        flags = flags.where(~has, flags.where(flags == "", flags + "、") + name)
+        flags = flags.where(~has, flags.where(flags == "", flags + sep) + name)
     out = pd.DataFrame({
         "code": frame["code"], "name": frame["name"],
         "district": frame["district_zh" if lang == "zh" else "district_en"],
@@ -298,13 +299,19 @@ def observation_point(engine: Engine, *, building_id: int) -> dict[str, object] 
     return {"code": row.code, "designated_on": row.designated_on} if row else None
 
 
-def sentiment_index(engine: Engine, *, period: Period) -> pd.DataFrame:
-    """HOOK for the sentiment issue: the business-environment sentiment index per observation-point building.
+def sentiment_index(engine: Engine, *, period: Period, min_responses: int) -> pd.DataFrame:
+    """The perception index (0-100, `data_layer.observation`'s formula) of each observation-point building over
+    the period's months: columns building_id, sentiment_index, responses. A point with fewer than `min_responses`
+    responses in the period keeps its row with no index (the map shows it as "no data")."""
+    from data_layer import observation  # local: the map's other figures do not need the feedback tables
 
-    Returns columns building_id, sentiment_index (0-100), responses. Until `data_layer.observation` provides the
-    index this returns an empty frame, and the map offers no sentiment colouring (it colours observation points
-    yes/no instead). To enable it, return observation's per-point index joined to observation_point.building_id;
-    the map page and `ui.map_charts` pick the column up by name."""
-    del engine, period
-    return pd.DataFrame({"building_id": pd.Series(dtype="int64"), "sentiment_index": pd.Series(dtype="float64"),
-                         "responses": pd.Series(dtype="int64")})
+    stats = observation.monthly_stats(engine)
+    points = observation.points(engine)[["point_id", "building_id"]]
+    if not stats.empty:
+        months = pd.to_datetime(stats["month"])
+        stats = stats[(months >= pd.Timestamp(period.start)) & (months <= pd.Timestamp(period.end))]
+    index = observation.perception_index(stats, ["point_id"], min_responses=min_responses)
+    frame = points.merge(index[["point_id", "responses", "index"]], on="point_id", how="left")
+    return pd.DataFrame({"building_id": frame["building_id"].astype("int64"),
+                         "sentiment_index": pd.to_numeric(frame["index"], errors="coerce").astype("float64"),
+                         "responses": frame["responses"].fillna(0).astype("int64")})

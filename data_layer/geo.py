@@ -40,14 +40,22 @@ DISTRICT_INDICATORS = ("occupancy_rate", "registration_rate", "building_tax", "t
 
 # --- coordinate systems ---------------------------------------------------------------------------------------
 
-def normalise_crs(value: str | None) -> str:
-    """'gcj02', 'GCJ-02', 'wgs84', 'EPSG:4326', 'bd09' ... to one of CRS_CODES (GCJ-02 when unknown or empty)."""
+def parse_crs(value: str | None) -> str | None:
+    """'gcj02', 'GCJ-02', 'wgs84', 'EPSG:4326', 'bd09' ... to one of CRS_CODES; None when not recognised."""
     key = (value or "").upper().replace("-", "").replace("_", "").replace(" ", "")
     if key in {"WGS84", "EPSG:4326", "4326"}:
         return WGS84
     if key in {"BD09", "BD09LL", "BAIDU"}:
         return BD09
-    return GCJ02
+    if key in {"GCJ02", "GCJ", "MARS", "火星坐标"}:
+        return GCJ02
+    return None
+
+
+def normalise_crs(value: str | None) -> str:
+    """As parse_crs, with GCJ-02 (Chinese map data's usual CRS) for an empty or unknown value; pages that take the
+    value from a setting warn about an unknown one (see `parse_crs`)."""
+    return parse_crs(value) or GCJ02
 
 
 def out_of_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -253,8 +261,3 @@ def district_map(engine: Engine, *, period: Period, target_crs: str | None = Non
     stats = district_indicators(engine, period=period).drop(columns=["name_zh", "name_en"])
     return shapes.merge(stats, on="code", how="left")
 
-
-def round_geometry(geometry: gpd.GeoSeries, decimals: int = 5) -> gpd.GeoSeries:
-    """Coordinates rounded (5 decimals ≈ 1 m): smaller map data, no visible change at city scale."""
-    return gpd.GeoSeries(shapely.transform(geometry.to_numpy(), lambda c: np.round(c, decimals)),
-                         index=geometry.index)

@@ -6,8 +6,8 @@ import streamlit as st
 
 from data_layer.cached import map as cm
 from ui.building_profile import render_profile
-from ui.map_state import parse_period, period_param, period_picker
-from ui.shell import page_context, t
+from ui.map_state import is_id, parse_period, period_param, period_picker
+from ui.shell import page_context, plain, t
 
 SEARCH_LIMIT = 20
 
@@ -38,7 +38,7 @@ raw_id = st.query_params.get("id", "")
 if not raw_id:
     st.info(t("building.start"))
     st.stop()
-if not raw_id.isdigit():
-    st.warning(t("building.not_found", id=raw_id[:20]))
+if not is_id(raw_id):
+    st.warning(t("building.not_found", id=plain(raw_id[:20])))
     st.stop()
 render_profile(ctx, int(raw_id), period, wide=True, show_link=False)

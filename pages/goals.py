@@ -13,7 +13,7 @@ from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABL
 from data_layer.goals import PACE_METHODS, Margins, Scope
 from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from ui import goal_charts as gc
-from ui.shell import page_context, t
+from ui.shell import page_context, plain, t
 
 ctx = page_context()
 lang = ctx.lang
@@ -54,7 +54,7 @@ scope_label = t("filter.all_districts") if scope_code == "city" else names.get(s
 margins = Margins.from_settings()
 final = month == 12 and year <= ctx.last_month.year  # a finished year with data: achieved or missed
 st.text(plan_names[plan_code])
-st.caption(t("goals.caption", scope=gc.escape_markdown(scope_label), year=year, as_of=f"{year}-{month:02d}",
+st.caption(t("goals.caption", scope=plain(scope_label), year=year, as_of=f"{year}-{month:02d}",
              last=ctx.last_month.strftime("%Y-%m"))
            + (" · " + t("goals.final") if final else ""))
 

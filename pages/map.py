@@ -9,12 +9,12 @@ from data_layer import cached, fmt
 from data_layer.buildings import summarise
 from data_layer.cached import map as cm
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
-from data_layer.geo import normalise_crs
+from data_layer.geo import normalise_crs, parse_crs
 from data_layer.settings import get_settings
 from ui import map_charts as mc
 from ui.building_profile import render_profile
 from ui.map_state import display_options, filter_sidebar, period_param, sync_from_url, write_url
-from ui.shell import page_context, t
+from ui.shell import page_context, plain, t
 
 ctx = page_context()
 lang, settings = ctx.lang, get_settings()
@@ -38,6 +38,8 @@ period = view.period
 key = (ctx.url, ctx.version, period.kind, period.year, period.number)
 # Draw in the tile server's CRS when one is configured, otherwise in the boundaries' own CRS.
 target_crs = normalise_crs(settings.tile_crs) if settings.tile_url else cm.boundary_crs(ctx.url, ctx.version)
+if settings.tile_url and parse_crs(settings.tile_crs) is None:  # a typo would shift every point by ~500 m
+    st.warning(t("map.tile_crs_unknown", value=plain(settings.tile_crs), crs=target_crs))
 frame = cm.filtered(*key, target_crs, view.filters)
 
 st.title(t("map.heading"))
@@ -79,13 +81,14 @@ with side_col:
         render_profile(ctx, selected, period, wide=False, show_link=True)
     else:
         st.caption(t("map.pick_hint"))
-        if view.mode in ("points", "columns") and len(frame):
-            items = mc.legend(points, colour_by=view.colour, lang=lang)
-            st.html(mc.legend_html(items, title=t(f"map.colour.{view.colour}")))
-        if indicator:
-            edges = mc.choropleth_bins(districts[indicator])
-            items = mc.choropleth_legend(edges, lambda v: mc.format_indicator(indicator, v, lang))
-            st.html(mc.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
+    # the legends stay while a profile is open: the map beside it still needs reading
+    if view.mode in ("points", "columns") and len(frame):
+        items = mc.legend(points, colour_by=view.colour, lang=lang)
+        st.html(mc.legend_html(items, title=t(f"map.colour.{view.colour}")))
+    if indicator:
+        edges = mc.choropleth_bins(districts[indicator])
+        items = mc.choropleth_legend(edges, lambda v: mc.format_indicator(indicator, v, lang))
+        st.html(mc.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
 
 st.subheader(t("map.table"))
 table = cm.table(*key, target_crs, view.filters, lang)

@@ -5,7 +5,6 @@ Names, addresses and codes come from imported data, so they are escaped before a
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 
 import pandas as pd
@@ -16,16 +15,10 @@ from data_layer import fmt
 from data_layer.buildings import FLAG_COLUMNS
 from data_layer.cached import map as cm
 from data_layer.periods import Period
+from data_layer.settings import get_settings
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.map_state import period_param
-from ui.shell import PageContext, t
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: object) -> str:
-    """Text from the data made inert for Streamlit's Markdown (every special character backslash-escaped)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+from ui.shell import PageContext, plain, t
 
 
 def flag_labels(detail: dict) -> list[str]:
@@ -79,7 +72,7 @@ def _attributes(detail: dict, lang: str) -> pd.DataFrame:
         ("map.attr.gross_area", fmt.area(detail["gross_area_m2"], lang)),
         ("map.attr.leasable_area", fmt.area(detail["leasable_area_m2"], lang)),
         ("map.attr.year_completed", str(detail["year_completed"])),
-        ("map.attr.flags", "、".join(flag_labels(detail)) or t("map.profile.flags_none")),
+        ("map.attr.flags", t("map.list_sep").join(flag_labels(detail)) or t("map.profile.flags_none")),
         ("map.attr.crs", f"{detail['lon']:.5f}, {detail['lat']:.5f} ({detail['crs']})"),
     ]
     return pd.DataFrame({t("map.attr.field"): [t(k) for k, _ in rows], t("map.attr.value"): [str(v) for _, v in rows]})
@@ -120,10 +113,12 @@ def _observation(ctx: PageContext, building_id: int, period: Period) -> None:
                  delta_arrow="off", border=True)
     sentiment = cm.sentiment_index(ctx.url, ctx.version, period.kind, period.year, period.number)
     row = sentiment[sentiment["building_id"] == building_id]
-    if row.empty:
-        st.caption(t("map.obs.sentiment_pending"))
+    value = row["sentiment_index"].iloc[0] if len(row) else float("nan")
+    if pd.isna(value):  # fewer responses in the period than an index needs
+        st.caption(t("map.obs.sentiment_too_few", n=get_settings().min_responses))
     else:
-        st.metric(t("map.obs.sentiment"), f"{row['sentiment_index'].iloc[0]:.0f}", border=True)
+        st.metric(t("map.obs.sentiment"), f"{value:.0f}", t("map.obs.responses", count=int(row["responses"].iloc[0])),
+                  delta_color="off", delta_arrow="off", border=True)
     table = pd.DataFrame({
         t("map.obs.dimension"): scores["dimension"].map(lambda d: t(f"map.dimension.{d}")),
         t("map.obs.period_avg"): scores["period_avg"].round(2),
@@ -145,7 +140,7 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
                            period.label(ctx.lang)]))
     flags = flag_labels(detail)
     if flags:
-        st.caption("🏷️ " + "、".join(flags))
+        st.caption("🏷️ " + t("map.list_sep").join(flags))
     if show_link:
         link_to_profile(building_id, period, ctx.lang)
     _kpis(detail, ctx.lang, columns=4 if wide else 2)

@@ -177,14 +177,6 @@ def ranking_chart(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, labe
     return figure
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
-
-
-def escape_markdown(text: object) -> str:
-    """Imported or typed text placed inside a Markdown string (captions) shows as typed, never as markup."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
-
-
 def movers_table(frame: pd.DataFrame, *, lang: str, district_names: Mapping[str, str]) -> pd.DataFrame:
     """Buildings that entered or left a tax list: year-to-date tax before and now, formatted."""
     return pd.DataFrame({

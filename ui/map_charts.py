@@ -297,7 +297,7 @@ def legend_html(items: Sequence[LegendItem], *, title: str) -> str:
         rows.append('<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
                     f'<span style="display:inline-block;width:12px;height:12px;border-radius:2px;'
                     f'background:{item.hex}"></span><span>{html.escape(item.label)}{count}</span></div>')
-    return (f'<div style="font-size:0.85rem"><div style="font-weight:600;margin-bottom:4px">{html.escape(title)}'
+    return (f'<div class="map-legend" style="font-size:0.85rem"><div style="font-weight:600;margin-bottom:4px">{html.escape(title)}'
             f'</div>{"".join(rows)}</div>')
 
 

@@ -50,11 +50,15 @@ def parse_period(text: str | None, *, first_month: date, last_month: date) -> Pe
     try:
         kind, year, number = (text or "").split("-")
         period = Period(kind, int(year), int(number))
-    except ValueError:
+        outside = period.end > last_month or period.end < first_month  # a year like 99999 fails here
+    except (ValueError, OverflowError):
         return default_period(last_month)
-    if period.end > last_month or period.end < first_month:
-        return default_period(last_month)
-    return period
+    return default_period(last_month) if outside else period
+
+
+def is_id(text: str | None) -> bool:
+    """A row id as URLs carry it: ASCII digits only (str.isdigit also takes '²'), short enough for a 64-bit key."""
+    return bool(text) and text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _codes(text: str | None, allowed: tuple[str, ...] | set[str]) -> tuple[str, ...]:
@@ -65,7 +69,7 @@ def _codes(text: str | None, allowed: tuple[str, ...] | set[str]) -> tuple[str, 
 def parse_params(params: Mapping[str, str], *, districts: set[str], streets: set[int], first_month: date,
                  last_month: date) -> MapView:
     """The view a URL describes. Unknown codes are dropped rather than failing, so an old link still opens."""
-    street_ids = tuple(int(s) for s in (params.get("street") or "").split(",") if s.isdigit() and int(s) in streets)
+    street_ids = tuple(int(s) for s in (params.get("street") or "").split(",") if is_id(s) and int(s) in streets)
     try:
         low, high = (int(v) for v in (params.get("occ") or "0-100").split("-"))
         occupancy = (max(0, min(low, high)), min(100, max(low, high)))

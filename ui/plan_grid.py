@@ -10,7 +10,7 @@ import pandas as pd
 
 from data_layer.indicators import BY_CODE
 from data_layer.plans import Problem
-from ui.goal_charts import escape_markdown
+from ui.shell import plain
 
 GRID_FIXED = ["indicator", "name", "unit", "comparator"]
 
@@ -54,7 +54,7 @@ def problem_messages(problems: list[Problem], *, lang: str, t: Callable[..., str
         if code in BY_CODE:
             params["indicator"] = getattr(BY_CODE[str(code)], "name_zh" if lang == "zh" else "name_en")
         # st.error renders Markdown: what the user typed (a plan code, say) must show as typed
-        params = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in params.items()}
+        params = {k: plain(v) if isinstance(v, str) else v for k, v in params.items()}
         messages.append(t(f"plan.error.{problem.code}", **params))
     return messages
 

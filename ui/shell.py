@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,15 @@ def current_lang() -> str:
 
 def t(key: str, **values: object) -> str:
     return translate(key, current_lang(), **values)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Text from the data or the URL made inert for Streamlit's Markdown (every special character
+    backslash-escaped), for the widgets that render Markdown: st.markdown, captions, alerts, subheaders."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def keep_lang_in_url(lang: str) -> None:

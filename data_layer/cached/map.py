@@ -20,6 +20,7 @@ from data_layer.buildings import BuildingFilter
 from data_layer.cached import TTL, engine
 from data_layer.map_payload import MapPoints
 from data_layer.periods import Period
+from data_layer.settings import get_settings
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=6)
@@ -71,14 +72,13 @@ def district_indicators(url: str, version: str, kind: str, year: int, number: in
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
 def district_map(url: str, version: str, kind: str, year: int, number: int, target_crs: str) -> gpd.GeoDataFrame:
-    shapes = geo.district_boundaries(engine(url), target_crs=target_crs)
-    stats = district_indicators(url, version, kind, year, number).drop(columns=["name_zh", "name_en"])
-    return shapes.merge(stats, on="code", how="left")
+    return geo.district_map(engine(url), period=Period(kind, year, number), target_crs=target_crs)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
 def sentiment_index(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
-    return buildings.sentiment_index(engine(url), period=Period(kind, year, number))
+    return buildings.sentiment_index(engine(url), period=Period(kind, year, number),
+                                     min_responses=get_settings().min_responses)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)

@@ -139,6 +139,7 @@ def test_clicking_a_building_opens_its_profile(server: str, watched_page, demo_u
         time.sleep(0.5)
     assert heading.count(), "the click did not open the profile panel"
     assert page.get_by_text("打开楼宇档案页").count() >= 1
+    assert page.locator(".map-legend").filter(has_text="楼宇等级").count() == 1  # the legend stays beside the profile
     assert page.locator('[data-testid="stException"]').count() == 0
     assert watched_page.foreign_requests() == []
 

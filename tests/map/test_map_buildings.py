@@ -157,7 +157,7 @@ def test_table_flags_and_english_headers(frame) -> None:
     chosen = buildings.filter_frame(frame, filters=BuildingFilter(flags=("zero_carbon", "energy_star")))
     table = buildings.table_frame(chosen, lang="en")
     assert "Name" in table.columns and "Tax in period (10k yuan)" in table.columns
-    assert all("Zero-carbon smart pilot、Energy-saving star" in f for f in table["Flags"])
+    assert all("Zero-carbon smart pilot, Energy-saving star" in f for f in table["Flags"])
 
 
 def test_search_finds_names_and_treats_wildcards_literally(engine, make) -> None:
@@ -185,9 +185,19 @@ def test_observation_scores_match_raw_feedback(demo_url: str, raw) -> None:
         raw.building.loc[raw.building["is_observation_point"] == 0, "id"].iloc[0]), period=YTD).empty
 
 
-def test_sentiment_hook_is_empty_until_the_sentiment_issue_lands(demo_url: str) -> None:
-    hook = buildings.sentiment_index(db.make_engine(demo_url), period=YTD)
-    assert hook.empty and list(hook.columns) == ["building_id", "sentiment_index", "responses"]
+def test_sentiment_colour_is_each_points_perception_index_over_the_period(demo_url: str, raw) -> None:
+    got = buildings.sentiment_index(db.make_engine(demo_url), period=YTD, min_responses=5).set_index("building_id")
+    assert len(got) == len(raw.point) == 50
+    fb = raw.feedback[(raw.feedback["submitted_on"] >= "2026-01-01") & (raw.feedback["submitted_on"] < "2026-11-01")]
+    label = fb["corrected_label"].fillna(fb["sentiment_label"])
+    for point in raw.point.head(5).itertuples():
+        rows, labels = fb[fb["point_id"] == point.id], label[fb["point_id"] == point.id].dropna()
+        survey = (rows["score"].mean() - 1) / 4 * 100  # 1-5 → 0-100
+        text = (1 + (labels == "positive").mean() - (labels == "negative").mean()) / 2 * 100
+        assert got.loc[point.building_id, "responses"] == len(rows)
+        assert got.loc[point.building_id, "sentiment_index"] == pytest.approx(0.6 * survey + 0.4 * text)
+    too_few = buildings.sentiment_index(db.make_engine(demo_url), period=YTD, min_responses=10**6)
+    assert too_few["sentiment_index"].isna().all() and len(too_few) == 50
 
 
 def test_history_and_detail_of_one_building(demo_url: str, raw) -> None:

@@ -67,6 +67,10 @@ def test_crs_names_are_normalised() -> None:
         geo.WGS84, geo.WGS84, geo.GCJ02, geo.BD09, geo.GCJ02, geo.GCJ02]
 
 
+def test_an_unknown_crs_name_is_not_silently_taken_for_gcj02() -> None:
+    assert geo.parse_crs("EPSG:3857") is None and geo.parse_crs("GCJ02") == geo.GCJ02
+
+
 def test_convert_frame_uses_each_rows_crs() -> None:
     frame = pd.DataFrame({"lon": [113.3, 113.3], "lat": [23.1, 23.1], "crs": ["GCJ-02", "WGS-84"]})
     out = geo.convert_frame(frame, target="WGS-84")

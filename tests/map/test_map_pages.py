@@ -146,13 +146,32 @@ def test_profile_page_opens_from_the_id_in_the_url(demo_env: str, raw) -> None:
 
 
 @pytest.mark.parametrize(("value", "message"), [("999999", "找不到编号为 999999 的楼宇"),
-                                                ("abc", "找不到编号为 abc 的楼宇")])
+                                                ("abc", "找不到编号为 abc 的楼宇"),
+                                                ("²", "找不到编号为 ² 的楼宇"),
+                                                ("99999999999999999999", "找不到编号为 99999999999999999999")])
 def test_profile_page_with_a_bad_id_explains(demo_env: str, value: str, message: str) -> None:
     at = AppTest.from_file(BUILDING_PAGE, default_timeout=120)
     at.query_params["id"] = value
     at.run()
     assert not at.exception
     assert message in at.warning[0].value
+
+
+def test_markdown_in_a_bad_id_is_shown_literally_not_rendered(demo_env: str) -> None:
+    at = AppTest.from_file(BUILDING_PAGE, default_timeout=120)
+    at.query_params["id"] = "![](//evil.cn/x)"
+    at.run()
+    assert not at.exception
+    # every Markdown special is backslash-escaped, so no image (and no request to that host) is rendered
+    assert r"\!\[\]\(//evil\.cn/x\)" in at.warning[0].value
+
+
+def test_an_unknown_tile_crs_setting_is_named_in_a_warning(demo_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHBOARD_TILE_URL", "http://tiles.intranet.local/{z}/{x}/{y}.png")
+    monkeypatch.setenv("DASHBOARD_TILE_CRS", "EPSG:3857")
+    at = _run_map()
+    assert not at.exception
+    assert "DASHBOARD_TILE_CRS" in at.warning[0].value and "3857" in at.warning[0].value
 
 
 def test_profile_search_by_name_sets_the_id(demo_env: str, raw) -> None:

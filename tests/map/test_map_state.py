@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from datetime import date
 
 from data_layer.buildings import BuildingFilter
@@ -44,6 +45,15 @@ def test_unknown_codes_and_bad_values_are_dropped_not_fatal() -> None:
     assert view.filters.streets == (2,) and view.filters.occupancy == (0, 100)
     assert view.period == Period("ytd", 2026, 10)  # Q4 2026 ends after the data does
     assert (view.colour, view.mode, view.choropleth) == ("grade", "points", "")
+
+
+@pytest.mark.parametrize("period", ["ytd-99999-1", "ytd-0-1", "month-2026-13", "quarter-2026-0", "ytd-2026"])
+def test_an_impossible_period_in_a_link_gives_the_default_not_an_error(period: str) -> None:
+    assert _parse({"period": period}).period == Period("ytd", 2026, 10)
+
+
+def test_street_ids_must_be_plain_ascii_digits() -> None:
+    assert _parse({"street": "2,²,99999999999999999999"}).filters.streets == (2,)
 
 
 def test_reversed_occupancy_bounds_are_put_in_order() -> None:
