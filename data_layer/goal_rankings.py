@@ -3,7 +3,9 @@ month, and the drill-down into the buildings that moved a number.
 
 Minimum-size rule: a district or street with fewer than `min_buildings` buildings reporting in the month is listed
 but not ranked ("too small"), so a tiny area cannot top a ranking by noise. One with no data in the month is listed
-as "no data". Ties share the better rank.
+as "no data". On the `yoy` basis an area with data this month is not ranked, and says why, when last year's same
+month is zero ("zero_base": a relative change from zero has no value) or has no data ("no_base"). Ties share the
+better rank.
 
 Basis: `value` ranks on the indicator's value (year to date through the month for flows; the month's value for
 rates and stocks; tax share over the year to date). `yoy` ranks on the change against the same month last year:
@@ -102,7 +104,8 @@ def _rank(frame: pd.DataFrame, ascending: bool, min_buildings: int) -> pd.Series
 def ranking(engine: Engine, *, code: str, as_of: date, level: str = "district", district: str | None = None,
             basis: str = "value", min_buildings: int = MIN_RANK_BUILDINGS) -> pd.DataFrame:
     """Every district (level="district") or every street of `district` (level="street"), ranked for `code` at
-    `as_of`, with last month's rank and the change (positive = moved up). state: ranked | too_small | no_data."""
+    `as_of`, with last month's rank and the change (positive = moved up).
+    state: ranked | too_small | zero_base | no_base | no_data (module docstring)."""
     if code not in RANKABLE:
         raise ValueError(f"{code!r} cannot be ranked (no monthly values per area)")
     if basis not in BASES:
@@ -115,6 +118,7 @@ def ranking(engine: Engine, *, code: str, as_of: date, level: str = "district", 
         values = entity_values(conn, level=level, district=district, code=code, months=months)
     ascending = BY_CODE[code].direction == "lower"
     result = entities.copy()
+    base_value: pd.Series | None = None  # last year's value behind this month's yoy score
     for label, month, base in (("", as_of, add_months(as_of, -12)), ("previous_", previous, add_months(previous, -12))):
         now = values[month].reindex(result.index)
         before = values[base].reindex(result.index)["value"] if basis == "yoy" else None
@@ -123,15 +127,29 @@ def ranking(engine: Engine, *, code: str, as_of: date, level: str = "district", 
         frame["rank"] = _rank(frame, ascending, min_buildings)
         for column in ("buildings", "value", "score", "rank"):
             result[label + column] = frame[column]
+        if not label:
+            base_value = before
     result["rank_change"] = result["previous_rank"] - result["rank"]
-    result["state"] = "ranked"
-    result.loc[result["rank"].isna() & result["score"].notna(), "state"] = "too_small"
-    result.loc[result["score"].isna(), "state"] = "no_data"
+    result["state"] = _states(result, base_value)
     result = result.reset_index()
-    order = result["state"].map({"ranked": 0, "too_small": 1, "no_data": 2})
+    order = result["state"].map({"ranked": 0, "too_small": 1, "zero_base": 2, "no_base": 2, "no_data": 3})
     result = result.assign(_o=order).sort_values(["_o", "rank", "entity"]).drop(columns="_o").reset_index(drop=True)
     return result[["entity", "name_zh", "name_en", "buildings", "value", "score", "rank", "previous_rank",
                    "rank_change", "state"]]
+
+
+def _states(result: pd.DataFrame, base: pd.Series | None) -> pd.Series:
+    """Why each area is or is not ranked. Without a score, an area that has a value this month is "no data" only
+    when it truly has none: on the yoy basis its base month may be zero or missing instead."""
+    state = pd.Series("ranked", index=result.index, dtype=object)
+    state[result["rank"].isna() & result["score"].notna()] = "too_small"
+    unscored = result["score"].isna()
+    state[unscored] = "no_data"
+    if base is not None:
+        has_now = result["value"].notna()
+        state[unscored & has_now & base.isna()] = "no_base"
+        state[unscored & has_now & (base == 0)] = "zero_base"
+    return state
 
 
 def _before(as_of: date, compare: str) -> date | None:

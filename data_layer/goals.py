@@ -8,18 +8,29 @@ plus the small city_month and demand tables, so one goal table costs millisecond
 
 Rules (the README states them for readers):
 - **Actual** for the year to date through the as-of month, by each indicator's aggregation (`indicators`).
-- **Progress**: actual ÷ target; for rates the gap in percentage points (actual − target).
+- **Progress**: attainment, so that 100 % means the target is exactly met and more than 100 % always means better
+  than the target: actual ÷ target when higher is better (comparator ≥ or >), target ÷ actual when lower is better
+  (≤ or <; an actual of 0 beats any target outright and has no ratio, shown as —). For rates the gap in percentage
+  points (actual − target) instead.
 - **Expected pace** (flows only): target × the share of the year's total expected by the as-of month, linear
   (month ÷ 12) or seasonal (last year's monthly profile of the same series in the same scope, used only when last
   year has all twelve months and a positive total; otherwise linear). Rates and stocks compare their current value
-  with the target and have no pace.
-- **Forecast** for December: flows = year to date ÷ the expected share of the months reported; tax share = each
-  side forecast that way, then divided; threshold counts = buildings whose year-to-date tax ÷ expected share
-  reaches the bound; rates and stocks = current value + least-squares slope of the last six monthly values × the
-  months left; designations and renovations are held at their current value. In December the forecast is the actual.
+  with the target and have no pace. Renovations are dated by year only, so they have no monthly profile and are
+  always paced linearly (the page notes it).
+- **Forecast** for December: flows = year to date ÷ the expected share of the months reported (renovations: the
+  count recorded for the year ÷ the linear share of the year by the as-of month); tax share = each side forecast
+  that way, then divided; threshold counts = buildings whose year-to-date tax ÷ expected share reaches the bound;
+  rates and stocks = current value + least-squares slope of the last six monthly values × the months left;
+  designations are held at their current value. When the year is final the forecast is the actual.
 - **Status** from the forecast against the target: on track when it meets the target, at risk when it falls short
-  by no more than the margin (`at_risk_margin_share` of the target, or `at_risk_margin_pp` points for rates), off
-  track beyond. With the as-of month in December the year is final: achieved or missed.
+  by strictly less than the margin (`at_risk_margin_share` of the target, or `at_risk_margin_pp` points for rates),
+  off track at the margin or beyond. A final year is achieved or missed.
+- **Final**: a year is over when the store holds its December or any later month (a later month means no more data
+  is coming for it, even if December itself is missing). The goal table is final when its year is over and the
+  as-of month is at or after the year's last month with data; it is then evaluated at that last month, so a year
+  whose data stops in October shows its October attainment as final. An as-of December whose December has no data
+  yet (data through October, say) is not final: the forecast still projects the missing months. `is_final` is the
+  one rule; the page reads it from the table's `final` column rather than deciding for itself.
 """
 
 from __future__ import annotations
@@ -125,9 +136,46 @@ def status_of(*, forecast: float | None, target: float | None, comparator: str, 
         return "achieved" if met else "missed"
     if met:
         return "on_track"
-    shortfall = target - forecast if comparator in (">=", ">") else forecast - target
+    shortfall = forecast - target if lower_is_better(comparator) else target - forecast
     margin = margins.pp if unit == "pct" else margins.share * abs(target)
-    return "at_risk" if shortfall <= margin + EPSILON else "off_track"
+    # strictly less than the margin; a shortfall equal to it up to float rounding (0.1 × 2,900 is not exactly 290)
+    # is off track
+    within = shortfall < margin and not math.isclose(shortfall, margin, rel_tol=1e-9, abs_tol=EPSILON)
+    return "at_risk" if within else "off_track"
+
+
+def lower_is_better(comparator: str) -> bool:
+    """A target met by staying at or under it (≤, <), as opposed to reaching it (≥, >)."""
+    if comparator not in (">=", ">", "<=", "<"):
+        raise ValueError(f"unknown comparator {comparator!r}")
+    return comparator in ("<=", "<")
+
+
+def progress_of(*, actual: float | None, target: float | None, comparator: str, unit: str) -> float | None:
+    """Attainment (module docstring): 1.0 = the target exactly, above 1.0 = better than the target, whichever way
+    the target is met. None for rates (their progress is the gap in points), without both numbers, with a zero
+    target, or for a lower-is-better actual of 0 (no ratio: it beats any target)."""
+    if unit == "pct" or actual is None or target is None or not target:
+        return None
+    if lower_is_better(comparator):
+        return target / actual if actual else None
+    return actual / target
+
+
+def is_final(as_of: date, *, latest: date | None, year_last: date | None) -> bool:
+    """The final rule (module docstring): the as-of year is over (the store's latest month is its December or
+    later) and `as_of` is at or after `year_last`, the year's last month with data."""
+    if latest is None or year_last is None:
+        return False
+    return latest >= date(as_of.year, 12, 1) and as_of >= year_last
+
+
+def year_end(conn: Connection, as_of: date) -> tuple[date, bool]:
+    """Whether the table for `as_of` is final, and the month to evaluate: the year's last month with data when
+    final (so a final year whose data stops in October is read in October), else `as_of` itself."""
+    year_last = year_last_month(conn, as_of.year)
+    final = is_final(as_of, latest=last_data_month(conn), year_last=year_last)
+    return (year_last if final and year_last else as_of), final
 
 
 def _clean(value: float | None) -> float | None:
@@ -157,9 +205,11 @@ class ScopeData:
     demands: dict[date, float] | None
     thresholds: dict[str, float]  # condition name -> count at as-of
     current_year: int | None  # year of the store's latest month: designations are known for it only
+    final: bool = False  # the year is over and this is its last month with data (`is_final`)
 
 
-def load_scope(conn: Connection, *, scope: Scope, as_of: date, codes: Iterable[str], pace: str) -> ScopeData:
+def load_scope(conn: Connection, *, scope: Scope, as_of: date, codes: Iterable[str], pace: str,
+               final: bool = False) -> ScopeData:
     codes = set(codes)
     year = as_of.year
     start = date(year - 1, 1, 1)
@@ -183,7 +233,7 @@ def load_scope(conn: Connection, *, scope: Scope, as_of: date, codes: Iterable[s
         scope=scope, monthly=monthly, city=city_tax(conn, start=start, end=as_of) if "tax_share" in codes else {},
         designations=designation_counts(conn, scope=scope, year=year) if needs_designations else {},
         demands=overdue_demands(conn, scope=scope, months=trend_months) if "overdue_demands" in codes else None,
-        thresholds=thresholds, current_year=latest.year if latest else None,
+        thresholds=thresholds, current_year=latest.year if latest else None, final=final,
     )
 
 
@@ -221,7 +271,7 @@ class Evaluation:
 
 def evaluate(ind: IndicatorDef, data: ScopeData, as_of: date, pace: str) -> Evaluation:
     """Actual (year to date through `as_of`), expected share, forecast for one indicator in one scope."""
-    year, final = as_of.year, as_of.month == 12
+    year, final = as_of.year, data.final
     reported = _months_reported(data, as_of)
     if ind.aggregation == "no_source":
         return Evaluation(None, None, None, None, "no_source")
@@ -259,8 +309,13 @@ def evaluate(ind: IndicatorDef, data: ScopeData, as_of: date, pace: str) -> Eval
         value = data.designations.get(ind.code)
         return Evaluation(value, None, None, value, "")
     if ind.aggregation == "count_in_year":
+        # dated by year only (renovated_year): no monthly profile exists, so the pace is linear whatever was chosen
+        # and the forecast is the count recorded for the year ÷ the linear share of the year by the as-of month
         value = data.designations.get(ind.code)
-        return Evaluation(value, (as_of.month / 12) if ind.has_pace else None, "linear", value, "")
+        weights, method = pace_weights(None, "linear")
+        share = share_by(weights, range(1, as_of.month + 1))
+        forecast = value if final or value is None else value / share
+        return Evaluation(value, share if ind.has_pace else None, method, forecast, "year_dated")
     raise ValueError(f"no rule for aggregation {ind.aggregation!r}")
 
 
@@ -291,14 +346,17 @@ def indicator_values(engine: Engine, *, scope: Scope, as_of: date, codes: Iterab
     codes = list(codes or BY_CODE)
     as_of = as_of.replace(day=1)
     with engine.connect() as conn:
-        data = load_scope(conn, scope=scope, as_of=as_of, codes=codes, pace=pace)
+        # the month stays as asked (a December without data has no December rates), only finality is read
+        final = year_end(conn, as_of)[1]
+        data = load_scope(conn, scope=scope, as_of=as_of, codes=codes, pace=pace, final=final)
     return {code: evaluate(BY_CODE[code], data, as_of, pace) for code in codes}
 
 
 def goal_table(engine: Engine, *, plan_code: str, as_of: date, scope: Scope | None = None, pace: str = "linear",
                margins: Margins | None = None) -> pd.DataFrame:
     """One row per indicator the plan targets: target for the as-of year, actual, gap and progress, expected pace,
-    forecast and status. `scope` defaults to the plan's own scope."""
+    forecast and status. `scope` defaults to the plan's own scope. A final year (`is_final`) is evaluated at its
+    last month with data."""
     if pace not in PACE_METHODS:
         raise ValueError(f"pace must be one of {PACE_METHODS}")
     margins = margins or Margins.from_settings()
@@ -308,9 +366,10 @@ def goal_table(engine: Engine, *, plan_code: str, as_of: date, scope: Scope | No
         scope = scope or plan_scope(plan)
         targets = plans.target_rows(conn, plan["id"])
         codes = list(dict.fromkeys(code for code, *_ in targets))  # registry order
-        data = load_scope(conn, scope=scope, as_of=as_of, codes=codes, pace=pace)
+        as_of, final = year_end(conn, as_of)
+        data = load_scope(conn, scope=scope, as_of=as_of, codes=codes, pace=pace, final=final)
     year_targets = {code: (value, comparator) for code, year, value, comparator in targets if year == as_of.year}
-    rows = [_row(BY_CODE[c], evaluate(BY_CODE[c], data, as_of, pace), year_targets.get(c), as_of, margins)
+    rows = [_row(BY_CODE[c], evaluate(BY_CODE[c], data, as_of, pace), year_targets.get(c), final, margins)
             for c in codes]
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)
 
@@ -320,10 +379,9 @@ GOAL_COLUMNS = ["indicator", "name_zh", "name_en", "unit", "kind", "direction", 
                 "final", "note"]
 
 
-def _row(ind: IndicatorDef, ev: Evaluation, target_spec: tuple[float, str] | None, as_of: date,
+def _row(ind: IndicatorDef, ev: Evaluation, target_spec: tuple[float, str] | None, final: bool,
          margins: Margins) -> dict:
     target, comparator = target_spec if target_spec else (None, ind.comparator)
-    final = as_of.month == 12
     actual = ev.actual
     both = target is not None and actual is not None
     expected = target * ev.expected_share if target is not None and ev.expected_share is not None else None
@@ -331,7 +389,7 @@ def _row(ind: IndicatorDef, ev: Evaluation, target_spec: tuple[float, str] | Non
         "indicator": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit, "kind": ind.kind,
         "direction": ind.direction, "comparator": comparator, "target": target, "actual": actual,
         "gap": actual - target if both else None,
-        "progress": actual / target if both and not ind.is_rate and target else None,
+        "progress": progress_of(actual=actual, target=target, comparator=comparator, unit=ind.unit),
         "expected": expected,
         "pace_ratio": actual / expected if expected and actual is not None else None,
         "pace_method": ev.pace_method if expected is not None else None,
@@ -375,8 +433,8 @@ def actuals(engine: Engine, *, scope: Scope, period: Period, codes: Iterable[str
 
 def attainment_by_year(engine: Engine, *, plan_code: str, as_of: date, scope: Scope | None = None,
                        pace: str = "linear", margins: Margins | None = None) -> pd.DataFrame:
-    """Target, actual, forecast and status for every year of the plan: past years at their final month (December,
-    or the last month with data), the as-of year at `as_of`, later years with targets only."""
+    """Target, actual, forecast and status for every year of the plan: past years at their last month with data
+    (final by `is_final` once a later month exists), the as-of year at `as_of`, later years with targets only."""
     plan = plans.plan_by_code(engine, plan_code)
     frames = []
     with engine.connect() as conn:

@@ -3,9 +3,11 @@
     python -m data_layer goals --plan GZ-2025-2027 --year 2026 --as-of 2026-09 [--scope city|district:CODE|street:CODE]
                                [--pace linear|seasonal] [--format csv|table] [--lang zh|en]
 
-CSV columns: indicator, name, unit, comparator, target, actual, progress, progress_unit (ratio = actual ÷ target,
-pp = percentage points for rates), expected_pace, pace_method, forecast, status (on_track, at_risk, off_track,
-achieved, missed, no_data, no_target), note. Numbers are in the indicator's unit (rates in percent, tax in 万元).
+CSV columns: indicator, name, unit, comparator, target, actual, progress, progress_unit (ratio = attainment, over 1
+always better than the target: actual ÷ target, or target ÷ actual for lower-is-better targets; pp = percentage
+points for rates), expected_pace, pace_method, forecast, status (on_track, at_risk, off_track, achieved, missed,
+no_data, no_target; achieved and missed only once the year is over, goals.is_final), note. Numbers are in the
+indicator's unit (rates in percent, tax in 万元).
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ Each definition says, besides its names and unit:
 - `comparator`: how a target is met by default (">=" for higher-is-better, "<=" for lower-is-better; a plan's
   target may say otherwise, e.g. Suzhou's "more than 70 events" is ">");
 - `history`: False when the store keeps only the current state (grades and designations are not dated), so a
-  past year's value cannot be known and is shown as "no history" rather than guessed.
+  past year's value cannot be known and is shown as "no history" rather than guessed;
+- `small_rate_possible`: for rates (stored in percent), True when a value under 1 % can be real (a district's
+  building tax is 0.8 % of the city's), so the plan editor warns about a target between 0 and 1 instead of
+  refusing it as a fraction typed for a percentage (0.65 for 65 %).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class IndicatorDef:
     forecast: str
     comparator: str = ">="
     history: bool = True
+    small_rate_possible: bool = False
 
     def row(self) -> dict[str, str]:
         """The columns the `indicator` table stores."""
@@ -83,10 +87,12 @@ class IndicatorDef:
 
 
 def _ind(code: str, name_zh: str, name_en: str, unit: str, kind: str, direction: str, definition_zh: str,
-         definition_en: str, *, aggregation: str, forecast: str, history: bool = True) -> IndicatorDef:
+         definition_en: str, *, aggregation: str, forecast: str, history: bool = True,
+         small_rate_possible: bool = False) -> IndicatorDef:
     return IndicatorDef(code, name_zh, name_en, unit, kind, direction, definition_zh, definition_en,
                         aggregation=aggregation, forecast=forecast,
-                        comparator=">=" if direction == "higher" else "<=", history=history)
+                        comparator=">=" if direction == "higher" else "<=", history=history,
+                        small_rate_possible=small_rate_possible)
 
 
 # Codes are stable: plans and their audit trail refer to them. Add new ones at the end.
@@ -102,7 +108,7 @@ REGISTRY: tuple[IndicatorDef, ...] = (
          aggregation="sum_over_period", forecast="pace"),
     _ind("tax_share", "楼宇税收占全市税收比重", "Building tax as a share of city tax", "pct", "rate", "higher",
          "期内 Σ楼宇税收 ÷ Σ全市税收", "Σ building tax ÷ Σ city tax over the period",
-         aggregation="ratio_over_period", forecast="pace_ratio"),
+         aggregation="ratio_over_period", forecast="pace_ratio", small_rate_possible=True),
     _ind("buildings_tax_10m", "税收超千万元楼宇", "Buildings with tax ≥ 10M yuan", "count", "stock", "higher",
          "当年1月至期末月税收 ≥ 1000万元的楼宇数（含等于）", "Buildings whose calendar-year-to-date tax ≥ 1,000 (10k yuan), inclusive",
          aggregation="count_ytd_over_bound", forecast="pace_threshold"),
@@ -127,9 +133,13 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     _ind("energy_star_buildings", "节能降碳星级楼宇", "Energy-saving star buildings", "count", "stock", "higher",
          "评定星级的楼宇数", "Buildings with an energy-saving star rating",
          aggregation="count_designated", forecast="held", history=False),
+    # A flow like tax, forecast by pace like tax. The register dates a renovation by its year only
+    # (building.renovated_year), so there is no monthly profile: the pace is linear even when seasonal is chosen,
+    # and the count is the renovations recorded for the year as the register stands now (goals: note year_dated).
     _ind("renovated_buildings", "盘活改造存量楼宇", "Stock buildings renovated", "count", "flow", "higher",
-         "当年完成改造的存量楼宇数", "Stock buildings whose renovation finished in the year",
-         aggregation="count_in_year", forecast="held"),
+         "当年完成改造的存量楼宇数（只记录完成年份，按线性进度推算）",
+         "Stock buildings whose renovation finished in the year (dated by year only: paced linearly)",
+         aggregation="count_in_year", forecast="pace"),
     _ind("new_enterprises", "新入驻企业", "New enterprises", "count", "flow", "higher",
          "期内各月新入驻企业数之和", "Sum of new enterprises over the period",
          aggregation="sum_over_period", forecast="pace"),

@@ -4,10 +4,23 @@ Every write validates first (years inside the plan, values in the indicator's un
 read-only) and then, in ONE transaction, changes the rows, records an audit row per change (who, when, old and new
 value) and bumps the data version, so a failed save leaves neither a change nor an audit row behind.
 Problems are reported as codes with parameters (`Problem`), which the UI translates.
+
+Rates are entered in percent (65 means 65 %). A rate target strictly between 0 and 1 is almost always a fraction
+typed by mistake (0.65 for 65 %) and is refused, except for indicators whose rates can really be that small
+(`IndicatorDef.small_rate_possible`, e.g. a district's share of city tax, 0.8 %): those are only warned about
+(`target_warnings`).
+
+Saving the grid (`save_targets`) replaces a plan's targets wholesale, so it takes the targets the grid was loaded
+from and refuses (problem `stale`) when the store no longer holds exactly those: an import or another editor
+changed them in between, and saving would silently overwrite that change.
+
+A plan's history (`plan_history`) is its own audit rows plus the import batches that wrote its targets (read from
+each batch's audit row: who, when, which file, old and new value per target) and their undoing.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import re
@@ -18,6 +31,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
 
 from data_layer import audit
+from data_layer.i18n import translate
+from data_layer.imports.pipeline import write_transaction
 from data_layer.indicators import BY_CODE, COMPARATORS, REGISTRY
 from data_layer.models import AuditLog, District, Indicator, Plan, PlanTarget
 from data_layer.summaries import bump_data_version
@@ -28,6 +43,8 @@ YEAR_RANGE = (2000, 2100)
 _ORDER = {ind.code: i for i, ind in enumerate(REGISTRY)}
 PLAN_COLUMNS = ["code", "name_zh", "name_en", "scope_type", "scope_code", "start_year", "end_year", "source",
                 "is_template"]
+HISTORY_COLUMNS = ["at", "user_name", "action", "via", "table_name", "row_key", "old_value", "new_value",
+                   "file_name"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,8 @@ def _targets(conn: Connection, plan_id: int) -> pd.DataFrame:
 
 
 def plan_history(engine: Engine, *, plan_code: str, limit: int = 200) -> pd.DataFrame:
-    """The audit rows of a plan and its targets, newest first."""
+    """The audit rows of a plan and its targets, and the import batches that wrote its targets (one row per
+    target, with the file's name) and their undoing, newest first. Columns: `HISTORY_COLUMNS`."""
     prefix = plan_code + ":"
     statement = (
         select(AuditLog.at, AuditLog.user_name, AuditLog.action, AuditLog.via, AuditLog.table_name,
@@ -116,9 +134,64 @@ def plan_history(engine: Engine, *, plan_code: str, limit: int = 200) -> pd.Data
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     )
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(statement).fetchall(),
-                            columns=["at", "user_name", "action", "via", "table_name", "row_key", "old_value",
-                                     "new_value"])
+        edits = [(*row, None) for row in conn.execute(statement).all()]
+        imported = _import_history(conn, plan_code)
+    rows = sorted(edits + imported, key=lambda r: r[0], reverse=True)[:limit]  # stable: edits keep their order
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+def _import_history(conn: Connection, plan_code: str) -> list[tuple]:
+    """History rows from the import batches that created the plan or wrote its targets, and their undo rows.
+    An import keeps what it wrote and what it replaced in its one audit row (key import_batch:N), so that row is
+    read rather than duplicated per plan."""
+    quoted = json.dumps(plan_code, ensure_ascii=False)  # the code as it appears inside the JSON
+    imports = conn.execute(
+        select(AuditLog.at, AuditLog.user_name, AuditLog.via, AuditLog.row_key, AuditLog.old_value,
+               AuditLog.new_value)
+        .where(AuditLog.action == "import", AuditLog.new_value.contains(quoted, autoescape=True))
+    ).all()
+    out: list[tuple] = []
+    batches: dict[str, str] = {}  # row key import_batch:N -> file name
+    for at, user, via, key, old_text, new_text in imports:
+        new = json.loads(new_text) if new_text else {}
+        created = new.get("created", {})
+        written = [r for r in created.get("plan_target", {}).get("written", []) if r[0] == plan_code]
+        made_plan = plan_code in created.get("plan", {}).get("codes", [])
+        if not written and not made_plan:
+            continue  # the code appeared in the JSON for another reason (a longer code, a file name)
+        file_name = str(new.get("file", ""))
+        batches[key] = file_name
+        replaced = _replaced_targets((json.loads(old_text) if old_text else {}).get("replaced", {}), plan_code)
+        if made_plan:
+            out.append((at, user, "import", via, "plan", plan_code, None, None, file_name))
+        for _plan, indicator, year, value, comparator in written:
+            target_key = f"{plan_code}:{indicator}:{int(year)}"
+            out.append((at, user, "import", via, "plan_target", target_key, _value_json(replaced.get(target_key)),
+                        _value_json({"comparator": comparator, "target_value": float(value)}), file_name))
+    if batches:
+        undone = conn.execute(select(AuditLog.at, AuditLog.user_name, AuditLog.via, AuditLog.row_key)
+                              .where(AuditLog.action == "undo_import", AuditLog.row_key.in_(list(batches)))).all()
+        out += [(at, user, "undo_import", via, "import_batch", key, None, None, batches[key])
+                for at, user, via, key in undone]
+    return out
+
+
+def _replaced_targets(replaced: dict[str, Any], plan_code: str) -> dict[str, dict[str, Any]]:
+    """The stored target values an import replaced, by history row key (plan:indicator:year)."""
+    payload = replaced.get("plan_target") or {}
+    columns = payload.get("columns", [])
+    out = {}
+    for row in payload.get("rows", []):
+        record = dict(zip(columns, row, strict=False))
+        if record.get("plan_code") == plan_code:
+            out[f"{plan_code}:{record['indicator_code']}:{int(record['year'])}"] = {
+                "comparator": record.get("comparator"), "target_value": record.get("target_value")}
+    return out
+
+
+def _value_json(value: dict[str, Any] | None) -> str | None:
+    """Old and new values shaped like the editor's own audit rows."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 # ------------------------------------------------------------------------------------------------------ validation
@@ -177,9 +250,31 @@ def validate_targets(targets: list[dict[str, Any]], *, start_year: int, end_year
             problems.append(Problem("negative", where))
         elif ind.unit == "pct" and value > 100:
             problems.append(Problem("pct_range", where))
+        elif _looks_like_fraction(ind.code, value) and not ind.small_rate_possible:
+            problems.append(Problem("pct_fraction", where | {"value": float(value)}))
         elif ind.unit == "count" and float(value) != round(float(value)):
             problems.append(Problem("count_integer", where))
     return problems
+
+
+def target_warnings(targets: list[dict[str, Any]]) -> list[Problem]:
+    """Targets that are accepted but may be a mistake: a rate between 0 and 1 for an indicator whose rate can
+    really be that small (a fraction typed for a percentage, or a real 0.8 %?). Translated as plan.warning.<code>."""
+    warnings = []
+    for row in targets:
+        ind = BY_CODE.get(str(row.get("indicator_code")))
+        value = row.get("target_value")
+        if ind is not None and ind.small_rate_possible and _looks_like_fraction(ind.code, value):
+            warnings.append(Problem("pct_small", {"indicator": ind.code, "year": _whole(row.get("year")),
+                                                  "value": float(value)}))  # type: ignore[arg-type]
+    return warnings
+
+
+def _looks_like_fraction(code: str, value: Any) -> bool:
+    """A rate target strictly between 0 and 1: 0.65 typed for 65 %, since rates are stored in percent."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        return False
+    return BY_CODE[code].unit == "pct" and 0 < float(value) < 1
 
 
 def _whole(value: Any) -> int | None:
@@ -249,8 +344,10 @@ def copy_plan(engine: Engine, *, user: str, source_code: str, plan: PlanInput, v
         source_targets = _targets(conn, source["id"])
     shift = plan.start_year - source["start_year"]
     span = source["end_year"] - source["start_year"]
+    # the source column is shown as stored, in either language: say it in both
+    copied = " / ".join(translate("plan.source.copied", lang, plan=source_code) for lang in ("zh", "en"))
     new = PlanInput(plan.code, plan.name_zh, plan.name_en, plan.start_year, plan.start_year + span, plan.scope_type,
-                    plan.scope_code, plan.source or f"copied from {source_code}")
+                    plan.scope_code, plan.source or copied)
     targets = [{"indicator_code": r.indicator_code, "year": int(r.year) + shift, "target_value": float(r.target_value),
                 "comparator": r.comparator} for r in source_targets.itertuples()]
     return create_plan(engine, user=user, plan=new, targets=targets, via=via, action="plan_copy",
@@ -284,41 +381,62 @@ def update_plan(engine: Engine, *, user: str, plan_code: str, name_zh: str, name
 
 
 def save_targets(engine: Engine, *, user: str, plan_code: str, targets: list[dict[str, Any]],
-                 via: str = "app") -> dict[str, int]:
+                 loaded: list[dict[str, Any]] | None = None, via: str = "app") -> dict[str, int]:
     """Make the plan's targets exactly `targets` (the whole grid): added, changed and removed rows each get an
-    audit row with the old and new value. Returns counts of added / changed / removed / unchanged."""
-    with engine.begin() as conn:
-        plan = plan_row(conn, plan_code)
-        if plan["is_template"]:
-            _raise([Problem("template_read_only", {"plan": plan_code})])
-        _raise(validate_targets(targets, start_year=plan["start_year"], end_year=plan["end_year"]))
-        wanted = {(r["indicator_code"], r["year"]): r for r in _normalise(targets)}
-        existing = {(r.indicator_code, int(r.year)): {"target_value": float(r.target_value), "comparator": r.comparator}
-                    for r in _targets(conn, plan["id"]).itertuples()}
-        _ensure_indicators(conn, {code for code, _ in wanted})
-        counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
-        for key in sorted(set(wanted) | set(existing), key=lambda k: (_ORDER.get(k[0], 99), k[1])):
-            old, row = existing.get(key), wanted.get(key)
-            new = {"target_value": row["target_value"], "comparator": row["comparator"]} if row else None
-            where = ((PlanTarget.plan_id == plan["id"]) & (PlanTarget.indicator_code == key[0])
-                     & (PlanTarget.year == key[1]))
-            if old == new:
-                counts["unchanged"] += 1
-                continue
-            if old is None:
-                conn.execute(insert(PlanTarget).values(plan_id=plan["id"], **row))  # type: ignore[arg-type]
-                counts["added"] += 1
-            elif new is None:
-                conn.execute(delete(PlanTarget).where(where))
-                counts["removed"] += 1
-            else:
-                conn.execute(update(PlanTarget).where(where).values(**new))
-                counts["changed"] += 1
-            audit.record(conn, user=user, action="plan_edit", table="plan_target",
-                         key=_key(plan_code, {"indicator_code": key[0], "year": key[1]}), old=old, new=new, via=via)
-        if counts["added"] or counts["changed"] or counts["removed"]:
-            bump_data_version(conn)
+    audit row with the old and new value. Returns counts of added / changed / removed / unchanged.
+
+    `loaded`: the targets the grid was built from. When given and the store's targets differ from them (an import
+    or another editor changed them since), nothing is written and PlanError(stale) is raised. The check and the
+    write hold the store's write lock (the one imports take), so no import can land between them."""
+
+    def work(conn: Connection) -> dict[str, int]:
+        return _save_targets(conn, user=user, plan_code=plan_code, targets=targets, loaded=loaded, via=via)
+
+    return write_transaction(engine, work)
+
+
+def _save_targets(conn: Connection, *, user: str, plan_code: str, targets: list[dict[str, Any]],
+                  loaded: list[dict[str, Any]] | None, via: str) -> dict[str, int]:
+    """`save_targets` inside the caller's locked transaction."""
+    plan = plan_row(conn, plan_code)
+    if plan["is_template"]:
+        _raise([Problem("template_read_only", {"plan": plan_code})])
+    existing = {(r.indicator_code, int(r.year)): {"target_value": float(r.target_value), "comparator": r.comparator}
+                for r in _targets(conn, plan["id"]).itertuples()}
+    if loaded is not None and _by_key(loaded) != existing:
+        _raise([Problem("stale", {"plan": plan_code})])
+    _raise(validate_targets(targets, start_year=plan["start_year"], end_year=plan["end_year"]))
+    wanted = {(r["indicator_code"], r["year"]): r for r in _normalise(targets)}
+    _ensure_indicators(conn, {code for code, _ in wanted})
+    counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
+    for key in sorted(set(wanted) | set(existing), key=lambda k: (_ORDER.get(k[0], 99), k[1])):
+        old, row = existing.get(key), wanted.get(key)
+        new = {"target_value": row["target_value"], "comparator": row["comparator"]} if row else None
+        where = ((PlanTarget.plan_id == plan["id"]) & (PlanTarget.indicator_code == key[0])
+                 & (PlanTarget.year == key[1]))
+        if old == new:
+            counts["unchanged"] += 1
+            continue
+        if old is None:
+            conn.execute(insert(PlanTarget).values(plan_id=plan["id"], **row))  # type: ignore[arg-type]
+            counts["added"] += 1
+        elif new is None:
+            conn.execute(delete(PlanTarget).where(where))
+            counts["removed"] += 1
+        else:
+            conn.execute(update(PlanTarget).where(where).values(**new))
+            counts["changed"] += 1
+        audit.record(conn, user=user, action="plan_edit", table="plan_target",
+                     key=_key(plan_code, {"indicator_code": key[0], "year": key[1]}), old=old, new=new, via=via)
+    if counts["added"] or counts["changed"] or counts["removed"]:
+        bump_data_version(conn)
     return counts
+
+
+def _by_key(targets: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Target rows as {(indicator, year): {target_value, comparator}}, the shape `save_targets` compares."""
+    return {(str(r["indicator_code"]), int(r["year"])): {"target_value": float(r["target_value"]),
+                                                          "comparator": str(r["comparator"])} for r in targets}
 
 
 def _key(plan_code: str, row: dict[str, Any]) -> str:

@@ -173,12 +173,13 @@ def _projected_actual(code: str, frame: pd.DataFrame, city_tax: pd.DataFrame, bu
         previous = frame[frame["month"].dt.year == year - 1].groupby("building_id")["tax_10k"].sum()
         over_before = set(previous[previous >= TAX_100M_BOUND_10K].index)
         return float(sum(1 for b in per_building[per_building >= TAX_100M_BOUND_10K].index if b not in over_before))
+    if code == "renovated_buildings":  # a flow paced like tax (goals), so projected like tax
+        return float(sum(b["renovated_year"] == year for b in buildings) * scale)
     counts = {
         "featured_buildings": sum(b["is_featured"] for b in buildings),
         "graded_super_a": sum(b["grade"] == "super_a" for b in buildings),
         "graded_a": sum(b["grade"] == "a" for b in buildings),
         "zero_carbon_pilots": sum(b["is_zero_carbon_pilot"] for b in buildings),
         "energy_star_buildings": sum(b["energy_star"] > 0 for b in buildings),
-        "renovated_buildings": sum(b["renovated_year"] == year for b in buildings),
     }
     return float(counts[code]) if code in counts else None

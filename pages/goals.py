@@ -52,13 +52,13 @@ as_of = date(year, month, 1)
 scope = Scope() if scope_code == "city" else Scope("district", scope_code)
 scope_label = t("filter.all_districts") if scope_code == "city" else names.get(scope_code, scope_code)
 margins = Margins.from_settings()
-final = month == 12 and year <= ctx.last_month.year  # a finished year with data: achieved or missed
+table = cached_goals.goal_table(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
+# the core's rule (goals.is_final), read from the table so page, command line and table always agree
+final = bool(table["final"].any())
 st.text(plan_names[plan_code])
 st.caption(t("goals.caption", scope=plain(scope_label), year=year, as_of=f"{year}-{month:02d}",
              last=ctx.last_month.strftime("%Y-%m"))
            + (" · " + t("goals.final") if final else ""))
-
-table = cached_goals.goal_table(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
 counts = table["status"].value_counts()
 groups = {"good": ("on_track", "achieved"), "at_risk": ("at_risk",), "bad": ("off_track", "missed"),
           "no_data": ("no_data", "no_target")}
@@ -84,7 +84,7 @@ with tab_chart:
     history = cached_goals.attainment(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
     labels = {k: t(f"goals.chart.{k}") for k in ("target", "actual", "forecast", "year")}
     st.plotly_chart(gc.target_actual_chart(history[history["indicator"] == chosen], unit=BY_CODE[chosen].unit,
-                                           lang=lang, labels=labels), key="goal_chart")
+                                           lang=lang, labels=labels, t=t), key="goal_chart")
     st.caption(t("goals.chart.caption"))
 
 with tab_rank:
@@ -109,7 +109,7 @@ with tab_rank:
     table_col.dataframe(shown, hide_index=True, key="ranking_table", height=36 * len(shown) + 40,
                         column_config={c: t(f"goals.rank.col.{c}") for c in shown.columns})
     chart_col.plotly_chart(gc.ranking_chart(frame, unit=unit, basis=basis, lang=lang,
-                                            label=t(f"goals.rank.basis.{basis}")), key="ranking_chart")
+                                            label=t(f"goals.rank.basis.{basis}"), t=t), key="ranking_chart")
 
 with tab_movers:
     left, right = st.columns(2)

@@ -44,7 +44,8 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
 
 
 def progress_text(row: Mapping[str, object], pp_label: str) -> str:
-    """Rates: the gap in percentage points; everything else: actual ÷ target."""
+    """Rates: the gap in percentage points; everything else: attainment (over 100 % = better than the target,
+    whichever way it is met; goals.progress_of)."""
     if row["unit"] == "pct":
         gap = row["gap"]
         return "—" if _missing(gap) else f"{float(gap):+.1f} {pp_label}"  # type: ignore[arg-type]
@@ -88,21 +89,24 @@ def style_status(frame: pd.DataFrame, *, column: str = "status_text", code_colum
     return frame.style.apply(colour, subset=[column])
 
 
-def _display_scale(unit: str, lang: str) -> tuple[float, str]:
-    """Chart values in the unit a reader expects: 亿元 for money, 万㎡ for area (Chinese)."""
-    if unit == "10k_yuan":
-        return 10_000.0, "亿元" if lang == "zh" else "100M yuan"
-    if unit == "m2":
-        return (10_000.0, "万㎡") if lang == "zh" else (1.0, "m²")
-    if unit == "pct":
-        return 1.0, "%"
-    return 1.0, ""
+# Chart axes in the unit a reader expects: money in 亿元 (100M yuan), area in 万㎡ for Chinese readers and m² for
+# English ones. The divisor follows the language; the unit's words come from goals.chart.unit.<unit>, which say
+# the same in each language.
+CHART_SCALE = {("10k_yuan", "zh"): 10_000.0, ("10k_yuan", "en"): 10_000.0, ("m2", "zh"): 10_000.0}
+CHART_UNITS = ("10k_yuan", "m2", "pct")
 
 
-def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Mapping[str, str]) -> go.Figure:
+def _display_scale(unit: str, lang: str, t: Callable[..., str]) -> tuple[float, str]:
+    """The divisor for chart values and the axis unit, e.g. (10,000, 亿元) for tax in Chinese."""
+    suffix = t(f"goals.chart.unit.{unit}") if unit in CHART_UNITS else ""
+    return CHART_SCALE.get((unit, "zh" if lang == "zh" else "en"), 1.0), suffix
+
+
+def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Mapping[str, str],
+                        t: Callable[..., str]) -> go.Figure:
     """Target per plan year as bars, the actual (final for past years, to date for the running one) and the
     year-end forecast as markers. frame: year, target, actual, forecast, final."""
-    scale, suffix = _display_scale(unit, lang)
+    scale, suffix = _display_scale(unit, lang, t)
     years = frame["year"].astype(str)
     figure = go.Figure()
     # target labels sit at the foot of the bars, clear of the actual and forecast markers near their tops
@@ -160,11 +164,12 @@ def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: C
     return pd.DataFrame(rows, columns=["rank", "name", "score", "change", "buildings", "state"])
 
 
-def ranking_chart(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, label: str) -> go.Figure:
+def ranking_chart(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, label: str,
+                  t: Callable[..., str]) -> go.Figure:
     """Ranked areas as horizontal bars, first at the top."""
     name = "name_zh" if lang == "zh" else "name_en"
     ranked = frame[frame["state"] == "ranked"].sort_values("rank", ascending=False)
-    scale, suffix = (1.0, "") if basis == "yoy" else _display_scale(unit, lang)
+    scale, suffix = (1.0, "") if basis == "yoy" else _display_scale(unit, lang, t)
     values = ranked["score"] / scale
     figure = go.Figure(go.Bar(x=values, y=ranked[name], orientation="h", marker_color=SECOND,
                               text=[f"{v:,.1f}" for v in values], textposition="outside", cliponaxis=False,
@@ -196,5 +201,5 @@ def occupancy_table(frame: pd.DataFrame, *, lang: str, district_names: Mapping[s
         "state": frame["state"].map(lambda s: t(f"goals.movers.state.{s}")),
         "rate_before": [format_value(v, "pct", lang) for v in frame["rate_before"]],
         "rate_now": [format_value(v, "pct", lang) for v in frame["rate_now"]],
-        "delta": [f"{v:+,.0f} {'㎡' if lang == 'zh' else 'm²'}" for v in frame["delta_m2"]],
+        "delta": [("+" if v > 0 else "") + fmt.area(v, "zh" if lang == "zh" else "en") for v in frame["delta_m2"]],
     })

@@ -348,3 +348,131 @@ def test_attainment_by_year_has_final_past_years_and_targets_ahead(quarter, engi
     assert frame.at[2024, "actual"] == 1_800 and frame.at[2024, "status"] == "missed" and frame.at[2024, "final"]
     assert frame.at[2025, "actual"] == 900 and frame.at[2025, "status"] == "off_track"
     assert frame.at[2026, "target"] == 3_500 and frame.at[2026, "status"] == "no_data"
+
+
+# ------------------------------------------------------------------------- review fixes: final, progress, margins
+
+
+def test_an_as_of_december_without_december_data_is_not_final(quarter, engine) -> None:
+    # data only through June 2025: December is asked for but has not happened in the store
+    table = goals.goal_table(engine, plan_code="PQ", as_of=date(2025, 12, 1), pace="linear",
+                             margins=Margins(share=0.10, pp=2.0))
+    assert not table["final"].any()
+    tax = _row(table, "building_tax")
+    assert tax["actual"] == 900 and tax["note"] == "incomplete"  # Jan-Jun, six of twelve months
+    assert tax["forecast"] == pytest.approx(1_800)  # 900 ÷ (6/12), not the 900 reported so far
+    assert tax["status"] == "off_track"  # short by 1,100 > 290; not "missed"
+
+
+@pytest.fixture
+def stops_in_october(gf: GoalFactory):
+    """2024: tax 100 a month Jan-Oct only (1,000), occupied 600 of 1,000 m² (60 %); 2025: January reported, so
+    2024 is over although its November and December never came."""
+    gf.district("D1")
+    gf.building(1, "D1")
+    gf.months(1, {m: {"tax_10k": 100.0, "occupied_area_m2": 600.0} for m in months_of(2024, 1, 10)})
+    gf.months(1, {date(2025, 1, 1): {"tax_10k": 100.0, "occupied_area_m2": 600.0}})
+    return gf
+
+
+def test_a_past_year_without_december_data_is_final(stops_in_october, engine) -> None:
+    from data_layer import plans
+
+    plans.create_plan(engine, user="tester", plan=plans.PlanInput("P2Y", "两年", "Two", 2024, 2025), targets=[
+        {"indicator_code": "building_tax", "year": 2024, "target_value": 1_100},
+        {"indicator_code": "occupancy_rate", "year": 2024, "target_value": 59}])
+    december = goals.goal_table(engine, plan_code="P2Y", as_of=date(2024, 12, 1))
+    assert december["final"].all()  # read in October, the year's last month with data
+    tax = _row(december, "building_tax")
+    assert tax["actual"] == 1_000 and tax["forecast"] == 1_000
+    assert tax["status"] == "missed"  # 1,000 < 1,100; a pace forecast would have said 1,200, on track
+    occupancy = _row(december, "occupancy_rate")
+    assert occupancy["actual"] == pytest.approx(60.0) and occupancy["status"] == "achieved"  # October's 60 ≥ 59
+    frame = goals.attainment_by_year(engine, plan_code="P2Y", as_of=date(2025, 1, 1))
+    past = frame[frame["year"] == 2024].set_index("indicator")
+    assert past["final"].all()
+    assert past.at["building_tax", "status"] == "missed" and past.at["occupancy_rate", "status"] == "achieved"
+    # an earlier month of a finished year is a look back, not the final result
+    assert not goals.goal_table(engine, plan_code="P2Y", as_of=date(2024, 6, 1))["final"].any()
+
+
+def test_the_final_rule() -> None:
+    def final(as_of: date, latest: date | None, year_last: date | None) -> bool:
+        return goals.is_final(as_of, latest=latest, year_last=year_last)
+
+    assert final(date(2025, 12, 1), date(2025, 12, 1), date(2025, 12, 1))  # December with December data
+    assert not final(date(2025, 12, 1), date(2025, 10, 1), date(2025, 10, 1))  # December asked, October stored
+    assert final(date(2025, 12, 1), date(2026, 3, 1), date(2025, 10, 1))  # a later year exists: no more to come
+    assert final(date(2025, 10, 1), date(2026, 3, 1), date(2025, 10, 1))
+    assert not final(date(2025, 9, 1), date(2026, 3, 1), date(2025, 10, 1))  # before the year's last month
+    assert not final(date(2025, 12, 1), None, None)  # an empty store
+
+
+def test_progress_is_attainment_whichever_way_the_target_is_met(vacancy, engine) -> None:
+    vacancy.plan("PV", {"vacant_area": 170}, scope_type="district", scope_code="D1")
+    row = _row(goals.goal_table(engine, plan_code="PV", as_of=date(2025, 6, 1)), "vacant_area")
+    assert row["actual"] == 300
+    assert row["progress"] == pytest.approx(170 / 300)  # 56.7 %: worse than the target, below 100 %
+
+    def progress(actual: float, target: float, comparator: str) -> float | None:
+        return goals.progress_of(actual=actual, target=target, comparator=comparator, unit="m2")
+
+    assert progress(1.0, 0.8, "<=") == pytest.approx(0.8)  # the review's example: 1.0 against at most 0.8
+    assert progress(0.5, 0.8, "<=") == pytest.approx(1.6)  # better than the target: over 100 %
+    assert progress(0.0, 0.8, "<") is None  # nothing vacant: no ratio, the status says it
+    assert progress(900, 2_900, ">=") == pytest.approx(900 / 2_900)
+    assert goals.progress_of(actual=70, target=72, comparator=">=", unit="pct") is None  # rates: gap in points
+
+
+def test_at_risk_means_short_by_less_than_the_margin() -> None:
+    def status(forecast: float, target: float, unit: str, comparator: str = ">=") -> str:
+        return status_of(forecast=forecast, target=target, comparator=comparator, unit=unit, final=False,
+                         margins=Margins(share=0.10, pp=2.0))
+
+    assert status(2_610, 2_900, "10k_yuan") == "off_track"  # short by exactly 290 = 10 % of 2,900
+    assert status(2_611, 2_900, "10k_yuan") == "at_risk"  # short by 289
+    assert status(78.0, 80.0, "pct") == "off_track"  # exactly 2 points short
+    assert status(78.5, 80.0, "pct") == "at_risk"
+    assert status(187, 170, "m2", "<=") == "off_track"  # 17 over = 10 % of 170
+    assert status(186, 170, "m2", "<=") == "at_risk"
+
+
+# ------------------------------------------------------------------------------------ renovations are a flow
+
+
+def test_renovations_are_paced_and_forecast_like_a_flow(gf: GoalFactory, engine) -> None:
+    """B1 and B2 finished their renovation in 2025, B3 in 2024. 2024 tax is all in December, so a seasonal
+    profile exists for tax; renovations are dated by year only and must stay linear."""
+    gf.district("D1")
+    gf.building(1, "D1", renovated_year=2025)
+    gf.building(2, "D1", renovated_year=2025)
+    gf.building(3, "D1", renovated_year=2024)
+    gf.months(1, {m: {"tax_10k": 1_200.0 if m.month == 12 else 0.0} for m in months_of(2024)})
+    gf.months(1, {m: {} for m in months_of(2025, 1, 3)})
+    gf.plan("PR", {"renovated_buildings": 10})
+    row = _row(goals.goal_table(engine, plan_code="PR", as_of=date(2025, 3, 1), pace="seasonal",
+                                margins=Margins(share=0.10, pp=2.0)), "renovated_buildings")
+    assert row["actual"] == 2
+    assert row["pace_method"] == "linear" and row["expected"] == pytest.approx(2.5)  # 10 × 3/12
+    assert row["forecast"] == pytest.approx(8.0)  # 2 ÷ (3/12)
+    assert row["status"] == "off_track"  # 2 short of 10, beyond 1
+    assert row["note"] == "year_dated"
+
+
+# ------------------------------------------------------------------------------------ yoy with a zero base
+
+
+def test_a_zero_base_last_year_is_not_comparable_rather_than_no_data(gf: GoalFactory, engine) -> None:
+    """New enterprises in June (each area reports only June, so the year to date is June's figure):
+    D1 0 in 2024, 5 in 2025; D2 2 then 4 (+100 %); D3 reports only in 2025."""
+    for code in ("D1", "D2", "D3"):
+        gf.district(code)
+        gf.building(int(code[1]), code)
+    gf.months(1, {date(2024, 6, 1): {"new_enterprises": 0}, date(2025, 6, 1): {"new_enterprises": 5}})
+    gf.months(2, {date(2024, 6, 1): {"new_enterprises": 2}, date(2025, 6, 1): {"new_enterprises": 4}})
+    gf.months(3, {date(2025, 6, 1): {"new_enterprises": 3}})
+    ranking = goal_rankings.ranking(engine, code="new_enterprises", as_of=date(2025, 6, 1), basis="yoy",
+                                    min_buildings=1).set_index("entity")
+    assert ranking.at["D2", "state"] == "ranked" and ranking.at["D2", "score"] == pytest.approx(100.0)
+    assert ranking.at["D1", "state"] == "zero_base" and ranking.at["D1", "value"] == 5
+    assert ranking.at["D3", "state"] == "no_base"

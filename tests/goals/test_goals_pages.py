@@ -13,8 +13,10 @@ from streamlit.testing.v1 import AppTest
 import ui.auth
 from data_layer import db
 from data_layer.indicators import BY_CODE
+from data_layer.summaries import bump_data_version
 from tests.goals.conftest import GoalFactory, months_of
-from ui.plan_grid import grid_targets, target_grid
+from ui import goal_charts as gc
+from ui.plan_grid import grid_targets, mixed_comparators, target_grid
 
 REPO = Path(__file__).resolve().parents[2]
 GOALS = str(REPO / "pages" / "goals.py")
@@ -194,3 +196,63 @@ def test_grid_round_trip_keeps_targets_and_drops_empty_cells() -> None:
         {"indicator_code": "promotion_events", "year": 2025, "target_value": 70.0, "comparator": ">"},
         {"indicator_code": "vacant_area", "year": 2026, "target_value": 5_000.0, "comparator": "<="},
     ]
+
+
+def test_saving_the_grid_keeps_each_years_own_comparator() -> None:
+    targets = pd.DataFrame({"indicator_code": ["promotion_events", "promotion_events"], "year": [2025, 2026],
+                            "target_value": [70.0, 80.0], "comparator": [">", ">="]})
+    grid = target_grid(targets, indicators=["promotion_events"], years=[2025, 2026, 2027], lang="zh",
+                       unit_label=str)
+    assert grid.loc[0, "comparator"] == ">"  # the first year's is shown
+    assert mixed_comparators(targets) == ["promotion_events"]
+    grid.loc[0, "2027"] = 90.0  # the reader adds a year and leaves the comparator alone
+    assert grid_targets(grid, original=targets) == [
+        {"indicator_code": "promotion_events", "year": 2025, "target_value": 70.0, "comparator": ">"},
+        {"indicator_code": "promotion_events", "year": 2026, "target_value": 80.0, "comparator": ">="},  # kept
+        {"indicator_code": "promotion_events", "year": 2027, "target_value": 90.0, "comparator": ">"},
+    ]
+    grid.loc[0, "comparator"] = ">="  # now the reader changes it: every year of the row follows
+    assert {r["comparator"] for r in grid_targets(grid, original=targets)} == {">="}
+
+
+def test_an_import_while_editing_keeps_the_edits_and_refuses_the_save(demo_copy: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _editor(demo_copy, monkeypatch)
+    plan = "GZ-2025-2027"
+    before = _sql(demo_copy, "SELECT COUNT(*) AS n FROM plan_target t JOIN plan p ON p.id = t.plan_id"
+                             " WHERE p.code = :c", c=plan)["n"][0]
+    at.multiselect[0].unselect("new_enterprises").run()  # an edit: saving would delete these targets
+    grid_key = next(d.key for d in at.dataframe if d.key and d.key.startswith(f"grid_{plan}"))
+    # an import lands: one target changes and the data version moves on
+    engine = db.make_engine(demo_copy)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE plan_target SET target_value = target_value + 1 WHERE indicator_code ="
+                          " 'occupancy_rate' AND plan_id = (SELECT id FROM plan WHERE code = :c)"), {"c": plan})
+        bump_data_version(conn)
+    at.run()
+    assert not at.exception
+    assert "编辑期间已被修改" in at.warning[0].value
+    assert any(d.key == grid_key for d in at.dataframe)  # same grid: the edits are still there
+    assert "new_enterprises" not in at.multiselect[0].value
+    at.button(key="save_targets").click().run()
+    assert not at.success and "未保存" in at.error[0].value
+    after = _sql(demo_copy, "SELECT COUNT(*) AS n FROM plan_target t JOIN plan p ON p.id = t.plan_id"
+                            " WHERE p.code = :c", c=plan)["n"][0]
+    assert after == before  # nothing deleted, the import's change kept
+    assert _sql(demo_copy, "SELECT COUNT(*) AS n FROM audit_log")["n"][0] == 0
+    at.button(key="reload_targets").click().run()
+    assert not at.warning and "new_enterprises" in at.multiselect[0].value
+
+
+def test_chart_units_come_from_the_translations() -> None:
+    frame = pd.DataFrame({"year": [2025], "target": [20_000.0], "actual": [15_000.0], "forecast": [None],
+                          "final": [True]})
+    labels = {k: k for k in ("target", "actual", "forecast", "year")}
+    figure = gc.target_actual_chart(frame, unit="10k_yuan", lang="en", labels=labels,
+                                    t=lambda key, **kw: f"<{key}>")
+    assert figure.layout.yaxis.title.text == "<goals.chart.unit.10k_yuan>"
+    assert figure.data[0].y[0] == pytest.approx(2.0)  # 20,000 万元 = 2 亿元 (100M yuan)
+    movers = pd.DataFrame({"code": ["B1"], "name": ["楼"], "district_code": ["D1"], "state": ["both"],
+                           "rate_before": [50.0], "rate_now": [60.0], "delta_m2": [25_000.0]})
+    shown = gc.occupancy_table(movers, lang="zh", district_names={}, t=lambda key, **kw: key)
+    assert shown["delta"].tolist() == ["+2.5 万㎡"]

@@ -162,3 +162,117 @@ def test_templates_are_read_only_and_years_must_keep_the_targets(engine) -> None
     edit = _audit(engine).iloc[-1]
     assert json.loads(edit["old_value"]) == {"name_zh": "广州三年计划", "start_year": 2027}
     assert json.loads(edit["new_value"]) == {"name_zh": "新名", "start_year": 2026}
+
+
+# ------------------------------------------------------------------------------------------------ review fixes
+
+
+def test_a_rate_typed_as_a_fraction_is_refused_with_the_indicator_and_year(engine) -> None:
+    from data_layer.i18n import translate
+    from ui.plan_grid import problem_messages
+
+    def message(lang: str) -> str:
+        return problem_messages(refused.value.problems, lang=lang,
+                                t=lambda key, **kw: translate(key, lang, **kw))[0]
+
+    with pytest.raises(PlanError) as refused:
+        plans.create_plan(engine, user="wang", plan=NEW, targets=[
+            {"indicator_code": "occupancy_rate", "year": 2028, "target_value": 0.65}])
+    assert [(p.code, p.params["indicator"], p.params["year"]) for p in refused.value.problems] == [
+        ("pct_fraction", "occupancy_rate", 2028)]
+    zh, en = message("zh"), message("en")
+    assert "已建楼宇入驻率" in zh and "2028" in zh and "65 表示 65%" in zh
+    assert "Occupancy of built buildings" in en and "2028" in en and "65 means 65 %" in en
+    assert plans.list_plans(engine, templates=False).empty
+    for fine in (0, 1, 65):  # the bounds themselves are real targets
+        assert plans.validate_targets([{"indicator_code": "registration_rate", "year": 2027, "target_value": fine}],
+                                      start_year=2027, end_year=2029) == []
+
+
+def test_a_small_tax_share_is_accepted_with_a_warning(engine) -> None:
+    rows = [{"indicator_code": "tax_share", "year": 2027, "target_value": 0.8},
+            {"indicator_code": "tax_share", "year": 2028, "target_value": 12.0}]
+    plans.create_plan(engine, user="wang", plan=NEW, targets=rows)  # a district's 0.8 % of city tax can be real
+    assert _targets(engine, NEW.code)[("tax_share", 2027)] == (0.8, ">=")
+    warnings = plans.target_warnings(rows)
+    assert [(w.code, w.params) for w in warnings] == [
+        ("pct_small", {"indicator": "tax_share", "year": 2027, "value": 0.8})]
+
+
+def test_saving_refuses_when_the_targets_changed_since_the_grid_was_loaded(engine) -> None:
+    plans.create_plan(engine, user="wang", plan=NEW, targets=[
+        {"indicator_code": "occupancy_rate", "year": 2027, "target_value": 80}])
+    loaded = plans.plan_targets(engine, plan_code=NEW.code).to_dict("records")
+    # meanwhile someone else (an import, another editor) changes the target
+    plans.save_targets(engine, user="zhao", plan_code=NEW.code, targets=[
+        {"indicator_code": "occupancy_rate", "year": 2027, "target_value": 82}])
+    before = len(_audit(engine))
+    with pytest.raises(PlanError) as refused:
+        plans.save_targets(engine, user="li", plan_code=NEW.code, loaded=loaded, targets=[
+            {"indicator_code": "occupancy_rate", "year": 2027, "target_value": 80},
+            {"indicator_code": "building_tax", "year": 2027, "target_value": 9_000}])
+    assert _codes(refused.value) == ["stale"]
+    assert _targets(engine, NEW.code) == {("occupancy_rate", 2027): (82.0, ">=")}  # zhao's change kept
+    assert len(_audit(engine)) == before
+    fresh = plans.plan_targets(engine, plan_code=NEW.code).to_dict("records")
+    counts = plans.save_targets(engine, user="li", plan_code=NEW.code, loaded=fresh, targets=[
+        {"indicator_code": "occupancy_rate", "year": 2027, "target_value": 82},
+        {"indicator_code": "building_tax", "year": 2027, "target_value": 9_000}])
+    assert counts == {"added": 1, "changed": 0, "removed": 0, "unchanged": 1}
+
+
+def test_a_copy_names_its_source_in_both_languages(engine) -> None:
+    plans.copy_plan(engine, user="wang", source_code="SZ-2023",
+                    plan=PlanInput("SZ-COPY", "苏州式", "Suzhou-style", 2027, 0))
+    assert plans.plan_by_code(engine, "SZ-COPY")["source"] == "复制自 SZ-2023 / copied from SZ-2023"
+
+
+# ------------------------------------------------------------------------------------- plan imports
+
+
+def _plan_csv(rows: list[list[object]]) -> bytes:
+    header = ["计划编号", "计划名称", "适用范围", "起始年份", "截止年份", "指标", "目标年份", "目标值", "比较方式"]
+    return "\n".join(",".join(str(v) for v in row) for row in [header, *rows]).encode("utf-8")
+
+
+def test_an_import_uses_each_indicators_own_comparator_and_keeps_stored_ones(engine) -> None:
+    from data_layer.imports import run_import
+
+    plans.create_plan(engine, user="wang", plan=NEW, targets=[
+        {"indicator_code": "new_enterprises", "year": 2027, "target_value": 70, "comparator": ">"}])
+    data = _plan_csv([[NEW.code, "", "", "", "", "vacant_area", 2027, "5000", ""],  # lower is better
+                      [NEW.code, "", "", "", "", "new_enterprises", 2027, "80", ""],  # keeps its ">"
+                      [NEW.code, "", "", "", "", "occupancy_rate", 2027, "85", ""]])
+    outcome = run_import(engine, kind="plans", file_name="targets.csv", data=data, user="zhao")
+    assert outcome.committed, [p.line("en") for p in outcome.findings.problems]
+    assert _targets(engine, NEW.code) == {("vacant_area", 2027): (5_000.0, "<="),
+                                          ("new_enterprises", 2027): (80.0, ">"),
+                                          ("occupancy_rate", 2027): (85.0, ">=")}
+
+
+def test_plan_history_shows_the_imports_that_wrote_its_targets(engine) -> None:
+    from data_layer.imports import run_import, undo_batch
+
+    plans.create_plan(engine, user="wang", plan=NEW, targets=[
+        {"indicator_code": "occupancy_rate", "year": 2027, "target_value": 80}])
+    other = PlanInput("OTHER", "别的计划", "Other plan", 2027, 2029)
+    plans.create_plan(engine, user="wang", plan=other)
+    data = _plan_csv([[NEW.code, "", "", "", "", "occupancy_rate", 2027, "82", ""],
+                      [NEW.code, "", "", "", "", "building_tax", 2028, "9000", ""],
+                      ["OTHER", "", "", "", "", "building_tax", 2028, "1", ""]])
+    outcome = run_import(engine, kind="plans", file_name="二季度目标.csv", data=data, user="zhao")
+    assert outcome.committed, [p.line("en") for p in outcome.findings.problems]
+    history = plans.plan_history(engine, plan_code=NEW.code)
+    imported = history[history["action"] == "import"].set_index("row_key")
+    assert sorted(imported.index) == ["GZ-2027-2029:building_tax:2028", "GZ-2027-2029:occupancy_rate:2027"]
+    assert set(imported["user_name"]) == {"zhao"} and set(imported["file_name"]) == {"二季度目标.csv"}
+    changed = imported.loc["GZ-2027-2029:occupancy_rate:2027"]
+    assert json.loads(changed["old_value"]) == {"comparator": ">=", "target_value": 80.0}
+    assert json.loads(changed["new_value"]) == {"comparator": ">=", "target_value": 82.0}
+    assert pd.isna(imported.loc["GZ-2027-2029:building_tax:2028", "old_value"])  # added by the import
+    assert history["action"].iloc[0] == "import"  # newest first: after wang's creation
+    assert len(history) == 4  # wang's plan and target rows, two imported targets
+    assert len(plans.plan_history(engine, plan_code="OTHER").query("action == 'import'")) == 1
+    assert undo_batch(engine, batch_id=outcome.batch_id, user="qian").ok
+    undone = plans.plan_history(engine, plan_code=NEW.code).iloc[0]
+    assert (undone["action"], undone["user_name"], undone["file_name"]) == ("undo_import", "qian", "二季度目标.csv")

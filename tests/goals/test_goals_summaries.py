@@ -138,3 +138,18 @@ def test_goals_command_for_a_district_and_with_bad_arguments(demo_url: str, monk
     assert "No plan NOPE" in capsys.readouterr().err
     assert main(["goals", "--plan", "GZ-2025-2027", "--year", "2026", "--as-of", "2025-03"]) == 2
     assert "not in 2026" in capsys.readouterr().err
+
+
+def test_goals_command_for_a_december_not_yet_reported_is_not_final(demo_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from data_layer.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    assert main(["goals", "--plan", "GZ-2025-2027", "--year", "2026", "--as-of", "2026-12"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert not {r["status"] for r in rows} & {"achieved", "missed"}  # the demo's data stop in October 2026
+    tax = next(r for r in rows if r["indicator"] == "building_tax")
+    raw = _read(db.make_engine(demo_url), "SELECT SUM(tax_10k) AS t FROM building_month"
+                                          " WHERE month >= '2026-01-01'")["t"][0]
+    assert float(tax["actual"]) == pytest.approx(raw, abs=0.01)  # January-October
+    assert float(tax["forecast"]) == pytest.approx(raw * 12 / 10, rel=1e-6)  # linear: ÷ 10/12, not the actual

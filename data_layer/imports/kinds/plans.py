@@ -1,6 +1,8 @@
 """Plans and their annual targets (plan, plan_target) from one flat sheet: one row per target, the plan's own
 columns repeated on each row. Targets name an indicator of data_layer/indicators.py by code or name; rates are
-stored as percentages (85 = 85 %), amounts in 万元.
+stored as percentages (85 = 85 %), amounts in 万元. A target without a comparator keeps the one already stored for
+it, and a new one gets its indicator's default (≤ for lower-is-better indicators such as vacant area), never a
+blanket ≥.
 
 plan and plan_target carry no batch column, so this kind keeps what it inserted and what it replaced in the
 import's audit row, and undo checks that nobody changed those rows since."""
@@ -16,6 +18,7 @@ from data_layer.imports.kinds.buildings import district_lookup
 from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_payload
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm, parse_number
+from data_layer.indicators import BY_CODE
 
 PLAN_FIELDS = {"plan_name": "name_zh", "plan_name_en": "name_en", "start_year": "start_year",
                "end_year": "end_year", "source": "source"}
@@ -123,16 +126,36 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
                 plan_change.new[column] = default
         plan_change.new["name_en"] = plan_change.new["name_en"].fillna(plan_change.new["name_zh"])
         plan_change.new["source"] = plan_change.new["source"].fillna("")
-    comparator = frame["comparator"].fillna(">=") if rows.has("comparator") else pd.Series([">="] * len(frame))
-    incoming = pd.DataFrame({"plan_code": frame["plan_code"], "indicator_code": indicator,
-                             "year": frame["year"].astype("float64").round().astype("Int64"),
-                             "target_value": target, "comparator": comparator.astype(object)})
+    years = frame["year"].astype("float64").round().astype("Int64")
     existing = fetch(conn, "SELECT p.code AS plan_code, t.indicator_code, t.year, t.target_value, t.comparator"
                            " FROM plan_target t JOIN plan p ON p.id = t.plan_id")
     if not existing.empty:
         existing["year"] = existing["year"].astype("Int64")
+    given = frame["comparator"] if rows.has("comparator") else pd.Series([None] * len(frame), index=frame.index,
+                                                                           dtype=object)
+    comparator = _comparators(given, frame["plan_code"], indicator, years, existing)
+    incoming = pd.DataFrame({"plan_code": frame["plan_code"], "indicator_code": indicator, "year": years,
+                             "target_value": target, "comparator": comparator})
     target_change = diff("plan_target", incoming, existing, TARGET_KEY, ("target_value", "comparator"))
     return [plan_change, target_change]
+
+
+def _comparators(given: pd.Series, plan_code: pd.Series, indicator: pd.Series, years: pd.Series,
+                 existing: pd.DataFrame) -> pd.Series:
+    """The comparator of each row: as given on the file; else the stored target's (a file that leaves it out does
+    not rewrite a "more than 70" into "at least 70"); else the indicator's own default (≤ when lower is better)."""
+    stored = {} if existing.empty else {
+        (p, i, int(y)): c for p, i, y, c in existing[["plan_code", "indicator_code", "year", "comparator"]]
+        .itertuples(index=False, name=None)}
+    out = []
+    for value, plan, code, year in zip(given, plan_code, indicator, years, strict=True):
+        if value is not None and not pd.isna(value) and str(value).strip():
+            out.append(value)
+        elif not pd.isna(code) and not pd.isna(year) and (plan, code, int(year)) in stored:
+            out.append(stored[(plan, code, int(year))])
+        else:  # an unknown indicator is reported by check(); any comparator will do for it
+            out.append(BY_CODE[code].comparator if code in BY_CODE else ">=")
+    return pd.Series(out, index=plan_code.index, dtype=object)
 
 
 def _one_row_per_plan(rows: Rows, findings: Findings, plans: pd.DataFrame) -> pd.DataFrame:
