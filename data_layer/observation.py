@@ -7,11 +7,15 @@ The perception index of a group of responses (a point, a district, a dimension o
     S = (mean survey score − 1) ÷ 4 × 100            survey scores are 1-5
     T = (1 + positive share − negative share) ÷ 2 × 100   shares among the comments that carry a label
 
-A group with survey scores but no labelled comment has index S, one with comments but no scores has index T.
-Labels are the staff correction where there is one, else the model's (`effective label`). Aggregation pools the
-responses (a district's index is computed from all its points' responses, not averaged over points). A group
-with fewer than `min_responses` responses gets no index and no rank; a share is shown (and can raise an alert)
-only when at least `min_responses` comments carry a label.
+The minimum number of responses (`min_responses`, default 5) applies to both parts: T enters the index (and a
+share is shown, or can raise an alert) only when at least `min_responses` comments carry a label. So a group
+with survey scores and fewer labelled comments than that has index S alone; one with enough labelled comments
+but no scores has index T. Labels are the staff correction where there is one, else the model's (`effective
+label`). Aggregation pools the responses (a district's index is computed from all its points' responses, not
+averaged over points). A group with fewer than `min_responses` responses gets no index and no rank.
+
+Alerts compare the figures as the page shows them (the change rounded to 0.1 point, the share to 0.1 %), so a
+fall shown as exactly −5.0 does not alert at a 5-point threshold because of floating-point residue.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ STATS_COLUMNS = ["point_id", "dimension", "month", "responses", "scored", "score
 INDEX_COLUMNS = ["responses", "scored", "labelled", "survey_mean", "survey_index", "text_index", "positive_share",
                  "negative_share", "index"]
 FEEDBACK_LIST_LIMIT = 500
+DEMAND_LIST_LIMIT = 2_000
+CHANGE_DIGITS, SHARE_PCT_DIGITS = 1, 1  # as displayed: index points to 0.1, shares to 0.1 %
 
 
 def effective_label():  # type: ignore[no-untyped-def]
@@ -76,14 +82,16 @@ def perception_index(stats: pd.DataFrame, by: list[str], *, min_responses: int) 
     if stats.empty:
         return pd.DataFrame(columns=[*by, *INDEX_COLUMNS])
     grouped = stats.groupby(by, as_index=False, observed=True)[sums].sum()
+    # The minimum applies to the text part as to the shares: with 1-4 labelled comments one comment would move
+    # the index by up to 8 points (0.4 × 100 ÷ 5) while its share stays hidden.
     enough_labels = grouped["labelled"] >= max(min_responses, 1)
     grouped["survey_mean"] = (grouped["score_sum"] / grouped["scored"]).where(grouped["scored"] > 0)
     grouped["survey_index"] = (grouped["survey_mean"] - 1.0) / 4.0 * 100.0
-    labelled = grouped["labelled"].where(grouped["labelled"] > 0)
+    labelled = grouped["labelled"].where(enough_labels)
     positive, negative = grouped["positive"] / labelled, grouped["negative"] / labelled
     grouped["text_index"] = (1.0 + positive - negative) / 2.0 * 100.0
-    grouped["positive_share"] = positive.where(enough_labels)  # shown (and alerting) only with enough labels
-    grouped["negative_share"] = negative.where(enough_labels)
+    grouped["positive_share"] = positive  # shown (and alerting) only with enough labels
+    grouped["negative_share"] = negative
     both = grouped["survey_index"].notna() & grouped["text_index"].notna()
     index = grouped["survey_index"].where(grouped["survey_index"].notna(), grouped["text_index"])
     index = index.where(~both, SURVEY_WEIGHT * grouped["survey_index"] + TEXT_WEIGHT * grouped["text_index"])
@@ -166,9 +174,11 @@ def point_table(stats: pd.DataFrame, point_frame: pd.DataFrame, demand_frame: pd
 
 def alerts(table: pd.DataFrame, *, index_drop: float, negative_share: float) -> pd.DataFrame:
     """Points whose index fell by more than `index_drop` since last quarter, or whose negative share is above
-    `negative_share` (both only where the figures exist, i.e. enough responses)."""
-    fell = table["change"] < -index_drop
-    negative = table["negative_share"] > negative_share
+    `negative_share` (both only where the figures exist, i.e. enough responses). Both sides are compared as
+    displayed (rounded), so the rule agrees with the figures on the page."""
+    fell = table["change"].astype(float).round(CHANGE_DIGITS) < -round(index_drop, CHANGE_DIGITS)
+    shown_pct = (table["negative_share"].astype(float) * 100).round(SHARE_PCT_DIGITS)
+    negative = shown_pct > round(negative_share * 100, SHARE_PCT_DIGITS)  # 0.3 × 100 is 30.000000000000004
     flagged = table[fell.fillna(False) | negative.fillna(False)].copy()
     flagged["fell"] = fell[flagged.index].fillna(False)
     flagged["too_negative"] = negative[flagged.index].fillna(False)
@@ -201,27 +211,55 @@ def dimension_breakdown(stats: pd.DataFrame, point_frame: pd.DataFrame, *, quart
     return perception_index(scoped, ["dimension"], min_responses=min_responses)
 
 
+def needs_review(review_confidence: float):  # type: ignore[no-untyped-def]
+    """A comment waits for review when the model's confidence is below the setting and staff have not
+    corrected it (a comment with no model label has no confidence and is not listed)."""
+    return Feedback.corrected_label.is_(None) & (Feedback.sentiment_confidence < review_confidence)
+
+
+def _feedback_filters(*, point_id: int, dimension: str | None, label: str | None, review_only: bool,
+                      review_confidence: float) -> list:  # type: ignore[type-arg]
+    """The WHERE clauses the listing and its counts share, so the caption counts what the list would show."""
+    clauses = [Feedback.point_id == point_id, Feedback.text != ""]
+    if dimension:
+        clauses.append(Feedback.dimension == dimension)
+    if label:
+        clauses.append(effective_label() == label)
+    if review_only:
+        clauses.append(needs_review(review_confidence))
+    return clauses
+
+
 def feedback_list(engine: Engine, *, point_id: int, dimension: str | None = None, label: str | None = None,
-                  review_confidence: float = 0.6, limit: int = FEEDBACK_LIST_LIMIT) -> pd.DataFrame:
-    """A point's comments, newest first, with the label in force, the model's, and whether it needs review
-    (model confidence below `review_confidence` and no staff correction yet)."""
-    effective = effective_label()
+                  review_only: bool = False, review_confidence: float = 0.6,
+                  limit: int = FEEDBACK_LIST_LIMIT) -> pd.DataFrame:
+    """A point's comments, newest first (at most `limit`), with the label in force, the model's, and whether it
+    needs review (see `needs_review`). `review_only` keeps only those, in SQL, so old ones are reachable too."""
     statement = (
         select(Feedback.id, Feedback.submitted_on, Feedback.dimension, Feedback.channel, Feedback.score,
-               Feedback.text, effective.label("label"), Feedback.sentiment_label.label("model_label"),
+               Feedback.text, effective_label().label("label"), Feedback.sentiment_label.label("model_label"),
                Feedback.sentiment_confidence.label("confidence"), Feedback.sentiment_evidence.label("evidence"),
                Feedback.corrected_label, Feedback.corrected_by, Feedback.corrected_at)
-        .where(Feedback.point_id == point_id, Feedback.text != "")
+        .where(*_feedback_filters(point_id=point_id, dimension=dimension, label=label, review_only=review_only,
+                                  review_confidence=review_confidence))
         .order_by(Feedback.submitted_on.desc(), Feedback.id.desc())
         .limit(limit)
     )
-    if dimension:
-        statement = statement.where(Feedback.dimension == dimension)
-    if label:
-        statement = statement.where(effective == label)
     frame = _frame(engine, statement)
     frame["needs_review"] = frame["corrected_label"].isna() & (frame["confidence"].astype(float) < review_confidence)
     return frame
+
+
+def feedback_counts(engine: Engine, *, point_id: int, dimension: str | None = None, label: str | None = None,
+                    review_only: bool = False, review_confidence: float = 0.6) -> tuple[int, int]:
+    """(all comments matching the listing's filters, how many of them need review), however many are listed."""
+    review = func.sum(case((needs_review(review_confidence), 1), else_=0))
+    statement = select(func.count(), func.coalesce(review, 0)).select_from(Feedback).where(
+        *_feedback_filters(point_id=point_id, dimension=dimension, label=label, review_only=review_only,
+                           review_confidence=review_confidence))
+    with engine.connect() as conn:
+        total, waiting = conn.execute(statement).one()
+    return int(total), int(waiting)
 
 
 def negative_keywords(engine: Engine, *, start: date, end: date, point_ids: list[int] | None = None,
@@ -260,10 +298,10 @@ def district_boundaries(engine: Engine) -> pd.DataFrame:
 
 
 def demands(engine: Engine) -> pd.DataFrame:
-    """Every demand with its point, district and dates (small: a city has thousands)."""
+    """Every demand with its point, district, dates and text (small: a city has thousands)."""
     return _frame(engine, (
         select(Demand.id, Demand.point_id, Demand.building_id, Demand.category, Demand.status, Demand.opened_on,
-               Demand.due_on, Demand.closed_on, Building.district_code)
+               Demand.due_on, Demand.closed_on, Demand.text, Building.district_code)
         .join(Building, Building.id == Demand.building_id)
     ))
 
@@ -302,6 +340,39 @@ def demand_summary(frame: pd.DataFrame, *, by: list[str], today: date) -> pd.Dat
         waiting=("is_waiting", "sum"), in_progress_on_time=("is_in_progress_on_time", "sum"),
         median_days=("days", "median"), mean_days=("days", "mean")).reset_index()
     return grouped[columns]
+
+
+DEMAND_LIST_COLUMNS = ["id", "point_id", "building_id", "district_code", "category", "status", "text", "opened_on",
+                       "due_on", "closed_on", "days_open", "overdue"]
+
+
+def demand_list(frame: pd.DataFrame, *, today: date, open_only: bool = True,
+                limit: int = DEMAND_LIST_LIMIT) -> pd.DataFrame:
+    """Demands newest first (by opening date, then id), the open ones only unless `open_only` is False, at most
+    `limit`. days_open counts from opening to closing, or to `today` while still open; overdue: still open
+    past its due date on `today` (as in `demand_summary`)."""
+    if frame.empty:
+        return pd.DataFrame(columns=DEMAND_LIST_COLUMNS)
+    work = frame[frame["status"] != "closed"] if open_only else frame
+    work = work.copy()
+    for column in ("opened_on", "due_on", "closed_on"):
+        work[column] = pd.to_datetime(work[column])
+    today_ts = pd.Timestamp(today)
+    is_open = work["status"] != "closed"
+    until = work["closed_on"].where(~is_open, today_ts)
+    work["days_open"] = (until - work["opened_on"]).dt.days.astype("Int64")
+    work["overdue"] = is_open & (work["due_on"] < today_ts)
+    work = work.sort_values(["opened_on", "id"], ascending=False).head(limit)
+    return work[DEMAND_LIST_COLUMNS].reset_index(drop=True)
+
+
+def close_times(frame: pd.DataFrame) -> tuple[float | None, float | None]:
+    """(mean, median) days from opening to closing of the closed demands in `frame`; None without any."""
+    closed = frame[(frame["status"] == "closed") & frame["closed_on"].notna()] if not frame.empty else frame
+    if closed.empty:
+        return None, None
+    days = (pd.to_datetime(closed["closed_on"]) - pd.to_datetime(closed["opened_on"])).dt.days.astype(float)
+    return float(days.mean()), float(days.median())
 
 
 # ------------------------------------------------------------------------------------------------ writing

@@ -12,7 +12,7 @@ from data_layer.periods import Period
 from data_layer.settings import get_settings
 from ui import observation_charts as charts
 from ui.auth import require_role
-from ui.shell import page_context, t
+from ui.shell import page_context, plain, t
 
 ctx = page_context()
 lang, settings = ctx.lang, get_settings()
@@ -47,7 +47,8 @@ with st.sidebar:
                          format_func=lambda p: t("obs.filter.all_points") if p is None else names[p])
 
 scope_name = names[point] if point else (districts[district] if district else t("filter.all_districts"))
-st.caption(t("obs.caption", scope=scope_name, quarter=quarter_label(quarter), min=settings.min_responses))
+# Point and district names are imported data: a caption renders Markdown, so they are escaped there.
+st.caption(t("obs.caption", scope=plain(scope_name), quarter=quarter_label(quarter), min=settings.min_responses))
 table = obs.point_table(ctx.url, ctx.version, quarter, settings.min_responses, settings.today)
 table = table if district is None else table[table["district_code"] == district]
 trend = obs.trend(ctx.url, ctx.version, settings.min_responses, district, point)
@@ -127,6 +128,18 @@ with tab_demands:
         st.dataframe(charts.demand_table(by_point, key="point_id", names=names, t=t), hide_index=True,
                      placeholder="—")
     st.caption(t("obs.demands.note", today=settings.today.isoformat()))
+    st.subheader(t("obs.demands.list"))
+    mean_days, median_days = observation.close_times(scoped)
+    closed_n = int((scoped["status"] == "closed").sum()) if not scoped.empty else 0
+    st.markdown(t("obs.demands.close_times", closed=fmt.count(closed_n), mean=charts.number(mean_days),
+                  median=charts.number(median_days)))  # numbers only: nothing from the data is Markdown here
+    open_only = st.toggle(t("obs.demands.open_only"), value=True, key="obs_demands_open_only")
+    listed = observation.demand_list(scoped, today=settings.today, open_only=open_only)
+    total = int((scoped["status"] != "closed").sum()) if open_only and not scoped.empty else len(scoped)
+    st.caption(t("obs.demands.list_caption", shown=fmt.count(len(listed)), total=fmt.count(total),
+                 limit=fmt.count(observation.DEMAND_LIST_LIMIT), today=settings.today.isoformat()))
+    st.dataframe(charts.demand_list_table(listed, points=names, categories=charts.category_names(listed, t), t=t),
+                 hide_index=True, key="obs_demand_list", placeholder="—")
 
 with tab_feedback:
     options = [int(p) for p in in_scope["point_id"]]
@@ -137,11 +150,13 @@ with tab_feedback:
                                format_func=lambda d: t("obs.filter.all") if d is None else dims[d])
     label = right.selectbox(t("obs.filter.sentiment"), [None, *SENTIMENTS, "review"], key="obs_feedback_sentiment",
                             format_func=lambda s: t("obs.filter.all") if s is None else (labels | review)[s])
-    listing = obs.feedback_list(ctx.url, ctx.version, chosen_point, dimension, None if label == "review" else label,
-                                settings.review_confidence)
-    listing = listing[listing["needs_review"]] if label == "review" else listing
-    st.caption(t("obs.feedback_caption", n=len(listing), review=int(listing["needs_review"].sum()),
-                 threshold=f"{settings.review_confidence:g}"))
+    # "To review" is a filter in SQL like the others, so the newest-500 cap does not hide older ones.
+    query = (ctx.url, ctx.version, chosen_point, dimension, None if label == "review" else label, label == "review",
+             settings.review_confidence)
+    listing = obs.feedback_list(*query)
+    total, waiting = obs.feedback_counts(*query)
+    st.caption(t("obs.feedback_caption", shown=fmt.count(len(listing)), n=fmt.count(total), review=fmt.count(waiting),
+                 limit=fmt.count(observation.FEEDBACK_LIST_LIMIT), threshold=f"{settings.review_confidence:g}"))
     if listing.empty:
         st.info(t("obs.no_comments"))
     else:

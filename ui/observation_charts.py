@@ -1,9 +1,11 @@
 """Pure builders for the observation page: DataFrames in, a pydeck map, plotly figures or display tables out.
 No Streamlit calls (tests inspect what they return). Text that users typed or imported (building names,
-comments) goes only into table cells and the map's plain-text tooltip, never into HTML or Markdown."""
+comments, demands) goes only into table cells and the map's plain-text tooltip, never into HTML or Markdown;
+in a plotly figure (whose text understands a few HTML tags) it is entity-escaped by `svg_text`."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -20,6 +22,22 @@ BANDS: tuple[tuple[float, tuple[int, int, int]], ...] = (
     (101.0, (30, 140, 70)))
 NO_INDEX = (160, 160, 160)
 Translate = Callable[..., str]
+# Evidence entries that name a rule rather than quote the comment (data_layer.sentiment.scorer.TURN_MARKER,
+# SARCASM_MARKER), stored in Chinese: translated when shown.
+EVIDENCE_MARKERS = {"转折": "obs.evidence.turn", "反语": "obs.evidence.sarcasm"}
+
+
+def svg_text(value: object) -> str:
+    """Data text for a plotly label: plotly reads <b>, <a href> and the like in trace names and tick labels,
+    and turns entities back into characters, so escaping keeps the text literal."""
+    return html.escape(str(value), quote=False)
+
+
+def evidence_text(evidence: object, t: Translate) -> str:
+    """The stored evidence (words separated by spaces) with the rule markers in the UI language."""
+    if not isinstance(evidence, str) or not evidence:
+        return ""
+    return " ".join(t(EVIDENCE_MARKERS[word]) if word in EVIDENCE_MARKERS else word for word in evidence.split(" "))
 
 
 def band_colour(value: float | None) -> tuple[int, int, int]:
@@ -108,7 +126,7 @@ def trend_chart(city: pd.DataFrame, scope: pd.DataFrame | None, *, labels: dict[
                                 line={"color": SECOND, "width": 2},
                                 hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
     if scope is not None and not scope.empty:
-        figure.add_trace(go.Scatter(x=scope["quarter"], y=scope["index"], name=labels["scope"],
+        figure.add_trace(go.Scatter(x=scope["quarter"], y=scope["index"], name=svg_text(labels["scope"]),
                                     mode="lines+markers", line={"color": ACCENT, "width": 3},
                                     hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320,
@@ -138,7 +156,8 @@ def dimension_chart(frame: pd.DataFrame, *, names: dict[str, str], labels: dict[
 def keywords_chart(frame: pd.DataFrame, *, labels: dict[str, str]) -> go.Figure:
     """The most frequent terms in negative comments, most frequent on top."""
     ordered = frame.sort_values("count", ascending=True)
-    figure = go.Figure(go.Bar(x=ordered["count"], y=ordered["term"], orientation="h", marker_color=ACCENT,
+    figure = go.Figure(go.Bar(x=ordered["count"], y=[svg_text(v) for v in ordered["term"]], orientation="h",
+                              marker_color=ACCENT,
                               text=ordered["count"], textposition="outside",
                               hovertemplate="%{y}: %{x}<extra></extra>"))
     figure.update_layout(margin={"l": 10, "r": 30, "t": 30, "b": 10}, height=max(220, 26 * len(ordered) + 60),
@@ -172,6 +191,29 @@ def demand_table(summary: pd.DataFrame, *, key: str, names: dict[str, str], t: T
         t("obs.col.closed"): summary["closed"].astype(int),
         t("obs.col.closed_late"): summary["closed_late"].astype(int),
         t("obs.col.median_days"): summary["median_days"].astype(float).round(1),
+        t("obs.col.mean_days"): summary["mean_days"].astype(float).round(1),
+    })
+
+
+def demand_list_table(listing: pd.DataFrame, *, points: dict[int, str], categories: dict[str, str],
+                      t: Translate) -> pd.DataFrame:
+    """The demands as listed: point, category and status in words, the text as data, dates, days open."""
+    status = {code: t(f"obs.demand.{code}") for code in ("open", "in_progress", "closed")}
+
+    def day(values: pd.Series) -> list[str]:
+        return [v.strftime("%Y-%m-%d") if not pd.isna(v) else "" for v in pd.to_datetime(values)]
+
+    return pd.DataFrame({
+        t("obs.col.id"): listing["id"].astype(int),
+        t("obs.col.point_id"): [points.get(int(p), str(p)) if not pd.isna(p) else "" for p in listing["point_id"]],
+        t("obs.col.category"): [categories.get(c, str(c)) for c in listing["category"]],
+        t("obs.col.demand_status"): [status.get(s, str(s)) + (" · " + t("obs.demand.overdue") if late else "")
+                                     for s, late in zip(listing["status"], listing["overdue"], strict=True)],
+        t("obs.col.demand_text"): listing["text"].fillna(""),
+        t("obs.col.opened"): day(listing["opened_on"]),
+        t("obs.col.due"): day(listing["due_on"]),
+        t("obs.col.closed_on"): day(listing["closed_on"]),
+        t("obs.col.days_open"): listing["days_open"],
     })
 
 
@@ -272,7 +314,7 @@ def feedback_table(listing: pd.DataFrame, *, dims: dict[str, str], labels: dict[
         t("obs.col.status"): status,
         t("obs.col.confidence"): listing["confidence"].astype(float).round(2),
         t("obs.col.text"): listing["text"],
-        t("obs.col.evidence"): listing["evidence"].fillna(""),
+        t("obs.col.evidence"): [evidence_text(v, t) for v in listing["evidence"]],
     })
 
 

@@ -69,9 +69,16 @@ def negative_keywords(url: str, version: str, start: date, end: date, point_ids:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def feedback_list(url: str, version: str, point_id: int, dimension: str | None, label: str | None,
-                  review_confidence: float) -> pd.DataFrame:
+                  review_only: bool, review_confidence: float) -> pd.DataFrame:
     return observation.feedback_list(engine(url), point_id=point_id, dimension=dimension, label=label,
-                                     review_confidence=review_confidence)
+                                     review_only=review_only, review_confidence=review_confidence)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def feedback_counts(url: str, version: str, point_id: int, dimension: str | None, label: str | None,
+                    review_only: bool, review_confidence: float) -> tuple[int, int]:
+    return observation.feedback_counts(engine(url), point_id=point_id, dimension=dimension, label=label,
+                                       review_only=review_only, review_confidence=review_confidence)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

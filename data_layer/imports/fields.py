@@ -251,13 +251,14 @@ FEEDBACK = Kind("feedback", "观测点反馈", "Observation feedback", (
     POINT_CODE, BUILDING_CODE, BUILDING_NAME,
     Field("submitted_on", "反馈日期", "date", "date", ("日期", "提交日期", "填报日期", "调研日期", "submitted on",
                                                    "反馈时间"), required=True, example="2026-09-18"),
-    Field("dimension", "评价维度", "dimension", "choice", ("维度", "类别", "领域", "评价类别"), required=True,
+    # Not required: a blank dimension is assigned from the comment's text (kinds/feedback.assign_dimensions).
+    Field("dimension", "评价维度", "dimension", "choice", ("维度", "类别", "领域", "评价类别"),
           choices=DIMENSION, example="载体运营"),
     Field("channel", "渠道", "channel", "choice", ("来源渠道", "方式", "反馈渠道"), choices=CHANNEL, example="问卷"),
     Field("score", "评分", "score", "count", ("得分", "满意度评分", "分数", "满意度"), low=1, high=5, example=4),
     Field("text", "意见内容", "comment", aliases=("反馈内容", "意见建议", "评价内容", "留言", "内容", "text", "feedback",
                                               "意见"), example="物业响应很及时，电梯维修当天就处理好了"),
-), identity=(("point_code", "building_code", "building_name"), ("submitted_on",), ("dimension",)),
+), identity=(("point_code", "building_code", "building_name"), ("submitted_on",), ("dimension", "text")),
     sheet_words=("反馈", "意见", "feedback"), tables=("feedback",))
 
 DEMANDS = Kind("demands", "企业诉求", "Enterprise demands", (

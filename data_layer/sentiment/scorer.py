@@ -35,6 +35,9 @@ REQUEST_POSITIVE, REQUEST_NEGATIVE, REQUEST_TOPIC = 0.0, 0.7, 0.2
 QUESTION_POSITIVE, QUESTION_NEGATIVE = 0.2, 0.5
 NEGATION_WINDOW, DEGREE_WINDOW = 4, 3
 SCALAR_PLAIN, SCALAR_STRONG = 0.6, 0.9  # a scalar word's weight without and with a degree word
+# Evidence entries that name a rule that fired rather than quote the comment. They are stored as written here
+# and translated when shown (ui/observation_charts.EVIDENCE_MARKERS must list them).
+TURN_MARKER, SARCASM_MARKER = "转折", "反语"
 
 # Negators whose denial of a complaint credits someone or marks a change: 从没拖过, 不再卡顿.
 _CREDIT_NEGATORS = frozenset({"从不", "从没", "从来不", "从来没", "从来没有", "从未", "不再", "再也不", "没再", "再也没",
@@ -625,7 +628,7 @@ def _weigh_clauses(parts: list[_Clause], lex: Lexicon) -> None:
         elif part.is_question and not part.rhetorical:
             part.items = [(w, v * (QUESTION_POSITIVE if v > 0 else QUESTION_NEGATIVE)) for w, v in part.items]
         if part.turn_lean:
-            part.items.append(("转折", part.turn_lean))
+            part.items.append((TURN_MARKER, part.turn_lean))
         part.weight = weight
     _contrast(parts, turn_at)
 
@@ -640,7 +643,7 @@ def _contrast(parts: list[_Clause], turn_at: int | None) -> None:
         return
     before = sum(v for p in parts[:turn_at] for _, v in p.items)
     if before >= 0.5:  # praise, then a turn: the rest is the complaint (the reverse is not as reliable)
-        after[0].items.append(("转折", -0.6))
+        after[0].items.append((TURN_MARKER, -0.6))
 
 
 def _decide(norm: str, parts: list[_Clause], lex: Lexicon) -> SentimentResult:
@@ -653,7 +656,7 @@ def _decide(norm: str, parts: list[_Clause], lex: Lexicon) -> SentimentResult:
     if ironic:
         weighted = [(w, -abs(v) if v > 0 else v) for w, v in weighted] + [("“" + q + "”", -1.2) for q in ironic]
     elif sarcasm >= 1.0 or (sarcasm >= 0.6 and negative >= 0.5):
-        weighted = [(w, -abs(v) * 0.8 if v > 0 else v) for w, v in weighted] + [("反语", -sarcasm)]
+        weighted = [(w, -abs(v) * 0.8 if v > 0 else v) for w, v in weighted] + [(SARCASM_MARKER, -sarcasm)]
     total = sum(v for _, v in weighted)
     positive = sum(v for _, v in weighted if v > 0)
     negative = -sum(v for _, v in weighted if v < 0)

@@ -110,3 +110,62 @@ def test_backfill_labels_only_unlabelled_comments(engine, obs) -> None:  # type:
     assert listing.loc["停车位太少，每天都找不到位置", "model_label"] == "negative"
     assert listing.loc["保持", "confidence"] == pytest.approx(0.99)  # an existing label is not touched
     assert observation.score_unlabelled(engine) == 0
+
+
+def test_the_review_filter_reaches_past_the_listing_cap(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1)
+    # 5 old comments waiting for review, then 500 newer confident ones: the newest 500 hold none of the 5
+    obs.feedback(1, [(date(2026, 1, 5), 3, f"旧的待复核{i}", "neutral", 0.4) for i in range(5)]
+                 + [(date(2026, 9, 1), 4, f"新的{i}", "positive", 0.95) for i in range(500)])
+    waiting = observation.feedback_list(engine, point_id=1, review_only=True, review_confidence=0.6, limit=500)
+    assert sorted(waiting["text"]) == [f"旧的待复核{i}" for i in range(5)]
+    assert waiting["needs_review"].all()
+    assert len(observation.feedback_list(engine, point_id=1, limit=500)) == 500
+    # the true totals, whatever the cap: 505 comments, 5 of them waiting
+    assert observation.feedback_counts(engine, point_id=1, review_confidence=0.6) == (505, 5)
+    assert observation.feedback_counts(engine, point_id=1, review_only=True, review_confidence=0.6) == (5, 5)
+    assert observation.feedback_counts(engine, point_id=1, label="positive", review_confidence=0.6) == (500, 0)
+
+
+def test_a_corrected_or_unlabelled_comment_is_not_waiting_for_review(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1)
+    obs.feedback(1, [(Q3, 3, "低置信度", "neutral", 0.3), (Q3, 3, "已更正", "neutral", 0.3, "negative"),
+                     (Q3, 3, "未评分", None, None)])
+    waiting = observation.feedback_list(engine, point_id=1, review_only=True, review_confidence=0.6)
+    assert waiting["text"].tolist() == ["低置信度"]
+    assert observation.feedback_counts(engine, point_id=1, review_confidence=0.6) == (3, 1)
+
+
+def test_demand_list_newest_first_with_days_open_by_hand(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1)
+    obs.point(2, district="D2")
+    today = date(2026, 11, 23)
+    obs.demand(1, 1, category="parking", status="closed", opened=date(2026, 9, 1), due=date(2026, 10, 1),
+               closed=date(2026, 9, 11))  # 10 days
+    obs.demand(2, 1, category="parking", status="closed", opened=date(2026, 9, 1), due=date(2026, 10, 1),
+               closed=date(2026, 10, 31))  # 60 days
+    obs.demand(3, 1, category="policy", status="open", opened=date(2026, 10, 1), due=date(2026, 11, 1))
+    # open since 1 Oct: 30 days of October + 23 of November = 53, past its due date: overdue
+    obs.demand(4, 2, category="policy", status="in_progress", opened=date(2026, 11, 1), due=date(2026, 12, 1))
+    # open since 1 Nov: 22 days, not yet due
+    obs.demand(5, 2, category="permits", status="closed", opened=date(2026, 10, 1), due=date(2026, 10, 20),
+               closed=date(2026, 10, 4))  # 3 days
+    frame = observation.demands(engine)
+    listed = observation.demand_list(frame, today=today)
+    assert listed["id"].tolist() == [4, 3]  # open ones only, newest first
+    assert listed["days_open"].tolist() == [22, 53]
+    assert listed["overdue"].tolist() == [False, True]
+    everything = observation.demand_list(frame, today=today, open_only=False)
+    assert everything["id"].tolist() == [4, 5, 3, 2, 1]  # 5 and 3 opened on 1 Oct, 2 and 1 on 1 Sep: higher id first
+    assert everything.set_index("id").loc[[5, 2, 1], "days_open"].tolist() == [3, 60, 10]
+    assert everything.set_index("id").loc[3, "text"] == "诉求"
+    scoped = observation.demand_list(observation.scope_demands(frame, district="D2"), today=today, open_only=False)
+    assert scoped["id"].tolist() == [4, 5]
+    # closed: 10, 60 and 3 days → mean 73 / 3, median 10
+    mean, median = observation.close_times(frame)
+    assert mean == pytest.approx(73 / 3) and median == pytest.approx(10.0)
+    assert observation.close_times(observation.scope_demands(frame, point_id=2)) == (pytest.approx(3.0),
+                                                                                   pytest.approx(3.0))
+    assert observation.close_times(frame[frame["status"] != "closed"]) == (None, None)
+    summary = observation.demand_summary(frame, by=["point_id"], today=today).set_index("point_id")
+    assert summary.loc[1, "mean_days"] == pytest.approx(35.0)  # (10 + 60) / 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -123,3 +124,90 @@ def test_the_review_filter_lists_only_low_confidence_labels(small_store: list[in
     at.selectbox(key="obs_feedback_sentiment").set_value("review").run()
     assert not at.exception
     assert _feedback_table(at)["反馈内容"].tolist() == ["电梯还行吧"]
+
+
+HOSTILE_NAME = "**粗体楼** [链接](http://example.com) <b>x</b>"
+
+
+def test_an_imported_point_name_is_escaped_in_the_caption(monkeypatch, engine, make, obs, store_url: str) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1, name=HOSTILE_NAME)
+    make.months([{"building_id": 101, "month": date(2026, 9, 1), "occupied_area_m2": 10.0, "leasable_area_m2": 20.0}])
+    obs.feedback(1, [(date(2026, 9, 3), 2, "还行", "neutral", 0.9)])
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    monkeypatch.setenv("DASHBOARD_TODAY", "2026-11-23")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.selectbox(key="obs_point").set_value(1).run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(r"\*\*粗体楼\*\* \[链接\]\(http\:" in c for c in captions)  # every Markdown special escaped
+    rendered = captions + [m.value for m in at.markdown] + [s.value for s in at.subheader]
+    assert not any("**粗体楼**" in value or "[链接](" in value for value in rendered)
+    names = [trace.get("name", "") for chart in at.get("plotly_chart")
+             for trace in json.loads(chart.proto.spec)["data"]]
+    assert any(name.endswith("&lt;b&gt;x&lt;/b&gt;") for name in names)  # the legend shows the tags as text
+    assert not any("<b>" in name for name in names)
+
+
+def test_the_feedback_caption_counts_beyond_the_cap_and_review_reaches_old_records(
+        monkeypatch, engine, make, obs, store_url: str) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1)
+    make.months([{"building_id": 101, "month": date(2026, 9, 1), "occupied_area_m2": 10.0, "leasable_area_m2": 20.0}])
+    obs.feedback(1, [(date(2026, 1, 5), 3, f"旧的待复核{i}", "neutral", 0.4) for i in range(3)]
+                 + [(date(2026, 9, 1), 4, f"新的{i}", "positive", 0.95) for i in range(510)])
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    monkeypatch.setenv("DASHBOARD_TODAY", "2026-11-23")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert len(_feedback_table(at)) == 500
+    assert any("显示 500 条" in c.value and "共 513 条" in c.value and "其中 3 条" in c.value for c in at.caption)
+    at.selectbox(key="obs_feedback_sentiment").set_value("review").run()
+    assert not at.exception
+    assert sorted(_feedback_table(at)["反馈内容"]) == ["旧的待复核0", "旧的待复核1", "旧的待复核2"]
+    assert any("显示 3 条" in c.value and "共 3 条" in c.value for c in at.caption)
+
+
+def test_evidence_markers_are_translated_in_english(small_store: list[int], engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE feedback SET sentiment_evidence = :e WHERE id = :i"),
+                     {"e": "转折 反语 太慢", "i": small_store[0]})
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    shown = next(df.value for df in at.dataframe if "Comment" in df.value.columns).set_index("ID")
+    assert shown.loc[small_store[0], "Evidence"] == "turn (but …) sarcasm 太慢"  # the comment's own word kept
+
+
+def test_the_demand_list_shows_open_demands_with_days_and_close_times(small_store: list[int], obs) -> None:  # type: ignore[no-untyped-def]
+    obs.demand(1, 1, category="parking", status="closed", opened=date(2026, 9, 1), due=date(2026, 10, 1),
+               closed=date(2026, 9, 11))  # 10 days
+    obs.demand(2, 1, category="parking", status="closed", opened=date(2026, 9, 1), due=date(2026, 10, 1),
+               closed=date(2026, 10, 31))  # 60 days
+    obs.demand(3, 1, category="policy", status="open", opened=date(2026, 10, 1), due=date(2026, 11, 1))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    # closed: 10 and 60 days → mean and median 35
+    assert any("已办结 **2** 件，平均 **35.0** 天办结，中位数 **35.0** 天" in m.value for m in at.markdown)
+    listed = next(df.value for df in at.dataframe if "诉求内容" in df.value.columns)
+    # only the open one: opened 1 Oct, open on 23 Nov = 53 days, past its due date
+    assert listed["编号"].tolist() == [3]
+    assert listed["历时（天）"].tolist() == [53]
+    assert listed["办理状态"].tolist() == ["待办理 · 超期未办结"]
+    assert listed["受理日期"].tolist() == ["2026-10-01"] and listed["办结日期"].tolist() == [""]
+    at.toggle(key="obs_demands_open_only").set_value(False).run()
+    listed = next(df.value for df in at.dataframe if "诉求内容" in df.value.columns)
+    assert listed["编号"].tolist() == [3, 2, 1]
+
+
+def test_the_page_translates_every_rule_marker_the_scorer_writes() -> None:
+    from data_layer.i18n import translate
+    from data_layer.sentiment import scorer
+    from ui import observation_charts as charts
+
+    assert set(charts.EVIDENCE_MARKERS) == {scorer.TURN_MARKER, scorer.SARCASM_MARKER}
+
+    def en(key: str, **values: object) -> str:
+        return translate(key, "en", **values)
+
+    assert charts.evidence_text("反语 “高效” 拖", en) == "sarcasm “高效” 拖"
+    assert charts.evidence_text(None, en) == ""

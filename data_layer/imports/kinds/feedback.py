@@ -1,6 +1,8 @@
 """Observation feedback (feedback): one response at an observation point. The sentiment of each new comment is
 scored once, offline, by `data_layer.sentiment.score_many` when that module is present; otherwise the sentiment
-columns stay empty and a note says so.
+columns stay empty and a note says so. A comment with no dimension (a blank cell, or no such column) gets the
+one `data_layer.sentiment.assign_dimension` reads from its text, and a note says how many; a row with neither a
+dimension nor a text, or whose text names no dimension, is refused at its dimension cell.
 
 A response has no id of its own: (point, date, dimension, channel, text) is its key, so importing the same file
 twice changes nothing, and a changed score on the same response is an update."""
@@ -15,15 +17,59 @@ from sqlalchemy import Connection
 
 from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in, insert_rows, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
-from data_layer.imports.problems import Findings
+from data_layer.imports.problems import Findings, row_ranges
 
 TABLE = "feedback"
 KEY = ("point_id", "submitted_on", "dimension", "channel", "text")
 SENTIMENT = ("sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_evidence")
 
 
+def has_text(rows: Rows) -> np.ndarray:
+    """Rows with a comment that is not blank."""
+    if not rows.has("text"):
+        return np.zeros(len(rows.frame), dtype=bool)
+    values = rows.frame["text"]
+    return (values.notna() & (values.astype(object).fillna("").astype(str).str.strip() != "")).to_numpy()
+
+
+def assign_dimensions(rows: Rows, findings: Findings) -> None:
+    """Fill a blank dimension from the comment's text (rows whose cell could not be read keep their error), and
+    note how many rows were filled so the user can check them."""
+    frame = rows.frame
+    if "dimension" not in frame.columns:
+        frame["dimension"] = pd.Series([None] * len(frame), dtype=object)
+    wanted = rows.missing("dimension") & has_text(rows)
+    if not wanted.any():
+        return
+    try:
+        from data_layer.sentiment import assign_dimension  # optional like the scorer: rows stay blank without it
+    except ImportError:
+        return
+    texts = frame.loc[wanted, "text"].astype(str)
+    unique = {text: assign_dimension(text) for text in dict.fromkeys(texts)}
+    codes = texts.map(unique)
+    frame.loc[wanted, "dimension"] = codes.to_numpy()
+    done = np.zeros(len(frame), dtype=bool)
+    done[np.flatnonzero(wanted)] = codes.notna().to_numpy()
+    if done.any():
+        findings.note("dimension_assigned", count=int(done.sum()),
+                      rows=row_ranges(frame.loc[done, "_row"].astype(int).tolist()))
+
+
+def require_dimension(rows: Rows, findings: Findings) -> np.ndarray:
+    """Report each row still without a dimension at its dimension cell: blank with no text, or with a text that
+    names none. Returns the rows that lack a usable dimension."""
+    lacking = rows.missing("dimension")
+    text = has_text(rows)
+    rows.report(findings, lacking & ~text, "dimension", "missing_value")
+    rows.report(findings, lacking & text, "dimension", "dimension_unassigned")
+    return lacking | rows.bad("dimension")
+
+
 def enrich(rows: Rows, findings: Findings) -> None:
-    """Score the sentiment of every comment in the file (before any store access, so the write lock is short)."""
+    """Assign missing dimensions and score the sentiment of every comment in the file (before any store access,
+    so the write lock is short)."""
+    assign_dimensions(rows, findings)
     frame = rows.frame
     for column in SENTIMENT:
         frame[column] = None
@@ -111,12 +157,15 @@ def future_dates(rows: Rows, findings: Findings, name: str, today) -> None:  # t
 def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
     findings: Findings = ctx.findings
     frame = rows.frame
-    for name in ("submitted_on", "dimension"):
-        if not rows.has(name):
-            rows.missing_column(findings, name)
+    if not rows.has("submitted_on"):
+        rows.missing_column(findings, "submitted_on")
+    if not rows.has("dimension") and not rows.has("text"):  # without a text there is nothing to assign from
+        rows.missing_column(findings, "dimension")
     if not findings.ok:
         return []
-    usable = ~rows.require(findings, "submitted_on") & ~rows.require(findings, "dimension")
+    if "dimension" not in frame.columns:  # enrich fills it; a caller that skipped enrich gets every row refused
+        frame["dimension"] = pd.Series([None] * len(frame), dtype=object)
+    usable = ~rows.require(findings, "submitted_on") & ~require_dimension(rows, findings)
     codes, found = resolve_points(conn, rows, findings, ctx, required=True)
     usable &= found
     future_dates(rows, findings, "submitted_on", ctx.today)
