@@ -16,7 +16,7 @@ from data_layer.i18n import translate
 from data_layer.cached import imports as cached_imports
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, check_upload, parse, prepare, run_import, undo_batch
 from data_layer.imports.geo import CRS_CODES
-from data_layer.imports.tables import EXPORTABLE, XLSX_MAX_ROWS, export_bytes
+from data_layer.imports.tables import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
 from data_layer.imports.templates import template_bytes
 from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
@@ -156,8 +156,15 @@ def templates_section() -> None:
 
 
 def export_section() -> None:
-    table = st.selectbox(t("imports.export.table"), list(EXPORTABLE), key="export_table",
+    user = current_user()
+    editor = user is not None and has_role(user.role, "editor")
+    if not editor:  # tables naming people (import history, audit log, label corrections) are for editors
+        names = ("、" if lang == "zh" else ", ").join(table_label(n, lang) for n in sorted(PERSONAL))
+        st.caption(t("imports.export.personal", tables=names))
+    table = st.selectbox(t("imports.export.table"), exportable_for(editor), key="export_table",
                          format_func=lambda name: f"{table_label(name, lang)} ({name})")
+    if table in PERSONAL:
+        require_role("editor")  # also when the choice came from an earlier, signed-in run of this session
     fmt = st.segmented_control(t("imports.export.format"), ["xlsx", "csv"], default="xlsx", required=True,
                                key="export_format", format_func=str.upper)
     rows = cached_imports.row_count(url, version, table)
@@ -173,14 +180,25 @@ def backup_section() -> None:
     editor = require_role("editor")
     if engine.dialect.name != "sqlite":
         st.info(t("imports.backup.postgres"))
-        st.code("pg_dump --format=custom --no-owner --file=dashboard.dump \"$URL\"\n"
-                "pg_restore --clean --if-exists --no-owner --single-transaction --dbname=\"$URL\" dashboard.dump", language="bash")
+        # The password goes in PGPASSWORD, not in the URL: a command line is visible to every user in `ps`.
+        st.code("export PGPASSWORD=...  # URL without the password: postgresql://user@host:5432/dashboard\n"
+                "pg_dump --format=custom --no-owner --file=dashboard.dump \"$URL\"\n"
+                "pg_restore --clean --if-exists --no-owner --single-transaction --dbname=\"$URL\" dashboard.dump",
+                language="bash")
         return
     st.caption(t("imports.backup.caption"))
     st.download_button(t("imports.backup.download"), lambda: backups.backup_bytes(engine), key="backup_download",
                        file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream")
     st.subheader(t("imports.backup.restore"))
-    upload = st.file_uploader(t("imports.backup.upload"), type=["db", "sqlite", "sqlite3", "bak"], key="restore_file")
+    limit = backups.restore_upload_limit_mb()
+    upload = st.file_uploader(t("imports.backup.upload", limit=limit), type=["db", "sqlite", "sqlite3", "bak"],
+                              max_upload_size=limit, key="restore_file")
+    if upload is not None:
+        try:
+            backups.check_restore_upload(upload.size)  # before the bytes are read into memory and onto disk
+        except backups.BackupError as error:
+            st.error(t(f"imports.backup.bad.{error.code}", **error.params))
+            return
     confirm = st.checkbox(t("imports.backup.confirm"), key="restore_confirm")
     if upload is not None and st.button(t("imports.backup.restore_button"), disabled=not confirm, key="restore_button"):
         with tempfile.TemporaryDirectory() as folder:

@@ -4,6 +4,8 @@ page hands to st.dataframe (never markup)."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from data_layer.i18n import table as i18n_table
@@ -59,11 +61,55 @@ def _field_labels(kind: str, lang: str) -> dict[str, str]:
     return labels
 
 
+def _column_labels(kind: str, table: str, columns: list[str], lang: str) -> dict[str, str]:
+    """Every shown column -> a header in the UI language: a column of the table's own label first (plan.code
+    is the plan's code, not a building's), then the template header, then a label of the store column; a
+    column added later without any label shows its name."""
+    fields = _field_labels(kind, lang)
+    known = i18n_table()
+    labels: dict[str, str] = {}
+    for column in columns:
+        own, common = f"imports.column.{table}.{column}", f"imports.column.{column}"
+        if own in known:
+            labels[column] = translate(own, lang)
+        elif column in fields:
+            labels[column] = fields[column]
+        elif common in known:
+            labels[column] = translate(common, lang)
+    return labels
+
+
+def geometry_summary(geojson: object, lang: str) -> str:
+    """'多边形 · 123 个顶点' instead of the GeoJSON itself (a district outline is thousands of numbers).
+    Vertices are counted once per ring (a ring's closing point repeats its first)."""
+    if not isinstance(geojson, str) or not geojson:
+        return ""
+    try:
+        geometry = json.loads(geojson)
+    except ValueError:
+        return translate("imports.geometry.unreadable", lang)
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    polygons = {"Polygon": [geometry.get("coordinates") or []],
+                "MultiPolygon": geometry.get("coordinates") or []}.get(kind) if kind else None
+    if polygons is None:
+        return translate("imports.geometry.other", lang, type=str(kind))
+    vertices = sum(_ring_vertices(ring) for polygon in polygons for ring in polygon)
+    if kind == "Polygon":
+        return translate("imports.geometry.polygon", lang, vertices=f"{vertices:,}")
+    return translate("imports.geometry.multipolygon", lang, parts=len(polygons), vertices=f"{vertices:,}")
+
+
+def _ring_vertices(ring: list) -> int:
+    closed = len(ring) > 1 and ring[0] == ring[-1]
+    return len(ring) - 1 if closed else len(ring)
+
+
 def preview_table(change: Change, kind: str, lang: str, limit: int = PREVIEW_ROWS) -> pd.DataFrame:
     """The first changed rows: new ones, then updated ones with the fields that change."""
     change_col = translate("imports.change", lang)
     fields_col = translate("imports.changed_fields", lang)
-    labels = _field_labels(kind, lang)
+    columns = [*change.new.columns, *change.updated.columns, *(c for fields in change.changed for c in fields)]
+    labels = _column_labels(kind, change.table, list(dict.fromkeys(columns)), lang)
     parts = []
     if not change.new.empty:
         parts.append(change.new.head(limit).assign(**{change_col: translate("imports.count.new", lang),
@@ -78,6 +124,8 @@ def preview_table(change: Change, kind: str, lang: str, limit: int = PREVIEW_ROW
     out = pd.concat(parts, ignore_index=True)
     internal = ("batch_id", "id", "building_id", "point_id", "plan_id")  # ids mean nothing to users; codes do
     out = out.drop(columns=[c for c in out.columns if c.startswith("sentiment_") or c in internal])
+    if "geojson" in out.columns:
+        out["geojson"] = out["geojson"].map(lambda g: geometry_summary(g, lang))
     ordered = [change_col, *[c for c in out.columns if c not in (change_col, fields_col)], fields_col]
     out = out[ordered].rename(columns=labels)
     return out.astype(object).where(out.notna(), None).astype(str).replace({"None": "", "<NA>": "", "nan": ""})

@@ -1,11 +1,13 @@
 """Command-line verbs for scheduled loads and administration:
 
     python -m data_layer import KIND FILE [--dry-run] [--user NAME] [--crs GCJ-02|WGS-84|BD-09] [--lang zh|en]
-    python -m data_layer undo BATCH [--user NAME]
-    python -m data_layer template KIND FILE        # .xlsx, .csv (or .geojson for boundaries)
-    python -m data_layer export TABLE FILE         # .xlsx or .csv, formula-looking cells escaped
-    python -m data_layer backup FILE
-    python -m data_layer restore FILE [--user NAME]
+    python -m data_layer undo BATCH [--user NAME] [--lang zh|en]
+    python -m data_layer template KIND FILE [--lang zh|en]     # .xlsx, .csv (or .geojson for boundaries)
+    python -m data_layer export TABLE FILE [--lang zh|en]      # .xlsx or .csv, formula-looking cells escaped
+    python -m data_layer backup FILE [--lang zh|en]
+    python -m data_layer restore FILE [--user NAME] [--lang zh|en]
+
+Messages are in --lang, else DASHBOARD_LOCALE (the help texts stay English, like every other verb's).
 
 Exit codes: 0 done (or a clean dry run), 1 the file was rejected (every problem listed on stderr with file, sheet,
 row and column), 2 bad arguments or an unusable store, 3 the store stayed busy.
@@ -22,9 +24,14 @@ from data_layer import backup as backups
 from data_layer import db
 from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, resolve_kind, run_import, undo_batch
+from data_layer.imports.fields import CRS_NAMES
+from data_layer.imports.geo import CRS_CODES
 from data_layer.imports.tables import EXPORTABLE, TooManyRows, export_bytes
 from data_layer.imports.templates import template_bytes
+from data_layer.imports.values import norm
 from data_layer.settings import get_settings
+
+LANGS = ("zh", "en")
 
 
 def _user() -> str:
@@ -34,19 +41,31 @@ def _user() -> str:
         return "cli"
 
 
+def _crs_option(value: str) -> str:
+    """--crs: a CRS code or one of its spellings (wgs84, gps, 高德...), as the code; anything else is left as
+    written so that argparse refuses it against CRS_CODES with the list of choices."""
+    return CRS_NAMES.lookup.get(norm(value), value)
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return getattr(args, "lang", None) or get_settings().locale
+
+
+def _say(lang: str, key: str, *, error: bool = False, **params: object) -> None:
+    print(translate(f"imports.cli.{key}", lang, **params), file=sys.stderr if error else sys.stdout)
+
+
 def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp = verbs.add_parser("import", help="check and import a CSV/XLSX/GeoJSON file (all or nothing)")
     imp.add_argument("kind", help=f"one of: {', '.join(ALL_KINDS)}")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
     imp.add_argument("--user", default=None, help="name recorded in the import history (default: cli:<login>)")
-    imp.add_argument("--crs", default=None,
+    imp.add_argument("--crs", default=None, type=_crs_option, choices=CRS_CODES,
                      help="CRS of coordinates when the file does not say (GCJ-02, WGS-84, BD-09)")
-    imp.add_argument("--lang", choices=("zh", "en"), default=None, help="language of the messages")
     undo = verbs.add_parser("undo", help="undo an import batch (see the history on the 数据管理 page)")
     undo.add_argument("batch", type=int)
     undo.add_argument("--user", default=None)
-    undo.add_argument("--lang", choices=("zh", "en"), default=None)
     tpl = verbs.add_parser("template", help="write the import template of a kind (.xlsx, .csv, or .geojson)")
     tpl.add_argument("kind")
     tpl.add_argument("file", type=Path)
@@ -58,27 +77,29 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
     res = verbs.add_parser("restore", help="replace the store's contents with a backup")
     res.add_argument("file", type=Path)
     res.add_argument("--user", default=None)
+    for verb in (imp, undo, tpl, exp, bak, res):
+        verb.add_argument("--lang", choices=LANGS, default=None, help="language of the messages (zh or en)")
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine(lang: str):  # type: ignore[no-untyped-def]
     engine = db.make_engine(get_settings().database_url)
     status = db.store_status(engine)
     if not status.usable:
-        print(f"Store not usable: {status.code} {status.detail}".strip(), file=sys.stderr)
+        _say(lang, "store_unusable", error=True, code=status.code, detail=status.detail or "")
         return None
     return engine
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    lang = args.lang or get_settings().locale
+    lang = _lang(args)
     kind = resolve_kind(args.kind)
     if kind is None:
         print(translate("imports.problem.unknown_kind", lang, kind=args.kind), file=sys.stderr)
         return 2
     if not args.file.is_file():
-        print(f"{args.file}: not found", file=sys.stderr)
+        _say(lang, "not_found", error=True, file=args.file)
         return 2
-    engine = _engine()
+    engine = _engine(lang)
     if engine is None:
         return 2
     try:
@@ -102,7 +123,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"{table}: " + ", ".join(f"{translate(f'imports.count.{k}', lang)} {v:,}" for k, v in counts.items()))
     totals = outcome.totals()
     if args.dry_run:
-        print("dry run: nothing written" if lang == "en" else "试运行：未写入任何数据")
+        _say(lang, "dry_run")
     elif outcome.committed:
         print(translate("imports.done", lang, batch=outcome.batch_id, **totals))
     else:
@@ -111,8 +132,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    lang = args.lang or get_settings().locale
-    engine = _engine()
+    lang = _lang(args)
+    engine = _engine(lang)
     if engine is None:
         return 2
     try:
@@ -125,60 +146,64 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     kind = resolve_kind(args.kind)
     if kind is None:
-        print(f"unknown kind {args.kind!r}; one of: {', '.join(ALL_KINDS)}", file=sys.stderr)
+        _say(lang, "unknown_kind", error=True, kind=args.kind, kinds=", ".join(ALL_KINDS))
         return 2
     suffix = args.file.suffix.lower().lstrip(".")
     fmt = {"xlsx": "xlsx", "csv": "csv", "geojson": "geojson", "json": "geojson"}.get(suffix)
     if fmt is None or (kind == "boundaries") != (fmt == "geojson") or (kind == "workbook" and fmt == "csv"):
-        print("use .xlsx or .csv (a workbook: .xlsx; boundaries: .geojson)", file=sys.stderr)
+        _say(lang, "template_suffix", error=True)
         return 2
     args.file.parent.mkdir(parents=True, exist_ok=True)
     args.file.write_bytes(template_bytes(kind, fmt, get_settings().today))
-    print(f"template written: {args.file}")
+    _say(lang, "template_written", file=args.file)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     if args.table not in EXPORTABLE:
-        print(f"unknown table {args.table!r}; one of: {', '.join(EXPORTABLE)}", file=sys.stderr)
+        _say(lang, "unknown_table", error=True, table=args.table, tables=", ".join(EXPORTABLE))
         return 2
     fmt = args.file.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
-        print("use a .csv or .xlsx file name", file=sys.stderr)
+        _say(lang, "export_suffix", error=True)
         return 2
-    engine = _engine()
+    engine = _engine(lang)
     if engine is None:
         return 2
     try:
         data = export_bytes(engine, args.table, fmt)
     except TooManyRows:
-        print(translate("imports.export.too_many", get_settings().locale), file=sys.stderr)
+        print(translate("imports.export.too_many", lang), file=sys.stderr)
         return 2
     args.file.parent.mkdir(parents=True, exist_ok=True)
     args.file.write_bytes(data)
-    print(f"{args.table} written to {args.file} ({len(data):,} bytes)")
+    _say(lang, "exported", table=args.table, file=args.file, size=f"{len(data):,}")
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    engine = _engine()
+    lang = _lang(args)
+    engine = _engine(lang)
     if engine is None:
         return 2
     try:
         path = backups.backup(engine, args.file)
     except backups.BackupError as error:
-        print(f"backup failed: {error.code} {error.params}", file=sys.stderr)
+        _say(lang, "backup_failed", error=True,
+             reason=translate(f"imports.backup.bad.{error.code}", lang, **error.params))
         return 2
-    print(f"backup written: {path} ({path.stat().st_size:,} bytes)")
+    _say(lang, "backup_written", file=path, size=f"{path.stat().st_size:,}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    lang = get_settings().locale
+    lang = _lang(args)
     if not args.file.is_file():
-        print(f"{args.file}: not found", file=sys.stderr)
+        _say(lang, "not_found", error=True, file=args.file)
         return 2
     engine = db.make_engine(get_settings().database_url)
     try:

@@ -23,10 +23,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from data_layer import audit, summaries
 from data_layer.imports import kinds
 from data_layer.imports.base import Change, Rows, sync_sequences
-from data_layer.imports.fields import KINDS, TABULAR, Kind, resolve_kind
+from data_layer.imports.fields import CRS_NAMES, KINDS, TABULAR, Kind, resolve_kind
 from data_layer.imports.problems import Bilingual, Findings
-from data_layer.imports.reader import RawSheet, find_header, read_sheets, sniff_format
+from data_layer.imports.reader import RawSheet, find_header, read_sheets, sniff_format, unzipped_size
 from data_layer.imports.table import typed_rows
+from data_layer.imports.values import norm
 from data_layer.models import ImportBatch
 from data_layer.settings import get_settings
 
@@ -37,6 +38,9 @@ SQLITE_CACHE_KIB = 262_144  # 256 MiB of page cache while an import writes (SQLi
 LOCK_KEY = 7_220_417  # PostgreSQL advisory lock shared by every writer of imports and undo
 INSTRUCTION_WORDS = ("填写说明", "instructions")
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".geojson", ".json")
+# An XLSX is a zip: a small upload can unpack to gigabytes in openpyxl (a zip bomb). Its members may hold at
+# most this many times the upload limit uncompressed; sheet XML of real bureau files unpacks to ~5-10x.
+UNZIPPED_FACTOR = 10
 
 
 class StoreBusy(RuntimeError):
@@ -111,6 +115,23 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_crs_option(crs: str | None) -> tuple[str, dict[str, object]] | None:
+    """Why the CRS chosen for a file is refused (the command line takes free text), or None; checked before the
+    file is read so that a dry run cannot pass where the commit would fail."""
+    if crs is None or CRS_NAMES.lookup.get(norm(crs)) is not None:
+        return None
+    return "unknown_crs_option", {"value": str(crs)[:60]}
+
+
+def check_unzipped(data: bytes, *, max_mb: int | None = None) -> tuple[str, dict[str, object]] | None:
+    """Why an XLSX is refused for what it unpacks to (members over UNZIPPED_FACTOR x the upload limit), or None."""
+    limit = (max_mb if max_mb is not None else get_settings().import_max_mb) * UNZIPPED_FACTOR
+    size = unzipped_size(data)
+    if size is not None and size > limit * 1024 * 1024:
+        return "unzipped_too_big", {"size": f"{size / 1024 / 1024:,.0f}", "limit": limit, "factor": UNZIPPED_FACTOR}
+    return None
+
+
 def check_upload(file_name: str, size: int, *, max_mb: int | None = None) -> tuple[str, dict[str, object]] | None:
     """Why an upload is refused before it is read (size, type), as (problem code, parameters), or None."""
     limit = max_mb if max_mb is not None else get_settings().import_max_mb
@@ -133,12 +154,20 @@ def parse(kind: str, file_name: str, data: bytes, options: Options | None = None
     if code is None:
         findings.error("unknown_kind", kind=kind)
         return parsed
+    refused = check_crs_option(options.crs)
+    if refused is not None:
+        findings.error(refused[0], **refused[1])
+        return parsed
     try:
         if code == "boundaries":
             parsed.rows["boundaries"] = kinds.module("boundaries").parse(file_name, data, options, findings)
             return parsed
         if sniff_format(file_name, data) == "json":
             findings.error("wrong_type", allowed=".csv, .xlsx")
+            return parsed
+        too_big = check_unzipped(data) if sniff_format(file_name, data) == "xlsx" else None
+        if too_big is not None:
+            findings.error(too_big[0], **too_big[1])
             return parsed
         sheets = read_sheets(file_name, data, findings)
         if not findings.ok:

@@ -39,8 +39,10 @@ class Problem:
             parts.append(translate("imports.where.sheet", lang, sheet=self.sheet))
         if self.row is not None:
             parts.append(translate("imports.where.row", lang, row=self.row))
-        if self.column or self.letter:
+        if self.column:
             parts.append(translate("imports.where.column", lang, letter=self.letter or "?", column=self.column))
+        elif self.letter:  # a cell under no header (e.g. right of the table)
+            parts.append(translate("imports.where.letter", lang, letter=self.letter))
         return " · ".join(parts)
 
     def line(self, lang: str) -> str:

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from data_layer.imports.fields import Kind
 from data_layer.imports.problems import Findings
-from data_layer.imports.values import norm
+from data_layer.imports.values import norm, title_money_unit
 
 HEAD_ROWS = 30  # title rows above the header are searched this far down
 BIG_XLSX_BYTES = 12 * 1024 * 1024  # above this a workbook is read in openpyxl's streaming mode (no merged cells)
@@ -26,6 +27,8 @@ ENCODINGS = ("utf-8", "gb18030")  # after the BOM checks; GB18030 is a superset 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 JSON_SUFFIXES = (".geojson", ".json")
+GBK_EVIDENCE = 32  # non-UTF-8 lines after which a file that is mostly so is taken for GBK (see mixed_encoding_line)
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # CJK punctuation, ideographs, full-width forms
 
 
 def column_letter(index: int) -> str:
@@ -54,7 +57,8 @@ def sniff_format(file_name: str, data: bytes) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str] | None:
-    """(text, encoding name) by BOM, then trial decoding: UTF-8, then GB18030 (covers GBK). None if neither fits."""
+    """(text, encoding name) by BOM, then trial decoding: UTF-8, then GB18030 (covers GBK). None if neither fits,
+    and None for a mixed file (see `mixed_encoding_line`), which no single decoding reads correctly."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "UTF-8 BOM"
@@ -71,7 +75,55 @@ def decode(data: bytes) -> tuple[str, str] | None:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
+        if codec != "utf-8" and mixed_encoding_line(data) is not None:
+            return None  # GB18030 decodes almost any bytes: it would turn the UTF-8 part into mojibake
         return text, "UTF-8" if codec == "utf-8" else "GBK/GB18030"
+    return None
+
+
+def mixed_encoding_line(data: bytes) -> int | None:
+    """The 1-based number of the first line that is not UTF-8 in a file that is otherwise mostly UTF-8 (e.g. one
+    cell pasted from a GBK file into a UTF-8 one), else None.
+
+    "Mostly": at least as many lines read as UTF-8 Chinese text (valid UTF-8 with a CJK character, three bytes
+    in UTF-8) as fail to decode. A GBK line is rarely valid UTF-8 by chance, and then mostly as two-byte Latin or
+    Cyrillic look-alikes (GBK 元 = D4 AA is UTF-8 Ԫ), hardly ever as CJK; so a real GBK file has next to no such
+    lines, while a UTF-8 file with one GBK cell has one bad line among many good ones. The scan stops once bad
+    lines outnumber good ones four to one past GBK_EVIDENCE lines: a GBK file then costs a few dozen line
+    decodes, not a million."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    good = bad = 0
+    first_bad: int | None = None
+    for number, line in enumerate(io.BytesIO(body), start=1):  # lazily: a GBK file stops after a few lines
+        if line.isascii():
+            continue
+        try:
+            good += bool(_CJK.search(line.decode("utf-8")))
+        except UnicodeDecodeError:
+            bad += 1
+            first_bad = first_bad or number
+            if bad >= GBK_EVIDENCE and good * 4 < bad and not data.startswith(b"\xef\xbb\xbf"):
+                return None
+    if data.startswith(b"\xef\xbb\xbf") or good >= max(bad, 1):
+        return first_bad  # a UTF-8 BOM says the writer meant UTF-8 throughout
+    return None
+
+
+def decode_reported(data: bytes, findings: Findings) -> tuple[str, str] | None:
+    """`decode`, with the reason in `findings` when the file cannot be decoded (mixed, or no encoding fits)."""
+    decoded = decode(data)
+    if decoded is not None:
+        return decoded
+    line = mixed_encoding_line(data)
+    if line is not None:
+        findings.error("mixed_encoding", row=line)
+    else:
+        findings.error("encoding")
     return None
 
 
@@ -96,6 +148,32 @@ class RawSheet:
             return frame, np.arange(start + 1, start + 1 + len(frame))
         return _csv_body(self, start, findings, numeric)
 
+    def field_counts(self, start: int, rows: int) -> np.ndarray:
+        """CSV only: how many cells each of `rows` records from index `start` holds as written (an empty cell
+        between delimiters counts; the frame from `body` cannot tell it from no cell at all)."""
+        counts = _csv_field_counts(self.text, self.delimiter)
+        out = np.zeros(rows, dtype="int64")
+        part = counts[start:start + rows]
+        out[:len(part)] = part
+        return out
+
+
+def _csv_field_counts(text: str, delimiter: str) -> np.ndarray:
+    """Cells per record. Without quotes a record is a line and delimiters are counted with numpy (a million
+    rows in well under a second); a quoted cell may hold a delimiter or a line break, so then the csv module
+    reads the records."""
+    if '"' not in text:
+        raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        ends = np.flatnonzero(raw == 10)
+        if len(raw) and (not len(ends) or ends[-1] != len(raw) - 1):
+            ends = np.append(ends, len(raw))  # a last line without a line break
+        before = np.searchsorted(np.flatnonzero(raw == ord(delimiter)), ends)
+        return np.diff(before, prepend=0) + 1
+    try:
+        return np.fromiter((len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)), dtype="int64")
+    except csv.Error:
+        return np.zeros(0, dtype="int64")  # a broken quote: the body read reports it
+
 
 def read_sheets(file_name: str, data: bytes, findings: Findings) -> list[RawSheet]:
     """The file's sheets, or [] with a problem saying why the file cannot be read."""
@@ -111,9 +189,8 @@ def read_sheets(file_name: str, data: bytes, findings: Findings) -> list[RawShee
         return []
     if kind == "xlsx":
         return _read_workbook(data, findings)
-    decoded = decode(data)
+    decoded = decode_reported(data, findings)
     if decoded is None:
-        findings.error("encoding")
         return []
     text, encoding = decoded
     if "\x00" in text[:4096]:
@@ -177,6 +254,17 @@ def _csv_body(sheet: RawSheet, start: int, findings: Findings,
 
 
 # ---------------------------------------------------------------- workbooks
+
+
+def unzipped_size(data: bytes) -> int | None:
+    """Total uncompressed size of a zip's members from its directory, without unpacking anything (None when it
+    is no readable zip: openpyxl then says so). The sizes there bound what Python's zipfile will inflate, so a
+    member that claims to be small cannot unpack to more."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
 
 
 def _read_workbook(data: bytes, findings: Findings) -> list[RawSheet]:
@@ -281,6 +369,9 @@ class Header:
     units: dict[int, str]  # column index -> unit named in the header (normalised)
     unknown: list[int]  # columns with a header that means nothing to this kind
     duplicate: list[int]  # columns naming a field an earlier column already gave
+    first_row: int = 0  # 0-based index of the first header row (rows above it are titles)
+    width: int = 0  # up to the last named header cell: a data cell right of it belongs to no column
+    money_unit: str = ""  # the money unit a title row declares for the sheet ('单位：元' -> '元'), '' if none
 
     def satisfies(self, kind: Kind) -> bool:
         return all(any(name in self.columns for name in group) for group in kind.identity)
@@ -347,7 +438,8 @@ def _header_from(rows: list[list[str]], kind: Kind, last_row: int) -> Header:
         else:
             columns[name] = index
             units[index] = unit
-    return Header(last_row=last_row, columns=columns, texts=texts, units=units, unknown=unknown, duplicate=duplicate)
+    return Header(last_row=last_row, columns=columns, texts=texts, units=units, unknown=unknown, duplicate=duplicate,
+                  first_row=last_row + 1 - len(rows), width=max(texts) + 1 if texts else width)
 
 
 def find_header(head: list[list[object]], kind: Kind) -> Header | None:
@@ -365,7 +457,19 @@ def find_header(head: list[list[object]], kind: Kind) -> Header | None:
             key = (len(header.columns), prefer_single, -index)
             if header.satisfies(kind) and key > best_key:
                 best, best_key = header, key
+    if best is not None:
+        best.money_unit = _title_money_unit(text_rows[:best.first_row])
     return best
+
+
+def _title_money_unit(title_rows: list[list[str]]) -> str:
+    """The money unit the title rows declare (the one nearest the header wins), '' when they declare none."""
+    for row in reversed(title_rows):
+        for cell in row:
+            unit = title_money_unit(cell) if cell else ""
+            if unit:
+                return unit
+    return ""
 
 
 def header_score(head: list[list[object]], kind: Kind) -> int:

@@ -12,8 +12,8 @@ from data_layer.imports.base import Rows
 from data_layer.imports.fields import Field, Kind
 from data_layer.imports.problems import Findings, row_ranges
 from data_layer.imports.reader import Header, RawSheet, column_letter
-from data_layer.imports.values import (Column, parse_bool, parse_choice, parse_date, parse_month, parse_number,
-                                       parse_text, per_unique)
+from data_layer.imports.values import (Column, canonical_unit, header_factor, parse_bool, parse_choice, parse_date,
+                                       parse_month, parse_number, parse_text, per_unique)
 
 _TOTAL = re.compile(r"^\s*(?:全市|全区|本月|本期|各区|总)?\s*(?:合\s*计|总\s*计|小\s*计)|^\s*(?:sub)?total\b|^\s*sum\s*$",
                     re.IGNORECASE)
@@ -96,6 +96,8 @@ def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) 
     for index in header.duplicate:
         findings.note("column_duplicate", sheet=sheet.name, column=header.texts.get(index, ""),
                       letter=column_letter(index))
+    if sheet.rows is None:
+        _extra_cells(sheet, header, raw, row_numbers, findings)
     data = raw[keep].reset_index(drop=True)
     rows_kept = row_numbers[keep]
     frame = pd.DataFrame({"_sheet": pd.Series([sheet.name] * len(data), dtype=object), "_row": rows_kept})
@@ -105,13 +107,17 @@ def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) 
     for name, index in columns.items():
         spec = kind.by_name[name]
         where[(sheet.name, name)] = (header.texts.get(index, spec.zh), column_letter(index) if index >= 0 else "")
-        units[(sheet.name, name)] = header.units.get(index, "")
+        unit = _column_unit(spec, header, index, sheet.name, where[(sheet.name, name)], findings)
+        units[(sheet.name, name)] = unit or ""
         raw_column = data[index] if index in data.columns else pd.Series([None] * len(data), dtype=object)
         for position in formula_rows.get(index, []):
             findings.error("formula_no_value", sheet=sheet.name, row=int(rows_kept[position]),
                            column=where[(sheet.name, name)][0], letter=where[(sheet.name, name)][1])
-        parsed = _parse(spec, raw_column, header.units.get(index, ""))
+        parsed = _parse(spec, raw_column, unit or "")
         _report_cells(findings, sheet.name, rows_kept, where[(sheet.name, name)], parsed)
+        if parsed.unit_assumed and unit is not None:  # None: the header's unit was refused, already said
+            findings.note("money_unit_assumed", sheet=sheet.name, column=where[(sheet.name, name)][0],
+                          letter=where[(sheet.name, name)][1])
         values = parsed.values.to_numpy()
         # Explicit dtypes: pandas 3 would turn an object array of text into its string dtype (None becomes NaN).
         frame[name] = pd.Series(values, dtype=object if values.dtype == object else values.dtype)
@@ -123,6 +129,61 @@ def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) 
         else:
             frame[f"_bad_{name}"] = parsed.bad
     return Rows(kind=kind, frame=frame, present=set(columns), where=where, units=units)
+
+
+def _column_unit(spec: Field, header: Header, index: int, sheet: str, where: tuple[str, str],
+                 findings: Findings) -> str | None:
+    """The unit plain numbers of a column are in: the header's, else (money) the sheet title's 「单位：元」.
+    A money header naming a unit we cannot convert (「美元」, 「十万元」) is refused (None): reading it as 万元
+    would store the wrong amount without a word."""
+    unit = header.units.get(index, "")
+    if spec.type != "money" or header_factor("money", unit) is not None:
+        return unit
+    written = canonical_unit(unit)
+    if "元" in written or written in ("usd", "hkd", "$", "us$", "eur", "€"):
+        findings.error("unknown_header_unit", sheet=sheet, row=header.last_row + 1, column=where[0],
+                       letter=where[1], unit=unit)
+        return None
+    if header.money_unit:
+        findings.note("money_unit_from_title", sheet=sheet, column=where[0], letter=where[1],
+                      unit=header.money_unit)
+        return header.money_unit
+    return unit
+
+
+def _extra_cells(sheet: RawSheet, header: Header, raw: pd.DataFrame, row_numbers: np.ndarray,
+                 findings: Findings) -> None:
+    """CSV rows with more cells than the header names: text there is refused (it belongs to no column, so
+    importing the row without it would drop data unseen); empty extra cells (stray delimiters) get a note."""
+    if not len(raw) or not header.width:
+        return
+    extra = [c for c in raw.columns if isinstance(c, int | np.integer) and c >= header.width]
+    filled = np.zeros(len(raw), dtype=bool)
+    first = np.full(len(raw), -1, dtype="int64")
+    for column in extra:
+        has = per_unique(raw[column], lambda v: not (isinstance(v, float) and v != v) and str(v).strip() != "",
+                         missing=False, dtype=bool)
+        first[has & (first < 0)] = int(column)
+        filled |= has
+    last = column_letter(header.width - 1)
+    for position in np.flatnonzero(filled):
+        if findings.full():
+            findings.unlisted += 1
+            continue
+        column = int(first[position])
+        findings.error("extra_cells", sheet=sheet.name, row=int(row_numbers[position]), letter=column_letter(column),
+                       value=str(raw.iat[position, raw.columns.get_loc(column)])[:40], last=last)
+    # An empty extra cell reads like no cell at all, so only the text itself can show it. Counting cells per
+    # record costs ~0.3 s per million rows: done only when the body holds more delimiters than rows of exactly
+    # header-width cells would (a note is at stake here, not data).
+    start = header.last_row + 1
+    head_delimiters = sum(max(len(row), 1) - 1 for row in sheet.head[:start])
+    if sheet.text.count(sheet.delimiter) - head_delimiters <= (header.width - 1) * len(raw):
+        return
+    empty_only = (sheet.field_counts(start, len(raw)) > header.width) & ~filled
+    if empty_only.any():
+        findings.note("extra_empty_cells", sheet=sheet.name, rows=row_ranges(row_numbers[empty_only].tolist()),
+                      count=int(empty_only.sum()), last=last)
 
 
 def _last_filled(blank: np.ndarray) -> int:

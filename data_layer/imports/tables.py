@@ -1,6 +1,6 @@
 """Any table of the store as a download (XLSX or CSV through data_layer/export.py, so text that a spreadsheet
 would run as a formula is escaped). Tables holding password hashes, login attempts or kiosk token hashes are not
-exportable."""
+exportable; tables naming the people who did things (PERSONAL) are exportable by editors only."""
 
 from __future__ import annotations
 
@@ -13,6 +13,14 @@ from data_layer.models import DOMAIN_TABLES, AuditLog, ImportBatch
 EXPORTABLE: dict[str, object] = {
     m.__table__.name: m.__table__ for m in (*DOMAIN_TABLES, ImportBatch, AuditLog)}  # type: ignore[attr-defined]
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
+# Tables with user names: who imported (import_batch.user_name), who did what (audit_log.user_name), who
+# corrected a sentiment label (feedback.corrected_by). Who-did-what is not for every visitor of an intranet page.
+PERSONAL: frozenset[str] = frozenset({"import_batch", "audit_log", "feedback"})
+
+
+def exportable_for(editor: bool) -> list[str]:
+    """The tables a user may export: every exportable one for an editor, the ones without user names otherwise."""
+    return [name for name in EXPORTABLE if editor or name not in PERSONAL]
 
 
 class TooManyRows(ValueError):

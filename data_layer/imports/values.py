@@ -2,10 +2,13 @@
 hold a million rows).
 
 Numbers: `1,234.5`, `85%`, `85.3`, `12.3万元` against `123000元`, `1.2亿`, `3.5万㎡`, `120家`. The header's unit
-(`税收（元）`) applies to plain numbers; a unit in the cell wins. Percent columns: `85%` is 0.85; a plain number is
-a percentage when the header says `(%)` or when any plain number in the column is above 1 (`85.3` means 85.3 %),
-otherwise a fraction (`0.853`). Months: `2024年3月`, `2024-03`, `2024/3`, `2024.3`, `202403`, a full date, or an
-Excel date cell. A formula (`=B2*2`) is never taken for a number.
+(`税收（元）`, `税收（单位：元）`, `（人民币元）`, `（元/月）`) applies to plain numbers; a unit in the cell
+wins. A money column with no unit anywhere is read as 万元, the documented default, and `Column.unit_assumed`
+says so (the caller adds a note). Percent columns: `85%` is 0.85; a plain number is a percentage when the header
+says `(%)` or when every non-zero plain number of the column is above 1 (`85.3` means 85.3 %), a fraction when
+every one is at most 1 (`0.853`); a column mixing both (`0.9` next to `95`) is ambiguous and those cells are
+refused. Months: `2024年3月`, `2024-03`, `2024/3`, `2024.3`, `202403`, a full date, or an Excel date cell. A
+formula (`=B2*2`) is never taken for a number.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Column:
     empty: np.ndarray
     bad: np.ndarray
     reasons: dict[int, tuple[str, dict[str, object]]] = field(default_factory=dict)
+    unit_assumed: bool = False  # plain numbers were read in the default unit because no unit was given anywhere
 
 
 @lru_cache(maxsize=65_536)
@@ -80,7 +84,8 @@ _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)(.*)$", re.I
 UNIT_FACTORS: dict[str, dict[str, float]] = {
     # target 万元
     "money": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4, "千元": 0.1, "百万元": 100.0,
-              "10kyuan": 1.0, "10k": 1.0, "yuan": 1e-4, "rmb": 1e-4, "cny": 1e-4, "亿元人民币": 1e4, "万元人民币": 1.0},
+              "10kyuan": 1.0, "10k": 1.0, "yuan": 1e-4, "rmb": 1e-4, "cny": 1e-4, "人民币": 1e-4, "亿元人民币": 1e4,
+              "万元人民币": 1.0},
     # target m²
     "area": {"m2": 1.0, "平方米": 1.0, "平米": 1.0, "平": 1.0, "sqm": 1.0, "万m2": 1e4, "万平方米": 1e4,
              "万平米": 1e4, "万平": 1e4},
@@ -94,9 +99,33 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
 }
 
 
+# Spellings around a unit that do not change it: 「单位：元」, 「金额单位：万元」, 「人民币元」, 「万元人民币」,
+# 「元/月」 (a monthly file's money is per month anyway). Applied to the compare-form (norm: no spaces or colons).
+_UNIT_PREFIX = re.compile(r"^(?:金额|计量)?单位")
+_UNIT_CURRENCY = re.compile(r"^(?:人民币|rmb|cny)(?=.)|(?<=.)(?:人民币|rmb|cny)$")
+_UNIT_PER_MONTH = re.compile(r"(?<=.)(?:/月|每月|/month)$")
+# A title row above the header that says the file's money unit: 「2026年3月统计表（单位：元）」.
+_TITLE_MONEY_UNIT = re.compile(r"单位(?:为)?(?:人民币)?(百万元|亿元|万元|千元|元)")
+
+
+@lru_cache(maxsize=4096)
+def canonical_unit(unit: str) -> str:
+    """The compare-form of a unit with the words around it removed: '单位：元' -> '元', '人民币万元' -> '万元',
+    '元/月' -> '元'. Unknown units come back normalised but otherwise as written."""
+    value = _UNIT_PREFIX.sub("", norm(unit))
+    value = _UNIT_PER_MONTH.sub("", value)
+    return _UNIT_CURRENCY.sub("", value)
+
+
+def title_money_unit(text: object) -> str:
+    """The money unit a title cell declares for the whole sheet ('' when it declares none)."""
+    match = _TITLE_MONEY_UNIT.search(norm(text))
+    return match[1] if match else ""
+
+
 def header_factor(kind: str, header_unit: str) -> float | None:
     """The factor a header unit implies for plain numbers (None when the header names no unit we know)."""
-    unit = norm(header_unit)
+    unit = canonical_unit(header_unit)
     if not unit:
         return None
     return UNIT_FACTORS.get(kind, {}).get(unit)
@@ -119,7 +148,7 @@ def parse_number(raw: pd.Series, *, kind: str = "plain", header_unit: str = "", 
         text = _text_of(raw, failed).str.replace(r"[,，\s']", "", regex=True)
         parts = text.str.extract(_NUMBER)
         numbers = pd.to_numeric(parts[0], errors="coerce")
-        unit_text = parts[1].fillna("").map(norm)
+        unit_text = parts[1].fillna("").map(canonical_unit)
         values[failed] = numbers.to_numpy()
         cell_unit[failed] = unit_text.to_numpy()
         table = UNIT_FACTORS.get(kind, {})
@@ -143,8 +172,9 @@ def parse_number(raw: pd.Series, *, kind: str = "plain", header_unit: str = "", 
     plain = ~empty & ~bad & ~has_unit
     default = header_factor(kind, header_unit)
     if kind == "pct" and default is None and plain.any():
-        # Column-level rule: plain numbers above 1 mean percentages (85.3 → 85.3 %), otherwise fractions.
-        default = 0.01 if (values[plain] > 1.0).any() else 1.0
+        default = _percent_scale(values, plain, raw, bad, reasons)
+        plain &= ~bad
+    unit_assumed = kind == "money" and default is None and bool(plain.any())
     if default not in (None, 1.0):
         values[plain] = values[plain].to_numpy() * default
     if integer:
@@ -154,7 +184,29 @@ def parse_number(raw: pd.Series, *, kind: str = "plain", header_unit: str = "", 
             reasons[int(position)] = ("not_whole", {"value": _short(raw.iloc[position])})
         bad |= fractional
         values[fractional] = np.nan
-    return Column(values=values, empty=empty, bad=bad, reasons=reasons)
+    return Column(values=values, empty=empty, bad=bad, reasons=reasons, unit_assumed=unit_assumed)
+
+
+def _percent_scale(values: pd.Series, plain: np.ndarray, raw: pd.Series, bad: np.ndarray,
+                   reasons: dict[int, tuple[str, dict[str, object]]]) -> float:
+    """Column-level rule for plain numbers in a rate column without a (%) header: all above 1 are percentages
+    (85.3 → 85.3 %), all at most 1 are fractions (0.853). Both kinds at once (0.9 next to 95) cannot be read
+    either way without guessing, so the cells of the smaller group (both groups on a tie) are refused, naming
+    each; `bad` and `reasons` are updated in place. Zero reads the same either way and takes no side."""
+    numbers = values.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        above = plain & (np.abs(numbers) > 1.0)
+        fraction = plain & (np.abs(numbers) <= 1.0) & (numbers != 0.0)
+    if not above.any() or not fraction.any():
+        return 0.01 if above.any() else 1.0
+    count_above, count_fraction = int(above.sum()), int(fraction.sum())
+    refused = (fraction if count_fraction <= count_above else np.zeros_like(fraction)) | \
+        (above if count_above <= count_fraction else np.zeros_like(above))
+    for position in np.flatnonzero(refused):
+        reasons[int(position)] = ("pct_mixed", {"value": _short(raw.iloc[position])})
+    bad |= refused
+    values[refused] = np.nan
+    return 0.01 if count_above >= count_fraction else 1.0
 
 
 def _short(value: object, limit: int = 40) -> str:

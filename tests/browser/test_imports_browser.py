@@ -1,5 +1,6 @@
 """The 数据管理 page in a real browser on the (read-only) demo city: the editor gate, a template and a table
-downloaded as files, offline."""
+downloaded as files, offline. A visitor may export tables without user names (district here); the import
+history, audit log and feedback name people and are for editors (checked under AppTest in tests/imports)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def test_data_page_gates_imports_and_downloads_templates_and_exports(server: str
     assert sheet["A1"].value == "楼宇编号" and sheet["B2"].value == "示范国际金融中心"
 
     _section(page, "导出")
+    page.get_by_text("含有用户名，导出需要“编辑”权限", exact=False).wait_for(timeout=30_000)  # visitor: no audit log
     page.get_by_text("共 11 行", exact=False).wait_for(timeout=30_000)
     page.get_by_text("CSV", exact=True).click()
     _settle(page)

@@ -110,3 +110,73 @@ def test_export_xlsx_escapes_formula_cells(city: Engine) -> None:
     header = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[header.index("code")] == "B003")
     assert row[header.index("name")] == "'@SUM(A1)" and row[header.index("address")] == "'+1-2"
+
+
+def test_cli_messages_follow_lang_and_crs_is_one_of_the_choices(city: Engine, tmp_path: Path, cli,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([MONTHLY_HEADER, ["B001", "2026-05", 2000, 10000, 1, 1, 1, 1, 0]]))
+    assert "Dry run: nothing written." in cli(city, "import", "monthly", str(good), "--dry-run", "--lang", "en").stdout
+    assert "试运行：未写入任何数据。" in cli(city, "import", "monthly", str(good), "--dry-run").stdout
+    missing = cli(city, "import", "monthly", str(tmp_path / "nope.csv"), "--lang", "en")
+    assert missing.returncode == 2 and "nope.csv: not found." in missing.stderr
+    kind = cli(city, "template", "nonsense", str(tmp_path / "x.xlsx"))
+    assert kind.returncode == 2 and "未知的数据类型“nonsense”" in kind.stderr
+    table = cli(city, "export", "nonsense", str(tmp_path / "x.csv"), "--lang", "en")
+    assert table.returncode == 2 and "Unknown table “nonsense”" in table.stderr
+    assert "模板已写入" in cli(city, "template", "city", str(tmp_path / "c.csv")).stdout
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all")
+    refused = cli(city, "restore", str(junk), "--lang", "en")
+    assert refused.returncode == 1 and ("not a SQLite" if db.is_sqlite(city) else "pg_restore failed") in refused.stderr
+
+    with pytest.raises(SystemExit) as stop:  # argparse refuses it, listing the choices
+        cli(city, "import", "boundaries", str(good), "--crs", "EPSG:3857")
+    assert stop.value.code == 2 and "GCJ-02" in capsys.readouterr().err
+    from data_layer.imports.cli import _crs_option
+
+    assert [_crs_option(v) for v in ("wgs84", "高德", "BD-09")] == ["WGS-84", "GCJ-02", "BD-09"]
+
+
+class _Done:
+    def __init__(self, stdout: str = "") -> None:
+        self.returncode, self.stdout, self.stderr = 0, stdout, ""
+
+
+def test_postgres_tools_get_the_password_in_their_environment_not_on_the_command_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import create_engine
+
+    from data_layer import backup as backups
+    from data_layer import migrations
+
+    calls: list[tuple[list[str], dict]] = []
+    dump_script = {"text": ""}
+
+    def fake_run(command, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((command, kwargs.get("env") or {}))
+        return _Done(dump_script["text"] if "--data-only" in command else "")
+
+    monkeypatch.setattr(backups.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    monkeypatch.setattr(backups.subprocess, "run", fake_run)
+    engine = create_engine("postgresql+psycopg://dash:s3cret%21@db.example:5432/dashboard")  # never connects
+    backups.backup(engine, tmp_path / "d.dump")
+    command, env = calls[-1]
+    assert command[0] == "pg_dump" and not any("s3cret" in part for part in command)
+    assert command[-1] == "postgresql://dash@db.example:5432/dashboard" and env["PGPASSWORD"] == "s3cret!"
+
+    # A dump from a newer program is refused from its alembic_version data, before pg_restore touches the store.
+    dump_script["text"] = ("SET client_encoding = 'UTF8';\n"
+                           "COPY public.alembic_version (version_num) FROM stdin;\n9999_future\n\\.\n")
+    calls.clear()
+    with pytest.raises(backups.BackupError) as refused:
+        backups.restore(engine, tmp_path / "d.dump", user="t")
+    assert refused.value.code == "newer" and refused.value.params == {"revision": "9999_future"}
+    assert [c[0][:2] for c in calls] == [["pg_restore", "--data-only"]]
+    head = migrations.head_revision()
+    dump_script["text"] = f"COPY public.alembic_version (version_num) FROM stdin;\n{head}\n\\.\n"
+    assert backups.dump_revision(tmp_path / "d.dump") == head
+    dump_script["text"] = "-- no alembic_version here\n"
+    with pytest.raises(backups.BackupError) as not_store:
+        backups.dump_revision(tmp_path / "d.dump")
+    assert not_store.value.code == "not_store"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,17 +40,50 @@ def _impatient_engine(path: Path) -> Engine:
 
 
 @pytest.fixture
-def serial_copy(city: Engine, tmp_path: Path, postgres) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def copies(city: Engine, tmp_path: Path, postgres) -> Iterator[Callable[[str], Engine]]:  # type: ignore[no-untyped-def]
+    """Make more stores with the same contents as `city` (for serial runs), dropped afterwards."""
+    made: list[tuple[Engine, str]] = []
+
+    def copy(name: str) -> Engine:
+        if postgres is None:  # a consistent copy (the WAL holds recent writes)
+            url = f"sqlite:///{backup(city, tmp_path / f'{name}.db')}"
+        else:
+            url = postgres.copy(city.url.render_as_string(hide_password=False), name)
+        engine = db.make_engine(url)
+        made.append((engine, url))
+        return engine
+
+    yield copy
+    for engine, url in made:
+        engine.dispose()
+        if postgres is not None:
+            postgres.drop(url)
+
+
+@pytest.fixture
+def serial_copy(copies: Callable[[str], Engine]) -> Engine:
     """A second store with the same contents as `city`, for the serial run."""
-    if postgres is None:
-        url = f"sqlite:///{backup(city, tmp_path / 'serial.db')}"  # a consistent copy (the WAL holds recent writes)
-    else:
-        url = postgres.copy(city.url.render_as_string(hide_password=False), "serial")
-    engine = db.make_engine(url)
-    yield engine
-    engine.dispose()
-    if postgres is not None:
-        postgres.drop(url)
+    return copies("serial")
+
+
+def _at_once(engine: Engine, files: dict[str, bytes]) -> dict[str, object]:
+    """Import every file from its own thread, all released together; the outcomes by file name."""
+    errors: list[BaseException] = []
+    results = {}
+    barrier = threading.Barrier(len(files))
+
+    def work(name: str) -> None:
+        try:
+            barrier.wait()
+            results[name] = run_import(engine, kind="monthly", file_name=name, data=files[name], user="c")
+        except BaseException as exc:  # noqa: BLE001 - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in files]
+    [t.start() for t in threads]
+    [t.join(timeout=240) for t in threads]
+    assert not errors, errors
+    return results
 
 
 def test_two_imports_at_once_equal_the_serial_result(city: Engine, serial_copy: Engine) -> None:
@@ -65,21 +98,7 @@ def test_two_imports_at_once_equal_the_serial_result(city: Engine, serial_copy: 
     # SQLite: an engine that gives up on a lock at once, so the importer's own retry must cope. PostgreSQL: the
     # importer's advisory lock must serialise the two writers.
     concurrent = _impatient_engine(Path(city.url.database)) if db.is_sqlite(city) else city
-    errors: list[BaseException] = []
-    results = {}
-    barrier = threading.Barrier(len(files))
-
-    def work(name: str) -> None:
-        try:
-            barrier.wait()
-            results[name] = run_import(concurrent, kind="monthly", file_name=name, data=files[name], user="c")
-        except BaseException as exc:  # noqa: BLE001 - the assertion below reports it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(name,)) for name in files]
-    [t.start() for t in threads]
-    [t.join(timeout=240) for t in threads]
-    assert not errors, errors
+    results = _at_once(concurrent, files)
     assert all(r.committed for r in results.values())
     assert domain_rows(concurrent) == domain_rows(serial)
 
@@ -130,3 +149,33 @@ def test_readers_see_before_or_after_never_half_and_never_an_error(demo_engine: 
     [r.join() for r in readers]
     assert outcome.committed and not errors
     assert seen <= {(0, 0), (len(codes), len(codes))} and (len(codes), len(codes)) in seen
+
+
+def test_two_imports_of_the_same_rows_at_once_end_as_one_serial_order_with_both_in_the_history(
+        city: Engine, copies: Callable[[str], Engine]) -> None:
+    codes = _codes(city)
+    # The same month and buildings with different values: the end state depends on the order, so it must be
+    # exactly one of the two serial orders (the one the batches committed in), never a mix of the two files.
+    files = {"a.csv": _file(codes, "2026-02"),
+             "b.csv": csv_bytes([MONTHLY_HEADER] + [[c, "2026-02", 200 + i, 1000 + i, 5, 4, 9.5 + i, 20, 2]
+                                                    for i, c in enumerate(codes)])}
+    serial = {}
+    for order in (("a.csv", "b.csv"), ("b.csv", "a.csv")):
+        store = copies("then".join(name[0] for name in order))
+        for name in order:
+            assert run_import(store, kind="monthly", file_name=name, data=files[name], user="s").committed
+        serial[order] = domain_rows(store)
+    assert serial[("a.csv", "b.csv")] != serial[("b.csv", "a.csv")]  # the order matters, so the test can tell
+
+    concurrent = _impatient_engine(Path(city.url.database)) if db.is_sqlite(city) else city
+    results = _at_once(concurrent, files)
+    assert all(r.committed for r in results.values())
+    end = domain_rows(concurrent)
+    assert end in serial.values()
+    committed_order = tuple(sorted(results, key=lambda name: results[name].batch_id))
+    assert end == serial[committed_order]  # the later batch's values won everywhere
+    with city.connect() as conn:
+        history = conn.execute(text("SELECT id, file_name, rows_new, rows_updated FROM import_batch ORDER BY id")).all()
+    first, second = committed_order
+    # The store has no February: the first writer adds every row, the second updates every one of them.
+    assert [tuple(r[1:]) for r in history] == [(first, len(codes), 0), (second, 0, len(codes))]

@@ -244,3 +244,109 @@ def test_a_blank_cell_keeps_the_stored_value_when_updating_a_building(city: Engi
     outcome = _import(city, "buildings", "grade.csv", data)
     assert outcome.committed and outcome.changes["building"].changed == [["grade"]]
     assert _rows(city, "SELECT name, grade FROM building WHERE id = 2") == [("海珠二号楼", "super_a")]
+
+
+# ---------------------------------------------------------------- money units, rate spellings, encodings, stray cells
+
+RATE_HEADER = ["楼宇编号", "统计月份", "可租面积", "入驻率", "在楼经营企业数", "注册在楼企业数"]
+
+
+@pytest.mark.parametrize(("tax_header", "written", "stored"), [
+    ("税收（单位：元）", "1,234,500", 123.45),  # 1,234,500 元 = 123.45 万元
+    ("全口径税收（人民币元）", "1,234,500", 123.45),
+    ("税收（元/月）", "1,234,500", 123.45),
+    ("税收（单位：千元）", "1,234.5", 123.45),  # 1,234.5 千元 = 1,234,500 元
+    ("税收（亿元人民币）", "0.5", 5_000.0),
+    ("税收（人民币万元）", "88.5", 88.5),
+])
+def test_money_unit_spellings_in_the_header_are_understood(city: Engine, tax_header: str, written: str,
+                                                           stored: float) -> None:
+    data = csv_bytes([[*RATE_HEADER, tax_header], ["B001", "2026-03", 10_000, "50%", 1, 1, written]])
+    outcome = _import(city, "monthly", "unit.csv", data)
+    assert outcome.committed, [p.line("en") for p in outcome.findings.problems]
+    assert "money_unit_assumed" not in {n.code for n in outcome.findings.notes}
+    assert _rows(city, "SELECT tax_10k FROM building_month WHERE month = '2026-03-01'") == [(pytest.approx(stored),)]
+
+
+def test_a_title_row_unit_sets_the_money_unit_and_no_unit_at_all_gets_a_note(city: Engine) -> None:
+    header = [*RATE_HEADER, "全口径税收"]
+    titled = csv_bytes([header, ["B001", "2026-03", 10_000, "50%", 1, 1, "1,234,500"]],
+                       title="2026年3月楼宇经济统计表（单位：元）")
+    outcome = _import(city, "monthly", "titled.csv", titled)
+    assert outcome.committed, [p.line("en") for p in outcome.findings.problems]
+    assert [(n.letter, n.column) for n in outcome.findings.notes if n.code == "money_unit_from_title"] == \
+        [("G", "全口径税收")]
+    assert _rows(city, "SELECT tax_10k FROM building_month WHERE month = '2026-03-01'") == [(pytest.approx(123.45),)]
+
+    # No unit in the header, the title or the cell: the documented default 万元, said per column.
+    bare = csv_bytes([header, ["B001", "2026-04", 10_000, "50%", 1, 1, "88.5"]])
+    outcome = _import(city, "monthly", "bare.csv", bare)
+    assert outcome.committed
+    notes = [n for n in outcome.findings.notes if n.code == "money_unit_assumed"]
+    assert [(n.letter, n.column) for n in notes] == [("G", "全口径税收")] and "万元" in notes[0].message("zh")
+    assert _rows(city, "SELECT tax_10k FROM building_month WHERE month = '2026-04-01'") == [(88.5,)]
+    # Every cell carries its unit: nothing is assumed, so no note.
+    cells = csv_bytes([header, ["B001", "2026-05", 10_000, "50%", 1, 1, "12.3万元"]])
+    assert "money_unit_assumed" not in {n.code for n in _import(city, "monthly", "c.csv", cells).findings.notes}
+
+
+def test_a_money_unit_that_cannot_be_converted_is_refused_at_the_header(city: Engine) -> None:
+    data = csv_bytes([[*RATE_HEADER, "税收（美元）"], ["B001", "2026-03", 10_000, "50%", 1, 1, "1,000"]])
+    assert _where(_rejected(city, "monthly", "usd.csv", data), "unknown_header_unit") == [("", 1, "G", "税收（美元）")]
+
+
+def test_a_rate_column_mixing_fractions_and_percentages_is_refused_cell_by_cell(city: Engine) -> None:
+    rows = [[*RATE_HEADER, "税收（万元）"], ["B001", "2026-06", 10_000, "0.9", 1, 1, 1],
+            ["B002", "2026-06", 6_000, "95", 1, 1, 1], ["B003", "2026-06", 4_000, "85", 1, 1, 1]]
+    problems = _rejected(city, "monthly", "mixed.csv", csv_bytes(rows))
+    # 0.9 is the odd one out (one cell at most 1 against two above 1): it is the cell named.
+    assert _where(problems, "pct_mixed") == [("", 2, "D", "入驻率")]
+    assert problems[0].message("zh").startswith("比例写法不一致：请统一写成 85% 或 0.85")
+    # One way of writing throughout is fine, and 0 reads the same either way.
+    rows[1][3] = "0"
+    same = _import(city, "monthly", "same.csv", csv_bytes(rows))
+    assert same.committed, [p.line("en") for p in same.findings.problems]
+    assert _rows(city, "SELECT building_id, occupied_area_m2 FROM building_month WHERE month = '2026-06-01'"
+                       " ORDER BY building_id") == [(1, 0.0), (2, pytest.approx(5_700.0)), (3, pytest.approx(3_400.0))]
+
+
+def test_a_utf8_file_with_one_gbk_cell_is_refused_naming_the_line(city: Engine) -> None:
+    header = ["楼宇编号", "楼宇名称", "地址"]
+    lines = [",".join(header), "B001,天河一号楼,天河路1号", "B002,海珠二号楼,天河大厦旁", "B003,天河三号楼,天河路3号"]
+    data = "\n".join(lines).encode("utf-8").replace("天河大厦".encode(), "天河大厦".encode("gbk"))
+    problems = _rejected(city, "buildings", "mixed.csv", data)
+    assert [(p.code, p.row) for p in problems] == [("mixed_encoding", 3)]
+    assert "UTF-8" in problems[0].message("zh") and "GBK" in problems[0].message("zh")
+    # A file that is GBK throughout still reads (as GB18030), with a note.
+    outcome = _import(city, "buildings", "gbk.csv", "\n".join(lines).replace("天河路1号", "天河大厦").encode("gbk"))
+    assert outcome.committed and "encoding_used" in {n.code for n in outcome.findings.notes}
+    assert _rows(city, "SELECT address FROM building WHERE code = 'B001'") == [("天河大厦",)]
+
+
+def test_cells_right_of_the_header_are_refused_or_noted_by_row(city: Engine) -> None:
+    rows = [MONTHLY_HEADER, ["B001", "2026-06", 100, 10_000, 1, 1, 1, 1, 0, "备注：含补缴"],
+            ["B002", "2026-06", 100, 6_000, 1, 1, 1, 1, 0], ["B003", "2026-06", 100, 4_000, 1, 1, 1, 1, 0]]
+    problems = _rejected(city, "monthly", "extra.csv", csv_bytes(rows))
+    assert [(p.code, p.row, p.letter) for p in problems] == [("extra_cells", 2, "J")]
+    assert "备注：含补缴" in problems[0].message("zh") and "第2行 · J列" in problems[0].line("zh")
+    rows[1][9] = ""  # a stray delimiter only: imported, with a note naming the row
+    outcome = _import(city, "monthly", "stray.csv", csv_bytes(rows))
+    assert outcome.committed
+    assert [dict(n.params)["rows"] for n in outcome.findings.notes if n.code == "extra_empty_cells"] == ["2"]
+
+
+def test_an_xlsx_that_unpacks_far_beyond_the_upload_limit_is_refused_unopened(
+        city: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import zipfile
+
+    monkeypatch.setenv("DASHBOARD_IMPORT_MAX_MB", "1")  # so members may unpack to 10 MB at most
+    book = xlsx_bytes({"月报": [MONTHLY_HEADER, ["B001", "2026-06", 100, 10_000, 1, 1, 1, 1, 0]]})
+    assert _import(city, "monthly", "ok.xlsx", book).ok
+    buffer = io.BytesIO(book)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (11 * 1024 * 1024))  # ~11 KB compressed
+    bomb = buffer.getvalue()
+    assert len(bomb) < 1024 * 1024
+    problems = _rejected(city, "monthly", "bomb.xlsx", bomb)
+    assert [p.code for p in problems] == ["unzipped_too_big"] and "10 MB" in problems[0].message("en")

@@ -207,3 +207,45 @@ def test_every_template_imports_as_downloaded(city: Engine, tmp_path) -> None:  
     store.create_store(empty)
     boundaries = _import(empty, "boundaries", "d.geojson", template_bytes("boundaries", "geojson", TODAY))
     assert boundaries.committed and boundaries.changes["district"].counts["new"] == 1
+
+
+def test_an_unknown_crs_option_is_refused_before_anything_is_checked_or_written(engine: Engine) -> None:
+    from data_layer.imports import prepare
+
+    feature = {"type": "Feature", "properties": {"code": "1", "name": "甲"}, "geometry": SQUARE}
+    data = _collection(None, [feature])
+    before = snapshot(engine)
+    dry = prepare(engine, kind="boundaries", file_name="a.geojson", data=data, options=Options(crs="EPSG:3857"))
+    assert [(p.code, dict(p.params)["value"]) for p in dry.findings.problems] == [("unknown_crs_option", "EPSG:3857")]
+    done = _import(engine, "boundaries", "a.geojson", data, crs="EPSG:3857")
+    assert not done.committed and [p.code for p in done.findings.problems] == ["unknown_crs_option"]
+    assert "GCJ-02、WGS-84 或 BD-09" in done.findings.problems[0].message("zh")
+    assert snapshot(engine) == before
+    assert _import(engine, "boundaries", "a.geojson", data, crs="wgs84").committed  # a known spelling is fine
+
+
+def test_previews_of_plans_and_boundaries_have_translated_headers_and_summarised_geometry(city: Engine) -> None:
+    from data_layer.imports import prepare
+    from ui.imports_view import geometry_summary, preview_table
+
+    two = {"type": "MultiPolygon", "coordinates": [SQUARE["coordinates"],
+                                                   [[[121.0, 31.0], [121.1, 31.0], [121.0, 31.1], [121.0, 31.0]]]]}
+    data = _collection("GCJ-02", [
+        {"type": "Feature", "properties": {"code": "1", "name": "甲区"}, "geometry": SQUARE},
+        {"type": "Feature", "properties": {"code": "2", "name": "乙区"}, "geometry": two}])
+    outcome = prepare(city, kind="boundaries", file_name="d.geojson", data=data)
+    boundary = preview_table(outcome.changes["district_boundary"], "boundaries", "zh")
+    assert list(boundary.columns) == ["变化", "区划代码", "坐标系", "边界", "来源", "变更字段"]
+    # the square: 5 points, the last closing the ring = 4 vertices; the triangle: 3 vertices
+    assert boundary["边界"].tolist() == ["多边形 · 4 个顶点", "多多边形 · 2 个部分 · 7 个顶点"]
+    assert geometry_summary(json.dumps(SQUARE), "en") == "Polygon · 4 vertices"
+    district = preview_table(outcome.changes["district"], "boundaries", "en")
+    assert list(district.columns) == ["Change", "code", "name", "name (English)", "city", "Changed fields"]
+
+    plans = csv_bytes([PLAN_HEADER, ["TH-2026", "天河区三年计划", "天河区", 2026, 2028, "已建楼宇入驻率", 2026, "85%", "≥"]])
+    outcome = prepare(city, kind="plans", file_name="p.csv", data=plans)
+    plan = preview_table(outcome.changes["plan"], "plans", "zh")
+    assert {"计划编号", "适用范围类型", "适用范围代码"} <= set(plan.columns)
+    assert not {"code", "scope_type", "scope_code"} & set(plan.columns)
+    target = preview_table(outcome.changes["plan_target"], "plans", "zh")
+    assert not {"plan_code", "indicator_code", "target_value"} & set(target.columns)

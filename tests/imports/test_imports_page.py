@@ -117,3 +117,41 @@ def test_templates_export_and_backup_sections_render(page, city: Engine) -> None
         assert not at.exception and at.get("download_button")
     else:  # PostgreSQL is backed up with its own tools: the page shows the commands instead of a button
         assert not at.exception and "pg_dump" in at.code[0].value
+
+
+@pytest.mark.parametrize("role", [None, "viewer"])
+def test_tables_naming_users_are_exported_by_editors_only(page, role: str | None) -> None:  # type: ignore[no-untyped-def]
+    at = page(role=role)
+    at.segmented_control(key="admin_section").set_value("export").run()
+    assert not at.exception
+    options = at.selectbox(key="export_table").options
+    assert options and not [o for o in options if "(audit_log)" in o or "(import_batch)" in o or "(feedback)" in o]
+    assert any("含有用户名" in c.value and "操作日志" in c.value for c in at.caption)
+    at = page(role="editor")
+    at.segmented_control(key="admin_section").set_value("export").run()
+    options = at.selectbox(key="export_table").options
+    assert {"操作日志 (audit_log)", "导入批次 (import_batch)", "观测点反馈 (feedback)"} <= set(options)
+    at.selectbox(key="export_table").set_value("audit_log").run()
+    assert not at.exception and at.get("download_button")
+
+
+def test_a_restore_upload_over_its_limit_is_refused_before_it_is_read(page, monkeypatch: pytest.MonkeyPatch,
+                                                                      city: Engine) -> None:  # type: ignore[no-untyped-def]
+    from data_layer import backup as backups
+
+    monkeypatch.setenv("DASHBOARD_IMPORT_MAX_MB", "1")
+    assert backups.restore_upload_limit_mb() == 4  # 4 x the import limit
+    with pytest.raises(backups.BackupError) as refused:
+        backups.check_restore_upload(4 * 1024 * 1024 + 1)
+    assert refused.value.code == "too_big"
+    backups.check_restore_upload(4 * 1024 * 1024)  # at the limit is fine
+    if not db.is_sqlite(city):
+        return  # PostgreSQL is restored with pg_restore by an administrator: the page has no upload
+    at = page()
+    at.segmented_control(key="admin_section").set_value("backup").run()
+    before = snapshot(city)
+    at.get("file_uploader")[0].set_value(("big.db", b"\0" * (4 * 1024 * 1024 + 1), "application/octet-stream"))
+    at = at.run()
+    assert "超过上限 4 MB" in at.error[0].value and "DASHBOARD_IMPORT_MAX_MB" in at.error[0].value
+    assert not [b for b in at.button if b.key == "restore_button"]
+    assert snapshot(city) == before

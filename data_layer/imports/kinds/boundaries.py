@@ -20,7 +20,7 @@ from data_layer.imports.fields import BOUNDARIES, CRS_NAMES
 from data_layer.imports.geo import CityShape
 from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table
 from data_layer.imports.problems import Findings
-from data_layer.imports.reader import decode
+from data_layer.imports.reader import decode_reported
 from data_layer.imports.values import norm
 
 PROPERTY_NAMES = {"code": ("code", "adcode", "district_code", "区划代码", "id"),
@@ -42,15 +42,17 @@ def _declared_crs(collection: dict, option: str | None, findings: Findings) -> s
             findings.error("unknown_crs", value=str(member)[:60])
         return code
     if option:
-        return CRS_NAMES.lookup.get(norm(option))
+        code = CRS_NAMES.lookup.get(norm(option))
+        if code is None:  # the pipeline refuses it first; kept so this parser never yields a CRS-less frame
+            findings.error("unknown_crs_option", value=str(option)[:60])
+        return code
     findings.error("crs_missing_geojson")
     return None
 
 
 def parse(file_name: str, data: bytes, options, findings: Findings) -> Rows | None:  # type: ignore[no-untyped-def]
-    decoded = decode(data)
+    decoded = decode_reported(data, findings)
     if decoded is None:
-        findings.error("encoding")
         return None
     try:
         collection = json.loads(decoded[0])
