@@ -139,8 +139,8 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
     st.caption(" · ".join([plain(detail["code"]), plain(district), t(f"map.grade.{detail['grade']}"),
                            period.label(ctx.lang)]))
     flags = flag_labels(detail)
-    if flags:
-        st.caption("🏷️ " + t("map.list_sep").join(flags))
+    if flags:  # words, not an emoji: intranet PCs often lack an emoji font
+        st.caption(t("map.profile.flags_line", flags=t("map.list_sep").join(flags)))
     if show_link:
         link_to_profile(building_id, period, ctx.lang)
     _kpis(detail, ctx.lang, columns=4 if wide else 2)
