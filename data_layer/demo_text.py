@@ -47,6 +47,7 @@ DIMENSION_NAMES_ZH: dict[str, str] = {
     "talent": "人才服务",
     "transport": "交通配套",
     "daily_life": "生活配套",
+    "other": "其他",
 }
 
 SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")

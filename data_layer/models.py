@@ -16,7 +16,8 @@ GRADES = ("super_a", "a", "b", "unrated")
 STATUSES = ("in_use", "under_construction", "renovating")
 OPERATOR_TYPES = ("state_owned", "private", "foreign", "developer_held")
 INDUSTRIES = ("finance", "legal", "accounting", "ip", "tech_rd", "design", "digital", "trade", "hq", "general")
-DIMENSIONS = ("gov_service", "enterprise_service", "operations", "talent", "transport", "daily_life")
+# "other" holds imported comments whose text names none of the others (data_layer.imports.kinds.feedback).
+DIMENSIONS = ("gov_service", "enterprise_service", "operations", "talent", "transport", "daily_life", "other")
 SENTIMENTS = ("positive", "neutral", "negative")
 DEMAND_STATUSES = ("open", "in_progress", "closed")
 

@@ -61,7 +61,8 @@ DIMENSION = Choices({
                    "operations"),
     "talent": (DIMENSION_NAMES_ZH["talent"], "talent services", "人才", "人才保障", "talent"),
     "transport": (DIMENSION_NAMES_ZH["transport"], "transport", "交通", "交通出行"),
-    "daily_life": (DIMENSION_NAMES_ZH["daily_life"], "daily life", "生活", "生活服务", "配套")})
+    "daily_life": (DIMENSION_NAMES_ZH["daily_life"], "daily life", "生活", "生活服务", "配套"),
+    "other": (DIMENSION_NAMES_ZH["other"], "other", "其它", "其他问题", "综合")})
 CHANNEL = Choices({"survey": ("问卷", "survey", "调查问卷", "问卷调查", "线上问卷"),
                    "visit": ("走访", "visit", "实地走访", "座谈", "调研走访"),
                    "hotline": ("热线", "hotline", "12345", "电话", "热线电话")})

@@ -69,10 +69,20 @@ def test_no_dimension_and_no_text_is_an_error_at_the_row_and_column(engine, obs)
     obs.point(1)
     outcome = _import(engine, "bad.csv", [HEADER,
                                           ["OP001", "2026-10-08", "", 2, "电梯经常坏"],
-                                          ["OP001", "2026-10-09", "", 3, ""],  # nothing to assign from
-                                          ["OP001", "2026-10-10", "", 3, "总体还行吧"]])  # names no dimension
+                                          ["OP001", "2026-10-09", "", 3, ""]])  # nothing to assign from
     assert not outcome.committed
     found = [(p.code, p.row, p.letter, p.column) for p in outcome.findings.problems]
-    assert found == [("missing_value", 3, "C", "评价维度"), ("dimension_unassigned", 4, "C", "评价维度")]
+    assert found == [("missing_value", 3, "C", "评价维度")]
     assert "评价维度" in outcome.findings.problems[0].where("zh")
     assert _stored(engine) == []  # the file is refused whole
+
+
+def test_a_comment_that_names_no_dimension_goes_to_other_with_the_note(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1)
+    outcome = _import(engine, "vague.csv", [HEADER,
+                                            ["OP001", "2026-10-08", "", 2, "电梯经常坏"],
+                                            ["OP001", "2026-10-10", "", 3, "总体还行吧"]])  # names no dimension
+    assert outcome.committed, [p.line("en") for p in outcome.findings.problems]
+    assert _stored(engine) == [("总体还行吧", "other"), ("电梯经常坏", "operations")]
+    notes = [p for p in outcome.findings.notes if p.code == "dimension_assigned"]
+    assert dict(notes[0].params) == {"count": 2, "rows": "2-3"}

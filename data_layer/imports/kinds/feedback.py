@@ -46,7 +46,8 @@ def assign_dimensions(rows: Rows, findings: Findings) -> None:
     except ImportError:
         return
     texts = frame.loc[wanted, "text"].astype(str)
-    unique = {text: assign_dimension(text) for text in dict.fromkeys(texts)}
+    # a comment that names no dimension goes to "other" rather than refusing the whole file (the note lists it)
+    unique = {text: assign_dimension(text) or "other" for text in dict.fromkeys(texts)}
     codes = texts.map(unique)
     frame.loc[wanted, "dimension"] = codes.to_numpy()
     done = np.zeros(len(frame), dtype=bool)
