@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+log = logging.getLogger("dashboard.settings")
 
 
 def _env(name: str, default: str) -> str:
@@ -59,6 +64,20 @@ class Settings:
     # Failed logins allowed per user and per client within the window before further tries are refused.
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # Time zone of the briefing clock, its "updated" time and the pack's dates: the server may run in UTC, the
+    # meeting room reading them is in China.
+    timezone: str = DEFAULT_TIMEZONE
+
+
+@lru_cache(maxsize=8)
+def _timezone(name: str) -> str:
+    """`name` when zoneinfo knows it, else the default (warned once per name: settings are read on every run)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("DASHBOARD_TIMEZONE=%r is not a known time zone; using %s", name, DEFAULT_TIMEZONE)
+        return DEFAULT_TIMEZONE
+    return name
 
 
 def get_settings() -> Settings:
@@ -87,4 +106,5 @@ def get_settings() -> Settings:
         session_idle_minutes=int(_env("DASHBOARD_SESSION_IDLE_MINUTES", "30")),
         login_max_failures=int(_env("DASHBOARD_LOGIN_MAX_FAILURES", "5")),
         login_window_minutes=int(_env("DASHBOARD_LOGIN_WINDOW_MINUTES", "15")),
+        timezone=_timezone(_env("DASHBOARD_TIMEZONE", DEFAULT_TIMEZONE)),
     )

@@ -123,7 +123,8 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         if args.kiosk_verb == "create":
             token_id, token = users.create_kiosk_token(engine, label=args.label, by=by)
             print(f"Display link #{token_id} created. Its token is shown only now:\n  {token}")
-            print(f"Open on the screen: {args.base_url.rstrip('/')}/?{urlencode({'kiosk': token})}")
+            # The briefing page: a display link is for the wall screen (the root opens the overview and its sidebar).
+            print(f"Open on the screen: {args.base_url.rstrip('/')}/briefing?{urlencode({'kiosk': token})}")
         elif args.kiosk_verb == "list":
             frame = users.list_kiosk_tokens(engine)
             for row in frame.itertuples():

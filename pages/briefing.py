@@ -1,19 +1,27 @@
 """领导驾驶舱: the big screen. Full screen, dark, large type; the panels rotate by themselves every
 `DASHBOARD_KIOSK_INTERVAL` seconds (headline figures, targets, map, sentiment alerts, rankings), a clock ticks,
 and each rotation re-reads the data version, so an import shows within one interval without reloading the page.
-A panel that fails shows a calm placeholder and the error goes to the log; the next rotation tries again.
+A panel that fails shows a calm placeholder and the error goes to the log; the next rotation tries again. So does
+a store that cannot be read, or that goes away once the screen is up (page_context's red setup message, with the
+raw database error, is for other pages and for a first start on a missing store).
+The clock and the "updated" time are in DASHBOARD_TIMEZONE, not the server's zone.
 
-URL parameters: `scope=district:CODE` for one district's screen (default: the city), `lang=en`, and on a kiosk
-`kiosk=TOKEN` (app.py lets a valid token open this page without an account, even when login is required)."""
+URL parameters: `scope=district:CODE` for one district's screen (default: the city; an unknown code says so and
+shows the city), `lang=en`, and on a kiosk `kiosk=TOKEN` (app.py lets a valid token open this page without an
+account, even when login is required). Fragment reruns do not pass app.py's gate again, so the rotation itself
+re-checks the session's kiosk token (once a minute) and, once it is revoked, stops showing data."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from data_layer import cached, users
 from data_layer.briefing import PANELS, AlertRules, status_counts
 from data_layer.buildings import BuildingFilter
 from data_layer.cached import briefing as cb
@@ -21,25 +29,78 @@ from data_layer.cached import map as cm
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
 from data_layer.goals import Scope
 from data_layer.settings import get_settings
+from ui import auth
 from ui import briefing_view as view
 from ui.routing import ensure_routed
 from ui.shell import PageContext, current_lang, page_context, t
 
 log = logging.getLogger("dashboard.briefing")
 NEXT_KEY = "briefing_next_panel"
+DRAWN_KEY = "briefing_drawn"  # this session's screen has shown data: every store problem from now on is calm
+KIOSK_CHECKED_KEY = "briefing_kiosk_checked_at"  # time.monotonic() of the last kiosk token check
+REVOKED_KEY = "briefing_kiosk_revoked"
+KIOSK_CHECK_SECONDS = 60  # a revoked link goes dark within a minute, at one indexed query a minute per screen
+UNUSABLE = {"missing", "newer", "unreadable"}  # what page_context answers with a red box and st.stop()
 
 ensure_routed()
 st.html(view.CSS)
 lang = current_lang()
-interval = max(1, get_settings().kiosk_interval_seconds)
+settings = get_settings()
+interval = max(1, settings.kiosk_interval_seconds)
+zone = ZoneInfo(settings.timezone)
 
 
-def _scope() -> Scope:
+def _scope(names: dict[str, str]) -> tuple[Scope, str | None]:
+    """The URL's scope, and the text asked for when it is not a district of the store (the city is shown then)."""
+    asked = str(st.query_params.get("scope", "city"))
     try:
-        scope = Scope.parse(st.query_params.get("scope", "city"))
+        scope = Scope.parse(asked)
     except ValueError:
-        return Scope()
-    return scope if scope.kind in ("city", "district") else Scope()
+        return Scope(), asked
+    if scope.kind == "city":
+        return scope, None
+    if scope.kind != "district" or scope.code not in names:
+        return Scope(), scope.code if scope.kind == "district" and scope.code else asked
+    return scope, None
+
+
+def _kiosk_revoked() -> bool:
+    """Whether this kiosk session's token has been revoked since app.py let it in. Checked at most every
+    KIOSK_CHECK_SECONDS (not every rotation), only for a kiosk session (a signed-in user passes app.py's gate on
+    every full run); once revoked it stays so for the session. A store that cannot be read is not a revocation:
+    the store check that follows says so, and the token is checked again at the next rotation."""
+    if st.session_state.get(REVOKED_KEY):
+        return True
+    token = st.session_state.get(auth.KIOSK_KEY)
+    if not token or auth.current_user() is not None:
+        return False
+    now = time.monotonic()
+    last = st.session_state.get(KIOSK_CHECKED_KEY)
+    if isinstance(last, float) and now - last < KIOSK_CHECK_SECONDS:
+        return False
+    try:
+        grant = users.kiosk_grant(cached.engine(settings.database_url), token=str(token))
+    except Exception:  # noqa: BLE001 - the store is down; the store check below shows the calm message
+        log.warning("briefing could not re-check its kiosk link", exc_info=True)
+        return False
+    st.session_state[KIOSK_CHECKED_KEY] = now
+    if grant is None:
+        log.warning("kiosk link revoked: the briefing screen stops showing data")
+        st.session_state[REVOKED_KEY] = True
+        return True
+    return False
+
+
+def _store_unusable() -> bool:
+    """A store that cannot be read, or any unusable store once this screen has shown data, gets the calm
+    placeholder (the error logged) instead of page_context's red box with the raw database error; the next
+    rotation tries again. Before the first data a missing or newer store is a setup step, and page_context's
+    message says what to do."""
+    status = cached.store_status(settings.database_url)
+    if status.code not in UNUSABLE or (status.code != "unreadable" and not st.session_state.get(DRAWN_KEY)):
+        return False
+    log.error("briefing screen: store %s: %s", status.code, status.detail or "-")
+    return True
 
 
 def _kpis(ctx: PageContext, scope: Scope) -> None:
@@ -100,7 +161,7 @@ head.html(view.title_html(t("briefing.title"), t("briefing.subtitle")))
 
 @st.fragment(run_every=1)
 def clock() -> None:
-    st.html(view.clock_html(datetime.now().astimezone(), lang))
+    st.html(view.clock_html(datetime.now(zone), lang))
 
 
 with clock_column:
@@ -110,22 +171,31 @@ with clock_column:
 @st.fragment(run_every=interval)
 def rotate() -> None:
     """One panel per run; the next run shows the next one."""
+    if _kiosk_revoked():  # no data and no rotation any more; the timer keeps firing, each run is this lookup
+        st.html(view.calm_html(t("briefing.kiosk_revoked")))
+        return
     position = int(st.session_state.get(NEXT_KEY, 0)) % len(PANELS)
     st.session_state[NEXT_KEY] = position + 1
     panel = PANELS[position]
     try:
+        if _store_unusable():
+            st.html(view.calm_html(t("briefing.store_calm")))
+            return
         ctx = page_context()  # re-checks the store and reads the data version on every rotation
-        scope = _scope()
         names = dict(zip(*cb.district_names(ctx.url, ctx.version, lang), strict=True))
+        scope, unknown = _scope(names)
         scope_label = t("filter.all_districts") if scope.kind == "city" else names.get(scope.code or "", scope.code)
         updated = cb.updated_at(ctx.url, ctx.version)
         meta = t("briefing.meta", scope=scope_label, as_of=view.month_text(ctx.last_month, lang),
-                 updated=view.local_time(updated))
+                 updated=view.local_time(updated, zone))
     except Exception:  # noqa: BLE001 - the store is unreachable: say so calmly and retry at the next rotation
         log.exception("briefing screen could not read the store")
-        st.html(view.calm_html(t("briefing.calm")))
+        st.html(view.calm_html(t("briefing.store_calm")))
         return
+    st.session_state[DRAWN_KEY] = True
     st.html(view.panel_bar_html(name=t(f"briefing.panel.{panel}"), meta=meta, position=position, total=len(PANELS)))
+    if unknown is not None:
+        st.html(view.note_html(t("briefing.scope_unknown", scope=unknown)))
     draw = {"kpis": lambda: _kpis(ctx, scope), "targets": lambda: _targets(ctx, scope, scope_label),
             "map": lambda: _map(ctx, scope), "alerts": lambda: _alerts(ctx, scope, names),
             "rankings": lambda: _rankings(ctx)}[panel]

@@ -41,7 +41,7 @@ else:
 stem = f"review_{year}Q{quarter}_{scope_text.replace(':', '-')}"
 font_problem = None
 try:
-    report.cjk_font_path()
+    report.cjk_font_path()  # also checks that the PDF can embed the font (cached), so a click cannot fail on it
 except report.FontMissingError as error:
     font_problem = str(error)  # our own message naming DASHBOARD_CJK_FONT, shown as plain text
 pdf_column, pptx_column, _ = st.columns([1, 1, 3])
@@ -54,7 +54,7 @@ pptx_column.download_button(
     data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang),
     on_click="ignore", icon=":material/slideshow:")
 if font_problem:
-    st.error(t("report.failed", reason=""))
+    st.warning(t("report.pdf_unavailable", setting=report.FONT_SETTING, package="fonts-wqy-microhei"))
     st.text(font_problem)
 
 st.caption(t("report.cli_note"))

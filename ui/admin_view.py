@@ -11,19 +11,21 @@ import pandas as pd
 import streamlit as st
 
 from data_layer.i18n import table, translate
+from data_layer.settings import get_settings
 
-DEFAULT_TZ = "Asia/Shanghai"  # the bureaus this is for; used when the browser does not say
 # Which translation prefix names each code column's values.
 _CODE_PREFIX = {"action": "auth.action", "table_name": "auth.table", "via": "auth.via", "role": "auth.role"}
 
 
 def timezone() -> str:
-    """The browser's time zone (audit times are shown and filtered in it)."""
-    name = st.context.timezone or DEFAULT_TZ
+    """The browser's time zone (audit times are shown and filtered in it); DASHBOARD_TIMEZONE when the browser
+    does not say or names a zone this server does not know."""
+    fallback = get_settings().timezone
+    name = st.context.timezone or fallback
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return DEFAULT_TZ
+        return fallback
     return name
 
 
@@ -79,7 +81,8 @@ def audit_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def kiosk_url(current_url: str | None, token: str, lang: str) -> str:
-    """The app's root URL carrying the kiosk token (derived from the URL the admin is on)."""
+    """The briefing screen's URL carrying the kiosk token (derived from the URL the admin is on): a display link
+    is for the wall screen, and the app's root would open the overview with its sidebar instead."""
     parts = urlsplit(current_url or "http://localhost:8501/admin")
     path = parts.path.rsplit("/", 1)[0]  # drop the page, keep any base path the proxy adds
-    return f"{parts.scheme}://{parts.netloc}{path}/?{urlencode({'kiosk': token, 'lang': lang})}"
+    return f"{parts.scheme}://{parts.netloc}{path}/briefing?{urlencode({'kiosk': token, 'lang': lang})}"

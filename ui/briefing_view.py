@@ -3,7 +3,8 @@ deck. No Streamlit calls, so tests can inspect what a panel would show.
 
 Every value that comes from the store (district and building names, numbers) goes through `html.escape`; the CSS
 is a constant of this module and never carries data. Sizes are for a 1920×1080 display read from 3-5 m: headline
-numbers 80 px, every label and table cell at least 28 px.
+numbers 96 px (80 px in the sentiment panel's stacked tiles), every label and table cell at least 28 px.
+Times are shown in the configured DASHBOARD_TIMEZONE, not the server's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
@@ -140,13 +142,14 @@ def note_html(text: str) -> str:
     return f'<div class="bf bf-note">{esc(text)}</div>'
 
 
-def local_time(moment: datetime | None) -> str:
-    """A stored timestamp (UTC; naive ones are read as UTC) in the server's local time zone (TZ), month to minute."""
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A stored timestamp (UTC; naive ones are read as UTC) in the screen's time zone, month to minute: the
+    server's own zone (often UTC in a container) is not the meeting room's."""
     if moment is None:
         return "—"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%m-%d %H:%M")
+    return moment.astimezone(zone).strftime("%m-%d %H:%M")
 
 
 def month_text(month: date, lang: str) -> str:

@@ -8,6 +8,7 @@ a name with `$` signs stays literal.
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib
 
@@ -79,8 +80,8 @@ def trend_chart(pack: ReviewPack) -> bytes:
                    label=t("report.chart.occupancy"))
         right.set_ylabel(t("report.chart.occupancy"))
         right.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}%"))
-        low = float(series["occupancy"].min()) if len(series) else 0.0
-        right.set_ylim(max(0.0, low - 10), 100)
+        low = float(series["occupancy"].min()) if series["occupancy"].notna().any() else 0.0
+        right.set_ylim(max(0.0, low - 10) if math.isfinite(low) else 0.0, 100)  # NaN limits raise
         right.spines["right"].set_visible(True)
         step = max(1, len(x) // 8)
         ax.set_xticks(x[::step], list(series["month"])[::step], rotation=0, fontsize=8)

@@ -4,7 +4,8 @@
                                 --out FILE [--lang zh|en]
 
 Exit codes: 0 written; 2 the store cannot be used, the arguments do not fit the data (no data in the quarter,
-unknown district), or the CJK font is missing (the message names DASHBOARD_CJK_FONT). The file is written only
+unknown district), the CJK font is missing or cannot be embedded (the message names DASHBOARD_CJK_FONT), or
+making the pack failed on something unforeseen in the data (one line saying what, never a traceback). The file is written only
 when the whole pack was made (a temporary file beside it is renamed into place), so a failed run leaves no half
 file for a mailing job to pick up.
 """
@@ -12,6 +13,7 @@ file for a mailing job to pick up.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -20,6 +22,8 @@ from pathlib import Path
 from data_layer import db, report
 from data_layer.goals import Scope
 from data_layer.settings import get_settings
+
+log = logging.getLogger("dashboard.report")
 
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
                              lang=args.lang)
     except (report.ReportError, report.FontMissingError, ValueError) as error:
         print(str(error), file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - a scheduled job needs a line to act on and exit 2, not a traceback
+        log.debug("report failed", exc_info=True)  # the traceback, for whoever turns on debug logging
+        print(f"The pack could not be made ({args.year} Q{args.quarter}, {args.scope}, {args.format}): "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

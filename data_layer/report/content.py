@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -345,11 +346,13 @@ def cover_lines(pack: ReviewPack) -> list[str]:
 
 
 def _local(moment: datetime | None) -> str:
+    """A timestamp (naive ones are UTC, as stored) in DASHBOARD_TIMEZONE: the pack is read in China, whatever
+    zone the server or the scheduled job runs in."""
     if moment is None:
         return "—"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def notes(pack: ReviewPack) -> list[str]:
@@ -418,6 +421,12 @@ def progress_bars(pack: ReviewPack) -> list[ProgressBar]:
         bars.append(ProgressBar(str(row[name]), percent, expected, str(row["status"]),
                                 format_value(actual, unit, pack.lang), format_value(target, unit, pack.lang)))
     return bars
+
+
+def has_year_targets(pack: ReviewPack) -> bool:
+    """Whether the plan sets any target for the pack's year (a plan may set some years only): without one, the
+    'target against actual' chart has nothing to draw."""
+    return bool(len(pack.goals)) and bool(pack.goals["target"].notna().any())
 
 
 def trend_series(pack: ReviewPack) -> pd.DataFrame:

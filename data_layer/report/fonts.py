@@ -1,8 +1,9 @@
 """The CJK font the review pack embeds (PDF text and chart images), and the East Asian font the PPTX names.
 
 Setting `DASHBOARD_CJK_FONT`: path of a TrueType font (.ttf, or .ttc whose first face is used) with Chinese
-glyphs. Default: Debian's fonts-wqy-microhei, which `scripts/test.sh` installs. It is read from the environment
-each time a pack is made (this module keeps its own reader: the setting belongs to the pack only).
+glyphs; OpenType fonts with PostScript (CFF) outlines, such as Debian's Noto CJK, cannot be embedded by reportlab.
+Default: Debian's fonts-wqy-microhei, which `scripts/test.sh` and `scripts/run.sh` install. It is read from the
+environment each time a pack is made (this module keeps its own reader: the setting belongs to the pack only).
 """
 
 from __future__ import annotations
@@ -22,31 +23,51 @@ PPTX_EA_FONT = "微软雅黑"
 
 
 class FontMissingError(RuntimeError):
-    """The CJK font the PDF needs is not where the setting says."""
+    """The CJK font the PDF needs is not where the setting says, or reportlab cannot embed it."""
+
+
+_REMEDY = (f"Set {FONT_SETTING} to a TrueType font file with Chinese glyphs (.ttf, or .ttc with TrueType "
+           "outlines), or install Debian's fonts-wqy-microhei (apt-get install fonts-wqy-microhei) for the default "
+           f"{DEFAULT_CJK_FONT}.")
 
 
 def cjk_font_path() -> Path:
-    """The configured CJK font file; a clear error naming the setting when it is not there."""
+    """The configured CJK font file, checked to be one the PDF can embed; a clear error naming the setting and
+    the package otherwise. Cheap after the first call for a file (the check is cached per file version)."""
     path = Path(os.environ.get(FONT_SETTING, "").strip() or DEFAULT_CJK_FONT)
     if not path.is_file():
-        raise FontMissingError(
-            f"The review pack needs a font with Chinese glyphs, and {path} does not exist. Set {FONT_SETTING} to "
-            "a TrueType font file (.ttf or .ttc), or install Debian's fonts-wqy-microhei "
-            f"(apt-get install fonts-wqy-microhei) for the default {DEFAULT_CJK_FONT}.")
+        raise FontMissingError(f"The review pack needs a font with Chinese glyphs, and {path} does not exist. "
+                               + _REMEDY)
+    stat = path.stat()
+    _name, problem = _register(str(path), stat.st_mtime_ns, stat.st_size)
+    if problem is not None:
+        raise FontMissingError(problem)
     return path
 
 
-@lru_cache(maxsize=4)
-def pdf_font(path: str) -> str:
-    """Register the font with reportlab once per path; returns the name to use in styles."""
+@lru_cache(maxsize=8)
+def _register(path: str, mtime_ns: int, size: int) -> tuple[str, str | None]:
+    """Register the font with reportlab once per file version: (name for styles, None), or (name, why it cannot
+    be embedded). A failure is cached too, so a page rerun does not parse a 20 MB file again; a replaced file
+    (new mtime or size) is tried afresh. reportlab embeds TrueType (glyf) outlines only: an OpenType/CFF font,
+    Debian's Noto CJK .ttc for one, fails here with "postscript outlines are not supported"."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    name = f"{PDF_FONT_NAME}-{hashlib.sha1(path.encode()).hexdigest()[:8]}"  # one name per file
+    name = f"{PDF_FONT_NAME}-{hashlib.sha1(f'{path}:{mtime_ns}:{size}'.encode()).hexdigest()[:8]}"
     try:
         pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
     except Exception as exc:  # noqa: BLE001 - reportlab raises several kinds for unusable fonts
-        raise FontMissingError(f"{path} (from {FONT_SETTING}) cannot be embedded in a PDF: {exc}") from exc
+        return name, f"{path} (from {FONT_SETTING}) cannot be embedded in a PDF: {exc}. " + _REMEDY
+    return name, None
+
+
+def pdf_font(path: str) -> str:
+    """The reportlab name of the font at `path` (registered once per file version)."""
+    stat = Path(path).stat()
+    name, problem = _register(path, stat.st_mtime_ns, stat.st_size)
+    if problem is not None:
+        raise FontMissingError(problem)
     return name
 
 

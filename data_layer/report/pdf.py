@@ -110,16 +110,25 @@ def render(pack: c.ReviewPack) -> bytes:
         story.append(_p(t("report.targets.no_plan", scope=pack.scope_label, year=pack.year), styles.body))
     else:
         plan_name = pack.plan["name_zh" if pack.lang == "zh" else "name_en"]
-        story += [_p(t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m")), styles.body),
-                  _p(c.goal_counts_text(pack), styles.lead),
-                  _table(c.goals_table(pack), styles, [3.2, 2, 2, 2, 2, 2, 1.6]),
-                  Spacer(1, 4 * mm), KeepTogether([_image(charts.progress_chart(pack)),
-                                                   _p(t("report.chart.progress_note"), styles.note)])]
+        story.append(_p(t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m")),
+                        styles.body))
+        if len(pack.goals):
+            story += [_p(c.goal_counts_text(pack), styles.lead),
+                      _table(c.goals_table(pack), styles, [3.2, 2, 2, 2, 2, 2, 1.6]), Spacer(1, 4 * mm)]
+        if c.has_year_targets(pack):
+            story.append(KeepTogether([_image(charts.progress_chart(pack)),
+                                       _p(t("report.chart.progress_note"), styles.note)]))
+        else:  # no target for this year: an empty chart would say nothing, words do
+            story.append(_p(t("report.targets.no_targets", plan=plan_name, year=pack.as_of.year), styles.body))
 
-    story += [PageBreak(), _p(t("report.section.trends"), styles.h1), _image(charts.trend_chart(pack)),
-              _p(t("report.section.ranking"), styles.h1), _table(c.ranking_table(pack), styles,
-                                                                 [1, 2, 2.2, 1.4, 1.6, 1.6, 1.4]),
-              Spacer(1, 4 * mm), KeepTogether([_image(charts.ranking_chart(pack), BODY_WIDTH * 0.9)])]
+    story += [PageBreak(), _p(t("report.section.trends"), styles.h1)]
+    story.append(_image(charts.trend_chart(pack)) if len(pack.trend) else _p(t("report.chart.no_trend"), styles.body))
+    story += [_p(t("report.section.ranking"), styles.h1),
+              _table(c.ranking_table(pack), styles, [1, 2, 2.2, 1.4, 1.6, 1.6, 1.4]), Spacer(1, 4 * mm)]
+    if len(c.ranking_series(pack)):
+        story.append(KeepTogether([_image(charts.ranking_chart(pack), BODY_WIDTH * 0.9)]))
+    else:  # no district has enough buildings reporting to be ranked
+        story.append(_p(t("report.chart.nothing_ranked", min=c.goals_min_buildings()), styles.body))
 
     story += [PageBreak(), _p(t("report.section.sentiment"), styles.h1), _p(c.sentiment_text(pack), styles.body)]
     if len(pack.dimensions):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 
+import pandas as pd
 from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -29,11 +30,12 @@ TOP = Inches(1.55)
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
 RED = RGBColor(0xC8, 0x10, 0x2E)
 GREY = RGBColor(0x57, 0x60, 0x6A)
-ROWS_PER_SLIDE = 14
+ROWS_PER_SLIDE = 14  # 0.36 in rows under TOP: 14 and the header fill the slide
 DEMANDS_PER_SLIDE = 8  # their text wraps to two lines
 STATUS_FILL = {"on_track": "DAFBE1", "achieved": "DAFBE1", "at_risk": "FFF8C5", "off_track": "FFEBE9",
                "missed": "FFEBE9"}
-# Slide codes in order; the targets table may take more than one slide (targets, targets, ...).
+# Slide codes in order; the targets table and the ranking may each take more than one slide (targets, targets,
+# ...).
 SLIDES = ("cover", "kpis", "targets", "target_chart", "trends", "ranking", "sentiment", "demands", "notes",
           "definitions")
 
@@ -169,12 +171,28 @@ def _progress_chart(slide, pack: c.ReviewPack, *, top, height) -> None:  # type:
     value_axis.tick_labels.number_format_is_linked = False
 
 
+def _nothing(slide, text: str, *, left=LEFT, top=TOP, width=BODY_WIDTH) -> None:  # type: ignore[no-untyped-def]
+    """Words where a chart or table would be: python-pptx refuses a chart without categories, and an empty
+    frame tells the meeting nothing."""
+    _text(slide, [text], left=left, top=top, width=width, height=Inches(1), size=16, colour=GREY)
+
+
+def _number(value: object, digits: int) -> float | None:
+    """A chart value, None for a gap: the embedded workbook (xlsxwriter) refuses NaN and infinity."""
+    if value is None or pd.isna(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        return None
+    return round(float(value), digits)  # type: ignore[arg-type]
+
+
 def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
     series = c.trend_series(pack)
+    if series.empty:
+        _nothing(slide, pack.t("report.chart.no_trend"), top=top)
+        return
     half = (BODY_WIDTH - Inches(0.3)) // 2
     tax = CategoryChartData()
     tax.categories = list(series["month"])
-    tax.add_series(pack.t("report.chart.tax"), [float(v) for v in series["tax_yi"]])
+    tax.add_series(pack.t("report.chart.tax"), [_number(v, 3) for v in series["tax_yi"]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, LEFT, top, half, height, tax).chart
     _chart_fonts(chart, 10)
     chart.has_title = True
@@ -185,8 +203,7 @@ def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: i
     chart.series[0].format.fill.fore_color.rgb = BLUE
     occupancy = CategoryChartData()
     occupancy.categories = list(series["month"])
-    occupancy.add_series(pack.t("report.chart.occupancy"),
-                         [None if math.isnan(v) else float(v) for v in series["occupancy"]])
+    occupancy.add_series(pack.t("report.chart.occupancy"), [_number(v, 2) for v in series["occupancy"]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, LEFT + half + Inches(0.3), top, half, height,
                                    occupancy).chart
     _chart_fonts(chart, 10)
@@ -201,9 +218,13 @@ def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: i
 
 def _ranking_chart(slide, pack: c.ReviewPack, *, left, top, width, height) -> None:  # type: ignore[no-untyped-def]
     series = c.ranking_series(pack).iloc[::-1]
+    if series.empty:  # no district has enough buildings reporting to be ranked
+        _nothing(slide, pack.t("report.chart.nothing_ranked", min=c.goals_min_buildings()), left=left, top=top,
+                 width=width)
+        return
     data = CategoryChartData()
     data.categories = list(series["name"])
-    data.add_series(pack.t("report.chart.tax"), [round(float(v), 2) for v in series["tax_yi"]])
+    data.add_series(pack.t("report.chart.tax"), [_number(v, 2) for v in series["tax_yi"]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data).chart
     _chart_fonts(chart, 10)
     chart.has_legend = False
@@ -224,6 +245,31 @@ def _chunks(table: c.Table, size: int) -> list[c.Table]:
         return [table]
     return [c.Table(table.header, table.rows[i:i + size], table.align, table.status[i:i + size])
             for i in range(0, len(table.rows), size)]
+
+
+RANKING_WIDTHS = [0.8, 1.6, 2, 1.2, 1.4, 1.2]
+
+
+def _ranking_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    """The ranking table beside the chart; a long list of districts goes on over further slides (ROWS_PER_SLIDE
+    rows each) instead of running off the bottom, and the chart stays on the first."""
+    t = pack.t
+    ranking = c.ranking_table(pack)
+    narrow = c.Table(ranking.header[:6], [r[:6] for r in ranking.rows], ranking.align[:6], ranking.status)
+    parts = _chunks(narrow, ROWS_PER_SLIDE)
+    table_width = Inches(7.4)
+    for number, part in enumerate(parts, start=1):
+        subtitle = t("report.chart.ranking_title", month=pack.as_of.strftime("%Y-%m"))
+        if len(parts) > 1:
+            subtitle += " " + t("report.part", n=number, total=len(parts))
+        slide = _slide(prs, t("report.section.ranking"), subtitle)
+        table_shape = _table(slide, part, top=TOP, widths=RANKING_WIDTHS, size=12)
+        table_shape.width = table_width
+        for column, width in zip(table_shape.table.columns, RANKING_WIDTHS, strict=True):
+            column.width = Emu(int(table_width * width / sum(RANKING_WIDTHS)))
+        if number == 1:
+            _ranking_chart(slide, pack, left=LEFT + table_width + Inches(0.2), top=TOP,
+                           width=BODY_WIDTH - table_width - Inches(0.2), height=HEIGHT - TOP - Inches(0.4))
 
 
 def render(pack: c.ReviewPack) -> bytes:
@@ -257,27 +303,24 @@ def render(pack: c.ReviewPack) -> bytes:
     else:
         plan_name = pack.plan["name_zh" if pack.lang == "zh" else "name_en"]
         caption = t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m"))
-        for part in _chunks(c.goals_table(pack), ROWS_PER_SLIDE):
+        no_targets = t("report.targets.no_targets", plan=plan_name, year=pack.as_of.year)
+        if pack.goals.empty:  # a plan without a single target yet
+            slide = _slide(prs, t("report.section.targets"), caption)
+            _nothing(slide, no_targets)
+        for part in _chunks(c.goals_table(pack), ROWS_PER_SLIDE) if len(pack.goals) else []:
             slide = _slide(prs, t("report.section.targets"), caption, c.goal_counts_text(pack))
             _table(slide, part, top=TOP, widths=[3.2, 2, 2, 1.6, 2, 2, 1.6], size=12)
-        slide = _slide(prs, t("report.section.target_chart"), t("report.chart.progress_note"))
-        _progress_chart(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.3))
+        if c.has_year_targets(pack):
+            slide = _slide(prs, t("report.section.target_chart"), t("report.chart.progress_note"))
+            _progress_chart(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.3))
+        else:  # targets for other years only: bars of "—" against nothing would say nothing
+            slide = _slide(prs, t("report.section.target_chart"))
+            _nothing(slide, no_targets)
 
     slide = _slide(prs, t("report.section.trends"), t("report.chart.trend_title"))
     _trend_charts(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.4))
 
-    slide = _slide(prs, t("report.section.ranking"), t("report.chart.ranking_title",
-                                                       month=pack.as_of.strftime("%Y-%m")))
-    ranking = c.ranking_table(pack)
-    narrow = c.Table(ranking.header[:4] + ranking.header[4:6], [r[:4] + r[4:6] for r in ranking.rows],
-                     ranking.align[:6], ranking.status)
-    table_shape = _table(slide, narrow, top=TOP, widths=[0.8, 1.6, 2, 1.2, 1.4, 1.2], size=12)
-    table_width = Inches(7.4)
-    table_shape.width = table_width
-    for column, width in zip(table_shape.table.columns, [0.8, 1.6, 2, 1.2, 1.4, 1.2], strict=True):
-        column.width = Emu(int(table_width * width / 8.2))
-    _ranking_chart(slide, pack, left=LEFT + table_width + Inches(0.2), top=TOP,
-                   width=BODY_WIDTH - table_width - Inches(0.2), height=HEIGHT - TOP - Inches(0.4))
+    _ranking_slides(prs, pack)
 
     slide = _slide(prs, t("report.section.sentiment"), c.sentiment_text(pack))
     if len(pack.alerts):

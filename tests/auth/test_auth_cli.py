@@ -83,7 +83,7 @@ def test_kiosk_create_prints_the_token_once_and_it_opens_the_link(engine: Engine
     made = cli("kiosk", "create", "三楼会议室", "--base-url", "http://dash.intranet:8501/")
     assert made.returncode == 0, made.stderr
     token = made.stdout.splitlines()[1].strip()
-    assert f"http://dash.intranet:8501/?kiosk={token}" in made.stdout
+    assert f"http://dash.intranet:8501/briefing?kiosk={token}" in made.stdout
     grant = users.kiosk_grant(engine, token=token)
     assert grant is not None and grant.label == "三楼会议室"
     listing = cli("kiosk", "list").stdout

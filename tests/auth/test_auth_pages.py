@@ -165,6 +165,7 @@ def test_a_kiosk_link_is_shown_once_and_opens_read_only_access(env: Engine, admi
     link = at.code[0].value
     token = link.split("kiosk=")[1].split("&")[0]
     assert link.startswith("http") and users.kiosk_grant(env, token=token).label == "三楼会议室"  # type: ignore[union-attr]
+    assert "/briefing?kiosk=" in link  # the display link opens the briefing screen, not the overview
     at.run()
     assert not at.code  # shown once
     at.button(key="revoke_kiosk").click().run()

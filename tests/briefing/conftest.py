@@ -3,6 +3,9 @@ figures the tests work out by hand, and a writable copy of the demo city."""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -63,3 +66,17 @@ def points(engine: Engine, make) -> PointFactory:  # type: ignore[no-untyped-def
     make.district("D2", "乙区", "Yi")
     return PointFactory(engine, make)
 
+
+
+@pytest.fixture
+def utc_process() -> Iterator[None]:
+    """This process in UTC, like a server container (TZ read through tzset), restored afterwards."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()

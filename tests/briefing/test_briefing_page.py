@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +17,8 @@ from streamlit.testing.v1 import AppTest
 from data_layer import briefing, db, users
 from data_layer.auth import Actor
 from data_layer.summaries import bump_data_version
+from ui import auth
+from ui import briefing_view as view
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = str(REPO / "pages" / "briefing.py")
@@ -135,3 +140,78 @@ def test_a_kiosk_link_opens_the_briefing_where_login_is_required(monkeypatch: py
     gated = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
     gated.switch_page("pages/briefing.py").run()  # the same URL without the token
     assert gated.text_input and not any('class="name"' in body for body in _bodies(gated))  # the login form
+
+
+def test_a_revoked_kiosk_link_goes_dark_at_the_next_check(monkeypatch: pytest.MonkeyPatch, demo_copy: str) -> None:
+    """Fragment reruns never pass app.py's gate again: the rotation re-checks the token, at most once a minute."""
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    engine = db.make_engine(demo_copy)
+    admin = Actor(name="setup", role="admin", via="cli")
+    token_id, token = users.create_kiosk_token(engine, label="大屏", by=admin)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[auth.KIOSK_KEY] = token  # what app.py keeps for a kiosk session
+    at.run()
+    assert _panel(at) == "核心指标（年初至今）"
+    users.revoke_kiosk_token(engine, token_id=token_id, by=admin)
+    at.run()  # within the minute: not checked again, the screen goes on
+    assert _panel(at) == "年度目标进度"
+    at.session_state["briefing_kiosk_checked_at"] = time.monotonic() - 61
+    at.run()
+    assert not at.exception and not at.error
+    assert any("本展示链接已停用" in body for body in _bodies(at))
+    assert not any('class="name"' in body for body in _bodies(at))  # no panel, no data
+    at.run()  # and it stays dark without rotating on
+    assert any("本展示链接已停用" in body for body in _bodies(at))
+    assert at.session_state[NEXT_KEY] == 2
+
+
+def test_a_signed_in_session_is_not_checked_as_a_kiosk(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[auth.KIOSK_KEY] = "stale-token-from-before-sign-in"
+    at.session_state[auth.SESSION_KEY] = auth.AuthUser("boss", "admin")
+    at.run()
+    assert _panel(at) == "核心指标（年初至今）"
+
+
+def test_a_store_that_becomes_unreadable_shows_a_calm_placeholder(demo_env: str, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert _panel(at) == "核心指标（年初至今）"
+    real = db.store_status
+    monkeypatch.setattr(db, "store_status", lambda engine: db.StoreStatus("unreadable", detail="disk I/O error"))
+    with caplog.at_level(logging.ERROR, logger="dashboard.briefing"):
+        at.run()
+    assert not at.exception and not at.error and not at.expander  # no red box, no raw error
+    assert any("数据暂时无法读取，稍后自动重试" in body for body in _bodies(at))
+    assert not any("disk I/O error" in body for body in _bodies(at))
+    assert any("disk I/O error" in record.getMessage() for record in caplog.records)
+    monkeypatch.setattr(db, "store_status", lambda engine: db.StoreStatus("missing"))  # the file went away
+    at.run()
+    assert not at.error and any("数据暂时无法读取" in body for body in _bodies(at))
+    monkeypatch.setattr(db, "store_status", real)
+    at.run()  # the next rotation draws again
+    assert not at.exception and '<span class="name">' in "".join(_bodies(at))
+
+
+def test_an_unknown_district_says_so_and_shows_the_city(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["scope"] = "district:UNKNOWN"
+    at.run()
+    html = "".join(_bodies(at))
+    assert not at.exception
+    assert "未找到区域“UNKNOWN”，现显示全市数据。" in html
+    assert "全市 · 数据截至" in html
+    with db.make_engine(demo_env).connect() as conn:  # the city's figures, not zeros
+        reporting = conn.execute(text("SELECT COUNT(*) FROM building_month WHERE month = '2026-10-01'")).scalar()
+    assert f'<div class="value">{reporting:,}<span class="unit">栋</span>' in html
+
+
+def test_the_clock_and_updated_time_are_in_the_configured_zone(demo_env: str, utc_process: None) -> None:
+    before = datetime.now(ZoneInfo("Asia/Shanghai"))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    after = datetime.now(ZoneInfo("Asia/Shanghai"))
+    html = "".join(_bodies(at))
+    clock = re.search(r'<div class="time">(\d\d):(\d\d):\d\d</div>', html)
+    assert clock and f"{clock.group(1)}:{clock.group(2)}" in {f"{before:%H:%M}", f"{after:%H:%M}"}
+    updated = briefing.data_updated_at(db.make_engine(demo_env))
+    assert f"更新于 {view.local_time(updated, ZoneInfo('Asia/Shanghai'))}" in html

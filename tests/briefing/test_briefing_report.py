@@ -3,10 +3,11 @@ fonts (python-pptx), stored text printed literally, the font setting's error, th
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,10 @@ from fontTools.ttLib import TTCollection
 from PIL import Image
 from pptx import Presentation
 from pptx.util import Emu
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
-from data_layer import briefing, db, report
+from data_layer import briefing, db, plans, report
 from data_layer.__main__ import main
 from data_layer.goals import Scope
 from data_layer.report import slides
@@ -215,3 +216,145 @@ def test_the_pack_speaks_english_when_asked(demo_url: str) -> None:
     titles = [_slide_title(slide) for slide in deck.slides]
     assert titles[0] == "Building economy quarterly review" and titles[1] == "1. Headline figures"
     assert "Tianhe" in "".join(_table_column(deck.slides[5], 1))  # district names in English
+
+
+# ------------------------------------------------------------------------------------------------ fonts reportlab refuses
+
+
+def _cff_font(path: Path) -> Path:
+    """A tiny OpenType font with PostScript (CFF) outlines, like Debian's Noto CJK: a real file reportlab
+    cannot embed ("postscript outlines are not supported")."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    builder = FontBuilder(1000, isTTF=False)
+    builder.setupGlyphOrder([".notdef", "A"])
+    builder.setupCharacterMap({65: "A"})
+    pen = T2CharStringPen(600, None)
+    pen.moveTo((0, 0))
+    pen.lineTo((0, 500))
+    pen.lineTo((500, 0))
+    pen.closePath()
+    glyph = pen.getCharString()
+    builder.setupCFF("TestCFF", {"FullName": "TestCFF"}, {".notdef": glyph, "A": glyph}, {})
+    builder.setupHorizontalMetrics({".notdef": (600, 0), "A": (600, 0)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "TestCFF", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.save(str(path))
+    return path
+
+
+def test_a_font_the_pdf_cannot_embed_is_refused_up_front(demo_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DASHBOARD_CJK_FONT", str(_cff_font(tmp_path / "cff.otf")))
+    with pytest.raises(report.FontMissingError, match="postscript outlines") as caught:
+        report.cjk_font_path()
+    assert "DASHBOARD_CJK_FONT" in str(caught.value) and "fonts-wqy-microhei" in str(caught.value)
+    # the command line: exit 2 with the same message, nothing written
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    out = tmp_path / "q3.pdf"
+    assert main(["report", "--year", "2026", "--quarter", "3", "--format", "pdf", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(caught.value) in err and "Traceback" not in err and not out.exists()
+    # the page: the PDF button is disabled with the reason; the PPTX stays
+    at = AppTest.from_file(str(REPO / "pages" / "report.py"), default_timeout=60).run()
+    assert not at.exception
+    pdf_button, pptx_button = at.get("download_button")
+    assert pdf_button.proto.disabled and not pptx_button.proto.disabled
+    assert "DASHBOARD_CJK_FONT" in at.warning[0].value and "fonts-wqy-microhei" in at.warning[0].value
+    assert "cannot be embedded" in at.text[0].value
+
+
+# ------------------------------------------------------------------------------------------------ small stores
+
+
+@pytest.fixture
+def small_store(make, engine: Engine) -> Engine:  # type: ignore[no-untyped-def]
+    """Twenty districts of one building each (none has the 10 buildings ranking needs), January to September 2026,
+    and a city plan whose only target is for 2027: no district ranked, no target this year."""
+    rows = []
+    for number in range(1, 21):
+        code = f"D{number:02d}"
+        make.district(code, f"测试{number}区", f"Test {number}")
+        make.building(number, district=code)
+        rows += [{"building_id": number, "month": date(2026, month, 1), "tax_10k": 100.0 * number,
+                  "leasable_area_m2": 8000.0, "occupied_area_m2": 6000.0} for month in range(1, 10)]
+    make.months(rows)
+    plans.create_plan(engine, user="test", plan=plans.PlanInput("P1", "测试计划", "Test plan", 2026, 2028),
+                      targets=[{"indicator_code": "building_tax", "year": 2027, "target_value": 50_000.0}])
+    return engine
+
+
+def _slide_texts(slide) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+
+
+def test_no_ranked_district_and_no_target_this_year_say_so_in_words(small_store: Engine, tmp_path: Path) -> None:
+    pack = report.build(small_store, year=2026, quarter=3)
+    assert (pack.ranking["state"] != "ranked").all() and pack.goals["target"].isna().all()
+    deck = Presentation(io.BytesIO(report.render_pack(pack, fmt="pptx")))  # ValueError before: no categories
+    titles = [_slide_title(slide) for slide in deck.slides]
+    assert titles.count("四、区域动态排名") == 2  # 20 districts: more than one slide holds
+    chart = next(slide for slide in deck.slides if _slide_title(slide) == "二、目标完成度")
+    assert "没有设定2026年的目标值" in _slide_texts(chart) and not any(s.has_chart for s in chart.shapes)
+    ranking = [slide for slide in deck.slides if _slide_title(slide) == "四、区域动态排名"]
+    assert "暂无参与排名的区" in _slide_texts(ranking[0]) and not any(s.has_chart for s in ranking[0].shapes)
+    listed = [name for slide in ranking for name in _table_column(slide, 1)]
+    assert sorted(listed) == sorted(f"测试{n}区" for n in range(1, 21))
+    assert all(len(_table_column(slide, 1)) <= slides.ROWS_PER_SLIDE for slide in ranking)
+    pdf = tmp_path / "small.pdf"
+    pdf.write_bytes(report.render_pack(pack, fmt="pdf"))
+    layer = _squeezed(_pdf_text(pdf))
+    assert "没有设定2026年的目标值" in layer and "暂无参与排名的区" in layer
+
+
+def test_a_plan_without_any_target_makes_both_formats(small_store: Engine) -> None:
+    pack = report.build(small_store, year=2026, quarter=3)
+    empty = dataclasses.replace(pack, goals=pack.goals.iloc[0:0])
+    deck = Presentation(io.BytesIO(report.render_pack(empty, fmt="pptx")))
+    targets = next(slide for slide in deck.slides if _slide_title(slide) == "二、年度目标进度")
+    assert "没有设定2026年的目标值" in _slide_texts(targets)
+    assert report.render_pack(empty, fmt="pdf")[:4] == b"%PDF"
+
+
+def test_a_nan_monthly_tax_is_a_gap_in_the_chart(small_store: Engine, tmp_path: Path) -> None:
+    """A NaN tax (PostgreSQL's double precision stores one) reaches the trend: a gap, not a TypeError from the
+    chart's embedded workbook."""
+    pack = report.build(small_store, year=2026, quarter=3)
+    trend = pack.trend.copy()
+    trend.loc[trend.index[3], "tax_10k"] = float("nan")
+    gappy = dataclasses.replace(pack, trend=trend)
+    deck = Presentation(io.BytesIO(report.render_pack(gappy, fmt="pptx")))
+    trends = next(slide for slide in deck.slides if _slide_title(slide) == "三、走势")
+    tax_chart = next(shape.chart for shape in trends.shapes if shape.has_chart)
+    values = list(tax_chart.plots[0].series[0].values)
+    assert values[3] is None and values[2] == pytest.approx(2.1)  # 100 × (1 + … + 20) 万元 = 2.1 亿元
+    pdf = tmp_path / "gappy.pdf"
+    pdf.write_bytes(report.render_pack(gappy, fmt="pdf"))
+    assert "三、走势" in _pdf_text(pdf)
+
+
+def test_the_command_line_turns_any_content_error_into_exit_2(small_store: Engine, store_url: str,
+                                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(pack: object, *, fmt: str) -> bytes:
+        raise TypeError("unexpected value in the pack")
+
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    monkeypatch.setattr(report, "render_pack", broken)
+    out = tmp_path / "q3.pptx"
+    assert main(["report", "--year", "2026", "--quarter", "3", "--format", "pptx", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "TypeError: unexpected value in the pack" in err and "2026 Q3" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_the_cover_date_is_in_the_configured_time_zone(small_store: Engine, utc_process: None,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server runs in UTC (utc_process); the cover says the time in China, or in DASHBOARD_TIMEZONE."""
+    pack = report.build(small_store, year=2026, quarter=3, now=datetime(2026, 10, 8, 1, 30, tzinfo=UTC))
+    assert "生成时间：2026-10-08 09:30" in report.content.cover_lines(pack)
+    monkeypatch.setenv("DASHBOARD_TIMEZONE", "Europe/London")
+    assert "生成时间：2026-10-08 02:30" in report.content.cover_lines(pack)

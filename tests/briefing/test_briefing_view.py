@@ -4,15 +4,20 @@ constant, tables that fit the screen, map labels that do not pile up, and a deck
 from __future__ import annotations
 
 import json
-from datetime import date
+import logging
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Polygon
 
+from data_layer import settings
 from data_layer.briefing import AlertsPanel
 from data_layer.i18n import translate
 from data_layer.map_payload import MapPoints
+from data_layer.settings import get_settings
 from ui import briefing_view as view
 
 
@@ -102,3 +107,29 @@ def test_the_deck_draws_districts_and_buildings_without_any_outside_host() -> No
     assert spec["layers"][2]["getSize"] >= 28
     side = view.map_side_html(districts, lang="zh", t=t)
     assert side.index("甲区") < side.index("乙区") and "2.00 亿元" in side
+
+
+def test_times_are_shown_in_the_given_zone_not_the_servers(utc_process: None) -> None:
+    stored = datetime(2026, 10, 8, 1, 30)  # naive: UTC, as the store keeps it
+    assert view.local_time(stored, ZoneInfo("Asia/Shanghai")) == "10-08 09:30"
+    assert view.local_time(stored.replace(tzinfo=UTC), ZoneInfo("UTC")) == "10-08 01:30"
+    assert view.local_time(None, ZoneInfo("Asia/Shanghai")) == "—"
+
+
+def test_the_time_zone_setting_defaults_to_china_and_survives_a_typo(monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("DASHBOARD_TIMEZONE", raising=False)
+    assert get_settings().timezone == "Asia/Shanghai"
+    monkeypatch.setenv("DASHBOARD_TIMEZONE", "Europe/Berlin")
+    assert get_settings().timezone == "Europe/Berlin"
+    monkeypatch.setenv("DASHBOARD_TIMEZONE", "Asia/Shangai")
+    settings._timezone.cache_clear()  # the warning is once per name and process
+    with caplog.at_level(logging.WARNING, logger="dashboard.settings"):
+        assert get_settings().timezone == "Asia/Shanghai"
+        assert get_settings().timezone == "Asia/Shanghai"
+    warnings = [record for record in caplog.records if "Asia/Shangai" in record.getMessage()]
+    assert len(warnings) == 1  # once, not on every run of every page
+
+
+def test_the_module_says_the_sizes_the_css_sets() -> None:
+    assert "headline numbers 96 px" in " ".join(str(view.__doc__).split()) and "font-size: 96px" in view.CSS
