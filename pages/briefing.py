@@ -115,7 +115,7 @@ def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
         return
     name = plan["name_zh" if lang == "zh" else "name_en"]
     note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
-    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=ctx.last_month.month == 12)
+    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=bool(len(table)) and bool(table["final"].any()))
             + view.note_html(note))
 
 

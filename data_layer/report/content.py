@@ -235,7 +235,7 @@ def goals_table(pack: ReviewPack) -> Table:
 
 def goal_counts_text(pack: ReviewPack) -> str:
     counts = briefing.status_counts(pack.goals)
-    final = pack.as_of.month == 12
+    final = bool(len(pack.goals)) and bool(pack.goals["final"].any())  # goals.is_final: the one rule
     return pack.t("report.targets.counts" + ("_final" if final else ""), total=len(pack.goals), **counts)
 
 
