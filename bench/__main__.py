@@ -10,7 +10,7 @@ import traceback
 
 from bench.overview import print_rows
 
-AREAS = ("overview", "map", "goals", "sentiment", "imports")
+AREAS = ("pages", "overview", "map", "goals", "sentiment", "imports", "briefing")
 
 
 def main() -> None:

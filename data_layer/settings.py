@@ -20,6 +20,26 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+@lru_cache(maxsize=64)
+def _number(name: str, text: str, default: str, kind: type) -> float | int:
+    """`text` as an int or float; a typo (say DASHBOARD_KIOSK_INTERVAL=20s) falls back to the default with a warning
+    logged once, rather than failing every page of a wall screen with a traceback."""
+    try:
+        return kind(text)
+    except ValueError:
+        log.warning("%s=%r is not a %s; using the default %s", name, text, "whole number" if kind is int else "number",
+                    default)
+        return kind(default)
+
+
+def _int(name: str, default: str) -> int:
+    return int(_number(name, _env(name, default), default, int))
+
+
+def _float(name: str, default: str) -> float:
+    return float(_number(name, _env(name, default), default, float))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every option with its default and the reason for it (the README lists them too)."""
@@ -88,23 +108,23 @@ def get_settings() -> Settings:
     return Settings(
         database_url=_env("DATABASE_URL", default_url),
         data_dir=data_dir,
-        cache_ttl_seconds=int(_env("DASHBOARD_CACHE_TTL", "600")),
+        cache_ttl_seconds=_int("DASHBOARD_CACHE_TTL", "600"),
         locale=_env("DASHBOARD_LOCALE", "zh"),
         tile_url=_env("DASHBOARD_TILE_URL", ""),
         tile_crs=_env("DASHBOARD_TILE_CRS", "GCJ-02"),
         today=date.fromisoformat(today_text) if today_text else date.today(),
-        demo_seed=int(_env("DASHBOARD_DEMO_SEED", "20260101")),
-        at_risk_margin_share=float(_env("DASHBOARD_AT_RISK_SHARE", "0.10")),
-        at_risk_margin_pp=float(_env("DASHBOARD_AT_RISK_PP", "2.0")),
-        kiosk_interval_seconds=int(_env("DASHBOARD_KIOSK_INTERVAL", "20")),
-        alert_index_drop=float(_env("DASHBOARD_ALERT_INDEX_DROP", "5")),
-        alert_negative_share=float(_env("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30")),
-        min_responses=int(_env("DASHBOARD_MIN_RESPONSES", "5")),
-        review_confidence=float(_env("DASHBOARD_REVIEW_CONFIDENCE", "0.6")),
-        import_max_mb=int(_env("DASHBOARD_IMPORT_MAX_MB", "50")),
+        demo_seed=_int("DASHBOARD_DEMO_SEED", "20260101"),
+        at_risk_margin_share=_float("DASHBOARD_AT_RISK_SHARE", "0.10"),
+        at_risk_margin_pp=_float("DASHBOARD_AT_RISK_PP", "2.0"),
+        kiosk_interval_seconds=_int("DASHBOARD_KIOSK_INTERVAL", "20"),
+        alert_index_drop=_float("DASHBOARD_ALERT_INDEX_DROP", "5"),
+        alert_negative_share=_float("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30"),
+        min_responses=_int("DASHBOARD_MIN_RESPONSES", "5"),
+        review_confidence=_float("DASHBOARD_REVIEW_CONFIDENCE", "0.6"),
+        import_max_mb=_int("DASHBOARD_IMPORT_MAX_MB", "50"),
         require_login=_env("DASHBOARD_REQUIRE_LOGIN", "0").lower() in {"1", "true", "yes"},
-        session_idle_minutes=int(_env("DASHBOARD_SESSION_IDLE_MINUTES", "30")),
-        login_max_failures=int(_env("DASHBOARD_LOGIN_MAX_FAILURES", "5")),
-        login_window_minutes=int(_env("DASHBOARD_LOGIN_WINDOW_MINUTES", "15")),
+        session_idle_minutes=_int("DASHBOARD_SESSION_IDLE_MINUTES", "30"),
+        login_max_failures=_int("DASHBOARD_LOGIN_MAX_FAILURES", "5"),
+        login_window_minutes=_int("DASHBOARD_LOGIN_WINDOW_MINUTES", "15"),
         timezone=_timezone(_env("DASHBOARD_TIMEZONE", DEFAULT_TIMEZONE)),
     )

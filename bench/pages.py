@@ -1,0 +1,114 @@
+"""Every page's server-side run time under AppTest, at S1-S3, on one complete store per size (buildings, months,
+city tax, summaries, a city plan, observation feedback and the shipped district boundaries).
+
+    python -m bench.pages --sizes S1,S2,S3 [--pages overview,map]
+
+For each page:
+- cold_s: the first run after every cache is cleared (what the first visitor after an import pays);
+- warm_s: the median of three further runs in new sessions (what every later visitor pays while the data version
+  stands: the cached wrappers answer).
+Targets (issue "Scale"): every page under 0.5 s at S2 and under 1 s at S3. Stores come from bench.briefing's
+builder (reused between runs); this script only adds the boundaries the map pages draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from bench.briefing import store_for
+from bench.overview import print_rows
+from data_layer import db
+from data_layer.demo import load_districts
+from data_layer.models import DistrictBoundary
+
+REPO = Path(__file__).resolve().parent.parent
+# page file, role needed (None: anyone), query parameters
+PAGES: dict[str, tuple[str, str | None, dict[str, str]]] = {
+    "overview": ("overview.py", None, {}),
+    "map": ("map.py", None, {}),
+    "building": ("building.py", None, {"id": "1"}),
+    "goals": ("goals.py", None, {}),
+    "plan_editor": ("plan_editor.py", "editor", {}),
+    "observation": ("observation.py", None, {}),
+    "briefing": ("briefing.py", None, {}),
+    "report": ("report.py", None, {}),
+    "data_admin": ("data_admin.py", "editor", {}),
+    "admin": ("admin.py", "admin", {}),
+}
+
+
+def full_store(size: str) -> str:
+    url = store_for(size)
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
+            conn.execute(insert(DistrictBoundary), [
+                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
+                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
+    engine.dispose()
+    return url
+
+
+def _run_once(page: str, role: str | None, params: dict[str, str]) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    import ui.auth
+
+    at = AppTest.from_file(str(REPO / "pages" / page), default_timeout=600)
+    if role:
+        at.session_state["auth_user"] = ui.auth.AuthUser("bench", role)
+    for key, value in params.items():
+        at.query_params[key] = value
+    started = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(f"{page} raised: {at.exception[0].message}\n" + "\n".join(at.exception[0].stack_trace))
+    return seconds
+
+
+def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
+    import streamlit as st
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")  # a failing page names its error here, not "redacted"
+    os.environ["DATABASE_URL"] = url
+    for page, role, params in PAGES.values():  # import every page's modules once: cold means cold caches
+        _run_once(page, role, params)
+    figures = {}
+    for name in names:
+        page, role, params = PAGES[name]
+        st.cache_data.clear()
+        cold = _run_once(page, role, params)
+        warm = statistics.median(_run_once(page, role, params) for _ in range(3))
+        figures[name] = (cold, warm)
+    return figures
+
+
+def run(sizes: list[str], names: list[str] | None = None) -> list[dict]:
+    names = names or list(PAGES)
+    rows = []
+    for size in sizes:
+        url = full_store(size)
+        for name, (cold, warm) in page_times(url, names).items():
+            rows.append({"size": size, "page": name, "cold_s": round(cold, 3), "warm_s": round(warm, 3)})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="S1,S2,S3")
+    parser.add_argument("--pages", default=",".join(PAGES))
+    args = parser.parse_args()
+    print_rows("pages", run(args.sizes.split(","), args.pages.split(",")))
+
+
+if __name__ == "__main__":
+    main()
