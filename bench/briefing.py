@@ -20,7 +20,6 @@ from pathlib import Path
 from bench.datasets import END_MONTH, SIZES, build
 from bench.goals import _ensure_plan
 from data_layer import briefing, db, report, store
-from data_layer.summaries import bump_data_version, refresh_building_summaries
 
 BENCH_DIR = Path(os.environ.get("BRIEFING_BENCH_DIR", "/tmp/briefing-bench"))
 AS_OF = END_MONTH
@@ -39,9 +38,6 @@ def store_for(size: str) -> str:
         spec = SIZES[size]
         store.drop_everything(engine)
         build(engine, buildings=spec.buildings, months=spec.months, feedback=spec.buildings * FEEDBACK_PER_BUILDING)
-        with engine.begin() as conn:
-            refresh_building_summaries(conn)
-            bump_data_version(conn)
     _ensure_plan(engine)
     return url
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from data_layer import db, store
 from data_layer.demo import CENTRES, load_districts
 from data_layer.periods import add_months
-from data_layer.summaries import bump_data_version, refresh_district_month
+from data_layer.summaries import bump_data_version, refresh_all
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def build(engine: Engine, *, buildings: int, months: int, feedback: int = 0, see
                 (int(points[i]), start + timedelta(days=int(days[i])), str(dims[i]), "survey", int(scores[i]),
                  "物业服务挺好的" if scores[i] >= 4 else ("停车太难了" if scores[i] <= 2 else "希望多办活动"))
                 for i in range(feedback)])
-        refresh_district_month(conn)
+        refresh_all(conn)  # every summary, as an import would leave them
         bump_data_version(conn)
     return {"buildings": buildings, "building_month": buildings * months, "feedback": feedback,
             "seconds": time.perf_counter() - started, "built_at": datetime.now(UTC).timestamp()}

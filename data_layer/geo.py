@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 
+from data_layer.goal_sources import Scope, threshold_totals
 from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
-from data_layer.models import Building, BuildingMonth, CityMonth, District, DistrictBoundary, DistrictMonth
+from data_layer.models import Building, BuildingYtd, CityMonth, District, DistrictBoundary, DistrictMonth
 from data_layer.periods import Period
 
 WGS84, GCJ02, BD09 = "WGS-84", "GCJ-02", "BD-09"
@@ -227,19 +229,18 @@ def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
             columns=["code", "building_tax", "new_enterprises"])
         city_tax = conn.execute(select(func.sum(CityMonth.city_tax_10k))
                                 .where(CityMonth.month >= period.start, CityMonth.month <= period.end)).scalar()
-        ytd = (select(Building.district_code.label("code"), BuildingMonth.building_id,
-                      func.sum(BuildingMonth.tax_10k).label("ytd"))
-               .join(Building, Building.id == BuildingMonth.building_id)
-               .where(and_(BuildingMonth.month >= period.start.replace(month=1), BuildingMonth.month <= period.end))
-               .group_by(Building.district_code, BuildingMonth.building_id).subquery())
         grades = pd.DataFrame(conn.execute(
             select(Building.district_code, func.count().filter(Building.grade == "super_a"),
                    func.count().filter(Building.grade == "a")).group_by(Building.district_code)).all(),
             columns=["code", "super_a", "grade_a"])
-        counts = pd.DataFrame(conn.execute(
-            select(ytd.c.code, func.count().filter(ytd.c.ytd >= TAX_10M_BOUND_10K),
-                   func.count().filter(ytd.c.ytd >= TAX_100M_BOUND_10K)).group_by(ytd.c.code)).all(),
-            columns=["code", "buildings_tax_10m", "buildings_tax_100m"])
+        # threshold counts from the year-to-date summary (building_ytd), as the overview and goals read them
+        month = conn.execute(select(func.max(BuildingYtd.month)).where(
+            BuildingYtd.month >= period.end.replace(month=1), BuildingYtd.month <= period.end)).scalar()
+        totals = {} if month is None else threshold_totals(
+            conn, scope=Scope(), month=date.fromisoformat(str(month)[:10]), by="district",
+            conditions={"buildings_tax_10m": (TAX_10M_BOUND_10K, None), "buildings_tax_100m": (TAX_100M_BOUND_10K, None)})
+        counts = pd.DataFrame([{"code": code, **values} for code, values in totals.items()],
+                              columns=["code", "buildings_tax_10m", "buildings_tax_100m"])
     frame = (names.merge(end, on="code", how="left").merge(flows, on="code", how="left")
              .merge(counts, on="code", how="left").merge(grades, on="code", how="left"))
     frame[["super_a", "grade_a"]] = frame[["super_a", "grade_a"]].fillna(0).astype(float)

@@ -12,8 +12,9 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, func, select, true
 
+from data_layer.goal_sources import Scope, threshold_totals
 from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
-from data_layer.models import Building, BuildingMonth, CityMonth, District, DistrictMonth, StoreMeta
+from data_layer.models import Building, BuildingYtd, CityMonth, District, DistrictMonth, StoreMeta
 from data_layer.periods import Period, add_months
 
 # KPI codes of the overview, with how their change against last year is expressed.
@@ -103,20 +104,17 @@ def period_kpis(engine: Engine, *, period: Period, district: str | None = None) 
 
 
 def _threshold_counts(conn, *, year: int, end: date, district: str | None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """Buildings whose calendar-year-to-date tax through `end` reaches 1,000 / 10,000 万元 (inclusive)."""
-    per_building = (
-        select(BuildingMonth.building_id, func.sum(BuildingMonth.tax_10k).label("ytd"))
-        .join(Building, Building.id == BuildingMonth.building_id)
-        .where(BuildingMonth.month >= date(year, 1, 1), BuildingMonth.month <= end,
-               _scope(Building.district_code, district))
-        .group_by(BuildingMonth.building_id)
-        .subquery()
-    )
-    row = conn.execute(
-        select(func.count().filter(per_building.c.ytd >= TAX_10M_BOUND_10K),
-               func.count().filter(per_building.c.ytd >= TAX_100M_BOUND_10K))
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)
+    """Buildings whose calendar-year-to-date tax through `end` reaches 1,000 / 10,000 万元 (inclusive), read from the
+    building_ytd summary (summing building_month for the year scans every row of it: 74 ms at 1k buildings)."""
+    month = conn.execute(select(func.max(BuildingYtd.month))
+                         .where(BuildingYtd.month >= date(year, 1, 1), BuildingYtd.month <= end)).scalar()
+    if month is None:
+        return 0, 0
+    scope = Scope("district", district) if district else Scope()
+    counts = threshold_totals(conn, scope=scope, month=date.fromisoformat(str(month)[:10]), by=None,
+                              conditions={"over_10m": (TAX_10M_BOUND_10K, None), "over_100m": (TAX_100M_BOUND_10K, None)})
+    found = counts.get("all", {})
+    return int(found.get("over_10m", 0)), int(found.get("over_100m", 0))
 
 
 def overview_kpis(engine: Engine, *, period: Period, district: str | None = None) -> pd.DataFrame:

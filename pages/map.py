@@ -24,8 +24,7 @@ district_names = dict(zip(district_frame["code"], district_frame["name_zh" if la
 street_frame = cm.streets(ctx.url, ctx.version)
 street_names = dict(zip(street_frame["id"], street_frame["name_zh" if lang == "zh" else "name_en"], strict=True))
 street_district = dict(zip(street_frame["id"], street_frame["district_code"], strict=True))
-latest = (ctx.last_month.year, ctx.last_month.month)
-has_sentiment = not cm.sentiment_index(ctx.url, ctx.version, "ytd", *latest).empty  # the hook in buildings.py
+has_sentiment = cm.has_observation_points(ctx.url, ctx.version)  # the index itself only when colouring by it
 colours = mc.COLOUR_DIMENSIONS if has_sentiment else tuple(c for c in mc.COLOUR_DIMENSIONS if c != "sentiment")
 
 view = sync_from_url(districts=set(district_names), streets=street_district, first_month=ctx.first_month,

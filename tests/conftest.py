@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from data_layer import db, store
 from data_layer.demo import build_demo
 from data_layer.models import Building, BuildingMonth, CityMonth, District
-from data_layer.summaries import bump_data_version, refresh_district_month
+from data_layer.summaries import bump_data_version, refresh_all
 
 DEMO_TODAY = date(2026, 11, 23)
 DEMO_SEED = 20260101
@@ -168,12 +168,12 @@ class Factory:
         return building_id
 
     def months(self, rows: list[dict]) -> None:
-        """Monthly rows; unspecified measures default to harmless values. Refreshes the summary like an import."""
+        """Monthly rows; unspecified measures default to harmless values. Refreshes the summaries like an import."""
         defaults = {"occupied_area_m2": 0.0, "leasable_area_m2": 1.0, "enterprises_operating": 1,
                     "enterprises_registered": 1, "tax_10k": 0.0, "employees": 0, "new_enterprises": 0}
         with self.engine.begin() as conn:
             conn.execute(insert(BuildingMonth), [defaults | r for r in rows])
-            refresh_district_month(conn, [r["month"] for r in rows])
+            refresh_all(conn, [r["month"] for r in rows])
             bump_data_version(conn)
 
     def city(self, month: date, tax_10k: float) -> None:

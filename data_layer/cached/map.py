@@ -75,6 +75,11 @@ def district_map(url: str, version: str, kind: str, year: int, number: int, targ
     return geo.district_map(engine(url), period=Period(kind, year, number), target_crs=target_crs)
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=4)
+def has_observation_points(url: str, version: str) -> bool:
+    return buildings.has_observation_points(engine(url))
+
+
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
 def sentiment_index(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
     return buildings.sentiment_index(engine(url), period=Period(kind, year, number),

@@ -476,3 +476,23 @@ def test_a_zero_base_last_year_is_not_comparable_rather_than_no_data(gf: GoalFac
     assert ranking.at["D2", "state"] == "ranked" and ranking.at["D2", "score"] == pytest.approx(100.0)
     assert ranking.at["D1", "state"] == "zero_base" and ranking.at["D1", "value"] == 5
     assert ranking.at["D3", "state"] == "no_base"
+
+
+def test_occupancy_movers_rank_by_the_change_in_occupied_area(gf: GoalFactory, engine) -> None:
+    gf.district("D1")
+    gf.district("D2")
+    for building_id, district in ((1, "D1"), (2, "D1"), (3, "D1"), (4, "D1"), (5, "D2")):
+        gf.building(building_id, district)
+    feb, mar = date(2025, 2, 1), date(2025, 3, 1)
+    gf.months(1, {feb: {"occupied_area_m2": 100.0}, mar: {"occupied_area_m2": 900.0}})  # +800
+    gf.months(2, {mar: {"occupied_area_m2": 500.0}})  # new in March: +500
+    gf.months(3, {feb: {"occupied_area_m2": 300.0}})  # gone in March: -300
+    gf.months(4, {feb: {"occupied_area_m2": 400.0}, mar: {"occupied_area_m2": 400.0}})  # unchanged
+    gf.months(5, {feb: {"occupied_area_m2": 0.0}, mar: {"occupied_area_m2": 1_000.0}})  # +1,000 but in D2
+    movers = goal_rankings.occupancy_movers(engine, scope=Scope("district", "D1"), as_of=mar, limit=3)
+    assert movers["code"].tolist() == ["B1", "B2", "B3"]  # |+800| > |+500| > |-300|; the limit drops B4
+    assert movers["state"].tolist() == ["both", "new", "gone"]
+    assert movers["delta_m2"].tolist() == [800.0, 500.0, -300.0]
+    assert movers.loc[0, "rate_before"] == 10.0 and movers.loc[0, "rate_now"] == 90.0  # of 1,000 m² leasable
+    city = goal_rankings.occupancy_movers(engine, scope=CITY, as_of=mar, limit=1)
+    assert city["code"].tolist() == ["B5"]

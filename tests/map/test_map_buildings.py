@@ -209,3 +209,19 @@ def test_history_and_detail_of_one_building(demo_url: str, raw) -> None:
     detail = buildings.building_detail(engine, building_id=1, period=YTD)
     assert detail is not None and detail["name"] == raw.building.set_index("id").loc[1, "name"]
     assert buildings.building_detail(engine, building_id=999_999, period=YTD) is None
+
+
+def test_period_tax_comes_from_year_to_date_differences(engine, make) -> None:
+    make.district()
+    for building_id in (1, 2, 3):
+        make.building(building_id)
+    make.months([{"building_id": 1, "month": date(2025, m, 1), "tax_10k": 10.0 * m} for m in range(1, 7)]
+                + [{"building_id": 2, "month": date(2025, m, 1), "tax_10k": 7.0} for m in (5, 6)]  # starts in May
+                + [{"building_id": 3, "month": date(2025, m, 1), "tax_10k": 5.0} for m in (1, 2)])  # stops in Feb
+    got = buildings.period_frame(engine, period=Period("quarter", 2025, 2)).set_index("id")
+    assert got.loc[1, "tax_period"] == 40 + 50 + 60 and got.loc[1, "tax_ytd"] == 210
+    assert got.loc[2, "tax_period"] == 14 and got.loc[2, "tax_ytd"] == 14  # no year-to-date before April
+    assert got.loc[3, "tax_period"] == 0 and got.loc[3, "tax_ytd"] == 10  # reported this year, not in the quarter
+    assert pd.isna(got.loc[3, "occupancy_rate"])  # nothing reported in June
+    january = buildings.period_frame(engine, period=Period("month", 2025, 1)).set_index("id")
+    assert january.loc[1, "tax_period"] == 10 and pd.isna(january.loc[2, "tax_period"])  # B2 not yet reporting
