@@ -3,9 +3,7 @@ optionally the time from navigation to a drawn map canvas in headless Chromium.
 
     python -m bench.map --sizes S1,S2,S3 [--browser S2]
 
-Stores are built under /tmp/bench_map with bench/datasets.py. S3 here has 24 months instead of 120 (building
-120 months takes ~100 s and the map only reads the period's year and last month), so its cold figures are the
-ones of a shorter history; warm figures do not depend on history length.
+Stores are the complete ones of bench.pages (S1 = 1k × 36 months, S2 = 10k × 60, S3 = 50k × 120), built once.
 
 Figures:
 - cold_s: first AppTest run of pages/map.py in a fresh process state (caches empty: SQL, pandas, JSON built);
@@ -22,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import socket
 import statistics
@@ -33,36 +30,20 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert, text
 
-from bench.datasets import SIZES, Size, build
-from data_layer import db, store
-from data_layer.demo import load_districts
-from data_layer.models import DistrictBoundary
+from bench.datasets import SIZES, Size
 
 REPO = Path(__file__).resolve().parent.parent
-ROOT = Path("/tmp/bench_map")
-MAP_SIZES = {"S1": SIZES["S1"], "S2": SIZES["S2"], "S3": Size("S3", 50_000, 24)}  # S3: fewer months, see above
+MAP_SIZES = SIZES
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def ensure_store(size: Size) -> str:
-    """A benchmark store for `size`, built once and reused; with the shipped district boundaries added."""
-    ROOT.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{ROOT / f'{size.name.lower()}_{size.buildings}x{size.months}.db'}"
-    engine = db.make_engine(url)
-    status = db.store_status(engine)
-    if status.code != "ok":
-        store.drop_everything(engine)
-        build(engine, buildings=size.buildings, months=size.months)
-    with engine.begin() as conn:
-        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
-            conn.execute(insert(DistrictBoundary), [
-                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
-                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
-    engine.dispose()
-    return url
+    """The complete benchmark store of `size` (bench.pages builds it once: boundaries, summaries, feedback)."""
+    from bench.pages import full_store
+
+    return full_store(size.name)
 
 
 def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
