@@ -28,9 +28,13 @@ class Result:
     errors: list[str] = field(default_factory=list)
 
 
+DEFAULT_PAGE = "overview"  # app.py's default page: Streamlit serves it at "/", under the page name ""
+
+
 def _rerun(page: str, query: str) -> bytes:
     message = BackMsg()
-    message.rerun_script.CopyFrom(ClientState(query_string=query, page_name=page))
+    name = "" if page == DEFAULT_PAGE else page
+    message.rerun_script.CopyFrom(ClientState(query_string=query, page_name=name))
     return message.SerializeToString()
 
 
