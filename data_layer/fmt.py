@@ -45,3 +45,17 @@ def count(value: float | None) -> str:
         return "—"
     assert value is not None
     return f"{value:,.0f}"
+
+
+def indicator(value: float | None, unit: str, lang: str) -> str:
+    """A value in its indicator's unit (`indicators.UNITS`; rates are percentages: 72.5 means 72.5 %)."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit == "10k_yuan":
+        return money_10k(value, lang)
+    if unit == "m2":
+        return area(value, lang)
+    return count(value)

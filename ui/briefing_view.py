@@ -220,18 +220,6 @@ def kpi_html(tiles: Sequence[Tile]) -> str:
 # --------------------------------------------------------------------------------------------------- targets
 
 
-def format_value(value: float | None, unit: str, lang: str) -> str:
-    """A goal-table value in its indicator's unit (rates are percentages: 72.5 means 72.5 %)."""
-    if missing(value):
-        return "—"
-    assert value is not None
-    if unit == "pct":
-        return f"{value:.1f}%"
-    if unit == "10k_yuan":
-        return fmt.money_10k(value, lang)
-    if unit == "m2":
-        return fmt.area(value, lang)
-    return fmt.count(value)
 
 
 def progress_text(row: pd.Series, t: Translate) -> str:
@@ -256,12 +244,12 @@ def _targets_table(rows: pd.DataFrame, *, lang: str, t: Translate, compact: bool
     for _, row in rows.iterrows():
         unit = str(row["unit"])
         target = "—" if missing(row["target"]) else \
-            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {format_value(row['target'], unit, lang)}"
+            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
         cells = [f"<td>{esc(row[name])}</td>", f'<td class="num">{esc(target)}</td>',
-                 f'<td class="num">{esc(format_value(row["actual"], unit, lang))}</td>',
+                 f'<td class="num">{esc(fmt.indicator(row["actual"], unit, lang))}</td>',
                  f'<td class="num">{esc(progress_text(row, t))}</td>']
         if not compact:
-            cells.append(f'<td class="num">{esc(format_value(row["forecast"], unit, lang))}</td>')
+            cells.append(f'<td class="num">{esc(fmt.indicator(row["forecast"], unit, lang))}</td>')
         cells.append(f"<td>{_status_cell(str(row['status']), t)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="bf-table tight"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'

@@ -29,18 +29,6 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_value(value: float | None, unit: str, lang: str) -> str:
-    """A value in its indicator's unit (rates are percentages: 72.5 means 72.5 %)."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    if unit == "pct":
-        return f"{value:.1f}%"
-    if unit == "10k_yuan":
-        return fmt.money_10k(value, lang)
-    if unit == "m2":
-        return fmt.area(value, lang)
-    return fmt.count(value)
 
 
 def progress_text(row: Mapping[str, object], pp_label: str) -> str:
@@ -61,16 +49,16 @@ def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd
         unit = str(row["unit"])
         expected = "—"
         if not _missing(row["expected"]):
-            expected = f"{format_value(row['expected'], unit, lang)} ({t('goals.pace.' + str(row['pace_method']))})"
+            expected = f"{fmt.indicator(row['expected'], unit, lang)} ({t('goals.pace.' + str(row['pace_method']))})"
         note = t(f"goals.note.{row['note']}") if row["note"] else ""
         rows.append({
             "indicator": row[name],
             "target": "—" if _missing(row["target"])
-            else f"{COMPARATOR_TEXT[str(row['comparator'])]} {format_value(row['target'], unit, lang)}",
-            "actual": format_value(row["actual"], unit, lang),
+            else f"{COMPARATOR_TEXT[str(row['comparator'])]} {fmt.indicator(row['target'], unit, lang)}",
+            "actual": fmt.indicator(row["actual"], unit, lang),
             "progress": progress_text(row, t("unit.pp")),
             "expected": expected,
-            "forecast": format_value(row["forecast"], unit, lang),
+            "forecast": fmt.indicator(row["forecast"], unit, lang),
             "status_text": f"{STATUS_SYMBOL[str(row['status'])]} {t('goals.status.' + str(row['status']))}",
             "note": note,
             "status": row["status"],
@@ -111,21 +99,21 @@ def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Ma
     figure = go.Figure()
     # target labels sit at the foot of the bars, clear of the actual and forecast markers near their tops
     figure.add_trace(go.Bar(x=years, y=frame["target"] / scale, name=labels["target"], marker_color="#c9d6e3",
-                            text=[f"{labels['target']} {format_value(v, unit, lang)}" for v in frame["target"]],
+                            text=[f"{labels['target']} {fmt.indicator(v, unit, lang)}" for v in frame["target"]],
                             textposition="inside", insidetextanchor="start", textfont={"color": "#1f2328"},
                             hovertemplate="%{x}: %{text}<extra></extra>"))
     # markers only: a past year's full-year actual and the running year's actual to date are not one series
     figure.add_trace(go.Scatter(x=years, y=frame["actual"] / scale, name=labels["actual"], mode="markers+text",
                                 marker={"color": ACCENT, "size": 14, "symbol": "circle"}, textposition="middle left",
                                 textfont={"size": 14, "color": ACCENT},
-                                text=[format_value(v, unit, lang) for v in frame["actual"]],
+                                text=[fmt.indicator(v, unit, lang) for v in frame["actual"]],
                                 hovertemplate="%{x}: %{text}<extra>" + labels["actual"] + "</extra>"))
     running = frame[~frame["final"].astype(bool) & frame["forecast"].notna()]
     figure.add_trace(go.Scatter(x=running["year"].astype(str), y=running["forecast"] / scale, name=labels["forecast"],
                                 mode="markers+text", textposition="middle right",
                                 textfont={"size": 14, "color": SECOND},
                                 marker={"color": SECOND, "size": 14, "symbol": "diamond-open", "line": {"width": 3}},
-                                text=[format_value(v, unit, lang) for v in running["forecast"]],
+                                text=[fmt.indicator(v, unit, lang) for v in running["forecast"]],
                                 hovertemplate="%{x}: %{text}<extra>" + labels["forecast"] + "</extra>"))
     top = pd.concat([frame["target"], frame["actual"], frame["forecast"]]).max()
     figure.update_yaxes(title_text=suffix or None, ticksuffix="%" if unit == "pct" else "",
@@ -152,7 +140,7 @@ def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: C
         if basis == "yoy" and not _missing(score):
             score_text = f"{score:+.1f} {t('unit.pp')}" if unit == "pct" else f"{score:+.1f}%"
         else:
-            score_text = format_value(score, unit, lang)
+            score_text = fmt.indicator(score, unit, lang)
         rows.append({
             "rank": "—" if _missing(row["rank"]) else str(int(row["rank"])),
             "name": row[name],
@@ -199,7 +187,7 @@ def occupancy_table(frame: pd.DataFrame, *, lang: str, district_names: Mapping[s
         "code": frame["code"], "name": frame["name"],
         "district": frame["district_code"].map(lambda c: district_names.get(c, c)),
         "state": frame["state"].map(lambda s: t(f"goals.movers.state.{s}")),
-        "rate_before": [format_value(v, "pct", lang) for v in frame["rate_before"]],
-        "rate_now": [format_value(v, "pct", lang) for v in frame["rate_now"]],
+        "rate_before": [fmt.indicator(v, "pct", lang) for v in frame["rate_before"]],
+        "rate_now": [fmt.indicator(v, "pct", lang) for v in frame["rate_now"]],
         "delta": [("+" if v > 0 else "") + fmt.area(v, "zh" if lang == "zh" else "en") for v in frame["delta_m2"]],
     })

@@ -152,18 +152,6 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
 # ------------------------------------------------------------------------------------------------ formatting
 
 
-def format_value(value: float | None, unit: str, lang: str) -> str:
-    """A goal-table value in its indicator's unit (rates are percentages: 72.5 means 72.5 %)."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    if unit == "pct":
-        return f"{value:.1f}%"
-    if unit == "10k_yuan":
-        return fmt.money_10k(value, lang)
-    if unit == "m2":
-        return fmt.area(value, lang)
-    return fmt.count(value)
 
 
 def kpi_value(code: str, value: float | None, lang: str) -> str:
@@ -225,9 +213,9 @@ def goals_table(pack: ReviewPack) -> Table:
     for _, row in pack.goals.iterrows():
         unit = str(row["unit"])
         target = "—" if _missing(row["target"]) else \
-            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {format_value(row['target'], unit, lang)}"
-        rows.append([str(row[name]), target, format_value(row["actual"], unit, lang), progress_text(row, t),
-                     format_value(row["expected"], unit, lang), format_value(row["forecast"], unit, lang),
+            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
+        rows.append([str(row[name]), target, fmt.indicator(row["actual"], unit, lang), progress_text(row, t),
+                     fmt.indicator(row["expected"], unit, lang), fmt.indicator(row["forecast"], unit, lang),
                      f"{STATUS_SYMBOL.get(str(row['status']), '–')} {t('goals.status.' + str(row['status']))}"])
         status.append(str(row["status"]))
     return Table(header, rows, ["l", "r", "r", "r", "r", "r", "l"], status)
@@ -419,7 +407,7 @@ def progress_bars(pack: ReviewPack) -> list[ProgressBar]:
             expected = 100 * float(row["expected"]) / float(target)
         unit = str(row["unit"])
         bars.append(ProgressBar(str(row[name]), percent, expected, str(row["status"]),
-                                format_value(actual, unit, pack.lang), format_value(target, unit, pack.lang)))
+                                fmt.indicator(actual, unit, pack.lang), fmt.indicator(target, unit, pack.lang)))
     return bars
 
 

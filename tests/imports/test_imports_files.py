@@ -201,7 +201,7 @@ def test_coordinates_outside_the_city_or_without_a_crs_are_rejected(city: Engine
 
 
 def test_wgs84_coordinates_are_converted_before_the_city_check_and_stored_as_given(city: Engine) -> None:
-    from data_layer.imports.geo import gcj02_to_wgs84
+    from data_layer.geo import gcj02_to_wgs84
     import numpy as np
 
     lon, lat = inside("440106")
