@@ -170,22 +170,26 @@ def refresh_designation_count(conn: Connection) -> None:
             for (d, s_id, code, year), n in counts.items()])
 
 
-def refresh_building_summaries(conn: Connection, months: Iterable[date] | None = None) -> None:
+def refresh_building_summaries(conn: Connection, months: Iterable[date] | None = None, *,
+                               designations: bool = True) -> None:
     """The summaries built per building: year-to-date tax and street sums for `months` (all when None), and the
-    designation counts (always; they follow the building table, not the months)."""
+    designation counts (they follow the building table, not the months: a write of monthly rows only may pass
+    designations=False)."""
     month_list = None if months is None else sorted(set(months))
     refresh_building_ytd(conn, month_list)
     refresh_street_month(conn, month_list)
-    refresh_designation_count(conn)
+    if designations:
+        refresh_designation_count(conn)
 
 
-def refresh_all(conn: Connection, months: Iterable[date] | None = None) -> None:
+def refresh_all(conn: Connection, months: Iterable[date] | None = None, *, buildings_changed: bool = True) -> None:
     """Every summary, for `months` (all when None). Call it in the same transaction as any write to building_month
     or building (imports, undo, demo build; `months=[]` after a change to buildings only, None after moving a
-    building to another district or street), then `bump_data_version`."""
+    building to another district or street), then `bump_data_version`. A write of monthly rows only may pass
+    buildings_changed=False: the designation counts follow the building table and stay as they are."""
     month_list = None if months is None else sorted(set(months))
     refresh_district_month(conn, month_list)
-    refresh_building_summaries(conn, month_list)
+    refresh_building_summaries(conn, month_list, designations=buildings_changed or months is None)
 
 
 def _as_date(value: object) -> date:

@@ -372,16 +372,12 @@ def _write(conn: Connection, parsed: Parsed, ctx: Context, changes: dict[str, li
 
 def refresh_summaries(conn: Connection, months: set[str] | list[str], *, buildings_changed: bool = False) -> None:
     """Bring the summary tables up to date for `months` (ISO first days), in the caller's transaction.
-    Uses `summaries.refresh_all` (every summary) when the store has it: with the months touched, or with no
-    months after a change to buildings only (its contract); a building that moved district or street adds all
-    its months."""
+    Uses `summaries.refresh_all`: with the months touched, or with no months after a change to buildings only
+    (its contract); a building that moved district or street adds all its months."""
     month_dates = sorted(date.fromisoformat(str(m)[:10]) for m in months)
-    refresh_all = getattr(summaries, "refresh_all", None)
-    if refresh_all is not None:
-        if month_dates or buildings_changed:
-            refresh_all(conn, month_dates)
-    elif month_dates:
-        summaries.refresh_district_month(conn, month_dates)
+    if month_dates or buildings_changed:
+        # designation counts follow the building table: a file of monthly rows only leaves them as they are
+        summaries.refresh_all(conn, month_dates, buildings_changed=buildings_changed)
 
 
 # ---------------------------------------------------------------- the write lock
