@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,32 +29,47 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Running:
+    base: str  # http://127.0.0.1:PORT
+    pid: int
+
+
+@contextmanager
+def serve(database_url: str, log: Path, **settings: str) -> Iterator[Running]:
+    """`streamlit run app.py` on a free loopback port with `settings` in its environment, until the block ends.
+    The file watcher is off: edits elsewhere in the checkout must not reload the server mid-test."""
+    port = _free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=REPO, env=os.environ | {"DATABASE_URL": database_url} | settings, stdout=out,
+            stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            process.kill()
+            pytest.fail("streamlit did not answer its health check within 60 s")
+        try:
+            yield Running(base, process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run app.py` on the demo city; yields the base URL."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    env = os.environ | {"DATABASE_URL": demo_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not answer its health check within 60 s")
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    """The app on the demo city; yields the base URL."""
+    with serve(demo_url, tmp_path_factory.mktemp("server") / "streamlit.log") as running:
+        yield running.base
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,8 @@ while an admin can use it, and the server log never holds a typed password."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +14,7 @@ import pytest
 
 from data_layer import db, users
 from data_layer.auth import Actor
+from tests.browser.conftest import serve
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +32,6 @@ class AuthServer:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def auth_server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer]:
     """A copy of the demo city with three accounts and a kiosk link, served with DASHBOARD_REQUIRE_LOGIN=1."""
@@ -54,29 +43,9 @@ def auth_server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     users.add_user(engine, username="vera", password=PASSWORDS["vera"], role="viewer", by=SETUP)
     _, token = users.create_kiosk_token(engine, label="会议室", by=SETUP)
     engine.dispose()
-    port = _free_port()
     log = folder / "streamlit.log"
-    env = os.environ | {"DATABASE_URL": url, "DASHBOARD_REQUIRE_LOGIN": "1"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            process.kill()
-            pytest.fail("streamlit did not answer its health check within 60 s")
-        yield AuthServer(base, url, token, log)
-        process.terminate()
-        process.wait(timeout=20)
+    with serve(url, log, DASHBOARD_REQUIRE_LOGIN="1") as running:
+        yield AuthServer(running.base, url, token, log)
 
 
 def _login_form(page) -> None:  # type: ignore[no-untyped-def]

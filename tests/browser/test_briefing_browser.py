@@ -10,11 +10,7 @@ import gc
 import itertools
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +21,11 @@ from streamlit.testing.v1 import AppTest
 from data_layer import db, users
 from data_layer.auth import Actor
 from data_layer.briefing import PANELS
+from tests.browser.conftest import LOCAL_PREFIXES, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 REPO = Path(__file__).resolve().parents[2]
-LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:", "about:")
 VIEWPORT = {"width": 1920, "height": 1080}
 INTERVAL = 2  # seconds between panels on the test server
 # The soak stops at SOAK_ROTATIONS or after SOAK_SECONDS, whichever comes first, and needs at least
@@ -47,12 +43,6 @@ class Server:
     token: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def kiosk_store(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A writable copy of the demo city with a kiosk link; returns (url, token)."""
@@ -65,32 +55,9 @@ def kiosk_store(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 
 def _serve(url: str, token: str, log: Path, **env: str) -> Iterator[Server]:
-    """`streamlit run app.py` like tests/browser/conftest.py's server, with extra settings. The file watcher is off:
-    a wall screen's server does not reload code, and other edits in the checkout must not reload it mid-test."""
-    port = _free_port()
-    handle = log.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=REPO, env=os.environ | {"DATABASE_URL": url} | env, stdout=handle, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not answer its health check within 60 s")
-    try:
-        yield Server(base, process.pid, token)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        handle.close()
+    """The app with extra settings (tests/browser/conftest.py's serve), for a kiosk link."""
+    with serve(url, log, **env) as running:
+        yield Server(running.base, running.pid, token)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +80,7 @@ class Screen:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def foreign(self) -> list[str]:
-        return [url for url in self.requests if not url.startswith(LOCAL)]
+        return [url for url in self.requests if not url.startswith(LOCAL_PREFIXES)]
 
     def panel(self) -> str:
         return self.page.inner_text(".bf-bar .name")
