@@ -59,3 +59,14 @@ def indicator(value: float | None, unit: str, lang: str) -> str:
     if unit == "m2":
         return area(value, lang)
     return count(value)
+
+
+def kpi(code: str, value: float | None, lang: str) -> str:
+    """A district or city KPI (queries.period_kpis codes): rates are fractions 0-1, tax in 万元, the rest counts."""
+    if code in ("occupancy_rate", "registration_rate"):
+        return pct(value)
+    if code == "tax_share":
+        return pct(value, digits=2)
+    if code == "building_tax":
+        return money_10k(value, lang)
+    return count(value)

@@ -60,7 +60,7 @@ with map_col:
         st.info(t("map.empty"))
     indicator = view.choropleth or None
     features = mc.district_features(districts, lang=lang, indicator=indicator,
-                                    formatter=lambda v: mc.format_indicator(indicator or "", v, lang))
+                                    formatter=lambda v: fmt.kpi(indicator or "", v, lang))
     points = cm.map_points(*key, target_crs, view.filters, view.colour, lang,
                            view.height if view.mode == "columns" else None)
     extent = frame if len(frame) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
@@ -86,7 +86,7 @@ with side_col:
         st.html(mc.legend_html(items, title=t(f"map.colour.{view.colour}")))
     if indicator:
         edges = mc.choropleth_bins(districts[indicator])
-        items = mc.choropleth_legend(edges, lambda v: mc.format_indicator(indicator, v, lang))
+        items = mc.choropleth_legend(edges, lambda v: fmt.kpi(indicator, v, lang))
         st.html(mc.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
 
 st.subheader(t("map.table"))

@@ -297,31 +297,19 @@ def legend_html(items: Sequence[LegendItem], *, title: str) -> str:
         rows.append('<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
                     f'<span style="display:inline-block;width:12px;height:12px;border-radius:2px;'
                     f'background:{item.hex}"></span><span>{html.escape(item.label)}{count}</span></div>')
-    return (f'<div class="map-legend" style="font-size:0.85rem"><div style="font-weight:600;margin-bottom:4px">{html.escape(title)}'
-            f'</div>{"".join(rows)}</div>')
+    return (f'<div class="map-legend" style="font-size:0.85rem">'
+            f'<div style="font-weight:600;margin-bottom:4px">{html.escape(title)}</div>{"".join(rows)}</div>')
 
 
 COMPARE_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
                 "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
 
 
-def format_indicator(code: str, value: float | None, lang: str) -> str:
-
-
-    if code in ("occupancy_rate", "registration_rate"):
-        return fmt.pct(value)
-    if code == "tax_share":
-        return fmt.pct(value, digits=2)
-    if code == "building_tax":
-        return fmt.money_10k(value, lang)
-    return fmt.count(value)
-
-
 def district_comparison(stats: pd.DataFrame, *, codes: Sequence[str], lang: str) -> pd.DataFrame:
     """Indicators as rows, the chosen districts as columns (in the order chosen), values formatted for reading."""
     name_col = "name_zh" if lang == "zh" else "name_en"
     chosen = stats.set_index("code").loc[list(codes)]
-    table = pd.DataFrame({row[name_col]: [format_indicator(code, row[code], lang) for code in COMPARE_ROWS]
+    table = pd.DataFrame({row[name_col]: [fmt.kpi(code, row[code], lang) for code in COMPARE_ROWS]
                           for _, row in chosen.iterrows()})
     table.insert(0, translate("map.compare.indicator", lang), [translate(f"kpi.{c}", lang) for c in COMPARE_ROWS])
     return table

@@ -154,15 +154,6 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
 
 
 
-def kpi_value(code: str, value: float | None, lang: str) -> str:
-    if code in ("occupancy_rate", "registration_rate"):
-        return fmt.pct(value)
-    if code == "tax_share":
-        return fmt.pct(value, digits=2)
-    if code == "building_tax":
-        return fmt.money_10k(value, lang)
-    return fmt.count(value)
-
 
 def change_text(kind: str, change: float | None, t: Translate) -> str:
     if kind == "none":
@@ -192,9 +183,9 @@ def kpi_table(pack: ReviewPack) -> Table:
     rows = []
     for code in KPI_ROWS:
         q, y = pack.quarter_kpis.loc[code], pack.ytd_kpis.loc[code]
-        rows.append([t(f"kpi.{code}"), kpi_value(code, q["value"], pack.lang),
+        rows.append([t(f"kpi.{code}"), fmt.kpi(code, q["value"], pack.lang),
                      change_text(q["change_kind"], q["change"], t),
-                     kpi_value(code, y["value"], pack.lang), change_text(y["change_kind"], y["change"], t)])
+                     fmt.kpi(code, y["value"], pack.lang), change_text(y["change_kind"], y["change"], t)])
     return Table(header, rows, ["l", "r", "r", "r", "r"])
 
 

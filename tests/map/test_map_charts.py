@@ -9,7 +9,7 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from data_layer import buildings, db, geo, map_payload
+from data_layer import buildings, db, fmt, geo, map_payload
 from data_layer.periods import Period
 from ui import map_charts as mc
 
@@ -27,7 +27,7 @@ def _deck(frame: pd.DataFrame, districts, *, mode: str = "points", colour_by: st
     points = map_payload.map_points(frame, colour_by=colour_by, lang="zh",
                                     height_by="tax" if mode == "columns" else None)
     features = mc.district_features(districts, lang="zh", indicator=indicator,
-                                    formatter=lambda v: mc.format_indicator(indicator or "", v, "zh"))
+                                    formatter=lambda v: fmt.kpi(indicator or "", v, "zh"))
     return mc.buildings_deck(points, districts=features, labels=mc.district_labels(districts, lang="zh"), mode=mode,
                              colour_by=colour_by, tooltip="{n}\n{g} · {o} · {t}", tile_url=tile_url,
                              choropleth=indicator is not None, view=mc.fit_view(frame["lon"], frame["lat"]))
