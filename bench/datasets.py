@@ -135,6 +135,21 @@ def build(engine: Engine, *, buildings: int, months: int, feedback: int = 0, see
             "seconds": time.perf_counter() - started, "built_at": datetime.now(UTC).timestamp()}
 
 
+def add_boundaries(engine: Engine) -> None:
+    """The shipped district polygons, for the benchmark pages that draw maps (once per store)."""
+    import json
+
+    from sqlalchemy import insert, text
+
+    from data_layer.models import DistrictBoundary
+
+    with engine.begin() as conn:
+        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
+            conn.execute(insert(DistrictBoundary), [
+                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
+                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), required=True)

@@ -14,19 +14,16 @@ builder (reused between runs); this script only adds the boundaries the map page
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, text
 
 from bench.briefing import store_for
+from bench.datasets import add_boundaries
 from bench.overview import print_rows
 from data_layer import db
-from data_layer.demo import load_districts
-from data_layer.models import DistrictBoundary
 
 REPO = Path(__file__).resolve().parent.parent
 # page file, role needed (None: anyone), query parameters
@@ -47,11 +44,7 @@ PAGES: dict[str, tuple[str, str | None, dict[str, str]]] = {
 def full_store(size: str) -> str:
     url = store_for(size)
     engine = db.make_engine(url)
-    with engine.begin() as conn:
-        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
-            conn.execute(insert(DistrictBoundary), [
-                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
-                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
+    add_boundaries(engine)
     engine.dispose()
     return url
 

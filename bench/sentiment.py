@@ -20,19 +20,16 @@ shipped district boundaries.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from bench.datasets import SIZES, Size, build
+from bench.datasets import SIZES, Size, add_boundaries, build
 from data_layer import db, observation, store
-from data_layer.demo import load_districts
-from data_layer.models import DistrictBoundary
 
 REPO = Path(__file__).resolve().parent.parent
 ROOT = Path("/tmp/bench_sentiment")
@@ -48,11 +45,7 @@ def ensure_store(size: Size) -> str:
     if db.store_status(engine).code != "ok":
         store.drop_everything(engine)
         build(engine, buildings=size.buildings, months=size.months, feedback=FEEDBACK)
-    with engine.begin() as conn:
-        if not conn.execute(text("SELECT COUNT(*) FROM district_boundary")).scalar():
-            conn.execute(insert(DistrictBoundary), [
-                {"district_code": f["properties"]["code"], "crs": "GCJ-02", "source": "bench",
-                 "geojson": json.dumps(f["geometry"], separators=(",", ":"))} for f in load_districts()])
+    add_boundaries(engine)
     engine.dispose()
     return url
 

@@ -8,6 +8,7 @@ next rerun.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import date
@@ -27,22 +28,28 @@ _INSERT_COLUMNS = (
 )
 
 
-def refresh_district_month(conn: Connection, months: Iterable[date] | None = None) -> None:
-    """Recompute district_month for `months` (all months when None) from building_month."""
+def _refresh_months(conn: Connection, table: str, insert: str, select: str, group_by: str,
+                    months: Iterable[date] | None) -> None:
+    """Recompute a per-area monthly summary `table` for `months` (all months when None): delete those months,
+    then insert `select` (which ends in a WHERE or a FROM, so the month filter is added with AND or WHERE)."""
     if months is None:
-        conn.execute(text("DELETE FROM district_month"))
-        conn.execute(text(_INSERT_COLUMNS + _SUMMARY_SELECT + " GROUP BY b.district_code, m.month"))
+        conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text(insert + select + group_by))
         return
     month_list = sorted(set(months))
     if not month_list:
         return
     param = bindparam("months", expanding=True)
-    conn.execute(text("DELETE FROM district_month WHERE month IN :months").bindparams(param), {"months": month_list})
-    conn.execute(
-        text(_INSERT_COLUMNS + _SUMMARY_SELECT + " WHERE m.month IN :months GROUP BY b.district_code, m.month")
-        .bindparams(param),
-        {"months": month_list},
-    )
+    joiner = " AND " if re.search(r"\bWHERE\b", select) else " WHERE "
+    conn.execute(text(f"DELETE FROM {table} WHERE month IN :months").bindparams(param), {"months": month_list})
+    conn.execute(text(insert + select + joiner + "m.month IN :months" + group_by).bindparams(param),
+                 {"months": month_list})
+
+
+def refresh_district_month(conn: Connection, months: Iterable[date] | None = None) -> None:
+    """Recompute district_month for `months` (all months when None) from building_month."""
+    _refresh_months(conn, "district_month", _INSERT_COLUMNS, _SUMMARY_SELECT, " GROUP BY b.district_code, m.month",
+                    months)
 
 
 def bump_data_version(conn: Connection) -> str:
@@ -84,20 +91,7 @@ SELECT building_id, :month, SUM(tax_10k) FROM building_month WHERE month = :mont
 
 def refresh_street_month(conn: Connection, months: Iterable[date] | None = None) -> None:
     """Recompute street_month for `months` (all months when None) from building_month."""
-    if months is None:
-        conn.execute(text("DELETE FROM street_month"))
-        conn.execute(text(_STREET_INSERT + _STREET_SELECT + " GROUP BY b.street_id, m.month"))
-        return
-    month_list = sorted(set(months))
-    if not month_list:
-        return
-    param = bindparam("months", expanding=True)
-    conn.execute(text("DELETE FROM street_month WHERE month IN :months").bindparams(param), {"months": month_list})
-    conn.execute(
-        text(_STREET_INSERT + _STREET_SELECT + " AND m.month IN :months GROUP BY b.street_id, m.month")
-        .bindparams(param),
-        {"months": month_list},
-    )
+    _refresh_months(conn, "street_month", _STREET_INSERT, _STREET_SELECT, " GROUP BY b.street_id, m.month", months)
 
 
 def refresh_building_ytd(conn: Connection, months: Iterable[date] | None = None) -> None:
