@@ -93,7 +93,11 @@ def test_json_is_compact_utf8_and_asks_for_no_basemap(demo) -> None:
     # pydeck's sentinel, which Streamlit drops without substituting its public Carto style
     assert spec["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in spec
     assert "cartocdn" not in text and "mapbox" not in text
-    assert len(text.encode()) / len(frame) < 110  # bytes per building, boundaries and tooltip fields included
+    compact = lambda value: len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())  # noqa: E731
+    buildings = sum(compact(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("buildings-"))
+    # within the budget of 1.0 MB at 10k buildings: 85 bytes a building and the outlines
+    assert buildings / len(frame) < 85  # bytes per building, tooltip fields included
+    assert compact(spec["layers"][0]) < 100_000  # the simplified outlines of the 11 districts, edge by edge
 
 
 def test_a_tile_server_becomes_an_inline_raster_style(demo) -> None:

@@ -84,7 +84,7 @@ def test_no_match_says_so_and_still_draws_the_districts(demo_env: str) -> None:
     assert _metric(at, "楼宇数") == "0"
     assert "没有符合筛选条件的楼宇" in at.info[0].value
     base = _deck(at)["layers"][0]
-    assert base["@@type"] == "PathLayer" and len(base["data"]) >= 11  # every district's outline
+    assert base["@@type"] == "LineLayer" and len(base["data"]) >= 11 * 3  # every district's outline, edge by edge
 
 
 def test_choropleth_and_comparison_use_the_overview_rules(demo_env: str) -> None:
