@@ -89,7 +89,6 @@ def _canvas_has_buildings(page) -> bool:  # type: ignore[no-untyped-def]
     import io
 
     from PIL import Image
-
     from playwright.sync_api import Error as PlaywrightError
 
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first

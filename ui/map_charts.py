@@ -28,8 +28,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pydeck as pdk
-from shapely.geometry import mapping
 from pydeck.bindings.json_tools import default_serialize
+from shapely.geometry import mapping
 
 from data_layer import fmt
 from data_layer.i18n import translate
