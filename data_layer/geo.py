@@ -256,9 +256,11 @@ def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
     return frame[columns].astype({c: float for c in DISTRICT_INDICATORS})
 
 
-def district_map(engine: Engine, *, period: Period, target_crs: str | None = None) -> gpd.GeoDataFrame:
-    """District polygons with the period's indicators joined on the district code (for the choropleth)."""
+def district_map(engine: Engine, *, period: Period, target_crs: str | None = None,
+                 indicators: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """District polygons with the period's indicators joined on the district code (for the choropleth).
+    `indicators`: the period's `district_indicators` when the caller has them already (the map page caches them)."""
     shapes = district_boundaries(engine, target_crs=target_crs)
-    stats = district_indicators(engine, period=period).drop(columns=["name_zh", "name_en"])
-    return shapes.merge(stats, on="code", how="left")
+    stats = district_indicators(engine, period=period) if indicators is None else indicators
+    return shapes.merge(stats.drop(columns=["name_zh", "name_en"]), on="code", how="left")
 

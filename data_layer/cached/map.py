@@ -13,7 +13,6 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import streamlit as st
 
 from data_layer import buildings, geo, map_payload
@@ -51,19 +50,10 @@ def map_points(url: str, version: str, kind: str, year: int, number: int, target
 def table(url: str, version: str, kind: str, year: int, number: int, target_crs: str, filters: BuildingFilter,
           lang: str) -> pa.Table:
     """The table under the map, as Arrow: st.dataframe takes it without converting a DataFrame on every rerun
-    (that conversion was the page's largest warm cost at 10k rows). Columns of a few repeated labels (district,
-    street, grade, status, industry, tax band, flags) are dictionary-encoded: the browser then receives and
-    decodes half the bytes (1.9 -> 1.0 MB at 10k buildings), which it does before it draws the map above."""
+    (that conversion was the page's largest warm cost at 10k rows). Its label columns are categoricals, so they
+    arrive dictionary-encoded: 1.9 -> 1.0 MB at 10k buildings, which the browser decodes before it draws the map."""
     frame = filtered(url, version, kind, year, number, target_crs, filters)
-    table = pa.Table.from_pandas(buildings.table_frame(frame, lang=lang), preserve_index=False)
-    for index, field in enumerate(table.schema):
-        column = table.column(index)
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            distinct = pc.count_distinct(column).as_py()
-            if 0 < distinct < 2**15 and distinct * 4 <= len(column):  # int16 codes
-                encoded = pc.dictionary_encode(column).cast(pa.dictionary(pa.int16(), field.type))
-                table = table.set_column(index, field.name, encoded)
-    return table
+    return pa.Table.from_pandas(buildings.table_frame(frame, lang=lang), preserve_index=False)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -83,7 +73,8 @@ def district_indicators(url: str, version: str, kind: str, year: int, number: in
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
 def district_map(url: str, version: str, kind: str, year: int, number: int, target_crs: str) -> gpd.GeoDataFrame:
-    return geo.district_map(engine(url), period=Period(kind, year, number), target_crs=target_crs)
+    return geo.district_map(engine(url), period=Period(kind, year, number), target_crs=target_crs,
+                            indicators=district_indicators(url, version, kind, year, number))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=4)
