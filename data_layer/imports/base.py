@@ -6,6 +6,8 @@ ISO text, which both SQLite and PostgreSQL store as dates; flags as Python bools
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +20,8 @@ from data_layer.imports.fields import Kind
 from data_layer.imports.problems import MAX_LISTED, Findings
 
 CHUNK = 50_000
+ROWS_PER_INSERT = 100
+MAX_PARAMETERS = 3_000  # well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
 _FLOAT_TOLERANCE = 1e-9
 
 
@@ -189,8 +193,12 @@ _PLAIN = {str, int, bool, type(None)}
 def _column_values(series: pd.Series) -> list[object]:
     """One column as driver-ready Python values (fast paths for floats, nullable ints and plain objects)."""
     if pd.api.types.is_float_dtype(series.dtype):
-        array = series.to_numpy(dtype=object)
-        array[np.isnan(series.to_numpy(dtype="float64"))] = None
+        floats = series.to_numpy(dtype="float64")
+        missing = np.isnan(floats)
+        if not missing.any():
+            return floats.tolist()  # Python floats straight from the array
+        array = floats.astype(object)
+        array[missing] = None
         return array.tolist()
     if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         missing = series.isna().to_numpy()
@@ -213,14 +221,28 @@ def _tuples(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
 
 
 def insert_rows(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
-    """INSERT every row of `frame` (only `columns`, in that order) with the driver's executemany."""
+    """INSERT every row of `frame` (only `columns`, in that order) with the driver's executemany, up to
+    ROWS_PER_INSERT rows to a statement: a 1M-row monthly file goes in 0.7 s sooner on SQLite than one row
+    at a time (bench/imports.py), the statement being run 100 times less often."""
     if frame.empty:
         return 0
     mark = _mark(conn)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    one = f"({', '.join([mark] * len(columns))})"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     rows = _tuples(frame, columns)
-    for start in range(0, len(rows), CHUNK):
-        conn.exec_driver_sql(sql, rows[start:start + CHUNK])
+    per = max(1, min(ROWS_PER_INSERT, MAX_PARAMETERS // len(columns)))
+    whole = len(rows) // per * per
+    if whole and per > 1:
+        many = head + ", ".join([one] * per)
+        step = CHUNK // per * per  # statements never straddle two calls
+        for start in range(0, whole, step):
+            stop = min(start + step, whole)
+            conn.exec_driver_sql(many, [tuple(itertools.chain.from_iterable(rows[i:i + per]))
+                                        for i in range(start, stop, per)])
+    else:
+        whole = 0
+    for start in range(whole, len(rows), CHUNK):
+        conn.exec_driver_sql(head + one, rows[start:start + CHUNK])
     return len(rows)
 
 

@@ -239,8 +239,10 @@ def _csv_body(sheet: RawSheet, start: int, findings: Findings,
     skip_lines = reader.line_num
     width = max((len(r) for r in sheet.head), default=1) + 4  # room for a few stray cells right of the table
     try:
-        frame = pd.read_csv(io.StringIO(sheet.text), sep=sheet.delimiter, header=None, skiprows=skip_lines,
-                            names=list(range(width)), dtype={i: object for i in range(width) if i not in numeric},
+        # bytes, not a StringIO: the C parser reads UTF-8 bytes, and a text stream hands them over in small pieces
+        frame = pd.read_csv(io.BytesIO(sheet.text.encode("utf-8")), encoding="utf-8", sep=sheet.delimiter,
+                            header=None, skiprows=skip_lines, names=list(range(width)),
+                            dtype={i: object for i in range(width) if i not in numeric},
                             keep_default_na=False, na_values=[""],
                             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
     except pd.errors.EmptyDataError:
