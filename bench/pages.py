@@ -67,6 +67,13 @@ def _run_once(page: str, role: str | None, params: dict[str, str]) -> float:
     return seconds
 
 
+def clear_data_resources() -> None:
+    """Data cached as shared resources (keyed by the data version like st.cache_data; not the engines)."""
+    from data_layer.cached import map as cached_map
+
+    cached_map.period_frame.clear()
+
+
 def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
     import streamlit as st
     from streamlit import config
@@ -79,6 +86,7 @@ def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
     for name in names:
         page, role, params = PAGES[name]
         st.cache_data.clear()
+        clear_data_resources()
         cold = _run_once(page, role, params)
         warm = statistics.median(_run_once(page, role, params) for _ in range(3))
         figures[name] = (cold, warm)
