@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from data_layer import db
@@ -104,7 +105,9 @@ def test_district_filter_changes_the_count_and_the_url_and_the_link_reproduces_i
         other = context.new_page()
         other.goto(shared)
         _wait_for_count(other, f"{tianhe:,}")
-        assert "天河区" in other.locator('[data-testid="stSidebar"]').inner_text()
+        # the district filter shows the choice (the filters render just after the map: wait for them)
+        chosen = other.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="区域")
+        expect(chosen).to_contain_text("天河区", timeout=30_000)
     finally:
         context.close()
     assert watched_page.foreign_requests() == []
