@@ -4,17 +4,11 @@ profile, and a configured tile server is the only extra host the page talks to."
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,10 +17,10 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from data_layer import db
+from tests.browser.conftest import _free_port, serve
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
 MAP = '[data-testid="stDeckGlJsonChart"]'
 GRADE_B = (31, 119, 180)  # the palette's colour for grade B buildings (ui/map_charts.PALETTES)
 
@@ -149,10 +143,6 @@ def test_clicking_a_building_opens_its_profile(server: str, watched_page, demo_u
 
 # --- with a tile server configured -------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _TileHandler(BaseHTTPRequestHandler):
@@ -181,28 +171,12 @@ def tiled_server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     _TileHandler.png, _TileHandler.requested = buffer.getvalue(), []
     tiles = ThreadingHTTPServer(("127.0.0.1", _free_port()), _TileHandler)
     threading.Thread(target=tiles.serve_forever, daemon=True).start()
-    port = _free_port()
-    env = os.environ | {"DATABASE_URL": demo_url, "DASHBOARD_TILE_CRS": "WGS-84",
-                        "DASHBOARD_TILE_URL": f"http://127.0.0.1:{tiles.server_address[1]}/{{z}}/{{x}}/{{y}}.png"}
-    log = (tmp_path_factory.mktemp("tiled") / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"], cwd=REPO, env=env, stdout=log,
-        stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
+    tile_url = f"http://127.0.0.1:{tiles.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
     try:
-        yield base, _TileHandler
+        with serve(demo_url, tmp_path_factory.mktemp("tiled") / "streamlit.log", DASHBOARD_TILE_CRS="WGS-84",
+                   DASHBOARD_TILE_URL=tile_url) as running:
+            yield running.base, _TileHandler
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
         tiles.shutdown()
 
 
