@@ -27,33 +27,33 @@ keep_lang_in_url(lang)
 
 pages = {
     t("app.section.monitor"): [
-        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", url_path="overview",
+        st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", url_path="overview",
                 default=True),
-        st.Page("pages/observation.py", title=t("page.observation"), icon=":material/sentiment_satisfied:",
+        st.Page("app_pages/observation.py", title=t("page.observation"), icon=":material/sentiment_satisfied:",
                 url_path="observation"),
-        st.Page("pages/briefing.py", title=t("page.briefing"), icon=":material/tv:", url_path="briefing"),
+        st.Page("app_pages/briefing.py", title=t("page.briefing"), icon=":material/tv:", url_path="briefing"),
     ],
     t("app.section.plan"): [
-        st.Page("pages/goals.py", title=t("page.goals"), icon=":material/flag:", url_path="goals"),
-        st.Page("pages/plan_editor.py", title=t("page.plan_editor"), icon=":material/edit_note:",
+        st.Page("app_pages/goals.py", title=t("page.goals"), icon=":material/flag:", url_path="goals"),
+        st.Page("app_pages/plan_editor.py", title=t("page.plan_editor"), icon=":material/edit_note:",
                 url_path="plan-editor"),
-        st.Page("pages/report.py", title=t("page.report"), icon=":material/picture_as_pdf:", url_path="report"),
+        st.Page("app_pages/report.py", title=t("page.report"), icon=":material/picture_as_pdf:", url_path="report"),
     ],
     t("app.section.explore"): [
-        st.Page("pages/map.py", title=t("page.map"), icon=":material/map:", url_path="map"),
-        st.Page("pages/building.py", title=t("page.building"), icon=":material/apartment:", url_path="building"),
+        st.Page("app_pages/map.py", title=t("page.map"), icon=":material/map:", url_path="map"),
+        st.Page("app_pages/building.py", title=t("page.building"), icon=":material/apartment:", url_path="building"),
     ],
     t("app.section.admin"): [
-        st.Page("pages/data_admin.py", title=t("page.data_admin"), icon=":material/database:", url_path="data"),
+        st.Page("app_pages/data_admin.py", title=t("page.data_admin"), icon=":material/database:", url_path="data"),
     ],
 }
 # The login gate (ui/auth.py): who is signed in, idle expiry, kiosk links, and with DASHBOARD_REQUIRE_LOGIN the
 # login form in front of every page. The admin page is registered for everyone (so /admin explains who may use it)
 # but listed in the menu for admins only; the login page is reached from the sidebar link.
 gate = auth.open_gate()
-login = st.Page("pages/login.py", title=t("auth.page.login"), icon=":material/login:", url_path="login",
+login = st.Page("app_pages/login.py", title=t("auth.page.login"), icon=":material/login:", url_path="login",
                 visibility="hidden")
-admin = st.Page("pages/admin.py", title=t("auth.page.admin"), icon=":material/manage_accounts:", url_path="admin",
+admin = st.Page("app_pages/admin.py", title=t("auth.page.admin"), icon=":material/manage_accounts:", url_path="admin",
                 visibility="visible" if gate.is_admin else "hidden")
 registered = auth.arrange(gate, pages, account=[admin, login], kiosk_paths=KIOSK_PAGES, login_screen=login_screen)
 current = st.navigation(registered)

@@ -6,7 +6,7 @@ optionally the time from navigation to a drawn map canvas in headless Chromium.
 Stores are the complete ones of bench.pages (S1 = 1k × 36 months, S2 = 10k × 60, S3 = 50k × 120), built once.
 
 Figures:
-- cold_s: first AppTest run of pages/map.py in a fresh process state (caches empty: SQL, pandas, JSON built);
+- cold_s: first AppTest run of app_pages/map.py in a fresh process state (caches empty: SQL, pandas, JSON built);
 - warm_s: median of further full runs (what a rerun costs once the period is cached: a click, a widget change);
 - filter_s: median run after choosing one district (a new filter combination over the cached period frame);
 - map_mb: bytes of the deck JSON the page sends (tooltip fields included); gzip_mb: the same deflated, for
@@ -55,7 +55,7 @@ def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
     os.environ["DATABASE_URL"] = url
     st.cache_data.clear()
     st.cache_resource.clear()
-    page = str(REPO / "pages" / "map.py")
+    page = str(REPO / "app_pages" / "map.py")
     at = AppTest.from_file(page, default_timeout=600)
     started = time.perf_counter()
     at.run()

@@ -57,7 +57,7 @@ def page_seconds(url: str, page: str, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
         st.cache_data.clear()
-        at = AppTest.from_file(str(REPO / "pages" / page), default_timeout=300)
+        at = AppTest.from_file(str(REPO / "app_pages" / page), default_timeout=300)
         started = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - started)

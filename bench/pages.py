@@ -54,7 +54,7 @@ def _run_once(page: str, role: str | None, params: dict[str, str]) -> float:
 
     import ui.auth
 
-    at = AppTest.from_file(str(REPO / "pages" / page), default_timeout=600)
+    at = AppTest.from_file(str(REPO / "app_pages" / page), default_timeout=600)
     if role:
         at.session_state["auth_user"] = ui.auth.AuthUser("bench", role)
     for key, value in params.items():

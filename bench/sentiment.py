@@ -9,7 +9,7 @@ Figures (one row per size; the throughput figures do not depend on the size):
   scored without the duplicate cache of score_many);
 - backfill_s: labelling the 100k stored records that have none (`observation.score_unlabelled`; the synthetic
   store repeats three texts, so this is mostly the UPDATE);
-- first_s: the first AppTest run of pages/observation.py in this process (caches empty, keyword segmenter built);
+- first_s: the first AppTest run of app_pages/observation.py in this process (caches empty, keyword segmenter built);
 - cold_s: a run after clearing Streamlit's caches (SQL sums, pandas, keywords recomputed);
 - warm_s: median of three further runs (a rerun: a click or a widget change).
 
@@ -34,7 +34,7 @@ from data_layer import db, observation, store
 REPO = Path(__file__).resolve().parent.parent
 ROOT = Path("/tmp/bench_sentiment")
 FEEDBACK = 100_000
-PAGE = str(REPO / "pages" / "observation.py")
+PAGE = str(REPO / "app_pages" / "observation.py")
 
 
 def ensure_store(size: Size) -> str:

@@ -1,6 +1,6 @@
 """What the leadership briefing screen (领导驾驶舱) and the quarterly review pack show, as DataFrames and plain values.
 
-Keyword-only functions on an engine; no Streamlit. The screen (pages/briefing.py) calls them through
+Keyword-only functions on an engine; no Streamlit. The screen (app_pages/briefing.py) calls them through
 `data_layer.cached.briefing`; the pack (`data_layer.report`) calls them directly.
 
 Goal tracking and rankings come from `goals` / `goal_rankings` (the same numbers as the 目标跟踪 page); the

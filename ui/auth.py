@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from data_layer import cached, users
 from data_layer.auth import Actor, has_role
 from data_layer.settings import get_settings
-from ui.routing import ensure_routed
 from ui.shell import t
 
 SESSION_KEY = "auth_user"
@@ -56,7 +55,6 @@ def actor(user: AuthUser) -> Actor:
 
 def require_role(needed: str) -> AuthUser:
     """Return the signed-in user when they hold `needed`; otherwise explain and stop the page here."""
-    ensure_routed()
     expire_if_idle()
     user = current_user()
     if user is not None and has_role(user.role, needed):

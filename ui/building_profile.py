@@ -35,7 +35,7 @@ def link_to_profile(building_id: int, period: Period, lang: str) -> None:
     """A link to the profile page (?id=...), carrying the period and language."""
     params = {"id": str(building_id), "period": period_param(period), "lang": lang}
     try:
-        st.page_link("pages/building.py", label=t("map.profile.open_page"), icon=":material/apartment:",
+        st.page_link("app_pages/building.py", label=t("map.profile.open_page"), icon=":material/apartment:",
                      query_params=params)
     except StreamlitPageNotFoundError:  # the page run on its own (AppTest), outside st.navigation
         st.markdown(f"[{t('map.profile.open_page')}](building?{urllib.parse.urlencode(params)})")

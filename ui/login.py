@@ -1,4 +1,4 @@
-"""The login screen: pages/login.py draws it, and so does every page's stand-in while login is required."""
+"""The login screen: app_pages/login.py draws it, and so does every page's stand-in while login is required."""
 
 from __future__ import annotations
 
@@ -19,14 +19,12 @@ from ui.auth import (
     sign_out,
     store_engine,
 )
-from ui.routing import ensure_routed
 from ui.shell import t
 
 _FLASH_KIND = {"expired": st.warning, "signed_out": st.success, "disabled": st.error, "kiosk_invalid": st.error}
 
 
 def login_screen() -> None:
-    ensure_routed()
     st.title(t("auth.login.title"))
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash in _FLASH_KIND:

@@ -11,7 +11,6 @@ import streamlit as st
 from data_layer import cached
 from data_layer.i18n import LANGUAGES, translate
 from data_layer.settings import get_settings
-from ui.routing import ensure_routed
 
 
 def current_lang() -> str:
@@ -50,7 +49,6 @@ class PageContext:
 
 def page_context() -> PageContext:
     """Check the store and return what a page needs; on a store that cannot be used, explain and stop."""
-    ensure_routed()  # a deep link right after a restart must still pass app.py's login gate
     lang = current_lang()
     keep_lang_in_url(lang)
     url = get_settings().database_url

@@ -71,19 +71,3 @@ def app_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
                  "DASHBOARD_LOGIN_WINDOW_MINUTES"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
-
-
-@pytest.fixture
-def routed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run app.py under AppTest as a server runs it once st.navigation has been called: AppTest resets
-    Streamlit's legacy pages/-folder flag before every run, so without this each run of a page's URL would first
-    execute the page file alone (see ui/routing.py) and rerun, losing the widget interaction of that run."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -61,14 +61,14 @@ def test_passwords_never_appear_in_clear_in_the_store_or_the_logs(
     assert main(["user", "reset-password", "boss", "--password-stdin"]) == 0
 
     # the login form: a wrong password, a password typed into the name box, the right one
-    login = AppTest.from_file(str(REPO / "pages" / "login.py"), default_timeout=60).run()
+    login = AppTest.from_file(str(REPO / "app_pages" / "login.py"), default_timeout=60).run()
     _login(login, "boss", TYPED["wrong"])
     _login(login, TYPED["in_name_box"], "x")
     _login(login, "boss", TYPED["cli_reset"])
     assert login.session_state["auth_user"].username == "boss"
 
     # the accounts page: a new account, then a reset of its password
-    admin = AppTest.from_file(str(REPO / "pages" / "admin.py"), default_timeout=60)
+    admin = AppTest.from_file(str(REPO / "app_pages" / "admin.py"), default_timeout=60)
     admin.session_state["auth_user"] = AuthUser("boss", "admin", source="password")
     admin.run()
     admin.text_input(key="add_username").input("li")

@@ -15,8 +15,8 @@ from tests.auth.conftest import PASSWORDS, REPO, SETUP, audit_count, url_of
 from ui.auth import AuthUser
 
 APP = str(REPO / "app.py")
-LOGIN = str(REPO / "pages" / "login.py")
-ADMIN = str(REPO / "pages" / "admin.py")
+LOGIN = str(REPO / "app_pages" / "login.py")
+ADMIN = str(REPO / "app_pages" / "admin.py")
 
 
 @pytest.fixture
@@ -204,26 +204,25 @@ def _app(**state: object) -> AppTest:
     return at
 
 
-def test_without_the_setting_anyone_may_view_and_the_sidebar_offers_sign_in(city_env: Engine, routed: None) -> None:
+def test_without_the_setting_anyone_may_view_and_the_sidebar_offers_sign_in(city_env: Engine) -> None:
     at = _app().run()
     assert not at.exception and len(at.metric) == 10
     assert at.sidebar.caption[0].value == "未登录：只能查看。修改数据需登录。"
 
 
-@pytest.mark.parametrize("page", sorted(p.stem for p in (REPO / "pages").glob("*.py")))
+@pytest.mark.parametrize("page", sorted(p.stem for p in (REPO / "app_pages").glob("*.py")))
 def test_with_login_required_every_page_asks_for_it_even_right_after_a_restart(
         city_env: Engine, app_env: pytest.MonkeyPatch, page: str) -> None:
-    """No `routed` fixture here: the first request to a fresh server may name any page of the pages/ folder."""
+    """The first request to a fresh server may name any page."""
     app_env.setenv("DASHBOARD_REQUIRE_LOGIN", "1")
     at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     assert _shows_login_form(at)
     assert not at.metric and not at.dataframe and not at.get("plotly_chart")
 
 
-def test_sign_in_opens_the_app_and_logout_closes_it(city_env: Engine, app_env: pytest.MonkeyPatch,
-                                                    routed: None) -> None:
+def test_sign_in_opens_the_app_and_logout_closes_it(city_env: Engine, app_env: pytest.MonkeyPatch) -> None:
     app_env.setenv("DASHBOARD_REQUIRE_LOGIN", "1")
     at = _app().run()
     assert _shows_login_form(at) and not at.metric
@@ -234,8 +233,7 @@ def test_sign_in_opens_the_app_and_logout_closes_it(city_env: Engine, app_env: p
     assert _user(at) is None and _shows_login_form(at) and at.success[0].value == "已退出登录。"
 
 
-def test_a_kiosk_link_shows_the_overview_without_login(city_env: Engine, app_env: pytest.MonkeyPatch,
-                                                      routed: None) -> None:
+def test_a_kiosk_link_shows_the_overview_without_login(city_env: Engine, app_env: pytest.MonkeyPatch) -> None:
     app_env.setenv("DASHBOARD_REQUIRE_LOGIN", "1")
     _, token = users.create_kiosk_token(city_env, label="大屏", by=SETUP)
     at = _app()
@@ -248,8 +246,7 @@ def test_a_kiosk_link_shows_the_overview_without_login(city_env: Engine, app_env
 
 
 @pytest.mark.parametrize("revoke", [True, False])
-def test_a_revoked_or_made_up_kiosk_link_asks_for_login(city_env: Engine, app_env: pytest.MonkeyPatch,
-                                                        routed: None, revoke: bool) -> None:
+def test_a_revoked_or_made_up_kiosk_link_asks_for_login(city_env: Engine, app_env: pytest.MonkeyPatch, revoke: bool) -> None:
     app_env.setenv("DASHBOARD_REQUIRE_LOGIN", "1")
     token_id, token = users.create_kiosk_token(city_env, label="大屏", by=SETUP)
     if revoke:
@@ -262,7 +259,7 @@ def test_a_revoked_or_made_up_kiosk_link_asks_for_login(city_env: Engine, app_en
 
 
 @pytest.mark.parametrize("required", ["1", "0"])
-def test_an_expired_session_is_sent_back_to_login(city_env: Engine, app_env: pytest.MonkeyPatch, routed: None,
+def test_an_expired_session_is_sent_back_to_login(city_env: Engine, app_env: pytest.MonkeyPatch,
                                                   required: str) -> None:
     app_env.setenv("DASHBOARD_REQUIRE_LOGIN", required)
     app_env.setenv("DASHBOARD_SESSION_IDLE_MINUTES", "30")
@@ -275,7 +272,7 @@ def test_an_expired_session_is_sent_back_to_login(city_env: Engine, app_env: pyt
     assert at.warning[0].value == "长时间未操作，已自动退出登录，请重新登录。"
 
 
-def test_a_disabled_or_demoted_account_changes_at_its_next_click(city_env: Engine, routed: None) -> None:
+def test_a_disabled_or_demoted_account_changes_at_its_next_click(city_env: Engine) -> None:
     at = _app(auth_user=AuthUser("ed", "editor", "李编辑", "password")).run()
     users.set_role(city_env, username="ed", role="viewer", by=SETUP)
     at.run()
@@ -285,8 +282,7 @@ def test_a_disabled_or_demoted_account_changes_at_its_next_click(city_env: Engin
     assert _user(at) is None and at.sidebar.warning[0].value.startswith("该账号已停用")
 
 
-def test_an_oidc_identity_gets_its_role_from_the_accounts_here(city_env: Engine, app_env: pytest.MonkeyPatch,
-                                                               routed: None) -> None:
+def test_an_oidc_identity_gets_its_role_from_the_accounts_here(city_env: Engine, app_env: pytest.MonkeyPatch) -> None:
     """Streamlit's st.login fills st.user; a real identity provider cannot be reached here, AppTest seeds it."""
     app_env.setenv("DASHBOARD_REQUIRE_LOGIN", "1")
     users.add_user(city_env, username="li@bureau.gov.cn", password="unused-locally", role="editor", by=SETUP)
@@ -307,13 +303,13 @@ def test_an_oidc_identity_gets_its_role_from_the_accounts_here(city_env: Engine,
     assert _user(blocked) is None and _shows_login_form(blocked)
 
 
-def test_admin_url_answers_everyone_but_only_admins_get_the_page(city_env: Engine, routed: None) -> None:
+def test_admin_url_answers_everyone_but_only_admins_get_the_page(city_env: Engine) -> None:
     """/admin is registered for every signed-in or anonymous session (listed in the menu for admins only, checked
     in the browser test), so a viewer who follows the link reads why instead of Streamlit's "page not found"."""
     for user, admin in ((None, False), (AuthUser("vera", "viewer", "", "password"), False),
                         (AuthUser("boss", "admin", "王局", "password"), True)):
         at = _app(**({"auth_user": user} if user else {})).run()
-        at.switch_page("pages/admin.py").run()
+        at.switch_page("app_pages/admin.py").run()
         assert not at.exception
         assert bool(at.tabs) == admin
         refusal = ["此操作需要“管理员”权限，请先登录有相应权限的账号。"]

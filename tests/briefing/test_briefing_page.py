@@ -21,7 +21,7 @@ from ui import auth
 from ui import briefing_view as view
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = str(REPO / "pages" / "briefing.py")
+PAGE = str(REPO / "app_pages" / "briefing.py")
 NEXT_KEY = "briefing_next_panel"
 
 
@@ -133,12 +133,12 @@ def test_a_kiosk_link_opens_the_briefing_where_login_is_required(monkeypatch: py
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
     at.query_params["kiosk"] = token
     at.run()
-    at.switch_page("pages/briefing.py").run()
+    at.switch_page("app_pages/briefing.py").run()
     assert not at.exception
     assert not at.text_input  # no login form
     assert _panel(at) == "核心指标（年初至今）"
     gated = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    gated.switch_page("pages/briefing.py").run()  # the same URL without the token
+    gated.switch_page("app_pages/briefing.py").run()  # the same URL without the token
     assert gated.text_input and not any('class="name"' in body for body in _bodies(gated))  # the login form
 
 

@@ -194,7 +194,7 @@ def test_the_command_line_writes_the_pack(demo_url: str, monkeypatch: pytest.Mon
 
 def test_the_page_offers_both_downloads(demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATABASE_URL", demo_url)
-    at = AppTest.from_file(str(REPO / "pages" / "report.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(REPO / "app_pages" / "report.py"), default_timeout=60).run()
     assert not at.exception
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["下载 PDF", "下载 PPT"]
@@ -259,7 +259,7 @@ def test_a_font_the_pdf_cannot_embed_is_refused_up_front(demo_url: str, monkeypa
     err = capsys.readouterr().err
     assert str(caught.value) in err and "Traceback" not in err and not out.exists()
     # the page: the PDF button is disabled with the reason; the PPTX stays
-    at = AppTest.from_file(str(REPO / "pages" / "report.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(REPO / "app_pages" / "report.py"), default_timeout=60).run()
     assert not at.exception
     pdf_button, pptx_button = at.get("download_button")
     assert pdf_button.proto.disabled and not pptx_button.proto.disabled

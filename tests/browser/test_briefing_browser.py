@@ -266,7 +266,7 @@ def test_objects_caches_and_session_stay_flat(kiosk_store: tuple[str, str], monk
       0.5 MB per rotation, the RSS test's resolution, is thousands of times more."""
     url, _token = kiosk_store
     monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(str(REPO / "pages" / "briefing.py"), default_timeout=60)
+    at = AppTest.from_file(str(REPO / "app_pages" / "briefing.py"), default_timeout=60)
 
     def objects() -> int:
         gc.collect()

@@ -17,7 +17,7 @@ def test_every_key_has_chinese_and_english() -> None:
 
 def test_every_literal_key_used_in_the_ui_exists() -> None:
     used: set[str] = set()
-    for path in [REPO / "app.py", *(REPO / "pages").glob("*.py"), *(REPO / "ui").glob("*.py")]:
+    for path in [REPO / "app.py", *(REPO / "app_pages").glob("*.py"), *(REPO / "ui").glob("*.py")]:
         used |= set(re.findall(r"\bt\(\s*\"([a-z0-9_.]+)\"", path.read_text(encoding="utf-8")))
     assert used, "the scan found no t(...) calls"
     assert sorted(used - set(table())) == []

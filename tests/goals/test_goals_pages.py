@@ -19,8 +19,8 @@ from ui import goal_charts as gc
 from ui.plan_grid import grid_targets, mixed_comparators, target_grid
 
 REPO = Path(__file__).resolve().parents[2]
-GOALS = str(REPO / "pages" / "goals.py")
-EDITOR = str(REPO / "pages" / "plan_editor.py")
+GOALS = str(REPO / "app_pages" / "goals.py")
+EDITOR = str(REPO / "app_pages" / "plan_editor.py")
 STATUS_WORDS = {"可完成", "有风险", "滞后", "已完成", "未完成", "无数据", "本年无目标"}
 
 

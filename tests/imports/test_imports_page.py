@@ -14,7 +14,7 @@ from data_layer import db
 from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = str(REPO / "pages" / "data_admin.py")
+PAGE = str(REPO / "app_pages" / "data_admin.py")
 
 
 @pytest.fixture

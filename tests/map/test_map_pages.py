@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from data_layer import db, geo
 
 REPO = Path(__file__).resolve().parents[2]
-MAP_PAGE = str(REPO / "pages" / "map.py")
-BUILDING_PAGE = str(REPO / "pages" / "building.py")
+MAP_PAGE = str(REPO / "app_pages" / "map.py")
+BUILDING_PAGE = str(REPO / "app_pages" / "building.py")
 
 
 def _scalar(url: str, sql: str, **params: object) -> object:
@@ -187,11 +187,11 @@ def test_profile_search_by_name_sets_the_id(demo_env: str, raw) -> None:
 
 def test_leaving_the_map_and_coming_back_keeps_the_filters(demo_env: str) -> None:
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/map.py").run()
+    at.switch_page("app_pages/map.py").run()
     at.multiselect(key="map_districts").set_value(["440106"]).run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     at.query_params.pop("district", None)  # a page switch in the browser drops the URL's parameters
-    at.switch_page("pages/map.py").run()
+    at.switch_page("app_pages/map.py").run()
     assert not at.exception
     assert at.multiselect(key="map_districts").value == ["440106"]
     assert at.query_params["district"] == "440106"

@@ -15,7 +15,7 @@ from data_layer import db
 from ui.auth import AuthUser
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = str(REPO / "pages" / "observation.py")
+PAGE = str(REPO / "app_pages" / "observation.py")
 HOSTILE = "<script>alert('x')</script> **加粗** [链接](http://example.com) # 标题"
 
 

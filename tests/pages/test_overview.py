@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from data_layer import db, store
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = str(REPO / "pages" / "overview.py")
+PAGE = str(REPO / "app_pages" / "overview.py")
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

@@ -31,7 +31,6 @@ from data_layer.goals import Scope
 from data_layer.settings import get_settings
 from ui import auth
 from ui import briefing_view as view
-from ui.routing import ensure_routed
 from ui.shell import PageContext, current_lang, page_context, t
 
 log = logging.getLogger("dashboard.briefing")
@@ -42,7 +41,6 @@ REVOKED_KEY = "briefing_kiosk_revoked"
 KIOSK_CHECK_SECONDS = 60  # a revoked link goes dark within a minute, at one indexed query a minute per screen
 UNUSABLE = {"missing", "newer", "unreadable"}  # what page_context answers with a red box and st.stop()
 
-ensure_routed()
 st.html(view.CSS)
 lang = current_lang()
 settings = get_settings()

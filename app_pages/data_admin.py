@@ -22,10 +22,8 @@ from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
 from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
                              template_columns)
-from ui.routing import ensure_routed
 from ui.shell import current_lang, keep_lang_in_url, t
 
-ensure_routed()
 lang = current_lang()  # option labels use this, not t(): format_func may run outside the script run
 keep_lang_in_url(lang)
 settings = get_settings()
