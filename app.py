@@ -6,6 +6,7 @@ import streamlit as st
 
 from data_layer.i18n import LANGUAGES
 from ui import auth
+from ui.hardening import harden_runtime
 from ui.login import login_screen
 from ui.shell import current_lang, keep_lang_in_url, t
 
@@ -13,6 +14,7 @@ from ui.shell import current_lang, keep_lang_in_url, t
 KIOSK_PAGES = ("overview", "briefing")
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏙️", layout="wide")
+harden_runtime()
 
 lang = current_lang()
 with st.sidebar:
@@ -27,8 +29,8 @@ keep_lang_in_url(lang)
 
 pages = {
     t("app.section.monitor"): [
-        st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", url_path="overview",
-                default=True),
+        overview := st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:",
+                            url_path="overview"),
         st.Page("app_pages/observation.py", title=t("page.observation"), icon=":material/sentiment_satisfied:",
                 url_path="observation"),
         st.Page("app_pages/briefing.py", title=t("page.briefing"), icon=":material/tv:", url_path="briefing"),
@@ -55,7 +57,12 @@ login = st.Page("app_pages/login.py", title=t("auth.page.login"), icon=":materia
                 visibility="hidden")
 admin = st.Page("app_pages/admin.py", title=t("auth.page.admin"), icon=":material/manage_accounts:", url_path="admin",
                 visibility="visible" if gate.is_admin else "hidden")
-registered = auth.arrange(gate, pages, account=[admin, login], kiosk_paths=KIOSK_PAGES, login_screen=login_screen)
+# "/" opens the overview through a hidden default page: Streamlit reserves a default page's own path and answers it
+# with "page not found", so the overview itself is not the default and /overview (a bookmark, a link) opens it too.
+root = st.Page(lambda: st.switch_page(overview), title=t("page.overview"), url_path="start", default=True,
+               visibility="hidden")
+registered = auth.arrange(gate, pages, root=root, account=[admin, login], kiosk_paths=KIOSK_PAGES,
+                          login_screen=login_screen)
 current = st.navigation(registered)
 auth.redirect(gate, current, login=login, registered=registered)
 with st.sidebar:

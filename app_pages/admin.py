@@ -11,7 +11,7 @@ from data_layer import export, users
 from data_layer.auth import ROLES
 from ui.admin_view import audit_display, code_label, kiosk_display, kiosk_url, local_today, timezone, users_display
 from ui.auth import actor, require_role, store_engine
-from ui.shell import current_lang, t
+from ui.shell import current_lang, md, t
 
 me = require_role("admin")
 by = actor(me)
@@ -68,7 +68,7 @@ with tab_users:
                     try:
                         added = users.add_user(engine, username=new_name, password=first, role=new_role, by=by,
                                                display_name=new_display)
-                        done(t("auth.admin.add.done", name=added.username))
+                        done(md("auth.admin.add.done", name=added.username))
                     except users.UserError as error:
                         refused(error)
     if not accounts.empty:
@@ -82,7 +82,7 @@ with tab_users:
             if st.button(t("auth.admin.edit.save_role"), key="save_role", disabled=role == row["role"]):
                 try:
                     users.set_role(engine, username=name, role=role, by=by)
-                    done(t("auth.admin.edit.role_done", name=name, role=role_label(role)))
+                    done(md("auth.admin.edit.role_done", name=name, role=role_label(role)))
                 except users.UserError as error:
                     refused(error)
         with middle, st.form("reset_password", clear_on_submit=True):
@@ -94,7 +94,7 @@ with tab_users:
                     if first != second:
                         raise users.UserError("mismatch")
                     users.reset_password(engine, username=name, password=first, by=by)
-                    done(t("auth.admin.edit.reset_done", name=name))
+                    done(md("auth.admin.edit.reset_done", name=name))
                 except users.UserError as error:
                     refused(error)
         with right:

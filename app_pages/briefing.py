@@ -8,20 +8,20 @@ The clock and the "updated" time are in DASHBOARD_TIMEZONE, not the server's zon
 
 URL parameters: `scope=district:CODE` for one district's screen (default: the city; an unknown code says so and
 shows the city), `lang=en`, and on a kiosk `kiosk=TOKEN` (app.py lets a valid token open this page without an
-account, even when login is required). Fragment reruns do not pass app.py's gate again, so the rotation itself
-re-checks the session's kiosk token (once a minute) and, once it is revoked, stops showing data."""
+account, even when login is required). Fragment reruns do not pass app.py's gate again, so every rotation
+re-checks the session (ui.auth.session_lapsed): a revoked kiosk link stops the data at the next rotation; an expired
+or disabled sign-in goes back through app.py's gate to the login form. The clock fragment shows only the time."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from data_layer import cached, users
+from data_layer import cached
 from data_layer.briefing import PANELS, AlertRules, status_counts
 from data_layer.buildings import BuildingFilter
 from data_layer.cached import briefing as cb
@@ -36,9 +36,7 @@ from ui.shell import PageContext, current_lang, page_context, t
 log = logging.getLogger("dashboard.briefing")
 NEXT_KEY = "briefing_next_panel"
 DRAWN_KEY = "briefing_drawn"  # this session's screen has shown data: every store problem from now on is calm
-KIOSK_CHECKED_KEY = "briefing_kiosk_checked_at"  # time.monotonic() of the last kiosk token check
 REVOKED_KEY = "briefing_kiosk_revoked"
-KIOSK_CHECK_SECONDS = 60  # a revoked link goes dark within a minute, at one indexed query a minute per screen
 UNUSABLE = {"missing", "newer", "unreadable"}  # what page_context answers with a red box and st.stop()
 
 st.html(view.CSS)
@@ -60,33 +58,6 @@ def _scope(names: dict[str, str]) -> tuple[Scope, str | None]:
     if scope.kind != "district" or scope.code not in names:
         return Scope(), scope.code if scope.kind == "district" and scope.code else asked
     return scope, None
-
-
-def _kiosk_revoked() -> bool:
-    """Whether this kiosk session's token has been revoked since app.py let it in. Checked at most every
-    KIOSK_CHECK_SECONDS (not every rotation), only for a kiosk session (a signed-in user passes app.py's gate on
-    every full run); once revoked it stays so for the session. A store that cannot be read is not a revocation:
-    the store check that follows says so, and the token is checked again at the next rotation."""
-    if st.session_state.get(REVOKED_KEY):
-        return True
-    token = st.session_state.get(auth.KIOSK_KEY)
-    if not token or auth.current_user() is not None:
-        return False
-    now = time.monotonic()
-    last = st.session_state.get(KIOSK_CHECKED_KEY)
-    if isinstance(last, float) and now - last < KIOSK_CHECK_SECONDS:
-        return False
-    try:
-        grant = users.kiosk_grant(cached.engine(settings.database_url), token=str(token))
-    except Exception:  # noqa: BLE001 - the store is down; the store check below shows the calm message
-        log.warning("briefing could not re-check its kiosk link", exc_info=True)
-        return False
-    st.session_state[KIOSK_CHECKED_KEY] = now
-    if grant is None:
-        log.warning("kiosk link revoked: the briefing screen stops showing data")
-        st.session_state[REVOKED_KEY] = True
-        return True
-    return False
 
 
 def _store_unusable() -> bool:
@@ -168,9 +139,24 @@ with clock_column:
 
 @st.fragment(run_every=interval)
 def rotate() -> None:
-    """One panel per run; the next run shows the next one."""
-    if _kiosk_revoked():  # no data and no rotation any more; the timer keeps firing, each run is this lookup
+    """One panel per run; the next run shows the next one. Every run first re-checks the session (fragment reruns
+    skip app.py's gate): a revoked kiosk link darkens the screen for good; an expired or disabled sign-in is signed
+    out and the whole app reruns, whose gate shows the login form."""
+    if st.session_state.get(REVOKED_KEY):  # no data and no rotation any more
         st.html(view.calm_html(t("briefing.kiosk_revoked")))
+        return
+    lapse = auth.session_lapse()
+    if lapse == "revoked":
+        log.warning("kiosk link revoked: the briefing screen stops showing data")
+        st.session_state[REVOKED_KEY] = True
+        st.html(view.calm_html(t("briefing.kiosk_revoked")))
+        return
+    if lapse in ("expired", "disabled"):
+        auth.sign_out(flash=lapse)
+        st.rerun(scope="app")  # app.py's gate now shows the login form (or, without DASHBOARD_REQUIRE_LOGIN, the
+        # public screen)
+    if lapse == "login":
+        st.html(view.calm_html(t("auth.login.title")))
         return
     position = int(st.session_state.get(NEXT_KEY, 0)) % len(PANELS)
     st.session_state[NEXT_KEY] = position + 1

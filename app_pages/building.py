@@ -7,7 +7,7 @@ import streamlit as st
 from data_layer.cached import map as cm
 from ui.building_profile import render_profile
 from ui.map_state import is_id, parse_period, period_param, period_picker
-from ui.shell import page_context, plain, t
+from ui.shell import md, page_context, plain, t
 
 SEARCH_LIMIT = 20
 
@@ -23,7 +23,7 @@ query = st.text_input(t("building.search"), key="building_q", placeholder=t("bui
 if query.strip():
     results = cm.search(ctx.url, ctx.version, query.strip(), SEARCH_LIMIT)
     if results.empty:
-        st.info(t("building.no_results", text=query.strip()))
+        st.info(md("building.no_results", text=query.strip()))
     else:
         labels = {int(r.id): f"{r.name} · {r.district_zh if ctx.lang == 'zh' else r.district_en} · "
                   f"{t(f'map.grade.{r.grade}')}" for r in results.itertuples()}

@@ -1,5 +1,5 @@
 """数据管理: import (check, preview, then one all-or-nothing write), import history and undo, templates, export of
-any table, backup and restore. Imports, undo, backup and restore are editor actions."""
+any table, backup and restore. Imports, undo and (data-only) backups are editor actions; restore is an admin's."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
 from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
                              template_columns)
-from ui.shell import current_lang, keep_lang_in_url, t
+from ui.shell import current_lang, keep_lang_in_url, md, t
 
 lang = current_lang()  # option labels use this, not t(): format_func may run outside the script run
 keep_lang_in_url(lang)
@@ -79,7 +79,7 @@ def import_section() -> None:
     data = upload.getvalue()
     refused = check_upload(upload.name, len(data))
     if refused is not None:
-        st.error(t("imports.refused", reason=t(f"imports.problem.{refused[0]}", **refused[1])))
+        st.error(t("imports.refused", reason=md(f"imports.problem.{refused[0]}", **refused[1])))
         return
     options = Options(crs=crs)
     key = (upload.file_id, kind, crs, version)
@@ -112,9 +112,10 @@ def history_section() -> None:
     if frame.empty:
         st.info(t("imports.history.empty"))
         return
-    st.dataframe(history_table(frame, lang), hide_index=True, width="stretch", key="history_table")
     user = current_user()
-    if user is None or not has_role(user.role, "editor"):
+    editor = user is not None and has_role(user.role, "editor")
+    st.dataframe(history_table(frame, lang, personal=editor), hide_index=True, width="stretch", key="history_table")
+    if not editor:
         st.caption(t("imports.undo.viewer"))
         return
     undoable = frame[frame["undone_at"].isna() & (frame["kind"] != "demo")]
@@ -175,19 +176,22 @@ def export_section() -> None:
 
 
 def backup_section() -> None:
-    editor = require_role("editor")
+    """Editors download the data tables; only an admin restores, and a restore replaces the data tables only."""
+    require_role("editor")
     if engine.dialect.name != "sqlite":
         st.info(t("imports.backup.postgres"))
-        # The password goes in PGPASSWORD, not in the URL: a command line is visible to every user in `ps`.
-        st.code("export PGPASSWORD=...  # URL without the password: postgresql://user@host:5432/dashboard\n"
-                "pg_dump --format=custom --no-owner --file=dashboard.dump \"$URL\"\n"
-                "pg_restore --clean --if-exists --no-owner --single-transaction --dbname=\"$URL\" dashboard.dump",
+        # The command line reads the password from DATABASE_URL; pg_dump/pg_restore get it in their environment.
+        st.code("python -m data_layer backup --data-only dashboard.dump   # what an editor may hold\n"
+                "python -m data_layer backup dashboard-full.dump          # accounts included (operators)\n"
+                "python -m data_layer restore dashboard.dump              # data tables only; --full replaces accounts",
                 language="bash")
         return
     st.caption(t("imports.backup.caption"))
     st.download_button(t("imports.backup.download"), lambda: backups.backup_bytes(engine), key="backup_download",
                        file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream")
     st.subheader(t("imports.backup.restore"))
+    st.caption(t("imports.backup.restore_admin_only"))
+    admin = require_role("admin")
     limit = backups.restore_upload_limit_mb()
     upload = st.file_uploader(t("imports.backup.upload", limit=limit), type=["db", "sqlite", "sqlite3", "bak"],
                               max_upload_size=limit, key="restore_file")
@@ -203,7 +207,7 @@ def backup_section() -> None:
             path = Path(folder) / "upload.db"
             path.write_bytes(upload.getvalue())
             try:
-                result = backups.restore(engine, path, user=editor.username)
+                result = backups.restore(engine, path, user=admin.username)
             except backups.BackupError as error:
                 st.error(t(f"imports.backup.bad.{error.code}", **error.params))
                 return

@@ -13,7 +13,7 @@ from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABL
 from data_layer.goals import PACE_METHODS, Margins, Scope
 from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from ui import goal_charts as gc
-from ui.shell import page_context, plain, t
+from ui.shell import md, page_context, plain, t
 
 ctx = page_context()
 lang = ctx.lang
@@ -96,7 +96,7 @@ with tab_rank:
     levels = ["district", *names] if scope_code == "city" else [scope_code]
     level = right.selectbox(t("goals.rank.level"), levels, key="rank_level",
                             format_func=lambda v: t("goals.rank.level.district") if v == "district"
-                            else t("goals.rank.level.street", district=names.get(v, v)))
+                            else md("goals.rank.level.street", district=names.get(v, v)))
     min_buildings = int(last.number_input(t("goals.rank.min_buildings"), min_value=1, max_value=10_000,
                                           value=MIN_RANK_BUILDINGS, key="rank_min"))
     by_district = level == "district"

@@ -7,7 +7,7 @@ import streamlit as st
 from data_layer import cached, fmt
 from data_layer.periods import PERIOD_KINDS, Period
 from ui.charts import district_bar, trend_chart
-from ui.shell import page_context, t
+from ui.shell import md, page_context, t
 
 ctx = page_context()
 lang = ctx.lang
@@ -37,7 +37,7 @@ with st.sidebar:
 period = Period(kind, year, number)
 scope_name = t("filter.all_districts") if district is None else names[district]
 st.title(t("overview.heading"))
-st.caption(t("overview.caption", scope=scope_name, period=period.label(lang),
+st.caption(md("overview.caption", scope=scope_name, period=period.label(lang),
              as_of=ctx.last_month.strftime("%Y-%m")))
 
 kpis = cached.overview_kpis(ctx.url, ctx.version, kind, year, number, district)

@@ -26,7 +26,7 @@ from ui.plan_grid import (
     target_grid,
     targets_token,
 )
-from ui.shell import page_context, t
+from ui.shell import md, page_context, t
 
 ctx = page_context()
 st.title(t("plan.heading"))
@@ -56,7 +56,7 @@ def _run(action, success: str, goto: str | None = None,  # type: ignore[no-untyp
         for message in problem_messages(error.problems, lang=lang, t=t):
             st.error(message)
         return
-    st.session_state["plan_flash"] = t(success, **(result if isinstance(result, dict) else {}))
+    st.session_state["plan_flash"] = md(success, **(result if isinstance(result, dict) else {}))
     st.session_state["plan_flash_warnings"] = warnings or []
     if goto:
         st.session_state["plan_goto"] = goto

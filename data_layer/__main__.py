@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from data_layer import db, goals_cli, store, users_cli
+from data_layer import backup_cli, db, goals_cli, store, users_cli
 from data_layer.imports import cli as imports_cli
 from data_layer.report import cli as report_cli
 from data_layer.sentiment import cli as sentiment_cli
@@ -106,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     users_cli.add_parsers(verbs)
     goals_cli.add_parsers(verbs)
     imports_cli.add_parsers(verbs)
+    backup_cli.add_parsers(verbs)
     sentiment_cli.add_parsers(verbs)
     report_cli.add_parsers(verbs)
     args = parser.parse_args(argv)
     handlers = {"init": _cmd_init, "demo": _cmd_demo, "checksum": _cmd_checksum, "status": _cmd_status,
                 "upgrade": _cmd_upgrade, **users_cli.HANDLERS, **goals_cli.HANDLERS,
-                **imports_cli.HANDLERS, **sentiment_cli.HANDLERS, **report_cli.HANDLERS}
+                **imports_cli.HANDLERS, **backup_cli.HANDLERS, **sentiment_cli.HANDLERS, **report_cli.HANDLERS}
     return handlers[args.verb](args)
 
 

@@ -1,42 +1,57 @@
-"""Backup and restore of the whole store.
+"""Backup and restore of the store, with accounts and the audit trail kept out of editors' reach.
 
-SQLite: the online backup API copies a consistent snapshot page by page while the app keeps serving (readers and
-writers wait only for the short steps); restore copies a checked backup file back the same way, then bumps the
-data version (caches refresh) and records an audit row.
+Two scopes:
+- **data** (what an editor may download, and what every restore on the page replaces): the domain tables —
+  districts, streets, buildings, monthly statistics, plans, observation data, import history, summaries. Never
+  `app_user` (password hashes), `kiosk_token` (link hashes), `login_attempt` (sign-in history) or `audit_log`.
+- **full** (the command line only, `backup --full` / `restore --full`, for an operator with the server's
+  DATABASE_URL): the whole store, accounts and links included, for disaster recovery.
 
-PostgreSQL: use the server's own tools, which this module calls when they are installed:
+The audit trail is append-only in both: a restore keeps every row the store already had and appends its own; a full
+restore adds the backup's rows that the store does not already hold.
 
-    PGPASSWORD=... pg_dump --format=custom --no-owner --file=dashboard.dump "postgresql://user@host:5432/dashboard"
-    PGPASSWORD=... pg_restore --clean --if-exists --no-owner --single-transaction --dbname="postgresql://user@host:5432/dashboard" dashboard.dump
+Before anything is touched, a backup is checked against the schema of the revision it claims: every table and
+column this program knows for that revision and nothing else (no views or triggers), `PRAGMA integrity_check` on
+SQLite files, the COPY column lists of a pg_dump archive. A forged or partial file is refused with a reason code
+(imports.backup.bad.<code>) and the store stays as it was.
 
-(`python -m data_layer backup FILE` / `restore FILE` do exactly this for a postgresql+psycopg:// DATABASE_URL. The
-password travels in the tools' environment, never on their command line, where `ps` shows it to every user of
-the machine.) Before a PostgreSQL restore the dump's schema revision is read from its alembic_version data
-(`pg_restore --data-only --table=alembic_version --file=-`, which changes nothing), so a dump from a newer
-program is refused before the store is touched.
+SQLite: the online backup API copies a consistent snapshot while the app keeps serving; a data restore attaches a
+checked and upgraded copy of the backup and replaces the data tables in one transaction.
+PostgreSQL: pg_dump / pg_restore (installed with the server's client tools). A data restore reads the archive's
+data as COPY blocks (`pg_restore --data-only --file=`), checks them, and loads them into the data tables in one
+transaction (TRUNCATE + COPY); it needs an archive of the store's own schema revision (an older one: restore it
+into a scratch store, upgrade, back that up). A full restore is `pg_restore --clean --single-transaction`.
+The password travels in the tools' environment, never on their command line, where `ps` shows it to every user.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from data_layer import audit, migrations, summaries
+from data_layer.models import AuditLog
 from data_layer.settings import get_settings
 
 PAGES_PER_STEP = 4096  # copy in steps so other connections get the database between them
-# A restore upload on the page may be this many times the import limit (DASHBOARD_IMPORT_MAX_MB): a backup holds
-# the whole store, so it is larger than any one import file, but an unbounded upload would fill memory and disk.
-RESTORE_UPLOAD_FACTOR = 4
-_COPY_ALEMBIC = "COPY public.alembic_version"
+# Accounts, display links, sign-in history and the audit trail: never in an editor's backup, never replaced by a
+# data restore. The audit trail is never replaced at all (see _merge_audit).
+PROTECTED = ("app_user", "kiosk_token", "login_attempt", "audit_log")
+_META = ("alembic_version",)
+_AUDIT_FIELDS = ("at", "user_name", "action", "via", "table_name", "row_key", "old_value", "new_value")
+_COPY = re.compile(r"^COPY public\.(\w+) \(([^)]*)\) FROM stdin;$")
+_SETVAL = re.compile(r"^SELECT pg_catalog\.setval\('public\.(\w+)', (\d+), (true|false)\);$")
 
 
 class BackupError(RuntimeError):
@@ -52,17 +67,110 @@ class BackupError(RuntimeError):
 class RestoreResult:
     tables: int
     revision: str
+    full: bool = False
 
 
 def restore_upload_limit_mb() -> int:
-    return get_settings().import_max_mb * RESTORE_UPLOAD_FACTOR
+    """The page takes restores up to the import limit, the server's upload limit (server.maxUploadSize) too;
+    a larger store is restored with the command line on the server."""
+    return get_settings().import_max_mb
 
 
 def check_restore_upload(size: int) -> None:
     """Raise BackupError('too_big') for a restore upload over restore_upload_limit_mb()."""
     limit = restore_upload_limit_mb()
     if size > limit * 1024 * 1024:
-        raise BackupError("too_big", size=f"{size / 1024 / 1024:,.1f}", limit=limit, factor=RESTORE_UPLOAD_FACTOR)
+        raise BackupError("too_big", size=f"{size / 1024 / 1024:,.1f}", limit=limit)
+
+
+# ---------------------------------------------------------------------------------------------- the schema
+
+
+@cache
+def expected_schema(revision: str) -> dict[str, tuple[str, ...]]:
+    """Every table of the store at `revision` with its columns (sorted), read from a scratch SQLite store that
+    the migrations build to exactly that revision: the one definition a backup is checked against."""
+    from data_layer import db
+
+    if revision not in migrations.known_revisions():
+        raise BackupError("newer", revision=revision)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = db.make_engine(f"sqlite:///{Path(folder) / 'reference.db'}")
+        try:
+            migrations.upgrade(engine, revision)
+            with engine.connect() as conn:
+                return _sqlite_schema(conn.connection.driver_connection)  # type: ignore[arg-type]
+        finally:
+            engine.dispose()
+
+
+def _sqlite_schema(connection: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {name: tuple(sorted(row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')))
+            for name in names}
+
+
+def data_tables(engine_or_conn: Engine | Connection) -> list[str]:
+    """The store's data tables in an order that satisfies their foreign keys (parents first)."""
+    from data_layer.models import SQLModel
+
+    present = set(inspect(engine_or_conn).get_table_names())
+    return [table.name for table in SQLModel.metadata.sorted_tables
+            if table.name in present and table.name not in PROTECTED + _META]
+
+
+def check_backup(path: Path) -> str:
+    """The schema revision of a SQLite backup file after checking it whole; BackupError otherwise."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise BackupError("not_sqlite")
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            revision = _check_sqlite_file(connection)
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError("not_sqlite") from exc
+    return revision
+
+
+def _check_sqlite_file(connection: sqlite3.Connection) -> str:
+    if connection.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        raise BackupError("damaged")
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "alembic_version" not in tables:
+        raise BackupError("not_store")
+    revisions = [row[0] for row in connection.execute("SELECT version_num FROM alembic_version")]
+    if len(revisions) != 1:
+        raise BackupError("not_store")
+    revision = str(revisions[0])
+    expected = expected_schema(revision)  # BackupError('newer') for a revision this program does not know
+    found = _sqlite_schema(connection)
+    if found != expected:
+        raise BackupError("schema", difference=_difference(expected, found))
+    # Views and triggers would run inside the store after a full restore: this program creates none.
+    extra = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type IN ('view', 'trigger')")]
+    if extra:
+        raise BackupError("schema", difference=", ".join(sorted(extra))[:200])
+    return revision
+
+
+def _difference(expected: dict[str, tuple[str, ...]], found: dict[str, tuple[str, ...]]) -> str:
+    """A short account of what a backup lacks or adds, for the message."""
+    parts = [f"-{name}" for name in sorted(set(expected) - set(found))]
+    parts += [f"+{name}" for name in sorted(set(found) - set(expected))]
+    for name in sorted(set(expected) & set(found)):
+        missing = sorted(set(expected[name]) - set(found[name]))
+        added = sorted(set(found[name]) - set(expected[name]))
+        parts += [f"-{name}.{column}" for column in missing] + [f"+{name}.{column}" for column in added]
+    text = ", ".join(parts)
+    return text if len(text) <= 200 else text[:197] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- backup
 
 
 def _libpq(engine: Engine) -> tuple[str, dict[str, str]]:
@@ -78,13 +186,16 @@ def _libpq(engine: Engine) -> tuple[str, dict[str, str]]:
     return clean, environment
 
 
-def backup(engine: Engine, target: Path) -> Path:
-    """Write a full backup of the store to `target` (a SQLite file, or a pg_dump custom-format archive)."""
+def backup(engine: Engine, target: Path, *, full: bool = False) -> Path:
+    """Write a backup of the store to `target` (a SQLite file, or a pg_dump custom-format archive): the data
+    tables only unless `full`. The protected tables keep their definitions (the schema check needs them) but no
+    rows, and on SQLite their pages are overwritten and the file vacuumed, so no hash survives in free pages."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if engine.dialect.name == "postgresql":
         url, environment = _libpq(engine)
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", url], environment)
+        excluded = [] if full else [f"--exclude-table-data=public.{name}" for name in PROTECTED]
+        _run(["pg_dump", "--format=custom", "--no-owner", *excluded, f"--file={target}", url], environment)
         return target
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -93,6 +204,8 @@ def backup(engine: Engine, target: Path) -> Path:
         destination = sqlite3.connect(partial)
         try:
             raw.driver_connection.backup(destination, pages=PAGES_PER_STEP)  # type: ignore[union-attr]
+            if not full:
+                _strip_protected(destination)
         finally:
             destination.close()
     finally:
@@ -101,103 +214,221 @@ def backup(engine: Engine, target: Path) -> Path:
     return target
 
 
-def backup_bytes(engine: Engine) -> bytes:
+def _strip_protected(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode = DELETE")  # the copy is a single file, no -wal beside it
+    connection.execute("PRAGMA secure_delete = ON")
+    with connection:
+        for name in PROTECTED:
+            connection.execute(f'DELETE FROM "{name}"')
+    connection.execute("VACUUM")
+
+
+def backup_bytes(engine: Engine, *, full: bool = False) -> bytes:
     """A backup as bytes, for a download button."""
     with tempfile.TemporaryDirectory() as folder:
-        path = backup(engine, Path(folder) / "backup.db")
+        path = backup(engine, Path(folder) / "backup.db", full=full)
         return path.read_bytes()
 
 
-def check_backup(path: Path) -> str:
-    """The schema revision of a SQLite backup file, or BackupError (not SQLite / not a store / newer)."""
-    path = Path(path)
-    with path.open("rb") as handle:
-        if handle.read(16) != b"SQLite format 3\x00":
-            raise BackupError("not_sqlite")
-    try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "alembic_version" not in tables or "building" not in tables:
-                raise BackupError("not_store")
-            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-            check = connection.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            connection.close()
-    except sqlite3.DatabaseError as exc:
-        raise BackupError("not_sqlite") from exc
-    if check != "ok":
-        raise BackupError("not_sqlite")
-    if revision not in migrations.known_revisions():
-        raise BackupError("newer", revision=revision)
-    return str(revision)
+# ---------------------------------------------------------------------------------------------- restore
 
 
-def restore(engine: Engine, source: Path, *, user: str, via: str = "app") -> RestoreResult:
-    """Replace the store's contents with a backup; an older backup is upgraded to the code's schema after."""
+def restore(engine: Engine, source: Path, *, user: str, via: str = "app", full: bool = False) -> RestoreResult:
+    """Restore a checked backup. By default only the data tables are replaced (accounts, kiosk links, sign-in
+    history and the audit trail stay as they are); `full` (command line) replaces accounts and links too. Either
+    way the audit trail keeps every earlier row and gains one for this restore."""
     source = Path(source)
-    if engine.dialect.name == "postgresql":
-        url, environment = _libpq(engine)
-        revision = dump_revision(source, environment)  # refuses a newer dump before anything is changed
-        # one transaction: a restore that fails half-way leaves the store as it was
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={url}",
-              str(source)], environment)
-        engine.dispose()
-        restored = _store_revision(engine)
-        if restored not in migrations.known_revisions():  # only if the pre-check was fooled: say what happened
-            raise BackupError("newer_restored", revision=restored)
-        revision = restored
-    else:
-        revision = check_backup(source)
-        with tempfile.TemporaryDirectory() as folder:
+    postgres = engine.dialect.name == "postgresql"
+    with tempfile.TemporaryDirectory() as folder:
+        if postgres:
+            revision = _restore_postgres(engine, source, Path(folder), full=full, user=user, via=via)
+        else:
             copy = Path(folder) / "restore.db"
             shutil.copy(source, copy)  # never read a file the user may still be changing
-            origin = sqlite3.connect(copy)
-            raw = engine.raw_connection()
-            try:
-                origin.backup(raw.driver_connection, pages=PAGES_PER_STEP)  # type: ignore[arg-type]
-            finally:
-                raw.close()
-                origin.close()
+            revision = check_backup(copy)
+            if full:
+                _restore_sqlite_full(engine, copy, user=user, via=via)
+            else:
+                _restore_sqlite_data(engine, copy, user=user, via=via, revision=revision)
+    return RestoreResult(tables=len(inspect(engine).get_table_names()), revision=revision, full=full)
+
+
+def _record_restore(conn: Connection, *, source: str, user: str, via: str, revision: str, full: bool) -> None:
+    summaries.bump_data_version(conn)
+    audit.record(conn, user=user, action="restore_full" if full else "restore", table="store", key=source[:200],
+                 via=via, new={"from_revision": revision, "scope": "full" if full else "data"})
+
+
+def _restore_sqlite_data(engine: Engine, copy: Path, *, user: str, via: str, revision: str) -> None:
+    from data_layer import db
+
+    scratch = db.make_engine(f"sqlite:///{copy}")
+    try:
+        migrations.upgrade(scratch)  # an older backup is brought to the code's schema in the copy, not the store
+    finally:
+        scratch.dispose()
+    columns_of = expected_schema(migrations.head_revision())
+    with engine.connect() as conn:
+        tables = data_tables(conn)
+        conn.exec_driver_sql("ATTACH DATABASE ? AS backup_source", (str(copy),))
+        conn.commit()  # ATTACH cannot run inside a transaction; end SQLAlchemy's autobegun one before begin()
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+                for name in reversed(tables):
+                    conn.exec_driver_sql(f'DELETE FROM main."{name}"')
+                for name in tables:
+                    columns = ", ".join(f'"{c}"' for c in columns_of[name])
+                    conn.exec_driver_sql(
+                        f'INSERT INTO main."{name}" ({columns}) SELECT {columns} FROM backup_source."{name}"')
+                _record_restore(conn, source=copy.name, user=user, via=via, revision=revision, full=False)
+        finally:
+            conn.exec_driver_sql("DETACH DATABASE backup_source")
+            conn.commit()
+
+
+def _restore_sqlite_full(engine: Engine, copy: Path, *, user: str, via: str) -> None:
+    kept = _audit_rows(engine)
+    origin = sqlite3.connect(copy)
+    raw = engine.raw_connection()
+    try:
+        origin.backup(raw.driver_connection, pages=PAGES_PER_STEP)  # type: ignore[arg-type]
+    finally:
+        raw.close()
+        origin.close()
     engine.dispose()  # pooled connections may hold the old schema cached
-    migrations.upgrade(engine)  # an older backup is brought to the code's schema; a current one is untouched
+    _after_full_restore(engine, kept, source=copy.name, user=user, via=via)
+
+
+def _after_full_restore(engine: Engine, kept: list[tuple[object, ...]], *, source: str, user: str, via: str) -> None:
+    with engine.connect() as conn:
+        revision = str(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+    migrations.upgrade(engine)  # an older backup is brought to the code's schema
     with engine.begin() as conn:
-        summaries.bump_data_version(conn)
-        audit.record(conn, user=user, action="restore", table="store", key=source.name[:200], via=via,
-                     new={"from_revision": revision})
-    return RestoreResult(tables=len(inspect(engine).get_table_names()), revision=migrations.head_revision())
+        _merge_audit(conn, kept)
+        _record_restore(conn, source=source, user=user, via=via, revision=revision, full=True)
+
+
+def _audit_rows(engine: Engine) -> list[tuple[object, ...]]:
+    columns = [getattr(AuditLog, name) for name in _AUDIT_FIELDS]
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(*columns).order_by(AuditLog.id))]
+
+
+def _merge_audit(conn: Connection, kept: list[tuple[object, ...]]) -> None:
+    """Append the rows the store had before a full restore that the restored trail lacks (the trail is append-only:
+    a restore may add history, never remove it)."""
+    columns = [getattr(AuditLog, name) for name in _AUDIT_FIELDS]
+    present = {_audit_key(row) for row in conn.execute(select(*columns))}
+    missing = [dict(zip(_AUDIT_FIELDS, row, strict=True)) for row in kept if _audit_key(row) not in present]
+    if missing:
+        conn.execute(AuditLog.__table__.insert(), missing)  # type: ignore[attr-defined]
+
+
+def _audit_key(row: tuple[object, ...] | object) -> tuple[object, ...]:
+    values = tuple(row)  # type: ignore[arg-type]
+    at = values[0]
+    stamp = at.replace(tzinfo=None).isoformat() if hasattr(at, "isoformat") else str(at)  # type: ignore[union-attr]
+    return (stamp, *values[1:])
+
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL
+
+
+@dataclass(frozen=True)
+class _CopyBlock:
+    table: str
+    columns: tuple[str, ...]
+    start: int  # line index of the first data line
+    end: int  # line index of the terminating backslash-dot
+
+
+def _dump_script(source: Path, folder: Path, environment: dict[str, str] | None) -> Path:
+    script = folder / "data.sql"
+    _run(["pg_restore", "--data-only", f"--file={script}", str(source)], environment)
+    return script
+
+
+def _copy_blocks(lines: list[str]) -> Iterator[_CopyBlock]:
+    index = 0
+    while index < len(lines):
+        match = _COPY.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and lines[end] != "\\.":
+            end += 1
+        if end == len(lines):
+            raise BackupError("not_store")  # a COPY block that never ends: a cut or forged archive
+        columns = tuple(c.strip().strip('"') for c in match.group(2).split(","))
+        yield _CopyBlock(match.group(1), columns, index + 1, end)
+        index = end + 1
+
+
+def _check_dump(lines: list[str]) -> tuple[str, list[_CopyBlock]]:
+    """The revision an archive's data claims and its COPY blocks, checked against that revision's schema."""
+    blocks = list(_copy_blocks(lines))
+    versions = [b for b in blocks if b.table == "alembic_version"]
+    if len(versions) != 1 or versions[0].end - versions[0].start != 1:
+        raise BackupError("not_store")
+    revision = lines[versions[0].start].split("\t")[0].strip()
+    expected = expected_schema(revision)  # 'newer' for an unknown revision
+    found = {b.table: tuple(sorted(b.columns)) for b in blocks}
+    if found != expected or len(found) != len(blocks):
+        raise BackupError("schema", difference=_difference(expected, found))
+    return revision, blocks
 
 
 def dump_revision(source: Path, environment: dict[str, str] | None = None) -> str:
-    """The schema revision a pg_dump archive holds, read from its alembic_version data without restoring it;
-    BackupError when the archive is no dump of a store ('not_store') or comes from a newer program ('newer')."""
-    script = _run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(source)], environment)
-    revisions = _copied_rows(script, _COPY_ALEMBIC)
-    if not revisions:
+    """The schema revision a pg_dump archive holds, read from its data without restoring it; BackupError when the
+    archive is no dump of a store ('not_store') or comes from a newer program ('newer')."""
+    with tempfile.TemporaryDirectory() as folder:
+        lines = _dump_script(source, Path(folder), environment).read_text(encoding="utf-8").splitlines()
+    versions = [b for b in _copy_blocks(lines) if b.table == "alembic_version"]
+    if len(versions) != 1 or versions[0].end - versions[0].start != 1:
         raise BackupError("not_store")
-    for revision in revisions:
-        if revision not in migrations.known_revisions():
-            raise BackupError("newer", revision=revision)
-    return revisions[0]
+    revision = lines[versions[0].start].split("\t")[0].strip()
+    if revision not in migrations.known_revisions():
+        raise BackupError("newer", revision=revision)
+    return revision
 
 
-def _copied_rows(script: str, copy_line: str) -> list[str]:
-    """The data lines of one COPY ... FROM stdin block of a SQL script (up to the terminating backslash-dot)."""
-    rows: list[str] = []
-    inside = False
-    for line in script.splitlines():
-        if inside:
-            if line == "\\.":
-                break
-            rows.append(line.split("\t")[0].strip())
-        elif line.startswith(copy_line) and line.rstrip().endswith("FROM stdin;"):
-            inside = True
-    return [r for r in rows if r]
+def _restore_postgres(engine: Engine, source: Path, folder: Path, *, full: bool, user: str, via: str) -> str:
+    url, environment = _libpq(engine)
+    lines = _dump_script(source, folder, environment).read_text(encoding="utf-8").splitlines()
+    revision, blocks = _check_dump(lines)  # nothing in the store is touched before this passes
+    if full:
+        kept = _audit_rows(engine)
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={url}",
+              str(source)], environment)
+        engine.dispose()
+        _after_full_restore(engine, kept, source=source.name, user=user, via=via)
+        return revision
+    if revision != migrations.head_revision():
+        raise BackupError("old_dump", revision=revision, head=migrations.head_revision())
+    _load_postgres_data(engine, lines, blocks, user=user, via=via, source=source.name, revision=revision)
+    return revision
 
 
-def _store_revision(engine: Engine) -> str:
-    with engine.connect() as conn:
-        return str(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+def _load_postgres_data(engine: Engine, lines: list[str], blocks: list[_CopyBlock], *, user: str, via: str,
+                        source: str, revision: str) -> None:
+    """TRUNCATE the data tables and COPY the archive's rows into them, in one transaction."""
+    with engine.begin() as conn:
+        tables = data_tables(conn)
+        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'public."{name}"' for name in tables))
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        order = {name: position for position, name in enumerate(tables)}
+        for block in sorted((b for b in blocks if b.table in order), key=lambda b: order[b.table]):
+            columns = ", ".join(f'"{c}"' for c in block.columns)
+            with cursor.copy(f'COPY public."{block.table}" ({columns}) FROM STDIN') as copy:
+                for line in lines[block.start:block.end]:
+                    copy.write(line + "\n")
+        for line in lines:
+            match = _SETVAL.match(line)
+            if match and match.group(1).removesuffix("_id_seq") in order:
+                conn.exec_driver_sql(line)
+        _record_restore(conn, source=source, user=user, via=via, revision=revision, full=False)
 
 
 def _run(command: list[str], environment: dict[str, str] | None = None) -> str:

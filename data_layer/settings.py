@@ -84,6 +84,11 @@ class Settings:
     # Failed logins allowed per user and per client within the window before further tries are refused.
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # Distinct accounts one client may fail on within the window (password spraying tries one password on many).
+    login_max_accounts_per_client: int = 3
+    # Proxies in front of the app that set X-Forwarded-For (1 for the nginx example): the client is the address
+    # that many hops back. 0 = the socket's address, the header ignored (anyone can write it).
+    trusted_proxy_hops: int = 0
     # Time zone of the briefing clock, its "updated" time and the pack's dates: the server may run in UTC, the
     # meeting room reading them is in China.
     timezone: str = DEFAULT_TIMEZONE
@@ -126,5 +131,7 @@ def get_settings() -> Settings:
         session_idle_minutes=_int("DASHBOARD_SESSION_IDLE_MINUTES", "30"),
         login_max_failures=_int("DASHBOARD_LOGIN_MAX_FAILURES", "5"),
         login_window_minutes=_int("DASHBOARD_LOGIN_WINDOW_MINUTES", "15"),
+        login_max_accounts_per_client=_int("DASHBOARD_LOGIN_MAX_ACCOUNTS_PER_CLIENT", "3"),
+        trusted_proxy_hops=max(0, _int("DASHBOARD_TRUSTED_PROXY_HOPS", "0")),
         timezone=_timezone(_env("DASHBOARD_TIMEZONE", DEFAULT_TIMEZONE)),
     )

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from data_layer import audit
 from data_layer.auth import ROLES, Actor, require
@@ -252,15 +252,22 @@ def attempt_key(username: str, *, known: bool) -> str:
     return "?" + hashlib.sha256(username.encode()).hexdigest()[:8]
 
 
-def _failure_times(conn: Connection, column: object, value: str, since: datetime) -> list[datetime]:
-    statement = (select(LoginAttempt.at).where(column == value, LoginAttempt.success.is_(False),
-                                               LoginAttempt.at > since).order_by(LoginAttempt.at))
-    return list(conn.execute(statement).scalars())
+def _failures(conn: Connection, column: object, value: str, since: datetime, mine: int) -> list[tuple[datetime, str]]:
+    """(time, user key) of the failed sign-ins matching `column == value` after `since`, other than attempt
+    `mine`. An attempt under way counts as a failure until its password checks out (see authenticate)."""
+    statement = (select(LoginAttempt.at, LoginAttempt.username)
+                 .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since,
+                        LoginAttempt.id != mine)
+                 .order_by(LoginAttempt.at))
+    return [(row[0], row[1]) for row in conn.execute(statement)]
 
 
-def _last_success(conn: Connection, username: str) -> datetime | None:
-    return conn.execute(select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username,
-                                                                LoginAttempt.success.is_(True))).scalar()
+def _last_success(conn: Connection, username: str, client: str | None = None) -> datetime | None:
+    statement = select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username,
+                                                        LoginAttempt.success.is_(True))
+    if client is not None:
+        statement = statement.where(LoginAttempt.client == client)
+    return conn.execute(statement).scalar()
 
 
 def _retry_after(failures: list[datetime], *, max_failures: int, window: timedelta, now: datetime) -> int:
@@ -271,41 +278,86 @@ def _retry_after(failures: list[datetime], *, max_failures: int, window: timedel
     return max(1, int((frees_at - now).total_seconds() + 0.999))
 
 
+def _spraying_retry_after(failures: list[tuple[datetime, str]], key: str, *, max_accounts: int, window: timedelta,
+                          now: datetime) -> int:
+    """Seconds until this client may try one more account: it has failed on `max_accounts` other accounts
+    inside the window (trying one password on many accounts). Retrying an account already tried is not new."""
+    latest: dict[str, datetime] = {}
+    for at, user in failures:
+        latest[user] = max(latest.get(user, at), at)
+    if max_accounts <= 0 or key in latest:
+        return 0
+    return _retry_after(sorted(latest.values()), max_failures=max_accounts, window=window, now=now)
+
+
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+# Serialises the reservation step of sign-ins on PostgreSQL (any constant works; it names this use).
+_SIGN_IN_LOCK = 727_001
+
+
+def _reserve(conn: Connection, key: str, client: str, now: datetime) -> int:
+    """Record the attempt first, as a failure, and return its id. On SQLite this INSERT takes the store's write
+    lock, on PostgreSQL an advisory lock is taken before it: either way no two reservations interleave, so the
+    counts that follow see every attempt before this one and the limits cannot be beaten by sending many
+    passwords at once (check-then-insert would let each of them see the same old count)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SIGN_IN_LOCK})
+    statement = insert(LoginAttempt).values(username=key, client=client, at=now, success=False)
+    return int(conn.execute(statement.returning(LoginAttempt.id)).scalar_one())
+
+
+def _wait(conn: Connection, *, key: str, known: bool, client: str, mine: int, limits: tuple[int, int, timedelta],
+          now: datetime) -> int:
+    """Seconds before this attempt may be checked (0: check it now). Per account: failures since its last success
+    within the window. Per client: failures within the window, and the number of accounts tried (spraying); an
+    account that has signed in from this client before is exempt from the client's limits, so that a client
+    address shared by many people (one proxy, one NAT) cannot be used to lock them all out."""
+    max_failures, max_accounts, window = limits
+    since = now - window
+    last_ok = _last_success(conn, key) if known else None
+    since_user = max(since, _as_utc(last_ok)) if last_ok else since
+    wait = _retry_after([at for at, _ in _failures(conn, LoginAttempt.username, key, since_user, mine)],
+                        max_failures=max_failures, window=window, now=now)
+    if not client or (known and _last_success(conn, key, client) is not None):
+        return wait
+    by_client = _failures(conn, LoginAttempt.client, client, since, mine)
+    return max(wait, _retry_after([at for at, _ in by_client], max_failures=max_failures, window=window, now=now),
+               _spraying_retry_after(by_client, key, max_accounts=max_accounts, window=window, now=now))
+
+
 def authenticate(engine: Engine, *, username: str, password: str, client: str, max_failures: int,
-                 window_minutes: int, now: datetime | None = None) -> LoginResult:
-    """Check a sign-in. Refused without looking at the password while the name or the client has had
-    `max_failures` failures within the window (a user's count starts again after their last success; a client's
-    does not, so one good account cannot be used to reset a guessing run against others)."""
+                 window_minutes: int, max_accounts_per_client: int = 3, now: datetime | None = None) -> LoginResult:
+    """Check a sign-in under the rate limits (see _wait): refused without looking at the password when a limit
+    is reached. The attempt is reserved before the password is checked, so concurrent attempts count each other."""
     now = now or _now()
     window = timedelta(minutes=window_minutes)
     name = normalise_username(username)[:200]
     client = client[:80]
-    with engine.begin() as conn:
+    with engine.connect() as conn:  # read before the write below: a SQLite reader may not upgrade to a writer
         row = _fetch(conn, name) if name else None
-        key = attempt_key(name, known=row is not None)
-        since = now - window
-        last_ok = _last_success(conn, key) if row is not None else None
-        user_failures = _failure_times(conn, LoginAttempt.username, key,
-                                       max(since, _as_utc(last_ok)) if last_ok else since)
-        client_failures = _failure_times(conn, LoginAttempt.client, client, since) if client else []
-        wait = max(_retry_after(user_failures, max_failures=max_failures, window=window, now=now),
-                   _retry_after(client_failures, max_failures=max_failures, window=window, now=now))
+    key = attempt_key(name, known=row is not None)
+    with engine.begin() as conn:
+        mine = _reserve(conn, key, client, now)
+        wait = _wait(conn, key=key, known=row is not None, client=client, mine=mine, now=now,
+                     limits=(max_failures, max_accounts_per_client, window))
         if wait:
-            log.warning("sign-in refused (rate limit) user=%s client=%s retry_after=%ss", key, client, wait)
-            return LoginResult("locked", retry_after_seconds=wait)
-        ok = verify_password(row.password_hash if row is not None else _dummy_hash(), password)  # type: ignore[attr-defined]
-        outcome = "ok" if ok and row.is_active else ("disabled" if ok else "invalid")  # type: ignore[union-attr]
-        conn.execute(insert(LoginAttempt).values(username=key, client=client, at=now, success=outcome == "ok"))
-        if outcome != "ok":
-            log.warning("sign-in failed user=%s client=%s reason=%s", key, client, outcome)
-            return LoginResult(outcome)
-        values: dict[str, object] = {"last_login_at": now}
-        if _HASHER.check_needs_rehash(row.password_hash):  # type: ignore[union-attr]
-            values["password_hash"] = _HASHER.hash(password)
+            conn.execute(delete(LoginAttempt).where(LoginAttempt.id == mine))  # a refused try is not a guess
+    if wait:
+        log.warning("sign-in refused (rate limit) user=%s client=%s retry_after=%ss", key, client, wait)
+        return LoginResult("locked", retry_after_seconds=wait)
+    ok = verify_password(row.password_hash if row is not None else _dummy_hash(), password)  # type: ignore[attr-defined]
+    outcome = "ok" if ok and row.is_active else ("disabled" if ok else "invalid")  # type: ignore[union-attr]
+    if outcome != "ok":
+        log.warning("sign-in failed user=%s client=%s reason=%s", key, client, outcome)
+        return LoginResult(outcome)
+    values: dict[str, object] = {"last_login_at": now}
+    if _HASHER.check_needs_rehash(row.password_hash):  # type: ignore[union-attr]
+        values["password_hash"] = _HASHER.hash(password)
+    with engine.begin() as conn:
+        conn.execute(update(LoginAttempt).where(LoginAttempt.id == mine).values(success=True))
         conn.execute(update(AppUser).where(AppUser.username == name).values(**values))
         conn.execute(delete(LoginAttempt).where(LoginAttempt.at < now - _KEEP_ATTEMPTS))
     log.info("sign-in ok user=%s client=%s", key, client)

@@ -13,4 +13,7 @@ if [ -z "${DASHBOARD_CJK_FONT:-}" ] && ! dpkg -s fonts-wqy-microhei >/dev/null 2
   fi
 fi
 "$VENV/bin/python" -m data_layer demo --if-missing
-exec "$VENV/bin/streamlit" run app.py --server.port "${PORT:-8501}" --server.address "${ADDRESS:-0.0.0.0}"
+# Uploads are bounded by the import limit (DASHBOARD_IMPORT_MAX_MB), also the ones outside any form.
+MAX_UPLOAD_MB=$("$VENV/bin/python" -c 'from data_layer.settings import get_settings; print(get_settings().import_max_mb)')
+exec "$VENV/bin/streamlit" run app.py --server.port "${PORT:-8501}" --server.address "${ADDRESS:-0.0.0.0}" \
+  --server.maxUploadSize "$MAX_UPLOAD_MB"

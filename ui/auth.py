@@ -98,15 +98,23 @@ def expire_if_idle(now: float | None = None) -> bool:
 
 
 def client_key() -> str:
-    """Who is knocking, for the per-client rate limit: the first X-Forwarded-For hop behind a proxy, else the
-    socket's address ("local" on loopback). Headers can be forged, so the per-user limit is the one that holds."""
+    """Who is knocking, for the per-client rate limits: the address DASHBOARD_TRUSTED_PROXY_HOPS hops back along
+    X-Forwarded-For and the socket ("local" on loopback). With no trusted proxy the header is ignored: anyone
+    can write it, and a forged one must neither dodge the limit nor lock a colleague's address out."""
     try:
         forwarded = st.context.headers.get("X-Forwarded-For", "")
         ip = st.context.ip_address
     except Exception:  # noqa: BLE001 - no request context (bare runs)
         forwarded, ip = "", None
-    first = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
-    return (first or (ip if isinstance(ip, str) else "") or "local")[:80]
+    return client_address(forwarded if isinstance(forwarded, str) else "", ip if isinstance(ip, str) else "",
+                          hops=get_settings().trusted_proxy_hops)
+
+
+def client_address(forwarded: str, socket_ip: str, *, hops: int) -> str:
+    """The client's address from the X-Forwarded-For header and the socket address, trusting `hops` proxies:
+    each appends the address it was reached from, so the client is `hops` entries from the right."""
+    chain = [part.strip() for part in forwarded.split(",") if part.strip()] + [socket_ip or "local"]
+    return chain[max(0, len(chain) - 1 - hops)][:80]
 
 
 def store_engine() -> Engine | None:
@@ -204,6 +212,42 @@ def _kiosk(engine: Engine | None) -> users.KioskGrant | None:
     return grant
 
 
+def session_lapse() -> str | None:
+    """For reruns that do not pass app.py's gate (a `run_every` fragment such as the briefing rotation): why this
+    session may no longer see data, or None. "expired": a signed-in session's idle time has run out (a rotation is
+    not activity: only a full run, a click, refreshes it); "disabled": its account was disabled, demoted or
+    removed; "revoked": its kiosk link was revoked (a kiosk screen has no idle expiry: it runs for weeks);
+    "login": nobody is signed in where login is required. A store that cannot be read is no lapse: the screen's
+    own store check shows a calm message."""
+    user = current_user()
+    if user is not None:
+        last = st.session_state.get(LAST_ACTIVE_KEY)
+        if isinstance(last, (int, float)) and time.time() - last > get_settings().session_idle_minutes * 60:
+            return "expired"
+        return "disabled" if user.source and _account_lapsed(user) else None
+    token = st.session_state.get(KIOSK_KEY)
+    if token:
+        return "revoked" if _kiosk_lapsed(str(token)) else None
+    return "login" if get_settings().require_login else None
+
+
+def _account_lapsed(user: AuthUser) -> bool:
+    try:
+        account = users.get_user(cached.engine(get_settings().database_url), username=user.username)
+    except Exception:  # noqa: BLE001 - the store is down: not a lapse (see session_lapsed)
+        return False
+    if account is None:
+        return user.source != "oidc"
+    return not account.is_active or account.role != user.role
+
+
+def _kiosk_lapsed(token: str) -> bool:
+    try:
+        return users.kiosk_grant(cached.engine(get_settings().database_url), token=token) is None
+    except Exception:  # noqa: BLE001 - the store is down: not a lapse (see session_lapsed)
+        return False
+
+
 def open_gate() -> Gate:
     """Work out who this run is for. Touches the store only when there is someone or something to check."""
     expired = expire_if_idle()
@@ -233,9 +277,9 @@ def _path(page: st.Page) -> str:
     return getattr(page, "_url_path", page.url_path)
 
 
-def arrange(gate: Gate, pages: Mapping[str, Sequence[st.Page]], *, account: Sequence[st.Page],
+def arrange(gate: Gate, pages: Mapping[str, Sequence[st.Page]], *, root: st.Page, account: Sequence[st.Page],
             kiosk_paths: Sequence[str], login_screen: Callable[[], None]) -> dict[str, list[st.Page]]:
-    """The pages to register for this run.
+    """The pages to register for this run; `root` is the hidden default page at "/" (it opens the overview).
 
     - kiosk link: only the pages in `kiosk_paths` (read-only screens), no account pages;
     - login required and nobody signed in: the login page plus, under every other page's URL (and at "/"), a
@@ -246,19 +290,18 @@ def arrange(gate: Gate, pages: Mapping[str, Sequence[st.Page]], *, account: Sequ
         kept = {section: [p for p in group if _path(p) in kiosk_paths] for section, group in pages.items()}
         kept = {section: group for section, group in kept.items() if group}
         shown = [p for group in kept.values() for p in group]
-        home = next((p for p in shown if p._default), shown[0])  # noqa: SLF001
         # Any other URL on a wall screen lands on its first page instead of Streamlit's "page not found".
-        back = [st.Page(lambda: st.switch_page(home), title=p.title, url_path=_path(p), visibility="hidden")
+        back = [st.Page(lambda: st.switch_page(shown[0]), title=p.title, url_path=_path(p), visibility="hidden")
                 for p in everything if p not in shown]
-        return {**kept, "": back} if back else kept
+        return {**kept, "": [root, *back]}
     if gate.closed:
         login = next(p for p in account if _path(p) == "login")
-        # The default page keeps its place (Streamlit serves a default page at "/" only, not at its url_path).
         stand_ins = [st.Page(login_screen, title=p.title, icon=p.icon or None, url_path=_path(p),
                              default=p._default, visibility="hidden")  # noqa: SLF001
-                     for p in everything if p is not login]
+                     for p in [root, *everything] if p is not login]
         return {"": [*stand_ins, login]}
-    return {**{section: list(group) for section, group in pages.items()}, t("auth.section.account"): list(account)}
+    return {**{section: list(group) for section, group in pages.items()}, t("auth.section.account"): list(account),
+            "": [root]}
 
 
 def redirect(gate: Gate, current: st.Page, *, login: st.Page, registered: Mapping[str, Sequence[st.Page]]) -> None:
@@ -270,7 +313,7 @@ def redirect(gate: Gate, current: st.Page, *, login: st.Page, registered: Mappin
     if just_signed_in and current is login and gate.user is not None:
         home = next((p for group in registered.values() for p in group if p._default), None)  # noqa: SLF001
         if home is not None and home is not login:
-            st.switch_page(home)
+            st.switch_page(home)  # the root page, which opens the overview
 
 
 def account_sidebar(gate: Gate, current: st.Page, login: st.Page) -> None:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui.charts import ACCENT, SECOND
+from ui.charts import inert
 
 
 def _layout(figure: go.Figure, height: int) -> go.Figure:
@@ -15,6 +16,7 @@ def _layout(figure: go.Figure, height: int) -> go.Figure:
     return figure
 
 
+@inert
 def occupancy_chart(history: pd.DataFrame, *, label: str, height: int = 240) -> go.Figure:
     figure = go.Figure(go.Scatter(x=history["month"], y=history["occupancy_rate"] * 100, name=label,
                                   mode="lines", line={"color": ACCENT, "width": 2.5},
@@ -23,6 +25,7 @@ def occupancy_chart(history: pd.DataFrame, *, label: str, height: int = 240) -> 
     return _layout(figure, height)
 
 
+@inert
 def tax_chart(history: pd.DataFrame, *, label: str, height: int = 240) -> go.Figure:
     figure = go.Figure(go.Bar(x=history["month"], y=history["tax_10k"], name=label, marker_color=SECOND,
                               hovertemplate="%{x|%Y-%m}: %{y:,.1f}<extra></extra>"))
@@ -30,6 +33,7 @@ def tax_chart(history: pd.DataFrame, *, label: str, height: int = 240) -> go.Fig
     return _layout(figure, height)
 
 
+@inert
 def enterprises_chart(history: pd.DataFrame, *, labels: dict[str, str], height: int = 240) -> go.Figure:
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=history["month"], y=history["enterprises_operating"], name=labels["operating"],

@@ -12,6 +12,7 @@ from pandas.io.formats.style import Styler
 
 from data_layer import fmt
 from ui.charts import ACCENT, SECOND
+from ui.charts import inert
 
 # Status words carry the meaning; colour and symbol only repeat it (readable without colour).
 STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
@@ -90,6 +91,7 @@ def _display_scale(unit: str, lang: str, t: Callable[..., str]) -> tuple[float, 
     return CHART_SCALE.get((unit, "zh" if lang == "zh" else "en"), 1.0), suffix
 
 
+@inert
 def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Mapping[str, str],
                         t: Callable[..., str]) -> go.Figure:
     """Target per plan year as bars, the actual (final for past years, to date for the running one) and the
@@ -152,6 +154,7 @@ def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: C
     return pd.DataFrame(rows, columns=["rank", "name", "score", "change", "buildings", "state"])
 
 
+@inert
 def ranking_chart(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, label: str,
                   t: Callable[..., str]) -> go.Figure:
     """Ranked areas as horizontal bars, first at the top."""

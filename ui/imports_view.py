@@ -135,8 +135,13 @@ HISTORY_COLUMNS = ("id", "kind", "file_name", "user_name", "created_at", "rows_n
                    "rows_unchanged", "undone_at", "file_hash")
 
 
-def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
-    out = history[list(HISTORY_COLUMNS)].copy()
+# Who ran an import and the names of their files identify staff: shown to editors only.
+PERSONAL_HISTORY_COLUMNS = ("file_name", "user_name")
+
+
+def history_table(history: pd.DataFrame, lang: str, *, personal: bool) -> pd.DataFrame:
+    """The import history as shown; without the staff names and file names unless `personal` (editors)."""
+    out = history[[c for c in HISTORY_COLUMNS if personal or c not in PERSONAL_HISTORY_COLUMNS]].copy()
     out["kind"] = out["kind"].map(lambda k: kind_label(k, lang))
     for column in ("created_at", "undone_at"):
         out[column] = pd.to_datetime(out[column], utc=True, errors="coerce").dt.strftime("%Y-%m-%d %H:%M").fillna("")

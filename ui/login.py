@@ -19,7 +19,7 @@ from ui.auth import (
     sign_out,
     store_engine,
 )
-from ui.shell import t
+from ui.shell import md, t
 
 _FLASH_KIND = {"expired": st.warning, "signed_out": st.success, "disabled": st.error, "kiosk_invalid": st.error}
 
@@ -31,7 +31,7 @@ def login_screen() -> None:
         _FLASH_KIND[flash](t(f"auth.flash.{flash}"))
     user = current_user()
     if user is not None:
-        st.success(t("auth.login.already", name=user.label, role=t(f"auth.role.{user.role}")))
+        st.success(md("auth.login.already", name=user.label, role=t(f"auth.role.{user.role}")))
         st.button(t("auth.logout"), key="login_logout", icon=":material/logout:", on_click=sign_out,
                   kwargs={"flash": "signed_out"})
         return
@@ -59,7 +59,8 @@ def login_screen() -> None:
         return
     settings = get_settings()
     result = users.authenticate(engine, username=username, password=password, client=client_key(),
-                                max_failures=settings.login_max_failures, window_minutes=settings.login_window_minutes)
+                                max_failures=settings.login_max_failures, window_minutes=settings.login_window_minutes,
+                                max_accounts_per_client=settings.login_max_accounts_per_client)
     if result.outcome == "locked":
         st.error(t("auth.login.locked", minutes=max(1, math.ceil(result.retry_after_seconds / 60))))
     elif result.outcome == "disabled":

@@ -1,11 +1,10 @@
 """Pure builders for the observation page: DataFrames in, a pydeck map, plotly figures or display tables out.
 No Streamlit calls (tests inspect what they return). Text that users typed or imported (building names,
 comments, demands) goes only into table cells and the map's plain-text tooltip, never into HTML or Markdown;
-in a plotly figure (whose text understands a few HTML tags) it is entity-escaped by `svg_text`."""
+in a plotly figure (whose text understands a few HTML tags) it is entity-escaped by `ui.charts.inert`."""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from ui.charts import ACCENT, SECOND
+from ui.charts import ACCENT, SECOND, inert
 
 # Index bands (0-100) and their colours, worst first: the map, the legend and the bars share them.
 BANDS: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -25,12 +24,6 @@ Translate = Callable[..., str]
 # Evidence entries that name a rule rather than quote the comment (data_layer.sentiment.scorer.TURN_MARKER,
 # SARCASM_MARKER), stored in Chinese: translated when shown.
 EVIDENCE_MARKERS = {"转折": "obs.evidence.turn", "反语": "obs.evidence.sarcasm"}
-
-
-def svg_text(value: object) -> str:
-    """Data text for a plotly label: plotly reads <b>, <a href> and the like in trace names and tick labels,
-    and turns entities back into characters, so escaping keeps the text literal."""
-    return html.escape(str(value), quote=False)
 
 
 def evidence_text(evidence: object, t: Translate) -> str:
@@ -119,6 +112,7 @@ def points_table(table: pd.DataFrame, *, lang: str, t: Translate) -> pd.DataFram
     return shown
 
 
+@inert
 def trend_chart(city: pd.DataFrame, scope: pd.DataFrame | None, *, labels: dict[str, str]) -> go.Figure:
     """The index per quarter: the city, and the chosen district or point when there is one."""
     figure = go.Figure()
@@ -126,7 +120,7 @@ def trend_chart(city: pd.DataFrame, scope: pd.DataFrame | None, *, labels: dict[
                                 line={"color": SECOND, "width": 2},
                                 hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
     if scope is not None and not scope.empty:
-        figure.add_trace(go.Scatter(x=scope["quarter"], y=scope["index"], name=svg_text(labels["scope"]),
+        figure.add_trace(go.Scatter(x=scope["quarter"], y=scope["index"], name=labels["scope"],
                                     mode="lines+markers", line={"color": ACCENT, "width": 3},
                                     hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320,
@@ -137,6 +131,7 @@ def trend_chart(city: pd.DataFrame, scope: pd.DataFrame | None, *, labels: dict[
     return figure
 
 
+@inert
 def dimension_chart(frame: pd.DataFrame, *, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
     """The index of each dimension as horizontal bars coloured by band, with the negative share in the hover."""
     ordered = frame.sort_values("index", ascending=True, na_position="first")
@@ -153,10 +148,11 @@ def dimension_chart(frame: pd.DataFrame, *, names: dict[str, str], labels: dict[
     return figure
 
 
+@inert
 def keywords_chart(frame: pd.DataFrame, *, labels: dict[str, str]) -> go.Figure:
     """The most frequent terms in negative comments, most frequent on top."""
     ordered = frame.sort_values("count", ascending=True)
-    figure = go.Figure(go.Bar(x=ordered["count"], y=[svg_text(v) for v in ordered["term"]], orientation="h",
+    figure = go.Figure(go.Bar(x=ordered["count"], y=list(ordered["term"]), orientation="h",
                               marker_color=ACCENT,
                               text=ordered["count"], textposition="outside",
                               hovertemplate="%{y}: %{x}<extra></extra>"))
@@ -165,6 +161,7 @@ def keywords_chart(frame: pd.DataFrame, *, labels: dict[str, str]) -> go.Figure:
     return figure
 
 
+@inert
 def demand_chart(summary: pd.DataFrame, *, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
     """Demands per category, stacked in disjoint parts: closed, in progress, waiting (each not overdue), overdue."""
     ordered = summary.sort_values("total", ascending=True)

@@ -24,12 +24,25 @@ def t(key: str, **values: object) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# GitHub-flavoured autolinks (http://…, www.…, name@host) are found in the text after escapes are resolved, so
+# backslashes do not stop them: a zero-width space after the scheme, "www" or "@" does, invisibly.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www|@)(?=\\[:.]|[^\s]*\\\.)")
+_ZERO_WIDTH_SPACE = "\u200b"
 
 
 def plain(text: object) -> str:
     """Text from the data or the URL made inert for Streamlit's Markdown (every special character
-    backslash-escaped), for the widgets that render Markdown: st.markdown, captions, alerts, subheaders."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    backslash-escaped, autolinks broken), for the widgets that render Markdown: st.markdown, captions, alerts,
+    subheaders, metric and widget labels."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: m.group(1) + _ZERO_WIDTH_SPACE, escaped)
+
+
+def md(key: str, **values: object) -> str:
+    """t() for the elements that render Markdown (st.markdown, captions, alerts, metric and widget labels): every
+    value (a name from the data, a file's text, what a user typed) goes in through plain(), so an imported
+    district called `![i](http://x/p.png)**A**` shows as typed and makes the browser fetch nothing."""
+    return t(key, **{name: plain(value) if isinstance(value, str) else value for name, value in values.items()})
 
 
 def keep_lang_in_url(lang: str) -> None:

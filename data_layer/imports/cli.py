@@ -1,11 +1,9 @@
-"""Command-line verbs for scheduled loads and administration:
+"""Command-line verbs for scheduled loads (backup and restore: data_layer/backup_cli.py):
 
     python -m data_layer import KIND FILE [--dry-run] [--user NAME] [--crs GCJ-02|WGS-84|BD-09] [--lang zh|en]
     python -m data_layer undo BATCH [--user NAME] [--lang zh|en]
     python -m data_layer template KIND FILE [--lang zh|en]     # .xlsx, .csv (or .geojson for boundaries)
     python -m data_layer export TABLE FILE [--lang zh|en]      # .xlsx or .csv, formula-looking cells escaped
-    python -m data_layer backup FILE [--lang zh|en]
-    python -m data_layer restore FILE [--user NAME] [--lang zh|en]
 
 Messages are in --lang, else DASHBOARD_LOCALE (the help texts stay English, like every other verb's).
 
@@ -20,7 +18,6 @@ import getpass
 import sys
 from pathlib import Path
 
-from data_layer import backup as backups
 from data_layer import db
 from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, resolve_kind, run_import, undo_batch
@@ -72,12 +69,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
     exp = verbs.add_parser("export", help="write a table to .xlsx or .csv (formula-looking cells escaped)")
     exp.add_argument("table", help=f"one of: {', '.join(EXPORTABLE)}")
     exp.add_argument("file", type=Path)
-    bak = verbs.add_parser("backup", help="write a full backup of the store (SQLite online backup / pg_dump)")
-    bak.add_argument("file", type=Path)
-    res = verbs.add_parser("restore", help="replace the store's contents with a backup")
-    res.add_argument("file", type=Path)
-    res.add_argument("--user", default=None)
-    for verb in (imp, undo, tpl, exp, bak, res):
+    for verb in (imp, undo, tpl, exp):
         verb.add_argument("--lang", choices=LANGS, default=None, help="language of the messages (zh or en)")
 
 
@@ -185,35 +177,4 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    lang = _lang(args)
-    engine = _engine(lang)
-    if engine is None:
-        return 2
-    try:
-        path = backups.backup(engine, args.file)
-    except backups.BackupError as error:
-        _say(lang, "backup_failed", error=True,
-             reason=translate(f"imports.backup.bad.{error.code}", lang, **error.params))
-        return 2
-    _say(lang, "backup_written", file=path, size=f"{path.stat().st_size:,}")
-    return 0
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    lang = _lang(args)
-    if not args.file.is_file():
-        _say(lang, "not_found", error=True, file=args.file)
-        return 2
-    engine = db.make_engine(get_settings().database_url)
-    try:
-        result = backups.restore(engine, args.file, user=args.user or _user(), via="cli")
-    except backups.BackupError as error:
-        print(translate(f"imports.backup.bad.{error.code}", lang, **error.params), file=sys.stderr)
-        return 1
-    print(translate("imports.backup.restored", lang, tables=result.tables))
-    return 0
-
-
-HANDLERS = {"import": cmd_import, "undo": cmd_undo, "template": cmd_template, "export": cmd_export,
-            "backup": cmd_backup, "restore": cmd_restore}
+HANDLERS = {"import": cmd_import, "undo": cmd_undo, "template": cmd_template, "export": cmd_export}

@@ -20,7 +20,8 @@ cleanup() {
 trap cleanup EXIT
 
 for address in $A $B; do
-  .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "${address##*:}" --server.headless true \
+  # One trusted proxy (nginx) sets X-Forwarded-For: the sign-in limits read the client from it.
+  DASHBOARD_TRUSTED_PROXY_HOPS=1 .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "${address##*:}" --server.headless true \
     > "$RUN_DIR/replica-${address##*:}.log" 2>&1 &
   PIDS+=($!)
 done

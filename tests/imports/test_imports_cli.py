@@ -155,7 +155,10 @@ def test_postgres_tools_get_the_password_in_their_environment_not_on_the_command
 
     def fake_run(command, **kwargs):  # type: ignore[no-untyped-def]
         calls.append((command, kwargs.get("env") or {}))
-        return _Done(dump_script["text"] if "--data-only" in command else "")
+        if "--data-only" in command:  # pg_restore writes the archive's data as a SQL script to --file=
+            target = next(part.removeprefix("--file=") for part in command if part.startswith("--file="))
+            Path(target).write_text(dump_script["text"], encoding="utf-8")
+        return _Done()
 
     monkeypatch.setattr(backups.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     monkeypatch.setattr(backups.subprocess, "run", fake_run)
@@ -163,6 +166,7 @@ def test_postgres_tools_get_the_password_in_their_environment_not_on_the_command
     backups.backup(engine, tmp_path / "d.dump")
     command, env = calls[-1]
     assert command[0] == "pg_dump" and not any("s3cret" in part for part in command)
+    assert "--exclude-table-data=public.app_user" in command  # the default backup holds no accounts
     assert command[-1] == "postgresql://dash@db.example:5432/dashboard" and env["PGPASSWORD"] == "s3cret!"
 
     # A dump from a newer program is refused from its alembic_version data, before pg_restore touches the store.

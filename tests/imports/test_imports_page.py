@@ -115,8 +115,8 @@ def test_templates_export_and_backup_sections_render(page, city: Engine) -> None
     at.segmented_control(key="admin_section").set_value("backup").run()
     if db.is_sqlite(city):
         assert not at.exception and at.get("download_button")
-    else:  # PostgreSQL is backed up with its own tools: the page shows the commands instead of a button
-        assert not at.exception and "pg_dump" in at.code[0].value
+    else:  # PostgreSQL is backed up on the server: the page shows the commands instead of a button
+        assert not at.exception and "backup --data-only" in at.code[0].value
 
 
 @pytest.mark.parametrize("role", [None, "viewer"])
@@ -140,18 +140,18 @@ def test_a_restore_upload_over_its_limit_is_refused_before_it_is_read(page, monk
     from data_layer import backup as backups
 
     monkeypatch.setenv("DASHBOARD_IMPORT_MAX_MB", "1")
-    assert backups.restore_upload_limit_mb() == 4  # 4 x the import limit
+    assert backups.restore_upload_limit_mb() == 1  # the server's upload limit: larger backups go through the CLI
     with pytest.raises(backups.BackupError) as refused:
-        backups.check_restore_upload(4 * 1024 * 1024 + 1)
+        backups.check_restore_upload(1024 * 1024 + 1)
     assert refused.value.code == "too_big"
-    backups.check_restore_upload(4 * 1024 * 1024)  # at the limit is fine
+    backups.check_restore_upload(1024 * 1024)  # at the limit is fine
     if not db.is_sqlite(city):
-        return  # PostgreSQL is restored with pg_restore by an administrator: the page has no upload
-    at = page()
+        return  # PostgreSQL is restored with the command line on the server: the page has no upload
+    at = page(role="admin")
     at.segmented_control(key="admin_section").set_value("backup").run()
     before = snapshot(city)
-    at.get("file_uploader")[0].set_value(("big.db", b"\0" * (4 * 1024 * 1024 + 1), "application/octet-stream"))
+    at.get("file_uploader")[0].set_value(("big.db", b"\0" * (1024 * 1024 + 1), "application/octet-stream"))
     at = at.run()
-    assert "超过上限 4 MB" in at.error[0].value and "DASHBOARD_IMPORT_MAX_MB" in at.error[0].value
+    assert "超过页面上限 1 MB" in at.error[0].value and "python -m data_layer restore" in at.error[0].value
     assert not [b for b in at.button if b.key == "restore_button"]
     assert snapshot(city) == before
