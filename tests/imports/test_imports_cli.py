@@ -14,7 +14,8 @@ from sqlalchemy import Engine, text
 
 import pytest
 
-from data_layer import db, store
+from data_layer import db, store, users
+from data_layer.auth import Actor
 from data_layer.__main__ import main
 from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 
@@ -90,10 +91,14 @@ def test_template_then_export_then_backup_and_restore(city: Engine, tmp_path: Pa
     assert cli(city, "backup", str(tmp_path / "backup.db")).returncode == 0
     with city.begin() as conn:
         conn.execute(text("DELETE FROM building_month"))
+    users.add_user(city, username="later", password="Later-Account-1", role="editor", by=Actor("t", "admin", "cli"))
     assert store.checksum(city) != checksum
     restored = cli(city, "restore", str(tmp_path / "backup.db"))
     assert restored.returncode == 0, restored.stderr
     assert store.checksum(city) == checksum
+    assert users.get_user(city, username="later") is not None  # a data restore leaves the accounts alone
+    with city.connect() as conn:
+        assert conn.execute(text("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1")).scalar() == "restore"
     (tmp_path / "junk.db").write_bytes(b"not a database at all")
     refused = cli(city, "restore", str(tmp_path / "junk.db"))
     # SQLite checks the file itself; on PostgreSQL pg_restore refuses it before touching anything
