@@ -78,7 +78,8 @@ def _kpis(ctx: PageContext, scope: Scope) -> None:
 
 
 def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
-    plan, table = cb.target_status(ctx.url, ctx.version, ctx.last_month, str(scope))
+    plan, table = cb.target_status(ctx.url, ctx.version, ctx.last_month, str(scope), settings.at_risk_margin_share,
+                                   settings.at_risk_margin_pp)
     if plan is None:
         st.html(view.calm_html(t("briefing.targets.no_plan", scope=scope_label, year=ctx.last_month.year)))
         return
@@ -95,7 +96,7 @@ def _map(ctx: PageContext, scope: Scope) -> None:
     chosen = (scope.code,) if scope.kind == "district" else ()
     if chosen:
         districts = districts[districts["code"].isin(chosen)]
-    points = cm.map_points(*key, crs, BuildingFilter(districts=chosen), "grade", lang, None)
+    points = cm.map_points(*key, crs, BuildingFilter(districts=chosen), "grade", lang, None, settings.min_responses)
     left, right = st.columns([3, 1])
     left.pydeck_chart(view.briefing_deck(points, districts=districts, lang=lang), height=840)
     right.html(view.map_side_html(districts, lang=lang, t=t))
@@ -103,7 +104,8 @@ def _map(ctx: PageContext, scope: Scope) -> None:
 
 def _alerts(ctx: PageContext, scope: Scope, names: dict[str, str]) -> None:
     rules = AlertRules.from_settings()
-    panel = cb.alerts_panel(ctx.url, ctx.version, ctx.last_month, str(scope), rules.index_drop, rules.negative_share,
+    panel = cb.alerts_panel(ctx.url, ctx.version, ctx.last_month, settings.today, str(scope), rules.index_drop,
+                            rules.negative_share,
                             rules.min_responses)
     st.html(view.alerts_html(panel, lang=lang, t=t, district_names=names))
 

@@ -60,7 +60,7 @@ with map_col:
     features = mc.district_features(districts, lang=lang, indicator=indicator,
                                     formatter=lambda v: fmt.kpi(indicator or "", v, lang))
     points = cm.map_points(*key, target_crs, view.filters, view.colour, lang,
-                           view.height if view.mode == "columns" else None)
+                           view.height if view.mode == "columns" else None, settings.min_responses)
     extent = frame if len(frame) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
     deck = mc.buildings_deck(
         points, districts=features, labels=mc.district_labels(districts, lang=lang), mode=view.mode,

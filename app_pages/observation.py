@@ -49,7 +49,9 @@ with st.sidebar:
 scope_name = names[point] if point else (districts[district] if district else t("filter.all_districts"))
 # Point and district names are imported data: a caption renders Markdown, so they are escaped there.
 st.caption(t("obs.caption", scope=plain(scope_name), quarter=quarter_label(quarter), min=settings.min_responses))
-table = obs.point_table(ctx.url, ctx.version, quarter, settings.min_responses, settings.today)
+# Demands are counted as of today (observation.demand_day), like the briefing screen and this quarter's pack.
+as_of = observation.demand_day(settings.today)
+table = obs.point_table(ctx.url, ctx.version, quarter, settings.min_responses, as_of)
 table = table if district is None else table[table["district_code"] == district]
 trend = obs.trend(ctx.url, ctx.version, settings.min_responses, district, point)
 found = charts.alerts_view(observation.alerts(table, index_drop=settings.alert_index_drop,
@@ -115,29 +117,29 @@ with tab_demands:
     left, right = st.columns([2, 3])
     with left:
         st.subheader(t("obs.demands.by_category"))
-        by_category = observation.demand_summary(scoped, by=["category"], today=settings.today)
+        by_category = observation.demand_summary(scoped, by=["category"], as_of=as_of)
         st.plotly_chart(charts.demand_chart(by_category, names=charts.category_names(by_category, t),
                                             labels=charts.demand_labels(t)), key="obs_demand_chart")
     with right:
         st.subheader(t("obs.demands.by_district"))
-        by_district = obs.demand_summary(ctx.url, ctx.version, ("district_code",), settings.today)
+        by_district = obs.demand_summary(ctx.url, ctx.version, ("district_code",), as_of)
         st.dataframe(charts.demand_table(by_district, key="district_code", names=districts, t=t), hide_index=True,
                      placeholder="—")
         st.subheader(t("obs.demands.by_point"))
-        by_point = observation.demand_summary(scoped, by=["point_id"], today=settings.today)
+        by_point = observation.demand_summary(scoped, by=["point_id"], as_of=as_of)
         st.dataframe(charts.demand_table(by_point, key="point_id", names=names, t=t), hide_index=True,
                      placeholder="—")
-    st.caption(t("obs.demands.note", today=settings.today.isoformat()))
+    st.caption(t("obs.demands.note", today=as_of.isoformat()))
     st.subheader(t("obs.demands.list"))
     mean_days, median_days = observation.close_times(scoped)
     closed_n = int((scoped["status"] == "closed").sum()) if not scoped.empty else 0
     st.markdown(t("obs.demands.close_times", closed=fmt.count(closed_n), mean=charts.number(mean_days),
                   median=charts.number(median_days)))  # numbers only: nothing from the data is Markdown here
     open_only = st.toggle(t("obs.demands.open_only"), value=True, key="obs_demands_open_only")
-    listed = observation.demand_list(scoped, today=settings.today, open_only=open_only)
-    total = int((scoped["status"] != "closed").sum()) if open_only and not scoped.empty else len(scoped)
+    listed = observation.demand_list(scoped, as_of=as_of, open_only=open_only)
+    total = int(observation.demand_summary(scoped, by=[], as_of=as_of)["open" if open_only else "total"].sum())
     st.caption(t("obs.demands.list_caption", shown=fmt.count(len(listed)), total=fmt.count(total),
-                 limit=fmt.count(observation.DEMAND_LIST_LIMIT), today=settings.today.isoformat()))
+                 limit=fmt.count(observation.DEMAND_LIST_LIMIT), today=as_of.isoformat()))
     st.dataframe(charts.demand_list_table(listed, points=names, categories=charts.category_names(listed, t), t=t),
                  hide_index=True, key="obs_demand_list", placeholder="—")
 

@@ -3,6 +3,8 @@ when a button is pressed (and cached per data version), not on every rerun of th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from data_layer import cached, report
@@ -44,14 +46,16 @@ try:
     report.cjk_font_path()  # also checks that the PDF can embed the font (cached), so a click cannot fail on it
 except report.FontMissingError as error:
     font_problem = str(error)  # our own message naming DASHBOARD_CJK_FONT, shown as plain text
+# The settings and the minute the file is made are arguments of the cached pack (its "generated at" line).
+options = report.PackSettings.from_settings(now=datetime.now(UTC).replace(second=0, microsecond=0))
 pdf_column, pptx_column, _ = st.columns([1, 1, 3])
 pdf_column.download_button(
     t("report.download_pdf"), key="download_pdf", file_name=f"{stem}.pdf", mime=report.MIME["pdf"],
-    data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pdf", lang),
+    data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pdf", lang, options),
     on_click="ignore", icon=":material/picture_as_pdf:", type="primary", disabled=font_problem is not None)
 pptx_column.download_button(
     t("report.download_pptx"), key="download_pptx", file_name=f"{stem}.pptx", mime=report.MIME["pptx"],
-    data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang),
+    data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang, options),
     on_click="ignore", icon=":material/slideshow:")
 if font_problem:
     st.warning(t("report.pdf_unavailable", setting=report.FONT_SETTING, package="fonts-wqy-microhei"))

@@ -64,7 +64,7 @@ def run(sizes: list[str]) -> list[dict]:
             "kpis": lambda: briefing.headline(engine, as_of=AS_OF),
             "targets": lambda: briefing.target_status(engine, as_of=AS_OF),
             "rankings": lambda: briefing.district_ranking(engine, as_of=AS_OF),
-            "alerts": lambda: briefing.alerts_panel(engine, as_of=AS_OF),
+            "alerts": lambda: briefing.alerts_panel(engine, as_of=AS_OF, today=AS_OF),
         }
         row: dict[str, object] = {"size": size, "rows": f"{SIZES[size].buildings * SIZES[size].months:,}"}
         for name, function in panels.items():

@@ -103,8 +103,8 @@ def duckdb_loaded(url: str) -> Any:
             chunk["month"] = pd.to_datetime(chunk["month"]).dt.date
             con.execute("CREATE TABLE bm AS SELECT * FROM chunk" if first else "INSERT INTO bm SELECT * FROM chunk")
             first = False
-        buildings = pd.read_sql(text("SELECT id, grade, is_featured, is_zero_carbon_pilot, energy_star, renovated_year"
-                                     " FROM building"), conn)
+        columns = "id, grade, is_featured, is_zero_carbon_pilot, energy_star, renovated_year"
+        buildings = pd.read_sql(text(f"SELECT {columns} FROM building"), conn)  # noqa: F841 - DuckDB reads it by name
         city = pd.read_sql(text("SELECT month, city_tax_10k FROM city_month"), conn)
     city["month"] = pd.to_datetime(city["month"]).dt.date
     con.execute("CREATE TABLE b AS SELECT * FROM buildings")

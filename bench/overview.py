@@ -75,7 +75,7 @@ def duckdb_reference(url: str, period: Period) -> float:
     engine = db.make_engine(url)
     with engine.connect() as conn:
         months = pd.read_sql(text("SELECT * FROM building_month"), conn)
-        buildings = pd.read_sql(text("SELECT id, district_code, grade FROM building"), conn)
+        buildings = pd.read_sql(text("SELECT id, district_code, grade FROM building"), conn)  # noqa: F841 - DuckDB reads it by name
     months["month"] = pd.to_datetime(months["month"])
     con = duckdb.connect()
     con.execute("CREATE TABLE building_month AS SELECT * FROM months")

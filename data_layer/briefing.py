@@ -4,14 +4,12 @@ Keyword-only functions on an engine; no Streamlit. The screen (app_pages/briefin
 `data_layer.cached.briefing`; the pack (`data_layer.report`) calls them directly.
 
 Goal tracking and rankings come from `goals` / `goal_rankings` (the same numbers as the 目标跟踪 page); the
-perception index, negative share and alerts from `observation` (the same formula as the 观测点 page), computed
-over a window of months: the screen uses a rolling three months against the three before (so it does not fall back
-to a handful of responses at the start of each calendar quarter), the pack the calendar quarter against the one
-before.
+perception index, negative share and alerts from `observation` with its one rule: the calendar quarter of the data
+month, through that month, against the whole quarter before (`observation.alert_table`), so the screen, the
+观测点 page and the pack count the same points.
 
-Demands are counted here, by their dates, so a past quarter's pack shows what was open at that quarter's end:
-- **open** at the end of a month: opened before the next month starts and not closed by then;
-- **overdue**: open and its due date also before then (the rule `goals.overdue_demands` uses).
+Demands are counted by their dates with `observation.open_on` / `overdue_on` as of `observation.demand_day`: today
+on the screen and the 观测点 page, the quarter's end in a past quarter's pack.
 """
 
 from __future__ import annotations
@@ -20,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from data_layer import goal_rankings, goals, observation, plans, queries
 from data_layer.goals import Scope
-from data_layer.models import Building, Demand, ImportBatch, Plan
+from data_layer.models import ImportBatch, Plan
 from data_layer.periods import Period, add_months
 from data_layer.settings import get_settings
 
@@ -92,13 +90,14 @@ def plan_for(engine: Engine, *, scope: Scope, year: int) -> dict | None:
     return plans.plan_by_code(engine, row[0]) if row else None
 
 
-def target_status(engine: Engine, *, as_of: date, scope: Scope = Scope()) -> tuple[dict | None, pd.DataFrame]:
+def target_status(engine: Engine, *, as_of: date, scope: Scope = Scope(),
+                  margins: goals.Margins | None = None) -> tuple[dict | None, pd.DataFrame]:
     """The plan covering `as_of`'s year for the scope and its goal table at `as_of` (goals.GOAL_COLUMNS);
     (None, empty table) when the scope has no plan for that year."""
     plan = plan_for(engine, scope=scope, year=as_of.year)
     if plan is None:
         return None, pd.DataFrame(columns=goals.GOAL_COLUMNS)
-    return plan, goals.goal_table(engine, plan_code=plan["code"], as_of=as_of, scope=scope)
+    return plan, goals.goal_table(engine, plan_code=plan["code"], as_of=as_of, scope=scope, margins=margins)
 
 
 def status_counts(table: pd.DataFrame) -> dict[str, int]:
@@ -179,24 +178,21 @@ def _number(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
-def sentiment_alerts(data: ObservationData, *, start: date, end: date, previous: tuple[date, date],
-                     rules: AlertRules) -> pd.DataFrame:
-    """Points that trip an alert (`observation.alerts`) in the window `start`..`end` against the window
-    `previous`. Columns: code, building, district_code, responses, index, previous_index, change,
-    negative_share, reason (index_drop, negative_share, or both joined by '+'); the largest fall first."""
+def sentiment_alerts(data: ObservationData, *, as_of: date, rules: AlertRules) -> pd.DataFrame:
+    """Points that trip an alert in the quarter of `as_of` through that month (`observation.alert_table`).
+    Columns: code, building, district_code, responses, index, previous_index, change, negative_share, reason
+    (index_drop, negative_share, or both joined by '+'); the largest fall first."""
     columns = ["code", "building", "district_code", "responses", "index", "previous_index", "change",
                "negative_share", "reason"]
-    now = point_figures(data, start=start, end=end, min_responses=rules.min_responses)
-    if now.empty:
+    flagged = observation.alert_table(data.stats, data.points, quarter=observation.quarter_of(as_of), through=as_of,
+                                      index_drop=rules.index_drop, negative_share=rules.negative_share,
+                                      min_responses=rules.min_responses)
+    if flagged.empty:
         return pd.DataFrame(columns=columns)
-    before = point_figures(data, start=previous[0], end=previous[1], min_responses=rules.min_responses)
-    table = now.merge(before[["point_id", "index"]].rename(columns={"index": "previous_index"}), on="point_id",
-                      how="left")
-    table["change"] = table["index"] - table["previous_index"]
-    flagged = observation.alerts(table, index_drop=rules.index_drop, negative_share=rules.negative_share)
     flagged["reason"] = ["+".join(r for r, hit in (("index_drop", fell), ("negative_share", negative)) if hit)
                          for fell, negative in zip(flagged["fell"], flagged["too_negative"], strict=True)]
-    return flagged.rename(columns={"name": "building"})[columns].reset_index(drop=True)
+    flagged = flagged.rename(columns={"name": "building", "previous": "previous_index"})
+    return flagged[columns].reset_index(drop=True)
 
 
 def dimension_figures(data: ObservationData, *, start: date, end: date, min_responses: int) -> pd.DataFrame:
@@ -205,69 +201,59 @@ def dimension_figures(data: ObservationData, *, start: date, end: date, min_resp
     return frame[["dimension", "responses", "index", "negative_share"]].reset_index(drop=True)
 
 
-def window(end: date, months: int = 3) -> tuple[date, date]:
-    """The `months` months ending with `end`'s month: (first month, last month)."""
-    return add_months(end.replace(day=1), -(months - 1)), end.replace(day=1)
+def quarter_window(as_of: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """(first month of `as_of`'s quarter, `as_of`'s month) and the whole quarter before it, as month pairs."""
+    first = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    return (first, as_of.replace(day=1)), (add_months(first, -3), add_months(first, -1))
 
 
-def _month_end_bound(month: date) -> date:
-    return add_months(month.replace(day=1), 1)
-
-
-def demand_summary(engine: Engine, *, at_month: date, scope: Scope = Scope()) -> dict[str, int]:
-    """Demands open and overdue at the end of `at_month`, and those opened and closed during that month's quarter
-    window of three months ending with it."""
-    bound = _month_end_bound(at_month)
-    first = add_months(at_month.replace(day=1), -2)
-    d = Demand
-    open_now = and_(d.opened_on < bound, or_(d.closed_on.is_(None), d.closed_on >= bound))
-    statement = (
-        select(func.count().filter(open_now), func.count().filter(and_(open_now, d.due_on < bound)),
-               func.count().filter(and_(d.opened_on >= first, d.opened_on < bound)),
-               func.count().filter(and_(d.closed_on >= first, d.closed_on < bound)))
-        .select_from(d).join(Building, Building.id == d.building_id).where(*goals.building_filter(scope))
-    )
-    with engine.connect() as conn:
-        open_count, overdue, opened, closed = conn.execute(statement).one()
-    return {"open": int(open_count or 0), "overdue": int(overdue or 0), "opened": int(opened or 0),
-            "closed": int(closed or 0)}
-
-
-def open_demands(engine: Engine, *, at_month: date, scope: Scope = Scope(), limit: int = 20) -> pd.DataFrame:
-    """Demands open at the end of `at_month`, the longest-overdue first (then the oldest). Columns: id, building,
-    district_code, category, text, opened_on, due_on, days_open, days_overdue (0 when not yet due)."""
-    bound = _month_end_bound(at_month)
-    d = Demand
-    statement = (
-        select(d.id, Building.name.label("building"), Building.district_code, d.category, d.text, d.opened_on,
-               d.due_on)
-        .join(Building, Building.id == d.building_id)
-        .where(d.opened_on < bound, or_(d.closed_on.is_(None), d.closed_on >= bound), *goals.building_filter(scope))
-        .order_by(d.due_on, d.opened_on, d.id)
-        .limit(limit)
-    )
-    with engine.connect() as conn:
-        result = conn.execute(statement)
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    last_day = bound.toordinal() - 1  # the month's last day
-    frame["days_open"] = [last_day - o.toordinal() + 1 for o in frame["opened_on"]] if len(frame) else []
-    frame["days_overdue"] = [max(0, last_day - u.toordinal() + 1) for u in frame["due_on"]] if len(frame) else []
+def _demands(engine: Engine, scope: Scope) -> pd.DataFrame:
+    frame = observation.demands(engine)
+    if scope.kind == "district":
+        return frame[frame["district_code"] == scope.code]
+    if scope.kind == "street":
+        return frame[frame["street_code"] == scope.code]
     return frame
 
 
-def demand_categories(engine: Engine, *, at_month: date, scope: Scope = Scope()) -> pd.DataFrame:
-    """Open demands at the end of `at_month` by category: category, open, overdue (most open first)."""
-    bound = _month_end_bound(at_month)
-    d = Demand
-    statement = (
-        select(d.category, func.count().label("open"),
-               func.count().filter(d.due_on < bound).label("overdue"))
-        .join(Building, Building.id == d.building_id)
-        .where(d.opened_on < bound, or_(d.closed_on.is_(None), d.closed_on >= bound), *goals.building_filter(scope))
-        .group_by(d.category).order_by(func.count().desc(), d.category)
-    )
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(statement).fetchall(), columns=["category", "open", "overdue"])
+def demand_summary(engine: Engine, *, day: date, scope: Scope = Scope()) -> dict[str, int]:
+    """Demands open and overdue on `day` (observation.open_on / overdue_on), and those opened and closed during
+    `day`'s calendar quarter through it."""
+    frame = _demands(engine, scope)
+    if frame.empty:
+        return {"open": 0, "overdue": 0, "opened": 0, "closed": 0}
+    (first, _), _ = quarter_window(day)
+    dated = frame.assign(**{c: pd.to_datetime(frame[c]) for c in ("opened_on", "due_on", "closed_on")})
+    start, end = pd.Timestamp(first), pd.Timestamp(day)
+    return {"open": int(observation.open_on(dated, day).sum()), "overdue": int(observation.overdue_on(dated, day).sum()),
+            "opened": int(dated["opened_on"].between(start, end).sum()),
+            "closed": int(dated["closed_on"].between(start, end).sum())}
+
+
+def open_demands(engine: Engine, *, day: date, scope: Scope = Scope(), limit: int = 20) -> pd.DataFrame:
+    """Demands open on `day`, the longest-overdue first (then the oldest). Columns: id, building, district_code,
+    category, text, opened_on, due_on, days_open, days_overdue (0 when not yet due; both count `day`)."""
+    frame = _demands(engine, scope)
+    columns = ["id", "building", "district_code", "category", "text", "opened_on", "due_on", "days_open",
+               "days_overdue"]
+    listed = observation.demand_list(frame, as_of=day, open_only=True, limit=len(frame) or 1)
+    if listed.empty:
+        return pd.DataFrame(columns=columns)
+    listed = listed.merge(frame[["id", "building"]], on="id", how="left")
+    listed["days_open"] = listed["days_open"].astype(int) + 1  # the as-of day counts: opened today is day 1
+    listed["days_overdue"] = [max(0, (pd.Timestamp(day) - due).days + 1) if late else 0
+                              for due, late in zip(listed["due_on"], listed["overdue"], strict=True)]
+    listed = listed.sort_values(["due_on", "opened_on", "id"]).head(limit)
+    for column in ("opened_on", "due_on"):
+        listed[column] = listed[column].dt.date
+    return listed[columns].reset_index(drop=True)
+
+
+def demand_categories(engine: Engine, *, day: date, scope: Scope = Scope()) -> pd.DataFrame:
+    """Open demands on `day` by category: category, open, overdue (most open first)."""
+    summary = observation.demand_summary(_demands(engine, scope), by=["category"], as_of=day)
+    summary = summary[summary["open"] > 0][["category", "open", "overdue"]].astype({"open": int, "overdue": int})
+    return summary.sort_values(["open", "category"], ascending=[False, True]).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------ the screen's panels
@@ -283,20 +269,21 @@ class AlertsPanel:
     previous: dict[str, float | int | None]
     alerts: pd.DataFrame
     demands: dict[str, int]
+    demand_day: date
 
 
-def alerts_panel(engine: Engine, *, as_of: date, scope: Scope = Scope(), rules: AlertRules | None = None,
-                 months: int = 3) -> AlertsPanel:
-    """The last `months` months through `as_of` against the `months` before them (a rolling quarter, so the
-    screen does not fall back to a handful of responses at the start of each calendar quarter)."""
+def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Scope(),
+                 rules: AlertRules | None = None) -> AlertsPanel:
+    """The quarter of `as_of` through that month against the whole quarter before (the 观测点 page's rule); the
+    demands as of `today` (observation.demand_day)."""
     rules = rules or AlertRules.from_settings()
-    start, end = window(as_of, months)
-    previous = window(add_months(start, -1), months)
+    (start, end), previous = quarter_window(as_of)
     data = ObservationData.load(engine, scope)
     return AlertsPanel(
         start=start, end=end,
         summary=sentiment_summary(data, start=start, end=end, min_responses=rules.min_responses),
         previous=sentiment_summary(data, start=previous[0], end=previous[1], min_responses=rules.min_responses),
-        alerts=sentiment_alerts(data, start=start, end=end, previous=previous, rules=rules),
-        demands=demand_summary(engine, at_month=as_of, scope=scope),
+        alerts=sentiment_alerts(data, as_of=as_of, rules=rules),
+        demands=demand_summary(engine, day=observation.demand_day(today), scope=scope),
+        demand_day=observation.demand_day(today),
     )

@@ -48,7 +48,6 @@ from data_layer import plans
 from data_layer.goal_sources import (  # Scope and building_filter are re-exported: other areas use them from here
     SUMS,
     Scope,
-    building_filter,
     city_tax,
     designation_counts,
     last_data_month,

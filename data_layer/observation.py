@@ -27,7 +27,8 @@ import pandas as pd
 from sqlalchemy import Engine, bindparam, case, extract, func, select, update
 
 from data_layer import audit
-from data_layer.models import SENTIMENTS, Building, Demand, District, DistrictBoundary, Feedback, ObservationPoint
+from data_layer.models import (SENTIMENTS, Building, Demand, District, DistrictBoundary, Feedback, ObservationPoint,
+                               Street)
 from data_layer.summaries import bump_data_version
 
 SURVEY_WEIGHT, TEXT_WEIGHT = 0.6, 0.4
@@ -74,6 +75,11 @@ def quarter_key(month: pd.Series) -> pd.Series:
 def previous_quarter(quarter: str) -> str:
     year, number = int(quarter[:4]), int(quarter[-1])
     return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
+def quarter_of(month: date) -> str:
+    """'2026Q4' for any day of that quarter: the quarter a screen showing data through `month` reports."""
+    return f"{month.year}Q{(month.month - 1) // 3 + 1}"
 
 
 def perception_index(stats: pd.DataFrame, by: list[str], *, min_responses: int) -> pd.DataFrame:
@@ -170,6 +176,16 @@ def point_table(stats: pd.DataFrame, point_frame: pd.DataFrame, demand_frame: pd
     table[["open", "overdue"]] = table[["open", "overdue"]].fillna(0).astype(int)
     table["rank"] = table["index"].rank(ascending=False, method="min").astype("Int64")
     return table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
+
+
+def alert_table(stats: pd.DataFrame, point_frame: pd.DataFrame, *, quarter: str, through: date | None,
+                index_drop: float, negative_share: float, min_responses: int) -> pd.DataFrame:
+    """The observation-point alerts of `quarter` (its months through `through`, or all of them) against the whole
+    previous quarter: the one rule the 观测点 page, the briefing screen and the review pack all count with."""
+    if through is not None and not stats.empty:
+        stats = stats[pd.to_datetime(stats["month"]) <= pd.Timestamp(through.replace(day=1))]
+    table = point_table(stats, point_frame, pd.DataFrame(), quarter=quarter, min_responses=min_responses)
+    return alerts(table, index_drop=index_drop, negative_share=negative_share)
 
 
 def alerts(table: pd.DataFrame, *, index_drop: float, negative_share: float) -> pd.DataFrame:
@@ -301,8 +317,10 @@ def demands(engine: Engine) -> pd.DataFrame:
     """Every demand with its point, district, dates and text (small: a city has thousands)."""
     return _frame(engine, (
         select(Demand.id, Demand.point_id, Demand.building_id, Demand.category, Demand.status, Demand.opened_on,
-               Demand.due_on, Demand.closed_on, Demand.text, Building.district_code)
+               Demand.due_on, Demand.closed_on, Demand.text, Building.district_code,
+               Street.code.label("street_code"), Building.name.label("building"))
         .join(Building, Building.id == Demand.building_id)
+        .outerjoin(Street, Street.id == Building.street_id)
     ))
 
 
@@ -313,28 +331,55 @@ def scope_demands(frame: pd.DataFrame, *, district: str | None = None, point_id:
     return frame if district is None else frame[frame["district_code"] == district]
 
 
-def demand_summary(frame: pd.DataFrame, *, by: list[str], today: date) -> pd.DataFrame:
-    """Per group: open (not closed), in progress, overdue (not closed and past due on `today`), closed, closed
-    late, and the median and mean days from opening to closing of the closed ones. closed + overdue + waiting +
-    in_progress_on_time = total (the parts a stacked chart draws)."""
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    work = frame.copy()
+    for column in ("opened_on", "due_on", "closed_on"):
+        work[column] = pd.to_datetime(work[column])
+    return work
+
+
+def demand_day(today: date, period_end: date | None = None) -> date:
+    """The one "as of" day of demand figures: today, or the end of the period a report covers when that ended
+    before today (a past quarter's pack shows what was open at its end). The page, the screen and the pack all
+    pass their period through here and name the day they show."""
+    return today if period_end is None else min(today, period_end)
+
+
+def open_on(frame: pd.DataFrame, day: date) -> pd.Series:
+    """The one rule for "open" (every page, screen and pack counts with it): opened on or before `day` and not
+    closed by the end of it. Read from the dates, so a figure "as of" a past day stays what it was."""
+    ts = pd.Timestamp(day)
+    return (frame["opened_on"] <= ts) & (frame["closed_on"].isna() | (frame["closed_on"] > ts))
+
+
+def overdue_on(frame: pd.DataFrame, day: date) -> pd.Series:
+    """Open on `day` (see open_on) and past its due date: due before `day` (the due day itself is not late)."""
+    return open_on(frame, day) & (frame["due_on"] < pd.Timestamp(day))
+
+
+def demand_summary(frame: pd.DataFrame, *, by: list[str], as_of: date) -> pd.DataFrame:
+    """Per group, of the demands opened by `as_of`: open and overdue on that day (open_on, overdue_on), in
+    progress, closed, closed late, and the median and mean days from opening to closing of the closed ones.
+    closed + overdue + waiting + in_progress_on_time = total (the parts a stacked chart draws)."""
     columns = [*by, "total", "open", "in_progress", "overdue", "closed", "closed_late", "waiting", "in_progress_on_time",
                "median_days", "mean_days"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    work = frame.copy()
-    for column in ("opened_on", "due_on", "closed_on"):
-        work[column] = pd.to_datetime(work[column])
-    today_ts = pd.Timestamp(today)
-    work["is_open"] = work["status"] != "closed"
-    work["is_in_progress"] = work["status"] == "in_progress"
-    work["is_overdue"] = work["is_open"] & (work["due_on"] < today_ts)
+    work = _dated(frame)
+    work = work[work["opened_on"] <= pd.Timestamp(as_of)]
+    if work.empty:
+        return pd.DataFrame(columns=columns)
+    work["is_open"] = open_on(work, as_of)
+    work["is_in_progress"] = work["is_open"] & (work["status"] == "in_progress")
+    work["is_overdue"] = overdue_on(work, as_of)
     work["is_closed"] = ~work["is_open"]
     work["is_closed_late"] = work["is_closed"] & (work["closed_on"] > work["due_on"])
     # disjoint parts of the open ones, for stacking: waiting (status open) and in progress, each not yet overdue
-    work["is_waiting"] = (work["status"] == "open") & ~work["is_overdue"]
+    work["is_waiting"] = work["is_open"] & ~work["is_in_progress"] & ~work["is_overdue"]
     work["is_in_progress_on_time"] = work["is_in_progress"] & ~work["is_overdue"]
     work["days"] = (work["closed_on"] - work["opened_on"]).dt.days.where(work["is_closed"])
-    grouped = work.groupby(by, dropna=False).agg(
+    keys = by or ["_all"]  # no grouping: one row for everything
+    grouped = work.assign(_all=0).groupby(keys, dropna=False).agg(
         total=("id", "size"), open=("is_open", "sum"), in_progress=("is_in_progress", "sum"),
         overdue=("is_overdue", "sum"), closed=("is_closed", "sum"), closed_late=("is_closed_late", "sum"),
         waiting=("is_waiting", "sum"), in_progress_on_time=("is_in_progress_on_time", "sum"),
@@ -346,22 +391,21 @@ DEMAND_LIST_COLUMNS = ["id", "point_id", "building_id", "district_code", "catego
                        "due_on", "closed_on", "days_open", "overdue"]
 
 
-def demand_list(frame: pd.DataFrame, *, today: date, open_only: bool = True,
+def demand_list(frame: pd.DataFrame, *, as_of: date, open_only: bool = True,
                 limit: int = DEMAND_LIST_LIMIT) -> pd.DataFrame:
-    """Demands newest first (by opening date, then id), the open ones only unless `open_only` is False, at most
-    `limit`. days_open counts from opening to closing, or to `today` while still open; overdue: still open
-    past its due date on `today` (as in `demand_summary`)."""
+    """Demands opened by `as_of`, newest first (by opening date, then id), the ones open on that day only unless
+    `open_only` is False, at most `limit`. days_open counts from opening to closing, or to `as_of` while open;
+    overdue as in overdue_on."""
     if frame.empty:
         return pd.DataFrame(columns=DEMAND_LIST_COLUMNS)
-    work = frame[frame["status"] != "closed"] if open_only else frame
-    work = work.copy()
-    for column in ("opened_on", "due_on", "closed_on"):
-        work[column] = pd.to_datetime(work[column])
-    today_ts = pd.Timestamp(today)
-    is_open = work["status"] != "closed"
-    until = work["closed_on"].where(~is_open, today_ts)
+    work = _dated(frame)
+    work = work[work["opened_on"] <= pd.Timestamp(as_of)]
+    is_open = open_on(work, as_of)
+    if open_only:
+        work, is_open = work[is_open], is_open[is_open]
+    until = work["closed_on"].where(~is_open, pd.Timestamp(as_of))
     work["days_open"] = (until - work["opened_on"]).dt.days.astype("Int64")
-    work["overdue"] = is_open & (work["due_on"] < today_ts)
+    work["overdue"] = overdue_on(work, as_of)
     work = work.sort_values(["opened_on", "id"], ascending=False).head(limit)
     return work[DEMAND_LIST_COLUMNS].reset_index(drop=True)
 

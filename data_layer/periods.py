@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 PERIOD_KINDS = ("month", "quarter", "ytd", "year")
 
@@ -15,6 +15,11 @@ def month_start(value: date) -> date:
 def add_months(value: date, months: int) -> date:
     index = value.year * 12 + value.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(value: date) -> date:
+    """The last day of `value`'s month: the day the figures of a data month are "as of"."""
+    return add_months(month_start(value), 1) - timedelta(days=1)
 
 
 def month_range(start: date, end: date) -> list[date]:

@@ -89,6 +89,8 @@ class Settings:
     # Proxies in front of the app that set X-Forwarded-For (1 for the nginx example): the client is the address
     # that many hops back. 0 = the socket's address, the header ignored (anyone can write it).
     trusted_proxy_hops: int = 0
+    # TrueType font with Chinese glyphs that the PDF review pack embeds (Debian's fonts-wqy-microhei by default).
+    cjk_font: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     # Time zone of the briefing clock, its "updated" time and the pack's dates: the server may run in UTC, the
     # meeting room reading them is in China.
     timezone: str = DEFAULT_TIMEZONE
@@ -134,4 +136,5 @@ def get_settings() -> Settings:
         login_max_accounts_per_client=_int("DASHBOARD_LOGIN_MAX_ACCOUNTS_PER_CLIENT", "3"),
         trusted_proxy_hops=max(0, _int("DASHBOARD_TRUSTED_PROXY_HOPS", "0")),
         timezone=_timezone(_env("DASHBOARD_TIMEZONE", DEFAULT_TIMEZONE)),
+        cjk_font=_env("DASHBOARD_CJK_FONT", "").strip() or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     )

@@ -334,7 +334,9 @@ def alerts_html(panel: object, *, lang: str, t: Translate, district_names: dict[
              "—" if missing(summary["negative_share"]) else f"{float(summary['negative_share']) * 100:.1f}", "%",
              t("briefing.alerts.responses", n=f"{int(summary['responses']):,}"), "flat"),
         Tile(t("briefing.alerts.open_demands"), f"{demands['open']:,}", "",
-             t("briefing.alerts.overdue", n=f"{demands['overdue']:,}"), "down" if demands["overdue"] else "flat"),
+             t("briefing.alerts.overdue", n=f"{demands['overdue']:,}",
+               day=panel.demand_day.strftime("%m-%d")),  # type: ignore[attr-defined]
+             "down" if demands["overdue"] else "flat"),
     ]
     left = "".join(
         f'<div class="bf-tile"><div class="label">{esc(tile.label)}</div>'

@@ -111,7 +111,8 @@ def _observation(ctx: PageContext, building_id: int, period: Period) -> None:
                 t("map.obs.responses", count=n_period), delta_color="off", delta_arrow="off", border=True)
     right.metric(t("map.obs.avg_all"), f"{mean_all:.2f}", t("map.obs.responses", count=n_all), delta_color="off",
                  delta_arrow="off", border=True)
-    sentiment = cm.sentiment_index(ctx.url, ctx.version, period.kind, period.year, period.number)
+    sentiment = cm.sentiment_index(ctx.url, ctx.version, period.kind, period.year, period.number,
+                                   get_settings().min_responses)
     row = sentiment[sentiment["building_id"] == building_id]
     value = row["sentiment_index"].iloc[0] if len(row) else float("nan")
     if pd.isna(value):  # fewer responses in the period than an index needs

@@ -13,7 +13,7 @@ import streamlit as st
 
 from data_layer import briefing, queries, report
 from data_layer.cached import TTL, engine
-from data_layer.goals import Scope
+from data_layer.goals import Margins, Scope
 
 _SMALL = 8  # a few scopes and languages per version; older versions fall out
 
@@ -36,8 +36,10 @@ def headline(url: str, version: str, as_of: date, scope: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
-def target_status(url: str, version: str, as_of: date, scope: str) -> tuple[dict | None, pd.DataFrame]:
-    return briefing.target_status(engine(url), as_of=as_of, scope=Scope.parse(scope))
+def target_status(url: str, version: str, as_of: date, scope: str, share: float,
+                  pp: float) -> tuple[dict | None, pd.DataFrame]:
+    """The margins are arguments (part of the key): a changed setting must not be served from an older entry."""
+    return briefing.target_status(engine(url), as_of=as_of, scope=Scope.parse(scope), margins=Margins(share, pp))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
@@ -46,13 +48,16 @@ def district_ranking(url: str, version: str, as_of: date) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
-def alerts_panel(url: str, version: str, as_of: date, scope: str, index_drop: float, negative_share: float,
-                 min_responses: int) -> briefing.AlertsPanel:
+def alerts_panel(url: str, version: str, as_of: date, today: date, scope: str, index_drop: float,
+                 negative_share: float, min_responses: int) -> briefing.AlertsPanel:
     rules = briefing.AlertRules(index_drop, negative_share, min_responses)
-    return briefing.alerts_panel(engine(url), as_of=as_of, scope=Scope.parse(scope), rules=rules)
+    return briefing.alerts_panel(engine(url), as_of=as_of, today=today, scope=Scope.parse(scope), rules=rules)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=4)
-def review_pack(url: str, version: str, year: int, quarter: int, scope: str, fmt: str, lang: str) -> bytes:
-    """The quarterly pack as file bytes (a PDF or PPTX of a few hundred KB: few entries kept)."""
-    return report.render(engine(url), year=year, quarter=quarter, scope=Scope.parse(scope), fmt=fmt, lang=lang)
+def review_pack(url: str, version: str, year: int, quarter: int, scope: str, fmt: str, lang: str,
+                options: report.PackSettings) -> bytes:
+    """The quarterly pack as file bytes (a PDF or PPTX of a few hundred KB: few entries kept). `options` (the
+    settings and the minute it is made) is part of the key: a changed setting never serves an older file."""
+    return report.render(engine(url), year=year, quarter=quarter, scope=Scope.parse(scope), fmt=fmt, lang=lang,
+                         options=options)

@@ -20,7 +20,6 @@ from data_layer.buildings import BuildingFilter
 from data_layer.cached import TTL, engine
 from data_layer.map_payload import MapPoints
 from data_layer.periods import Period
-from data_layer.settings import get_settings
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False, max_entries=4)
@@ -49,10 +48,11 @@ def _filtered(url: str, version: str, kind: str, year: int, number: int, target_
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
 def map_points(url: str, version: str, kind: str, year: int, number: int, target_crs: str, filters: BuildingFilter,
-               colour_by: str, lang: str, height_by: str | None) -> MapPoints:
+               colour_by: str, lang: str, height_by: str | None, min_responses: int) -> MapPoints:
+    """`min_responses` (a setting) is an argument so that it is part of the cache key."""
     frame = filtered(url, version, kind, year, number, target_crs, filters)
     if colour_by == "sentiment":
-        frame = frame.merge(sentiment_index(url, version, kind, year, number), left_on="id",
+        frame = frame.merge(sentiment_index(url, version, kind, year, number, min_responses), left_on="id",
                             right_on="building_id", how="left")
     return map_payload.map_points(frame, colour_by=colour_by, lang=lang, height_by=height_by)
 
@@ -94,9 +94,8 @@ def has_observation_points(url: str, version: str) -> bool:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
-def sentiment_index(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
-    return buildings.sentiment_index(engine(url), period=Period(kind, year, number),
-                                     min_responses=get_settings().min_responses)
+def sentiment_index(url: str, version: str, kind: str, year: int, number: int, min_responses: int) -> pd.DataFrame:
+    return buildings.sentiment_index(engine(url), period=Period(kind, year, number), min_responses=min_responses)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)

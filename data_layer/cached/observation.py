@@ -30,14 +30,14 @@ def demands(url: str, version: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def demand_summary(url: str, version: str, by: tuple[str, ...], today: date) -> pd.DataFrame:
-    return observation.demand_summary(demands(url, version), by=list(by), today=today)
+def demand_summary(url: str, version: str, by: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    return observation.demand_summary(demands(url, version), by=list(by), as_of=as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def point_table(url: str, version: str, quarter: str, min_responses: int, today: date) -> pd.DataFrame:
+def point_table(url: str, version: str, quarter: str, min_responses: int, as_of: date) -> pd.DataFrame:
     return observation.point_table(monthly_stats(url, version), points(url, version),
-                                   demand_summary(url, version, ("point_id",), today),
+                                   demand_summary(url, version, ("point_id",), as_of),
                                    quarter=quarter, min_responses=min_responses)
 
 

@@ -11,19 +11,17 @@ date, definitions). `content` gathers the numbers once; `pdf` and `slides` lay t
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Engine
 
 from data_layer.goals import Scope
-from data_layer.report.content import ReportError, ReviewPack, build
+from data_layer.report.content import PackSettings, ReportError, ReviewPack, build
 from data_layer.report.fonts import FONT_SETTING, FontMissingError, cjk_font_path
 
 FORMATS = ("pdf", "pptx")
 MIME = {"pdf": "application/pdf",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 
-__all__ = ["FONT_SETTING", "FORMATS", "MIME", "FontMissingError", "ReportError", "ReviewPack", "build",
+__all__ = ["FONT_SETTING", "FORMATS", "MIME", "FontMissingError", "PackSettings", "ReportError", "ReviewPack", "build",
            "cjk_font_path", "render", "render_pack"]
 
 
@@ -41,10 +39,10 @@ def render_pack(pack: ReviewPack, *, fmt: str) -> bytes:
 
 
 def render(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), fmt: str = "pdf", lang: str = "zh",
-           now: datetime | None = None) -> bytes:
+           options: PackSettings | None = None) -> bytes:
     """The pack for quarter `quarter` of `year` in `scope` as file bytes."""
     if fmt not in FORMATS:
         raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "pdf":
         cjk_font_path()  # fail early, before the queries, with the message that names the setting
-    return render_pack(build(engine, year=year, quarter=quarter, scope=scope, lang=lang, now=now), fmt=fmt)
+    return render_pack(build(engine, year=year, quarter=quarter, scope=scope, lang=lang, options=options), fmt=fmt)

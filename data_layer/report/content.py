@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_layer import briefing, fmt, queries
+from data_layer import briefing, fmt, goals, observation, queries
 from data_layer.goals import Scope
 from data_layer.i18n import table as i18n_table
 from data_layer.i18n import translate
 from data_layer.indicators import BY_CODE
-from data_layer.periods import Period, add_months
+from data_layer.periods import Period, month_end
 from data_layer.settings import get_settings
 
 Translate = Callable[..., str]
@@ -51,6 +51,25 @@ class Table:
 
 
 @dataclass(frozen=True)
+class PackSettings:
+    """What a pack depends on besides the store and the quarter: the day demands are counted to, the zone its
+    times are printed in, the alert rules, the status margins and when it was made. The cached pack takes these
+    as arguments, so a changed setting or a new minute never serves an older file."""
+
+    today: date
+    timezone: str
+    rules: briefing.AlertRules
+    margins: goals.Margins
+    generated_at: datetime
+
+    @classmethod
+    def from_settings(cls, now: datetime | None = None) -> PackSettings:
+        settings = get_settings()
+        return cls(today=settings.today, timezone=settings.timezone, rules=briefing.AlertRules.from_settings(),
+                   margins=goals.Margins.from_settings(), generated_at=now or datetime.now(UTC))
+
+
+@dataclass(frozen=True)
 class ReviewPack:
     year: int
     quarter: int
@@ -76,6 +95,8 @@ class ReviewPack:
     open_demands: pd.DataFrame
     district_names: dict[str, str]
     rules: briefing.AlertRules
+    options: PackSettings
+    demand_day: date
 
     def t(self, key: str, **values: object) -> str:
         return translate(key, self.lang, **values)
@@ -103,8 +124,9 @@ def _missing(value: object) -> bool:
 
 
 def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), lang: str = "zh",
-          now: datetime | None = None) -> ReviewPack:
-    """Gather everything the pack shows for quarter `quarter` of `year` in `scope`."""
+          options: PackSettings | None = None) -> ReviewPack:
+    """Gather everything the pack shows for quarter `quarter` of `year` in `scope` (`options`: the settings now)."""
+    options = options or PackSettings.from_settings()
     if not 1 <= quarter <= 4:
         raise ReportError(translate("report.error.quarter", lang, quarter=quarter))
     if scope.kind not in ("city", "district"):
@@ -120,15 +142,16 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
         raise ReportError(translate("report.error.scope", lang, scope=str(scope)))
     as_of = min(period.end, latest)
     district = scope.code if scope.kind == "district" else None
-    plan, goal_table = briefing.target_status(engine, as_of=as_of, scope=scope)
-    rules = briefing.AlertRules.from_settings()
-    previous_end = add_months(period.start, -1)
-    previous = (add_months(previous_end, -2), previous_end)
+    plan, goal_table = briefing.target_status(engine, as_of=as_of, scope=scope, margins=options.margins)
+    rules = options.rules
+    # demands as of today, or the quarter's last day for a past quarter (observation.demand_day)
+    demand_day = observation.demand_day(options.today, month_end(period.end))
+    _, previous = briefing.quarter_window(as_of)
     observed = briefing.ObservationData.load(engine, scope)
     return ReviewPack(
         year=year, quarter=quarter, scope=scope, lang=lang,
         scope_label=translate("filter.all_districts", lang) if scope.kind == "city" else names[scope.code or ""],
-        as_of=as_of, complete=as_of == period.end, generated_at=now or datetime.now(UTC),
+        as_of=as_of, complete=as_of == period.end, generated_at=options.generated_at,
         updated_at=briefing.data_updated_at(engine), plan=plan,
         quarter_kpis=queries.overview_kpis(engine, period=period, district=district),
         ytd_kpis=queries.overview_kpis(engine, period=Period("ytd", year, as_of.month), district=district),
@@ -141,11 +164,11 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
                                                     min_responses=rules.min_responses),
         dimensions=briefing.dimension_figures(observed, start=period.start, end=as_of,
                                               min_responses=rules.min_responses),
-        alerts=briefing.sentiment_alerts(observed, start=period.start, end=as_of, previous=previous, rules=rules),
-        demands=briefing.demand_summary(engine, at_month=as_of, scope=scope),
-        categories=briefing.demand_categories(engine, at_month=as_of, scope=scope),
-        open_demands=briefing.open_demands(engine, at_month=as_of, scope=scope, limit=OPEN_DEMANDS_LISTED),
-        district_names=names, rules=rules,
+        alerts=briefing.sentiment_alerts(observed, as_of=as_of, rules=rules),
+        demands=briefing.demand_summary(engine, day=demand_day, scope=scope),
+        categories=briefing.demand_categories(engine, day=demand_day, scope=scope),
+        open_demands=briefing.open_demands(engine, day=demand_day, scope=scope, limit=OPEN_DEMANDS_LISTED),
+        district_names=names, rules=rules, options=options, demand_day=demand_day,
     )
 
 
@@ -320,30 +343,30 @@ def cover_lines(pack: ReviewPack) -> list[str]:
     lines.append(t("report.cover.as_of", as_of=pack.as_of.strftime("%Y-%m")))
     if not pack.complete:
         lines.append(t("report.cover.incomplete", as_of=pack.as_of.strftime("%Y-%m")))
-    lines.append(t("report.cover.generated", at=_local(pack.generated_at)))
+    lines.append(t("report.cover.generated", at=_local(pack.generated_at, pack.options.timezone)))
     return lines
 
 
-def _local(moment: datetime | None) -> str:
+def _local(moment: datetime | None, zone: str) -> str:
     """A timestamp (naive ones are UTC, as stored) in DASHBOARD_TIMEZONE: the pack is read in China, whatever
     zone the server or the scheduled job runs in."""
     if moment is None:
         return "—"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def notes(pack: ReviewPack) -> list[str]:
     """Notes on the data: as-of, sources, and the definitions readers ask about."""
-    t, settings = pack.t, get_settings()
-    out = [t("report.notes.as_of", as_of=pack.as_of.strftime("%Y-%m"), updated=_local(pack.updated_at))]
+    t, margins = pack.t, pack.options.margins
+    out = [t("report.notes.as_of", as_of=pack.as_of.strftime("%Y-%m"), updated=_local(pack.updated_at,
+                                                                                      pack.options.timezone))]
     if not pack.complete:
         out.append(t("report.cover.incomplete", as_of=pack.as_of.strftime("%Y-%m")))
     out += [t("report.notes.occupancy"), t("report.notes.flows"), t("report.notes.thresholds"),
             t("report.notes.pace"),
-            t("report.notes.status", share=f"{settings.at_risk_margin_share * 100:g}",
-              pp=f"{settings.at_risk_margin_pp:g}"),
+            t("report.notes.status", share=f"{margins.share * 100:g}", pp=f"{margins.pp:g}"),
             t("report.notes.ranking", min=goals_min_buildings()),
             t("report.notes.index", min=pack.rules.min_responses),
             t("report.notes.alerts", drop=f"{pack.rules.index_drop:g}",

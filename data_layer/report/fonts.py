@@ -2,18 +2,19 @@
 
 Setting `DASHBOARD_CJK_FONT`: path of a TrueType font (.ttf, or .ttc whose first face is used) with Chinese
 glyphs; OpenType fonts with PostScript (CFF) outlines, such as Debian's Noto CJK, cannot be embedded by reportlab.
-Default: Debian's fonts-wqy-microhei, which `scripts/test.sh` and `scripts/run.sh` install. It is read from the
-environment each time a pack is made (this module keeps its own reader: the setting belongs to the pack only).
+Default: Debian's fonts-wqy-microhei, which `scripts/test.sh` and `scripts/run.sh` install. It is read through the
+one settings object (`Settings.cjk_font`) each time a pack is made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+from data_layer.settings import get_settings
+
+DEFAULT_CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # also Settings.cjk_font's default
 FONT_SETTING = "DASHBOARD_CJK_FONT"
 PDF_FONT_NAME = "ReportCJK"
 # What the PPTX asks Office to use: Chinese Office (and WPS) installs 微软雅黑 (Microsoft YaHei) on Windows and
@@ -34,7 +35,7 @@ _REMEDY = (f"Set {FONT_SETTING} to a TrueType font file with Chinese glyphs (.tt
 def cjk_font_path() -> Path:
     """The configured CJK font file, checked to be one the PDF can embed; a clear error naming the setting and
     the package otherwise. Cheap after the first call for a file (the check is cached per file version)."""
-    path = Path(os.environ.get(FONT_SETTING, "").strip() or DEFAULT_CJK_FONT)
+    path = Path(get_settings().cjk_font or DEFAULT_CJK_FONT)
     if not path.is_file():
         raise FontMissingError(f"The review pack needs a font with Chinese glyphs, and {path} does not exist. "
                                + _REMEDY)

@@ -15,8 +15,8 @@ from data_layer.goals import Scope
 from data_layer.models import Plan
 
 RULES = AlertRules(index_drop=5.0, negative_share=0.30, min_responses=5)
-NOW = (date(2026, 8, 1), date(2026, 10, 1))
-BEFORE = (date(2026, 5, 1), date(2026, 7, 1))
+NOW = (date(2026, 7, 1), date(2026, 9, 1))  # the third quarter through September
+BEFORE = (date(2026, 4, 1), date(2026, 6, 1))  # the whole quarter before
 
 
 @pytest.fixture
@@ -30,10 +30,10 @@ def observed(points, engine: Engine) -> Engine:  # type: ignore[no-untyped-def]
     # point 2: before 75; now S = 75 and labels 2 neg, 1 pos, 2 neutral: T = (1 + .2 - .4) / 2 × 100 = 40,
     # index 0.6 × 75 + 0.4 × 40 = 61: fell 14, and negative share 0.4 > 0.3
     points.feedback(2, date(2026, 5, 1), [4] * 5)
-    points.feedback(2, date(2026, 10, 1), [4] * 5, ["negative", "negative", "positive", "neutral", "neutral"])
+    points.feedback(2, date(2026, 9, 1), [4] * 5, ["negative", "negative", "positive", "neutral", "neutral"])
     # point 3: before 5 × 3 (50); now S = 50, the model says 3 neg 2 pos but staff corrected one to positive:
     # 2 neg 3 pos, T = 60, index 30 + 24 = 54 (rose 4), negative share 0.4: alert for the share only
-    points.feedback(3, date(2026, 7, 1), [3] * 5)
+    points.feedback(3, date(2026, 6, 1), [3] * 5)
     points.feedback(3, date(2026, 8, 1), [3] * 5, ["negative"] * 3 + ["positive"] * 2,
                     corrected=[None, None, "positive", None, None])
     # point 4: four responses only: no index, never an alert
@@ -43,7 +43,7 @@ def observed(points, engine: Engine) -> Engine:  # type: ignore[no-untyped-def]
 
 def test_alerts_follow_the_rules_and_a_correction_wins(observed: Engine) -> None:
     data = ObservationData.load(observed)
-    alerts = briefing.sentiment_alerts(data, start=NOW[0], end=NOW[1], previous=BEFORE, rules=RULES).set_index("code")
+    alerts = briefing.sentiment_alerts(data, as_of=NOW[1], rules=RULES).set_index("code")
     assert list(alerts.index) == ["OP001", "OP002", "OP003"]  # the largest fall first
     assert alerts.loc["OP001", "reason"] == "index_drop"
     assert alerts.loc["OP001", "change"] == pytest.approx(-25.0)
@@ -85,15 +85,15 @@ def demands(points, engine: Engine) -> Engine:  # type: ignore[no-untyped-def]
     return engine
 
 
-def test_demands_are_counted_by_their_dates_at_the_month_end(demands: Engine) -> None:
-    summary = briefing.demand_summary(demands, at_month=date(2026, 10, 1))
-    assert summary == {"open": 3, "overdue": 2, "opened": 3, "closed": 1}
-    listed = briefing.open_demands(demands, at_month=date(2026, 10, 1))
+def test_demands_are_counted_by_their_dates_on_the_day(demands: Engine) -> None:
+    summary = briefing.demand_summary(demands, day=date(2026, 10, 31))
+    assert summary == {"open": 3, "overdue": 2, "opened": 1, "closed": 1}  # opened and closed in October (Q4 so far)
+    listed = briefing.open_demands(demands, day=date(2026, 10, 31))
     assert list(listed["id"]) == [4, 1, 2]
     assert list(listed["days_overdue"]) == [93, 27, 0]
-    by_category = briefing.demand_categories(demands, at_month=date(2026, 10, 1)).set_index("category")
+    by_category = briefing.demand_categories(demands, day=date(2026, 10, 31)).set_index("category")
     assert by_category.loc["parking"].tolist() == [2, 2] and by_category.loc["policy"].tolist() == [1, 0]
-    district = briefing.demand_summary(demands, at_month=date(2026, 10, 1), scope=Scope("district", "D2"))
+    district = briefing.demand_summary(demands, day=date(2026, 10, 31), scope=Scope("district", "D2"))
     assert district == {"open": 2, "overdue": 1, "opened": 1, "closed": 0}
 
 
@@ -124,8 +124,9 @@ def test_status_counts_group_the_statuses() -> None:
     assert briefing.status_counts(table) == {"good": 3, "at_risk": 1, "bad": 2, "no_data": 2}
 
 
-def test_window_is_three_months_ending_with_the_month() -> None:
-    assert briefing.window(date(2026, 2, 17)) == (date(2025, 12, 1), date(2026, 2, 1))
+def test_the_window_is_the_quarter_so_far_against_the_whole_quarter_before() -> None:
+    assert briefing.quarter_window(date(2026, 2, 17)) == ((date(2026, 1, 1), date(2026, 2, 1)),
+                                                          (date(2025, 10, 1), date(2025, 12, 1)))
 
 
 def test_headline_matches_the_raw_table(demo_url: str) -> None:
@@ -164,10 +165,10 @@ def test_district_ranking_orders_the_districts_by_tax_this_year(demo_url: str) -
 
 def test_alerts_panel_on_the_demo_city(demo_url: str) -> None:
     engine = db.make_engine(demo_url)
-    panel = briefing.alerts_panel(engine, as_of=date(2026, 10, 1), rules=RULES)
-    assert (panel.start, panel.end) == NOW
+    panel = briefing.alerts_panel(engine, as_of=date(2026, 10, 1), today=date(2026, 10, 31), rules=RULES)
+    assert (panel.start, panel.end) == (date(2026, 10, 1), date(2026, 10, 1))  # October: Q4 so far
     with engine.connect() as conn:
-        responses = conn.execute(text("SELECT COUNT(*) FROM feedback WHERE submitted_on >= '2026-08-01' AND "
+        responses = conn.execute(text("SELECT COUNT(*) FROM feedback WHERE submitted_on >= '2026-10-01' AND "
                                       "submitted_on < '2026-11-01'")).scalar()
         open_now = conn.execute(text("SELECT COUNT(*) FROM demand WHERE opened_on < '2026-11-01' AND "
                                      "(closed_on IS NULL OR closed_on >= '2026-11-01')")).scalar()

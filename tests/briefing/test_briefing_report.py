@@ -139,7 +139,7 @@ def test_the_pptx_targets_table_matches_the_goal_table(pack_files: dict[str, Pat
 @pytest.mark.sqlite_only
 def test_stored_text_is_printed_as_typed(demo_copy: str, tmp_path: Path) -> None:
     engine = db.make_engine(demo_copy)
-    first = briefing.open_demands(engine, at_month=date(2026, 9, 1), limit=1).iloc[0]
+    first = briefing.open_demands(engine, day=date(2026, 9, 30), limit=1).iloc[0]
     name, said = "A&B <b>粗体</b> $x$ 大厦", "<script>alert(1)</script> 请尽快 & 谢谢"
     with engine.begin() as conn:
         conn.execute(text("UPDATE building SET name = :name WHERE id = (SELECT building_id FROM demand "
@@ -354,7 +354,9 @@ def test_the_command_line_turns_any_content_error_into_exit_2(small_store: Engin
 def test_the_cover_date_is_in_the_configured_time_zone(small_store: Engine, utc_process: None,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The server runs in UTC (utc_process); the cover says the time in China, or in DASHBOARD_TIMEZONE."""
-    pack = report.build(small_store, year=2026, quarter=3, now=datetime(2026, 10, 8, 1, 30, tzinfo=UTC))
+    made = datetime(2026, 10, 8, 1, 30, tzinfo=UTC)
+    pack = report.build(small_store, year=2026, quarter=3, options=report.PackSettings.from_settings(now=made))
     assert "生成时间：2026-10-08 09:30" in report.content.cover_lines(pack)
-    monkeypatch.setenv("DASHBOARD_TIMEZONE", "Europe/London")
+    monkeypatch.setenv("DASHBOARD_TIMEZONE", "Europe/London")  # the zone is read when the pack is made
+    pack = report.build(small_store, year=2026, quarter=3, options=report.PackSettings.from_settings(now=made))
     assert "生成时间：2026-10-08 02:30" in report.content.cover_lines(pack)

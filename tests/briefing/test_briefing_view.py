@@ -53,7 +53,7 @@ def test_stored_text_is_escaped_everywhere() -> None:
     panel = AlertsPanel(date(2026, 8, 1), date(2026, 10, 1), {"points": 1, "responses": 9, "index": 40.0,
                                                               "negative_share": 0.5},
                         {"points": 1, "responses": 9, "index": 60.0, "negative_share": 0.1}, alerts,
-                        {"open": 1, "overdue": 0, "opened": 1, "closed": 0})
+                        {"open": 1, "overdue": 0, "opened": 1, "closed": 0}, date(2026, 10, 31))
     for html in (view.ranking_html(ranking, lang="zh", t=t),
                  view.alerts_html(panel, lang="zh", t=t, district_names={"D1": evil}),
                  view.panel_bar_html(name="x", meta=evil, position=0, total=5), view.calm_html(evil),

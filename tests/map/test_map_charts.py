@@ -93,7 +93,10 @@ def test_json_is_compact_utf8_and_asks_for_no_basemap(demo) -> None:
     # pydeck's sentinel, which Streamlit drops without substituting its public Carto style
     assert spec["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in spec
     assert "cartocdn" not in text and "mapbox" not in text
-    compact = lambda value: len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+    def compact(value: object) -> int:
+        return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
     buildings = sum(compact(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("buildings-"))
     # within the budget of 1.0 MB at 10k buildings: 85 bytes a building and the outlines
     assert buildings / len(frame) < 85  # bytes per building, tooltip fields included

@@ -93,11 +93,11 @@ def test_demand_summary_by_hand(engine, obs) -> None:  # type: ignore[no-untyped
     obs.demand(3, 1, category="policy", status="open", opened=date(2026, 10, 1), due=date(2026, 11, 1))  # overdue
     obs.demand(4, 2, category="policy", status="in_progress", opened=date(2026, 11, 1), due=date(2026, 12, 1))
     frame = observation.demands(engine)
-    per_point = observation.demand_summary(frame, by=["point_id"], today=today).set_index("point_id")
+    per_point = observation.demand_summary(frame, by=["point_id"], as_of=today).set_index("point_id")
     assert per_point.loc[1, ["total", "open", "overdue", "closed", "closed_late"]].tolist() == [3, 1, 1, 2, 1]
     assert per_point.loc[1, "median_days"] == pytest.approx(35.0)  # median of 10 and 60
     assert per_point.loc[2, ["open", "in_progress", "overdue"]].tolist() == [1, 1, 0]
-    per_district = observation.demand_summary(frame, by=["district_code"], today=today).set_index("district_code")
+    per_district = observation.demand_summary(frame, by=["district_code"], as_of=today).set_index("district_code")
     assert per_district.loc["D2", "total"] == 1
 
 
@@ -151,15 +151,15 @@ def test_demand_list_newest_first_with_days_open_by_hand(engine, obs) -> None:  
     obs.demand(5, 2, category="permits", status="closed", opened=date(2026, 10, 1), due=date(2026, 10, 20),
                closed=date(2026, 10, 4))  # 3 days
     frame = observation.demands(engine)
-    listed = observation.demand_list(frame, today=today)
+    listed = observation.demand_list(frame, as_of=today)
     assert listed["id"].tolist() == [4, 3]  # open ones only, newest first
     assert listed["days_open"].tolist() == [22, 53]
     assert listed["overdue"].tolist() == [False, True]
-    everything = observation.demand_list(frame, today=today, open_only=False)
+    everything = observation.demand_list(frame, as_of=today, open_only=False)
     assert everything["id"].tolist() == [4, 5, 3, 2, 1]  # 5 and 3 opened on 1 Oct, 2 and 1 on 1 Sep: higher id first
     assert everything.set_index("id").loc[[5, 2, 1], "days_open"].tolist() == [3, 60, 10]
     assert everything.set_index("id").loc[3, "text"] == "诉求"
-    scoped = observation.demand_list(observation.scope_demands(frame, district="D2"), today=today, open_only=False)
+    scoped = observation.demand_list(observation.scope_demands(frame, district="D2"), as_of=today, open_only=False)
     assert scoped["id"].tolist() == [4, 5]
     # closed: 10, 60 and 3 days → mean 73 / 3, median 10
     mean, median = observation.close_times(frame)
@@ -167,5 +167,5 @@ def test_demand_list_newest_first_with_days_open_by_hand(engine, obs) -> None:  
     assert observation.close_times(observation.scope_demands(frame, point_id=2)) == (pytest.approx(3.0),
                                                                                    pytest.approx(3.0))
     assert observation.close_times(frame[frame["status"] != "closed"]) == (None, None)
-    summary = observation.demand_summary(frame, by=["point_id"], today=today).set_index("point_id")
+    summary = observation.demand_summary(frame, by=["point_id"], as_of=today).set_index("point_id")
     assert summary.loc[1, "mean_days"] == pytest.approx(35.0)  # (10 + 60) / 2

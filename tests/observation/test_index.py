@@ -16,7 +16,7 @@ Q2 = date(2026, 5, 10)
 
 def _index_frame(engine, quarter: str, min_responses: int) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     stats, points = observation.monthly_stats(engine), observation.points(engine)
-    demands = observation.demand_summary(observation.demands(engine), by=["point_id"], today=date(2026, 11, 23))
+    demands = observation.demand_summary(observation.demands(engine), by=["point_id"], as_of=date(2026, 11, 23))
     return observation.point_table(stats, points, demands, quarter=quarter, min_responses=min_responses)
 
 
