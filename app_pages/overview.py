@@ -45,22 +45,13 @@ if kpis["value"].drop(["super_a", "grade_a"]).isna().all():
     st.info(t("overview.no_data", first=ctx.first_month.strftime("%Y-%m"), last=ctx.last_month.strftime("%Y-%m")))
     st.stop()
 
-FORMATTERS = {
-    "occupancy_rate": fmt.pct, "registration_rate": fmt.pct, "tax_share": fmt.pct,
-    "building_tax": lambda v: fmt.money_10k(v, lang),
-}
-
-
 def _delta(row) -> str | None:  # type: ignore[no-untyped-def]
+    """The change against last year (fmt.change, as on the wall screen and in the pack)."""
     if row.change_kind == "none":
         return None
-    if row.change is None or row.change != row.change:  # NaN: nothing to compare
-        return t("overview.delta_none") if row.value == row.value else None
-    if row.change_kind == "pp":
-        return f"{row.change * 100:+.1f} {t('unit.pp')}"
-    if row.change_kind == "rel":
-        return f"{row.change * 100:+.1f}%"
-    return f"{row.change:+,.0f}"
+    if fmt.missing(row.change):  # nothing to compare
+        return None if fmt.missing(row.value) else t("overview.delta_none")
+    return fmt.change(row.change_kind, row.change, lang)
 
 
 tiles = ["buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
@@ -70,7 +61,7 @@ for row_codes in (tiles[:5], tiles[5:]):
         row = kpis.loc[code]
         help_key = f"kpi.help.{code}" if code in {"occupancy_rate", "buildings_tax_10m", "buildings_tax_100m",
                                                    "super_a"} else None
-        column.metric(t(f"kpi.{code}"), FORMATTERS.get(code, fmt.count)(row.value), _delta(row),
+        column.metric(t(f"kpi.{code}"), fmt.kpi(code, row.value, lang), _delta(row),
                       help=t(help_key) if help_key else None, border=True,
                       delta_color="off" if row.change_kind == "none" else "normal")
 

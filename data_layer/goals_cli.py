@@ -65,8 +65,7 @@ def report_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+_missing = fmt.missing
 
 
 def _shown(value: object, unit: str, lang: str) -> str:

@@ -96,9 +96,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 
 STATUS_CLASS = {"on_track": "s-good", "achieved": "s-good", "at_risk": "s-risk", "off_track": "s-bad",
                 "missed": "s-bad", "no_data": "s-none", "no_target": "s-none"}
-STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
-                 "no_data": "–", "no_target": "–"}
-COMPARATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+STATUS_SYMBOL, COMPARATOR_TEXT = fmt.STATUS_SYMBOL, fmt.COMPARATOR_TEXT
 ROWS_PER_TABLE = 14  # what fits under the panel bar at 30 px
 
 
@@ -106,8 +104,7 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+missing = fmt.missing
 
 
 # --------------------------------------------------------------------------------------------------- header
@@ -169,34 +166,23 @@ class Tile:
 
 
 def big_number(code: str, value: float | None, lang: str) -> tuple[str, str]:
-    """A headline number split into digits and unit, so the unit can be set smaller."""
-    if missing(value):
-        return "—", ""
-    assert value is not None
-    if code in ("occupancy_rate", "registration_rate"):
-        return f"{value * 100:.1f}", "%"
-    if code == "tax_share":
-        return f"{value * 100:.2f}", "%"
-    if code == "building_tax":
-        if lang == "zh":
-            return (f"{value / 10_000:,.2f}", "亿元") if abs(value) >= 10_000 else (f"{value:,.0f}", "万元")
-        return f"{value / 100_000:,.2f}", "bn ¥"
-    return fmt.count(value), ("栋" if lang == "zh" and code != "new_enterprises" else "")
+    """A headline number split into digits and unit (fmt.kpi_parts, the pages' digits), so the unit can be set
+    smaller; building counts read "栋" on the wall."""
+    number, unit = fmt.kpi_parts(code, value, lang)
+    if not unit and number != "—" and lang == "zh" and code not in ("new_enterprises", "employees"):
+        unit = "栋"
+    return number, unit
 
 
-def delta_text(row: pd.Series, t: Translate) -> tuple[str, str]:
-    """The change against the same period last year in words, and its tone (up / down / flat)."""
+def delta_text(row: pd.Series, t: Translate, lang: str) -> tuple[str, str]:
+    """The change against the same period last year in words (fmt.change), and its tone (up / down / flat)."""
     kind, change = row["change_kind"], row["change"]
     if kind == "none":
         return t("briefing.kpi.current_grading"), "flat"
     if missing(change):
         return t("briefing.kpi.no_previous"), "flat"
     tone = "up" if change > 0 else "down" if change < 0 else "flat"
-    if kind == "pp":
-        return t("briefing.kpi.yoy", change=f"{change * 100:+.1f} {t('unit.pp')}"), tone
-    if kind == "rel":
-        return t("briefing.kpi.yoy", change=f"{change * 100:+.1f}%"), tone
-    return t("briefing.kpi.yoy", change=f"{change:+,.0f}"), tone
+    return t("briefing.kpi.yoy", change=fmt.change(str(kind), float(change), lang)), tone
 
 
 def kpi_tiles(frame: pd.DataFrame, *, lang: str, t: Translate) -> list[Tile]:
@@ -204,7 +190,7 @@ def kpi_tiles(frame: pd.DataFrame, *, lang: str, t: Translate) -> list[Tile]:
     tiles = []
     for code, row in frame.iterrows():
         value, unit = big_number(str(code), row["value"], lang)
-        delta, tone = delta_text(row, t)
+        delta, tone = delta_text(row, t, lang)
         tiles.append(Tile(t(f"kpi.{code}"), value, unit, delta, tone))
     return tiles
 
@@ -220,12 +206,6 @@ def kpi_html(tiles: Sequence[Tile]) -> str:
 # --------------------------------------------------------------------------------------------------- targets
 
 
-
-
-def progress_text(row: pd.Series, t: Translate) -> str:
-    if row["unit"] == "pct":
-        return "—" if missing(row["gap"]) else f"{float(row['gap']):+.1f} {t('unit.pp')}"
-    return "—" if missing(row["progress"]) else f"{float(row['progress']) * 100:.0f}%"
 
 
 def _status_cell(status: str, t: Translate) -> str:
@@ -247,7 +227,7 @@ def _targets_table(rows: pd.DataFrame, *, lang: str, t: Translate, compact: bool
             f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
         cells = [f"<td>{esc(row[name])}</td>", f'<td class="num">{esc(target)}</td>',
                  f'<td class="num">{esc(fmt.indicator(row["actual"], unit, lang))}</td>',
-                 f'<td class="num">{esc(progress_text(row, t))}</td>']
+                 f'<td class="num">{esc(fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang))}</td>']
         if not compact:
             cells.append(f'<td class="num">{esc(fmt.indicator(row["forecast"], unit, lang))}</td>')
         cells.append(f"<td>{_status_cell(str(row['status']), t)}</td>")

@@ -3,7 +3,6 @@ words with a colour) and plotly figures. No Streamlit calls, so tests can inspec
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 
 import pandas as pd
@@ -15,31 +14,16 @@ from ui.charts import ACCENT, SECOND
 from ui.charts import inert
 
 # Status words carry the meaning; colour and symbol only repeat it (readable without colour).
-STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
-                 "no_data": "–", "no_target": "–"}
 STATUS_STYLE = {
     "on_track": "background-color: #dafbe1; color: #116329", "achieved": "background-color: #dafbe1; color: #116329",
     "at_risk": "background-color: #fff8c5; color: #7d4e00",
     "off_track": "background-color: #ffebe9; color: #a40e26", "missed": "background-color: #ffebe9; color: #a40e26",
     "no_data": "color: #57606a", "no_target": "color: #57606a",
 }
-COMPARATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+STATUS_SYMBOL, COMPARATOR_TEXT = fmt.STATUS_SYMBOL, fmt.COMPARATOR_TEXT
+_missing = fmt.missing
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-
-
-def progress_text(row: Mapping[str, object], pp_label: str) -> str:
-    """Rates: the gap in percentage points; everything else: attainment (over 100 % = better than the target,
-    whichever way it is met; goals.progress_of)."""
-    if row["unit"] == "pct":
-        gap = row["gap"]
-        return "—" if _missing(gap) else f"{float(gap):+.1f} {pp_label}"  # type: ignore[arg-type]
-    progress = row["progress"]
-    return "—" if _missing(progress) else f"{float(progress) * 100:.1f}%"  # type: ignore[arg-type]
 
 
 def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd.DataFrame:
@@ -57,7 +41,7 @@ def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd
             "target": "—" if _missing(row["target"])
             else f"{COMPARATOR_TEXT[str(row['comparator'])]} {fmt.indicator(row['target'], unit, lang)}",
             "actual": fmt.indicator(row["actual"], unit, lang),
-            "progress": progress_text(row, t("unit.pp")),
+            "progress": fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
             "expected": expected,
             "forecast": fmt.indicator(row["forecast"], unit, lang),
             "status_text": f"{STATUS_SYMBOL[str(row['status'])]} {t('goals.status.' + str(row['status']))}",

@@ -7,7 +7,6 @@ falls inside it) is reported through that month and the pack says so on its cove
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,9 +24,7 @@ from data_layer.periods import Period, month_end
 from data_layer.settings import get_settings
 
 Translate = Callable[..., str]
-COMPARATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
-STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
-                 "no_data": "–", "no_target": "–"}
+COMPARATOR_TEXT, STATUS_SYMBOL = fmt.COMPARATOR_TEXT, fmt.STATUS_SYMBOL
 KPI_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
             "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
 TREND_MONTHS = 24
@@ -119,8 +116,7 @@ class ReviewPack:
         return f"review_{self.year}Q{self.quarter}_{scope}"
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+_missing = fmt.missing
 
 
 def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), lang: str = "zh",
@@ -178,17 +174,8 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
 
 
 
-def change_text(kind: str, change: float | None, t: Translate) -> str:
-    if kind == "none":
-        return t("report.kpi.current")
-    if _missing(change):
-        return "—"
-    assert change is not None
-    if kind == "pp":
-        return f"{change * 100:+.1f} {t('unit.pp')}"
-    if kind == "rel":
-        return f"{change * 100:+.1f}%"
-    return f"{change:+,.0f}"
+def change_text(kind: str, change: float | None, lang: str, t: Translate) -> str:
+    return t("report.kpi.current") if kind == "none" else fmt.change(kind, change, lang)
 
 
 def label(key: str, lang: str, fallback: str) -> str:
@@ -207,15 +194,9 @@ def kpi_table(pack: ReviewPack) -> Table:
     for code in KPI_ROWS:
         q, y = pack.quarter_kpis.loc[code], pack.ytd_kpis.loc[code]
         rows.append([t(f"kpi.{code}"), fmt.kpi(code, q["value"], pack.lang),
-                     change_text(q["change_kind"], q["change"], t),
-                     fmt.kpi(code, y["value"], pack.lang), change_text(y["change_kind"], y["change"], t)])
+                     change_text(q["change_kind"], q["change"], pack.lang, t),
+                     fmt.kpi(code, y["value"], pack.lang), change_text(y["change_kind"], y["change"], pack.lang, t)])
     return Table(header, rows, ["l", "r", "r", "r", "r"])
-
-
-def progress_text(row: pd.Series, t: Translate) -> str:
-    if row["unit"] == "pct":
-        return "—" if _missing(row["gap"]) else f"{float(row['gap']):+.1f} {t('unit.pp')}"
-    return "—" if _missing(row["progress"]) else f"{float(row['progress']) * 100:.1f}%"
 
 
 def goals_table(pack: ReviewPack) -> Table:
@@ -228,7 +209,7 @@ def goals_table(pack: ReviewPack) -> Table:
         unit = str(row["unit"])
         target = "—" if _missing(row["target"]) else \
             f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
-        rows.append([str(row[name]), target, fmt.indicator(row["actual"], unit, lang), progress_text(row, t),
+        rows.append([str(row[name]), target, fmt.indicator(row["actual"], unit, lang), fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
                      fmt.indicator(row["expected"], unit, lang), fmt.indicator(row["forecast"], unit, lang),
                      f"{STATUS_SYMBOL.get(str(row['status']), '–')} {t('goals.status.' + str(row['status']))}"])
         status.append(str(row["status"]))
