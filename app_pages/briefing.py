@@ -29,6 +29,7 @@ from data_layer.cached import map as cm
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
 from data_layer.goals import Scope
 from data_layer.settings import get_settings
+from data_layer.i18n import localized
 from ui import auth
 from ui import briefing_view as view
 from ui.shell import PageContext, current_lang, page_context, t
@@ -83,7 +84,7 @@ def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
     if plan is None:
         st.html(view.calm_html(t("briefing.targets.no_plan", scope=scope_label, year=ctx.last_month.year)))
         return
-    name = plan["name_zh" if lang == "zh" else "name_en"]
+    name = plan[localized("name", lang)]
     note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
     st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=bool(len(table)) and bool(table["final"].any()))
             + view.note_html(note))

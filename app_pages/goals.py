@@ -12,12 +12,13 @@ from data_layer.cached import goals as cached_goals
 from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABLE
 from data_layer.goals import PACE_METHODS, Margins, Scope
 from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.i18n import localized
 from ui import goal_charts as gc
 from ui.shell import md, page_context, plain, t
 
 ctx = page_context()
 lang = ctx.lang
-name_col = "name_zh" if lang == "zh" else "name_en"
+name_col = localized("name", lang)
 district_frame = cached.districts(ctx.url, ctx.version)
 names = dict(zip(district_frame["code"], district_frame[name_col], strict=True))
 all_plans = cached_goals.plan_list(ctx.url, ctx.version, False)

@@ -11,6 +11,7 @@ from data_layer.cached import map as cm
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
 from data_layer.geo import normalise_crs, parse_crs
 from data_layer.settings import get_settings
+from data_layer.i18n import localized
 from ui import map_charts as mc
 from ui.building_profile import render_profile
 from ui.map_state import display_options, filter_sidebar, period_param, sync_from_url, write_url
@@ -19,10 +20,10 @@ from ui.shell import page_context, plain, t
 ctx = page_context()
 lang, settings = ctx.lang, get_settings()
 district_frame = cached.districts(ctx.url, ctx.version)
-district_names = dict(zip(district_frame["code"], district_frame["name_zh" if lang == "zh" else "name_en"],
+district_names = dict(zip(district_frame["code"], district_frame[localized("name", lang)],
                           strict=True))
 street_frame = cm.streets(ctx.url, ctx.version)
-street_names = dict(zip(street_frame["id"], street_frame["name_zh" if lang == "zh" else "name_en"], strict=True))
+street_names = dict(zip(street_frame["id"], street_frame[localized("name", lang)], strict=True))
 street_district = dict(zip(street_frame["id"], street_frame["district_code"], strict=True))
 has_sentiment = cm.has_observation_points(ctx.url, ctx.version)  # the index itself only when colouring by it
 colours = mc.COLOUR_DIMENSIONS if has_sentiment else tuple(c for c in mc.COLOUR_DIMENSIONS if c != "sentiment")

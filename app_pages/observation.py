@@ -10,6 +10,7 @@ from data_layer.cached import observation as obs
 from data_layer.models import DIMENSIONS, SENTIMENTS
 from data_layer.periods import Period
 from data_layer.settings import get_settings
+from data_layer.i18n import localized
 from ui import observation_charts as charts
 from ui.auth import require_role
 from ui.shell import page_context, plain, t
@@ -25,7 +26,7 @@ if stats.empty or points.empty:
 dims = {code: t(f"obs.dimension.{code}") for code in DIMENSIONS}
 labels = {code: t(f"obs.sentiment.{code}") for code in SENTIMENTS}
 review = {"review": t("obs.filter.review")}
-district_col = "district_zh" if lang == "zh" else "district_en"
+district_col = localized("district", lang)
 districts = dict(zip(points["district_code"], points[district_col], strict=False))
 names = {int(r.point_id): f"{r.code} {r.name}" for r in points.itertuples()}
 

@@ -6,12 +6,13 @@ import streamlit as st
 
 from data_layer import cached, fmt
 from data_layer.periods import PERIOD_KINDS, Period
+from data_layer.i18n import localized
 from ui.charts import district_bar, trend_chart
 from ui.shell import md, page_context, t
 
 ctx = page_context()
 lang = ctx.lang
-name_col = "name_zh" if lang == "zh" else "name_en"
+name_col = localized("name", lang)
 
 # Filters: period kind, year, month or quarter, district. Defaults: year to date through the latest month.
 with st.sidebar:

@@ -14,6 +14,7 @@ import streamlit as st
 from data_layer import cached, plans
 from data_layer.cached import goals as cached_goals
 from data_layer.indicators import COMPARATORS, REGISTRY
+from data_layer.i18n import localized
 from ui.auth import require_role
 from ui.goal_charts import COMPARATOR_TEXT
 from ui.plan_grid import (
@@ -32,7 +33,7 @@ ctx = page_context()
 st.title(t("plan.heading"))
 user = require_role("editor")
 lang = ctx.lang
-name_col = "name_zh" if lang == "zh" else "name_en"
+name_col = localized("name", lang)
 engine = cached.engine(ctx.url)
 district_frame = cached.districts(ctx.url, ctx.version)
 names = dict(zip(district_frame["code"], district_frame[name_col], strict=True))

@@ -10,12 +10,13 @@ import streamlit as st
 from data_layer import cached, report
 from data_layer.cached import briefing as cb
 from data_layer.periods import Period
+from data_layer.i18n import localized
 from ui.shell import page_context, t
 
 ctx = page_context()
 lang = ctx.lang
 district_frame = cached.districts(ctx.url, ctx.version)
-names = dict(zip(district_frame["code"], district_frame["name_zh" if lang == "zh" else "name_en"], strict=True))
+names = dict(zip(district_frame["code"], district_frame[localized("name", lang)], strict=True))
 
 st.title(t("report.heading"))
 st.caption(t("report.intro"))

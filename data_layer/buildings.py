@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Float, Select, and_, case, cast, func, or_, select
 
-from data_layer.i18n import translate
+from data_layer.i18n import localized, translate
 from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Feedback, ObservationPoint, Street
 from data_layer.periods import Period, add_months
@@ -315,8 +315,8 @@ def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
         index=frame.index)
     out = pd.DataFrame({
         "code": frame["code"], "name": frame["name"],
-        "district": repeated(frame["district_zh" if lang == "zh" else "district_en"]),
-        "street": repeated(frame["street_zh" if lang == "zh" else "street_en"]),
+        "district": repeated(frame[localized("district", lang)]),
+        "street": repeated(frame[localized("street", lang)]),
         "grade": label("map.grade", frame["grade"]), "status": label("map.status", frame["status"]),
         "industry": label("map.industry", frame["industry"]), "gross_area_m2": frame["gross_area_m2"].round(0),
         "occupancy_rate": (frame["occupancy_rate"] * 100).round(1), "tax_period": frame["tax_period"].round(2),

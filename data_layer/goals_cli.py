@@ -20,7 +20,7 @@ from datetime import date
 import pandas as pd
 
 from data_layer import db, export, fmt, goals, plans
-from data_layer.i18n import translate
+from data_layer.i18n import localized, translate
 from data_layer.settings import get_settings
 
 
@@ -49,7 +49,7 @@ def report_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     rates = table["unit"] == "pct"
     return pd.DataFrame({
         "indicator": table["indicator"],
-        "name": table["name_zh" if lang == "zh" else "name_en"],
+        "name": table[localized("name", lang)],
         "unit": table["unit"],
         "comparator": table["comparator"],
         "target": pd.Series([_number(v) for v in table["target"]], dtype=object),
@@ -87,7 +87,7 @@ def _progress(row: dict, lang: str) -> str:
 
 def table_text(table: pd.DataFrame, lang: str) -> str:
     """An aligned plain-text table for reading in a terminal."""
-    rows = [{"indicator": row["name_zh" if lang == "zh" else "name_en"],
+    rows = [{"indicator": row[localized("name", lang)],
              "target": f"{row['comparator']} {_shown(row['target'], row['unit'], lang)}",
              "actual": _shown(row["actual"], row["unit"], lang), "progress": _progress(row, lang),
              "expected": _shown(row["expected"], row["unit"], lang),

@@ -28,3 +28,9 @@ def translate(key: str, lang: str, **values: object) -> str:
     entry = table()[key]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text
+
+
+def localized(column: str, lang: str) -> str:
+    """The column of a bilingual pair for the language: `localized("name", "zh")` is "name_zh", any other
+    language reads the English one."""
+    return f"{column}_zh" if lang == "zh" else f"{column}_en"

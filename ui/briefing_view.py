@@ -22,6 +22,7 @@ import pydeck as pdk
 
 from data_layer import fmt
 from data_layer.map_payload import MapPoints
+from data_layer.i18n import localized
 from ui import map_charts as mc
 
 Translate = Callable[..., str]
@@ -214,7 +215,7 @@ def _status_cell(status: str, t: Translate) -> str:
 
 
 def _targets_table(rows: pd.DataFrame, *, lang: str, t: Translate, compact: bool) -> str:
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     head = [("indicator", ""), ("target", "num"), ("actual", "num"), ("progress", "num")]
     if not compact:
         head.append(("forecast", "num"))
@@ -275,7 +276,7 @@ def rank_change_html(change: object) -> str:
 
 def ranking_html(frame: pd.DataFrame, *, lang: str, t: Translate) -> str:
     """Districts by year-to-date tax with the change in rank since last month, a bar, and occupancy beside."""
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     top = float(frame["tax"].max()) if len(frame) and frame["tax"].notna().any() else 0.0
     head = [("rank", "num"), ("district", ""), ("tax", "num"), ("bar", ""), ("change", "num"),
             ("occupancy", "num"), ("occupancy_rank", "num")]
@@ -357,7 +358,7 @@ def alerts_html(panel: object, *, lang: str, t: Translate, district_names: dict[
 
 def map_side_html(districts: pd.DataFrame, *, lang: str, t: Translate, limit: int = 11) -> str:
     """The choropleth's key: districts by year-to-date tax, largest first, each with its fill colour."""
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     edges = mc.choropleth_bins(districts["building_tax"])
     ordered = districts.sort_values("building_tax", ascending=False, na_position="last").head(limit)
     rows = []

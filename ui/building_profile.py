@@ -16,6 +16,7 @@ from data_layer.buildings import FLAG_COLUMNS
 from data_layer.cached import map as cm
 from data_layer.periods import Period
 from data_layer.settings import get_settings
+from data_layer.i18n import localized
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.map_state import period_param
 from ui.shell import PageContext, plain, t
@@ -61,8 +62,8 @@ def _kpis(detail: dict, lang: str, columns: int) -> None:
 
 
 def _attributes(detail: dict, lang: str) -> pd.DataFrame:
-    district = detail["district_zh" if lang == "zh" else "district_en"]
-    street = detail["street_zh" if lang == "zh" else "street_en"]
+    district = detail[localized("district", lang)]
+    street = detail[localized("street", lang)]
     rows = [
         ("map.attr.code", detail["code"]), ("map.attr.address", detail["address"]),
         ("map.attr.district", f"{district} / {street}" if isinstance(street, str) and street else district),
@@ -135,7 +136,7 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
     if detail is None:
         st.warning(t("building.not_found", id=building_id))
         return False
-    district = detail["district_zh" if ctx.lang == "zh" else "district_en"]
+    district = detail[localized("district", ctx.lang)]
     st.subheader(plain(detail["name"]))
     st.caption(" · ".join([plain(detail["code"]), plain(district), t(f"map.grade.{detail['grade']}"),
                            period.label(ctx.lang)]))

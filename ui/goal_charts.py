@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
 from data_layer import fmt
+from data_layer.i18n import localized
 from ui.charts import ACCENT, SECOND
 from ui.charts import inert
 
@@ -28,7 +29,7 @@ _missing = fmt.missing
 
 def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd.DataFrame:
     """The goal table as text columns for display; `status` keeps the code for styling (hidden by the page)."""
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     rows = []
     for row in table.to_dict("records"):
         unit = str(row["unit"])
@@ -119,7 +120,7 @@ def rank_change_text(change: object) -> str:
 
 def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: Callable[..., str]) -> pd.DataFrame:
     """The ranking for display: rank, name, value, change in rank since last month, buildings, state."""
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     rows = []
     for row in frame.to_dict("records"):
         score = row["score"]
@@ -142,7 +143,7 @@ def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: C
 def ranking_chart(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, label: str,
                   t: Callable[..., str]) -> go.Figure:
     """Ranked areas as horizontal bars, first at the top."""
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     ranked = frame[frame["state"] == "ranked"].sort_values("rank", ascending=False)
     scale, suffix = (1.0, "") if basis == "yoy" else _display_scale(unit, lang, t)
     values = ranked["score"] / scale

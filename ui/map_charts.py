@@ -32,7 +32,7 @@ from pydeck.bindings.json_tools import default_serialize
 from shapely.geometry import mapping
 
 from data_layer import fmt
-from data_layer.i18n import translate
+from data_layer.i18n import localized, translate
 from data_layer.map_payload import CATEGORIES, HEIGHT_METRICS, MapPoints
 
 Rgb = tuple[int, int, int]
@@ -145,7 +145,7 @@ def district_features(districts: gpd.GeoDataFrame, *, lang: str, indicator: str 
                       formatter: Callable[[float], str] | None = None, decimals: int = 5) -> dict:
     """The district polygons as a GeoJSON FeatureCollection whose properties carry the tooltip fields
     (n, g, o, t, the same keys as the buildings) and a fill colour c."""
-    name_col = "name_zh" if lang == "zh" else "name_en"
+    name_col = localized("name", lang)
     edges = choropleth_bins(districts[indicator]) if indicator else []
     occupancy = _pct_numbers(districts["occupancy_rate"]) if "occupancy_rate" in districts else None
     tax = _tax_numbers(districts["building_tax"]) if "building_tax" in districts else None
@@ -177,7 +177,7 @@ def _round_coords(geometry: dict, decimals: int) -> dict:
 
 def district_labels(districts: gpd.GeoDataFrame, *, lang: str) -> list[dict]:
     """One label per district at a point inside it (orientation without a basemap)."""
-    name_col = "name_zh" if lang == "zh" else "name_en"
+    name_col = localized("name", lang)
     points = districts.geometry.representative_point()
     return [{"n": name, "x": round(p.x, 4), "y": round(p.y, 4)} for name, p in zip(districts[name_col], points,
                                                                                       strict=True)]
@@ -312,7 +312,7 @@ COMPARE_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "
 
 def district_comparison(stats: pd.DataFrame, *, codes: Sequence[str], lang: str) -> pd.DataFrame:
     """Indicators as rows, the chosen districts as columns (in the order chosen), values formatted for reading."""
-    name_col = "name_zh" if lang == "zh" else "name_en"
+    name_col = localized("name", lang)
     chosen = stats.set_index("code").loc[list(codes)]
     table = pd.DataFrame({row[name_col]: [fmt.kpi(code, row[code], lang) for code in COMPARE_ROWS]
                           for _, row in chosen.iterrows()})

@@ -5,6 +5,7 @@ in a plotly figure (whose text understands a few HTML tags) it is entity-escaped
 
 from __future__ import annotations
 
+from data_layer.i18n import localized
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -57,7 +58,7 @@ def legend(t: Translate) -> list[tuple[str, str]]:
 def points_deck(table: pd.DataFrame, boundaries: pd.DataFrame, *, lang: str, t: Translate) -> pdk.Deck:
     """Observation points coloured by index over the district boundaries, offline (no basemap). Layer ids are
     fixed so the map spec does not change between reruns."""
-    name_col = "district_zh" if lang == "zh" else "district_en"
+    name_col = localized("district", lang)
     data = pd.DataFrame({
         "lon": table["lon"].round(5), "lat": table["lat"].round(5),
         "colour": [list(band_colour(v)) + [230] for v in table["index"]],
@@ -96,7 +97,7 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 def points_table(table: pd.DataFrame, *, lang: str, t: Translate) -> pd.DataFrame:
     """The table of points as shown: translated headers, numbers rounded, shares in percent."""
-    name_col = "district_zh" if lang == "zh" else "district_en"
+    name_col = localized("district", lang)
     shown = pd.DataFrame({
         t("obs.col.rank"): table["rank"],
         t("obs.col.code"): table["code"],
@@ -258,7 +259,7 @@ def kpi_tiles(now: dict[str, float | None], change: float | None, *, alerts: int
 
 def alerts_view(flagged: pd.DataFrame, *, lang: str, t: Translate) -> pd.DataFrame:
     """Alerts as a table: point, district, index, change and negative share, and the reasons in words."""
-    name_col = "district_zh" if lang == "zh" else "district_en"
+    name_col = localized("district", lang)
     reasons = [", ".join(r for r, on in ((t("obs.alert.fell"), fell), (t("obs.alert.negative"), negative)) if on)
                for fell, negative in zip(flagged["fell"], flagged["too_negative"], strict=True)]
     return pd.DataFrame({

@@ -15,6 +15,7 @@ import pandas as pd
 
 from data_layer.indicators import BY_CODE
 from data_layer.plans import Problem
+from data_layer.i18n import localized
 from ui.shell import plain
 
 GRID_FIXED = ["indicator", "name", "unit", "comparator"]
@@ -97,7 +98,7 @@ def problem_messages(problems: list[Problem], *, lang: str, t: Callable[..., str
         params = dict(problem.params)
         code = params.get("indicator")
         if code in BY_CODE:
-            params["indicator"] = getattr(BY_CODE[str(code)], "name_zh" if lang == "zh" else "name_en")
+            params["indicator"] = getattr(BY_CODE[str(code)], localized("name", lang))
         # st.error renders Markdown: what the user typed (a plan code, say) must show as typed
         params = {k: plain(v) if isinstance(v, str) else v for k, v in params.items()}
         messages.append(t(f"plan.{kind}.{problem.code}", **params))

@@ -14,6 +14,7 @@ import streamlit as st
 from data_layer import briefing, queries, report
 from data_layer.cached import TTL, engine
 from data_layer.goals import Margins, Scope
+from data_layer.i18n import localized
 
 _SMALL = 8  # a few scopes and languages per version; older versions fall out
 
@@ -27,7 +28,7 @@ def updated_at(url: str, version: str) -> datetime | None:
 def district_names(url: str, version: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(codes, names) of the districts in the language."""
     frame = queries.districts(engine(url))
-    return tuple(frame["code"]), tuple(frame["name_zh" if lang == "zh" else "name_en"])
+    return tuple(frame["code"]), tuple(frame[localized("name", lang)])
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from data_layer import briefing, fmt, goals, observation, queries
 from data_layer.goals import Scope
 from data_layer.i18n import table as i18n_table
+from data_layer.i18n import localized
 from data_layer.i18n import translate
 from data_layer.indicators import BY_CODE
 from data_layer.periods import Period, month_end
@@ -133,7 +134,7 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
         raise ReportError(translate("report.error.no_data", lang, quarter=period.label(lang),
                                     latest=latest.strftime("%Y-%m") if latest else "—"))
     districts = queries.districts(engine)
-    names = dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"], strict=True))
+    names = dict(zip(districts["code"], districts[localized("name", lang)], strict=True))
     if scope.kind == "district" and scope.code not in names:
         raise ReportError(translate("report.error.scope", lang, scope=str(scope)))
     as_of = min(period.end, latest)
@@ -201,7 +202,7 @@ def kpi_table(pack: ReviewPack) -> Table:
 
 def goals_table(pack: ReviewPack) -> Table:
     t, lang = pack.t, pack.lang
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     header = [t("report.col.indicator"), t("report.col.target"), t("report.col.actual"), t("report.col.progress"),
               t("report.col.expected"), t("report.col.forecast"), t("report.col.status")]
     rows, status = [], []
@@ -224,7 +225,7 @@ def goal_counts_text(pack: ReviewPack) -> str:
 
 def ranking_table(pack: ReviewPack) -> Table:
     t, lang = pack.t, pack.lang
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = localized("name", lang)
     header = [t("report.col.rank"), t("report.col.district"), t("report.col.tax_ytd"), t("report.col.rank_change"),
               t("report.col.occupancy"), t("report.col.occupancy_rank"), t("report.col.buildings")]
     rows, marks = [], []
@@ -320,7 +321,7 @@ def cover_lines(pack: ReviewPack) -> list[str]:
     t = pack.t
     lines = [t("report.cover.scope", scope=pack.scope_label)]
     if pack.plan is not None:
-        lines.append(t("report.cover.plan", plan=pack.plan["name_zh" if pack.lang == "zh" else "name_en"]))
+        lines.append(t("report.cover.plan", plan=pack.plan[localized("name", pack.lang)]))
     lines.append(t("report.cover.as_of", as_of=pack.as_of.strftime("%Y-%m")))
     if not pack.complete:
         lines.append(t("report.cover.incomplete", as_of=pack.as_of.strftime("%Y-%m")))
@@ -358,8 +359,8 @@ def notes(pack: ReviewPack) -> list[str]:
 
 def definitions(pack: ReviewPack) -> list[str]:
     """'name: definition' for each indicator of the plan's goal table (the registry's wording)."""
-    name = "name_zh" if pack.lang == "zh" else "name_en"
-    definition = "definition_zh" if pack.lang == "zh" else "definition_en"
+    name = localized("name", pack.lang)
+    definition = localized("definition", pack.lang)
     colon = "：" if pack.lang == "zh" else ": "
     return [f"{getattr(BY_CODE[code], name)}{colon}{getattr(BY_CODE[code], definition)}"
             for code in pack.goals["indicator"] if code in BY_CODE]
@@ -386,7 +387,7 @@ class ProgressBar:
 
 def progress_bars(pack: ReviewPack) -> list[ProgressBar]:
     """Each indicator's attainment in percent of its target (the 'target against actual' chart)."""
-    name = "name_zh" if pack.lang == "zh" else "name_en"
+    name = localized("name", pack.lang)
     bars = []
     for _, row in pack.goals.iterrows():
         target, actual = row["target"], row["actual"]
@@ -422,7 +423,7 @@ def trend_series(pack: ReviewPack) -> pd.DataFrame:
 
 def ranking_series(pack: ReviewPack) -> pd.DataFrame:
     """Ranked districts with year-to-date tax in 亿元, first ranked first; `highlight` marks the scope's district."""
-    name = "name_zh" if pack.lang == "zh" else "name_en"
+    name = localized("name", pack.lang)
     ranked = pack.ranking[pack.ranking["state"] == "ranked"]
     return pd.DataFrame({"name": ranked[name].astype(str), "tax_yi": (ranked["tax"] / 10_000).astype(float),
                          "highlight": ranked["entity"] == (pack.scope.code if pack.scope.kind == "district" else None)})

@@ -21,6 +21,7 @@ from reportlab.platypus import (Image, KeepTogether, PageBreak, Paragraph, Simpl
 from data_layer.report import charts
 from data_layer.report import content as c
 from data_layer.report.fonts import cjk_font_path, pdf_font
+from data_layer.i18n import localized
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 16 * mm
@@ -109,7 +110,7 @@ def render(pack: c.ReviewPack) -> bytes:
     if pack.plan is None:
         story.append(_p(t("report.targets.no_plan", scope=pack.scope_label, year=pack.year), styles.body))
     else:
-        plan_name = pack.plan["name_zh" if pack.lang == "zh" else "name_en"]
+        plan_name = pack.plan[localized("name", pack.lang)]
         story.append(_p(t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m")),
                         styles.body))
         if len(pack.goals):

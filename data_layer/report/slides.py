@@ -22,6 +22,7 @@ from pptx.util import Emu, Inches, Pt
 
 from data_layer.report import content as c
 from data_layer.report.fonts import PPTX_EA_FONT, PPTX_LATIN_FONT
+from data_layer.i18n import localized
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 LEFT = Inches(0.5)
@@ -301,7 +302,7 @@ def render(pack: c.ReviewPack) -> bytes:
         _text(slide, [t("report.targets.no_plan", scope=pack.scope_label, year=pack.year)], left=LEFT, top=TOP,
               width=BODY_WIDTH, height=Inches(1))
     else:
-        plan_name = pack.plan["name_zh" if pack.lang == "zh" else "name_en"]
+        plan_name = pack.plan[localized("name", pack.lang)]
         caption = t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m"))
         no_targets = t("report.targets.no_targets", plan=plan_name, year=pack.as_of.year)
         if pack.goals.empty:  # a plan without a single target yet

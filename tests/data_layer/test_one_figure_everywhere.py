@@ -1,0 +1,112 @@
+"""One figure everywhere: for the demo city, the overview page, every briefing panel and the review pack show the
+same text for every label they share, for a complete quarter, the running quarter and the year to date.
+
+The expected side of each comparison is another screen's output, not a recomputation: the test fails when one of
+them grows its own rule (a window, an as-of day, a rounding) again."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_layer import briefing, db, fmt, goals, observation, report
+from data_layer.periods import Period
+from tests.conftest import DEMO_TODAY
+from ui import briefing_view as view
+from ui.goal_charts import status_table
+
+OVERVIEW = str(Path(__file__).resolve().parents[2] / "app_pages" / "overview.py")
+AS_OF = date(2026, 10, 1)  # the demo's last full month: the fourth quarter is running
+RULES = briefing.AlertRules(index_drop=5.0, negative_share=0.30, min_responses=5)
+MARGINS = goals.Margins(share=0.10, pp=2.0)
+OPTIONS = report.PackSettings(today=DEMO_TODAY, timezone="Asia/Shanghai", rules=RULES, margins=MARGINS,
+                              generated_at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+def _t(key: str, **values: object) -> str:
+    from data_layer.i18n import translate
+
+    return translate(key, "zh", **values)
+
+
+@pytest.fixture(scope="module")
+def screens(demo_url: str) -> dict[str, object]:
+    engine = db.make_engine(demo_url)
+    return {
+        "engine": engine,
+        "running": report.build(engine, year=2026, quarter=4, options=OPTIONS),
+        "complete": report.build(engine, year=2026, quarter=3, options=OPTIONS),
+        "headline": briefing.headline(engine, as_of=AS_OF),
+        "targets": briefing.target_status(engine, as_of=AS_OF, margins=MARGINS),
+        "alerts": briefing.alerts_panel(engine, as_of=AS_OF, today=DEMO_TODAY, rules=RULES),
+    }
+
+
+def _shown(kpis: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """What a KPI table reads as: (value, change) per code."""
+    return {str(code): (fmt.kpi(str(code), row["value"], "zh"), fmt.change(row["change_kind"], row["change"], "zh"))
+            for code, row in kpis.iterrows()}
+
+
+def test_kpis_read_the_same_on_the_overview_the_wall_and_in_the_pack(screens: dict, demo_url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    pack_ytd = _shown(screens["running"].ytd_kpis)
+    wall = {tile_code: (number + ("" if unit in ("%", "", "栋") else " ") + ("" if unit == "栋" else unit), delta)
+            for tile_code, (number, unit), delta in
+            ((code, view.big_number(str(code), row["value"], "zh"), view.delta_text(row, _t, "zh")[0])
+             for code, row in screens["headline"].iterrows())}
+    for code, (value, delta) in wall.items():
+        assert value == pack_ytd[code][0], code
+        if delta.startswith("同比"):
+            assert delta == f"同比 {pack_ytd[code][1]}", code
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    page = AppTest.from_file(OVERVIEW, default_timeout=60).run()  # year to date through October
+    assert not page.exception
+    on_page = {m.label: m.value for m in page.metric}
+    for code, (value, _) in pack_ytd.items():
+        label = _t(f"kpi.{code}")
+        if label in on_page:
+            assert on_page[label] == value, code
+    assert on_page[_t("kpi.tax_share")] == pack_ytd["tax_share"][0]  # the figure the issue saw three ways
+
+    quarter = Period("quarter", 2026, 3)
+    assert _shown(screens["complete"].quarter_kpis) == _shown(
+        briefing.period_figures(screens["engine"], period=quarter))
+
+
+def test_goals_alerts_demands_and_ranking_agree(screens: dict, demo_url: str) -> None:
+    running = screens["running"]
+    plan, wall_goals = screens["targets"]
+    assert plan is not None
+    page = status_table(goals.goal_table(screens["engine"], plan_code=plan["code"], as_of=AS_OF, margins=MARGINS),
+                        lang="zh", t=_t)
+    pack_rows = report.content.goals_table(running).rows
+    assert [row[3] for row in pack_rows] == [fmt.progress(str(r["unit"]), r["gap"], r["progress"], "zh")
+                                             for _, r in wall_goals.iterrows()]
+    assert list(running.goals["status"]) == list(wall_goals["status"])
+    assert len(page) == len(wall_goals)
+
+    # observation-point alerts: the page's count for the running quarter, the wall's and the pack's
+    engine = screens["engine"]
+    stats, points = observation.monthly_stats(engine), observation.points(engine)
+    on_page = observation.alerts(observation.point_table(stats, points, pd.DataFrame(), quarter="2026Q4",
+                                                         min_responses=RULES.min_responses),
+                                 index_drop=RULES.index_drop, negative_share=RULES.negative_share)
+    assert len(on_page) == len(screens["alerts"].alerts) == len(running.alerts) > 0
+    assert sorted(on_page["code"]) == sorted(screens["alerts"].alerts["code"]) == sorted(running.alerts["code"])
+
+    # demands: open and overdue as of the same day on the page, the wall and this quarter's pack
+    page_demands = observation.demand_summary(observation.demands(engine), by=[], as_of=DEMO_TODAY)
+    wall = screens["alerts"].demands
+    assert (int(page_demands["open"].iloc[0]), int(page_demands["overdue"].iloc[0])) == (
+        wall["open"], wall["overdue"]) == (running.demands["open"], running.demands["overdue"])
+    assert screens["alerts"].demand_day == running.demand_day == DEMO_TODAY
+    assert screens["complete"].demand_day == date(2026, 9, 30)  # a past quarter: its last day
+
+    ranking = briefing.district_ranking(engine, as_of=AS_OF)
+    pd.testing.assert_frame_equal(ranking.reset_index(drop=True), running.ranking.reset_index(drop=True))
