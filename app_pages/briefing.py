@@ -27,7 +27,7 @@ from data_layer.buildings import BuildingFilter
 from data_layer.cached import briefing as cb
 from data_layer.cached import map as cm
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
-from data_layer.goals import Scope
+from data_layer.aggregates import Scope
 from data_layer.settings import get_settings
 from data_layer.i18n import localized
 from ui import auth

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_layer import goal_rankings, goals, observation, plans, queries
-from data_layer.goals import Scope
+from data_layer.aggregates import Scope
 from data_layer.models import ImportBatch, Plan
 from data_layer.periods import Period, add_months
 from data_layer.settings import get_settings

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Float, Select, and_, case, cast, func, or_, select
 
+from data_layer.aggregates import ratio
 from data_layer.i18n import localized, translate
 from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Feedback, ObservationPoint, Street
@@ -140,9 +141,8 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame["energy_star"] = frame["energy_star"].fillna(0).astype(int)
     frame["street_id"] = frame["street_id"].astype("Int64")
     reporting = frame["leasable_end"] > 0
-    frame["occupancy_rate"] = (frame["occupied_end"] / frame["leasable_end"]).where(reporting)
-    frame["registration_rate"] = (frame["enterprises_registered"] / frame["enterprises_operating"]).where(
-        frame["enterprises_operating"] > 0)
+    frame["occupancy_rate"] = ratio(frame["occupied_end"], frame["leasable_end"]).where(reporting)
+    frame["registration_rate"] = ratio(frame["enterprises_registered"], frame["enterprises_operating"])
     frame["occupancy_band"] = occupancy_band(frame["occupancy_rate"])
     frame["tax_band"] = tax_band(frame["tax_ytd"])
     for column in ("district_code", "grade", "status", "industry", "crs", "occupancy_band", "tax_band"):
@@ -271,7 +271,7 @@ def summarise(frame: pd.DataFrame) -> dict[str, float | None]:
     return {
         "buildings": float(len(frame)),
         "reporting": float((frame["leasable_end"] > 0).sum()),
-        "occupancy_rate": float(frame["occupied_end"].sum()) / leasable if leasable else None,
+        "occupancy_rate": ratio(float(frame["occupied_end"].sum()), leasable),
         "tax_period": float(frame["tax_period"].sum()) if frame["tax_period"].notna().any() else None,
         "buildings_tax_10m": float((frame["tax_ytd"] >= TAX_10M_BOUND_10K).sum()),
         "buildings_tax_100m": float((frame["tax_ytd"] >= TAX_100M_BOUND_10K).sum()),
@@ -373,8 +373,7 @@ def building_history(engine: Engine, *, building_id: int, end: date, months: int
         .order_by(bm.month)
     ))
     frame["month"] = pd.to_datetime(frame["month"])
-    frame["occupancy_rate"] = frame["occupied_area_m2"] / frame["leasable_area_m2"].where(
-        frame["leasable_area_m2"] > 0)
+    frame["occupancy_rate"] = ratio(frame["occupied_area_m2"], frame["leasable_area_m2"])
     return frame
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +22,8 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import Engine, func, select
 
-from data_layer.goal_sources import Scope, threshold_totals
-from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
-from data_layer.models import Building, BuildingYtd, CityMonth, District, DistrictBoundary, DistrictMonth
+from data_layer.aggregates import DISTRICT_INDICATORS, district_indicators  # noqa: F401 - re-exported for the map
+from data_layer.models import District, DistrictBoundary
 from data_layer.periods import Period
 
 WGS84, GCJ02, BD09 = "WGS-84", "GCJ-02", "BD-09"
@@ -35,9 +33,6 @@ _A = 6378245.0  # semi-major axis of the Krasovsky 1940 ellipsoid used by GCJ-02
 _EE = 0.00669342162296594323  # its first eccentricity squared
 _X_PI = math.pi * 3000.0 / 180.0  # BD-09's extra rotation constant
 
-# District indicators a choropleth can show (codes shared with queries.period_kpis and the core translations).
-DISTRICT_INDICATORS = ("occupancy_rate", "registration_rate", "building_tax", "tax_share", "buildings_tax_10m",
-                       "buildings_tax_100m", "new_enterprises", "buildings_reporting")
 
 
 # --- coordinate systems ---------------------------------------------------------------------------------------
@@ -208,52 +203,6 @@ def boundary_crs(engine: Engine) -> str:
         row = conn.execute(select(DistrictBoundary.crs, func.count()).group_by(DistrictBoundary.crs)
                            .order_by(func.count().desc())).first()
     return normalise_crs(row[0]) if row else GCJ02
-
-
-def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
-    """Every district's main indicators for the period, by the same rules as `queries.period_kpis` (which computes
-    one scope at a time): rates as ratios of sums in the period's last month, flows summed over its months, tax
-    thresholds on calendar-year-to-date tax through its last month, inclusive. One row per district (code)."""
-    dm = DistrictMonth
-    with engine.connect() as conn:
-        names = pd.DataFrame(conn.execute(select(District.code, District.name_zh, District.name_en)
-                                          .order_by(District.code)).all(), columns=["code", "name_zh", "name_en"])
-        end = pd.DataFrame(conn.execute(
-            select(dm.district_code, dm.buildings_reporting, dm.occupied_area_m2, dm.leasable_area_m2,
-                   dm.enterprises_operating, dm.enterprises_registered, dm.employees)
-            .where(dm.month == period.end)).all(),
-            columns=["code", "buildings_reporting", "occupied", "leasable", "operating", "registered", "employees"])
-        flows = pd.DataFrame(conn.execute(
-            select(dm.district_code, func.sum(dm.tax_10k), func.sum(dm.new_enterprises))
-            .where(dm.month >= period.start, dm.month <= period.end).group_by(dm.district_code)).all(),
-            columns=["code", "building_tax", "new_enterprises"])
-        city_tax = conn.execute(select(func.sum(CityMonth.city_tax_10k))
-                                .where(CityMonth.month >= period.start, CityMonth.month <= period.end)).scalar()
-        grades = pd.DataFrame(conn.execute(
-            select(Building.district_code, func.count().filter(Building.grade == "super_a"),
-                   func.count().filter(Building.grade == "a")).group_by(Building.district_code)).all(),
-            columns=["code", "super_a", "grade_a"])
-        # threshold counts from the year-to-date summary (building_ytd), as the overview and goals read them
-        month = conn.execute(select(func.max(BuildingYtd.month)).where(
-            BuildingYtd.month >= period.end.replace(month=1), BuildingYtd.month <= period.end)).scalar()
-        totals = {} if month is None else threshold_totals(
-            conn, scope=Scope(), month=date.fromisoformat(str(month)[:10]), by="district",
-            conditions={"buildings_tax_10m": (TAX_10M_BOUND_10K, None), "buildings_tax_100m": (TAX_100M_BOUND_10K, None)})
-        counts = pd.DataFrame([{"code": code, **values} for code, values in totals.items()],
-                              columns=["code", "buildings_tax_10m", "buildings_tax_100m"])
-    frame = (names.merge(end, on="code", how="left").merge(flows, on="code", how="left")
-             .merge(counts, on="code", how="left").merge(grades, on="code", how="left"))
-    frame[["super_a", "grade_a"]] = frame[["super_a", "grade_a"]].fillna(0).astype(float)
-    has_end = frame["buildings_reporting"].fillna(0) > 0
-    frame["occupancy_rate"] = (frame["occupied"] / frame["leasable"]).where(has_end)
-    frame["registration_rate"] = (frame["registered"] / frame["operating"]).where(has_end)
-    frame["tax_share"] = frame["building_tax"] / city_tax if city_tax else np.nan
-    for column in ("buildings_tax_10m", "buildings_tax_100m"):  # no tax rows this year but reporting: zero
-        frame[column] = frame[column].where(frame[column].notna(), np.where(has_end, 0.0, np.nan))
-    frame["buildings_reporting"] = frame["buildings_reporting"].where(has_end)
-    columns = ["code", "name_zh", "name_en", *DISTRICT_INDICATORS, "super_a", "grade_a", "employees", "occupied",
-               "leasable"]
-    return frame[columns].astype({c: float for c in DISTRICT_INDICATORS})
 
 
 def district_map(engine: Engine, *, period: Period, target_crs: str | None = None,

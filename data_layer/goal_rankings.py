@@ -20,7 +20,8 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
-from data_layer.goal_sources import Scope, building_filter, city_tax, monthly_sums, threshold_counts
+from data_layer.aggregates import Scope, ratio
+from data_layer.goal_sources import building_filter, city_tax, monthly_sums, threshold_counts
 from data_layer.indicators import BOUNDS, BY_CODE, TAX_10M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Street
 from data_layer.periods import add_months
@@ -47,9 +48,9 @@ def _values_at(monthly: pd.DataFrame, city: dict[date, float], code: str, month:
     year = monthly[(monthly["month"] >= date(month.year, 1, 1)) & (monthly["month"] <= month)]
     out = pd.DataFrame({"buildings": now["buildings"]})
     if code == "occupancy_rate":
-        out["value"] = 100 * now["occupied"] / now["leasable"].where(now["leasable"] > 0)
+        out["value"] = 100 * ratio(now["occupied"], now["leasable"])
     elif code == "registration_rate":
-        out["value"] = 100 * now["registered"] / now["operating"].where(now["operating"] > 0)
+        out["value"] = 100 * ratio(now["registered"], now["operating"])
     elif code == "vacant_area":
         out["value"] = now["leasable"] - now["occupied"]
     elif code in ("building_tax", "new_enterprises"):
@@ -227,6 +228,6 @@ def occupancy_movers(engine: Engine, *, scope: Scope, as_of: date, compare: str 
     wide["state"] = "both"
     wide.loc[wide["occupied_before"].isna(), "state"] = "new"
     wide.loc[wide["occupied_now"].isna(), "state"] = "gone"
-    wide["rate_now"] = 100 * wide["occupied_now"] / wide["leasable_now"]
-    wide["rate_before"] = 100 * wide["occupied_before"] / wide["leasable_before"]
+    wide["rate_now"] = 100 * ratio(wide["occupied_now"], wide["leasable_now"])
+    wide["rate_before"] = 100 * ratio(wide["occupied_before"], wide["leasable_before"])
     return wide[columns]

@@ -7,13 +7,13 @@ database rather than in building SQL (about 3 ms saved per statement).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import Connection, Select, and_, bindparam, func, literal, or_, select
 
+from data_layer.aggregates import Scope
 from data_layer.indicators import DESIGNATIONS
 from data_layer.models import (
     Building,
@@ -30,28 +30,6 @@ from data_layer.periods import add_months
 SUMS = {"buildings": "buildings_reporting", "occupied": "occupied_area_m2", "leasable": "leasable_area_m2",
          "operating": "enterprises_operating", "registered": "enterprises_registered", "tax": "tax_10k",
          "new_enterprises": "new_enterprises"}
-
-
-
-@dataclass(frozen=True)
-class Scope:
-    """city, a district (by its code) or a street (by its code)."""
-
-    kind: str = "city"
-    code: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Scope:
-        """"city", "district:440106" or "street:440106-001"."""
-        kind, _, code = text.partition(":")
-        if kind == "city" and not code:
-            return cls()
-        if kind in ("district", "street") and code:
-            return cls(kind, code)
-        raise ValueError(f"scope must be city, district:CODE or street:CODE, not {text!r}")
-
-    def __str__(self) -> str:
-        return "city" if self.kind == "city" else f"{self.kind}:{self.code}"
 
 
 

@@ -45,9 +45,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data_layer import plans
-from data_layer.goal_sources import (  # Scope and building_filter are re-exported: other areas use them from here
+from data_layer.aggregates import Scope, ratio
+from data_layer.goal_sources import (
     SUMS,
-    Scope,
     city_tax,
     designation_counts,
     last_data_month,
@@ -248,10 +248,10 @@ def _series(data: ScopeData, code: str) -> dict[date, float]:
     """The monthly series a rate or stock is read from (for its as-of value and its trend)."""
     out: dict[date, float] = {}
     for month, v in data.monthly.items():
-        if code == "occupancy_rate" and v["leasable"]:
-            out[month] = 100 * v["occupied"] / v["leasable"]
-        elif code == "registration_rate" and v["operating"]:
-            out[month] = 100 * v["registered"] / v["operating"]
+        rate = ratio(v["occupied"], v["leasable"]) if code == "occupancy_rate" else ratio(
+            v["registered"], v["operating"]) if code == "registration_rate" else None
+        if rate is not None:
+            out[month] = 100 * rate  # type: ignore[operator]
         elif code == "vacant_area":
             out[month] = v["leasable"] - v["occupied"]
     if code == "overdue_demands" and data.demands is not None:

@@ -20,6 +20,7 @@ from datetime import date
 import pandas as pd
 
 from data_layer import db, export, fmt, goals, plans
+from data_layer.aggregates import Scope
 from data_layer.i18n import localized, translate
 from data_layer.settings import get_settings
 
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         plan = plans.plan_by_code(engine, args.plan)
-        scope = goals.Scope.parse(args.scope) if args.scope else goals.plan_scope(plan)
+        scope = Scope.parse(args.scope) if args.scope else goals.plan_scope(plan)
         as_of = _as_of(engine, args.year, args.as_of)
     except plans.PlanError as error:
         print("; ".join(translate(f"plan.error.{p.code}", "en", **p.params) for p in error.problems), file=sys.stderr)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
+from data_layer.aggregates import ratio
 from data_layer.indicators import REGISTRY, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.models import Indicator, Plan, PlanTarget
 
@@ -154,7 +155,7 @@ def _projected_actual(code: str, frame: pd.DataFrame, city_tax: pd.DataFrame, bu
     scale = 12 / months_seen
     last = year_rows[year_rows["month"] == year_rows["month"].max()]
     if code == "occupancy_rate":
-        return 100 * last["occupied_area_m2"].sum() / last["leasable_area_m2"].sum()
+        return 100 * ratio(last["occupied_area_m2"].sum(), last["leasable_area_m2"].sum())  # type: ignore[operator]
     if code == "registration_rate":
         return 100 * last["enterprises_registered"].sum() / last["enterprises_operating"].sum()
     if code == "building_tax":

@@ -13,7 +13,8 @@ import streamlit as st
 
 from data_layer import briefing, queries, report
 from data_layer.cached import TTL, engine
-from data_layer.goals import Margins, Scope
+from data_layer.aggregates import Scope
+from data_layer.goals import Margins
 from data_layer.i18n import localized
 
 _SMALL = 8  # a few scopes and languages per version; older versions fall out

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import goal_rankings, goals, plans
+from data_layer.aggregates import Scope
 from data_layer.cached import TTL, engine
 
 
@@ -48,10 +49,10 @@ def ranking(url: str, version: str, code: str, as_of: date, level: str, district
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def threshold_movers(url: str, version: str, scope: str, as_of: date, bound: float, compare: str) -> pd.DataFrame:
-    return goal_rankings.threshold_movers(engine(url), scope=goals.Scope.parse(scope), as_of=as_of, bound=bound,
+    return goal_rankings.threshold_movers(engine(url), scope=Scope.parse(scope), as_of=as_of, bound=bound,
                                           compare=compare)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def occupancy_movers(url: str, version: str, scope: str, as_of: date, compare: str) -> pd.DataFrame:
-    return goal_rankings.occupancy_movers(engine(url), scope=goals.Scope.parse(scope), as_of=as_of, compare=compare)
+    return goal_rankings.occupancy_movers(engine(url), scope=Scope.parse(scope), as_of=as_of, compare=compare)

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from data_layer import buildings, geo, map_payload
+from data_layer import aggregates, buildings, geo, map_payload
 from data_layer.buildings import BuildingFilter
 from data_layer.cached import TTL, engine
 from data_layer.map_payload import MapPoints
@@ -79,7 +79,7 @@ def boundary_crs(url: str, version: str) -> str:
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
 def district_indicators(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
-    return geo.district_indicators(engine(url), period=Period(kind, year, number))
+    return aggregates.district_indicators(engine(url), period=Period(kind, year, number))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from data_layer.goals import Scope
+from data_layer.aggregates import Scope
 from data_layer.report.content import PackSettings, ReportError, ReviewPack, build
 from data_layer.report.fonts import FONT_SETTING, FontMissingError, cjk_font_path
 

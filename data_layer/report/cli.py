@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from data_layer import db, report
-from data_layer.goals import Scope
+from data_layer.aggregates import Scope
 from data_layer.settings import get_settings
 
 log = logging.getLogger("dashboard.report")

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_layer import briefing, fmt, goals, observation, queries
-from data_layer.goals import Scope
+from data_layer.aggregates import Scope
 from data_layer.i18n import table as i18n_table
 from data_layer.i18n import localized
 from data_layer.i18n import translate

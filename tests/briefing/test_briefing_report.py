@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_layer import briefing, db, plans, report
 from data_layer.__main__ import main
-from data_layer.goals import Scope
+from data_layer.aggregates import Scope
 from data_layer.report import slides
 from data_layer.report.fonts import DEFAULT_CJK_FONT, PPTX_EA_FONT
 

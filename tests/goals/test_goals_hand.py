@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from data_layer import goal_rankings, goals
-from data_layer.goals import Margins, Scope, status_of
+from data_layer.aggregates import Scope
+from data_layer.goals import Margins, status_of
 from data_layer.periods import Period
 from tests.goals.conftest import GoalFactory, months_of
 

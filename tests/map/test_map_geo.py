@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_layer import db, geo, queries
+from data_layer import aggregates, db, geo, queries
 from data_layer.periods import Period
 
 # (WGS-84 lon, lat) -> (GCJ-02 lon, lat): the test vectors of googollee/eviltransform (Shanghai, Shenzhen,
@@ -113,10 +113,10 @@ def test_boundaries_converted_to_wgs84_move_by_the_local_offset(demo_url: str) -
 @pytest.mark.parametrize("period", [Period("ytd", 2026, 10), Period("quarter", 2025, 2), Period("month", 2024, 12)])
 def test_district_indicators_agree_with_period_kpis_for_every_district(demo_url: str, period: Period) -> None:
     engine = db.make_engine(demo_url)
-    stats = geo.district_indicators(engine, period=period).set_index("code")
+    stats = aggregates.district_indicators(engine, period=period).set_index("code")
     for code in stats.index:
         kpis = queries.period_kpis(engine, period=period, district=code)
-        for indicator in (*geo.DISTRICT_INDICATORS, "super_a", "grade_a"):
+        for indicator in (*aggregates.DISTRICT_INDICATORS, "super_a", "grade_a"):
             assert stats.loc[code, indicator] == pytest.approx(kpis[indicator]), (code, indicator)
 
 

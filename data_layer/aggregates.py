@@ -1,0 +1,147 @@
+"""The one home of aggregation: what a scope is, how a rate is built from sums, and every district's and the city's
+headline indicators for a period. The overview, the map's choropleth and district comparison, the wall screen
+and the review pack all read their KPIs from here (goals and rankings use `ratio` for their rates).
+
+Rules (the README's "Definitions" say the same in words):
+- a rate is a ratio of sums, never a mean of rates: occupancy = Σ occupied ÷ Σ leasable, registration =
+  Σ registered ÷ Σ operating, over the buildings reporting in the period's last month; a fraction 0-1 here,
+  converted to a percentage only for display (`fmt`) or where a plan's targets are kept in percent (goals);
+- flows (tax, new enterprises) are summed over the period's months; tax share = building tax ÷ city tax over the
+  same months;
+- tax thresholds count buildings whose calendar-year-to-date tax through the period's last month reaches 1,000 or
+  10,000 万元 (inclusive), read from the building_ytd summary;
+- the city is the sum of its districts, by the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.models import Building, BuildingYtd, CityMonth, District, DistrictMonth
+from data_layer.periods import Period
+
+# District indicators a choropleth can show (codes shared with the overview's KPIs and the core translations).
+DISTRICT_INDICATORS = ("occupancy_rate", "registration_rate", "building_tax", "tax_share", "buildings_tax_10m",
+                       "buildings_tax_100m", "new_enterprises", "buildings_reporting")
+# What a scope's KPIs hold (queries.overview_kpis shows them with the change against last year).
+KPI_CODES = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
+             "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises", "employees")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """city, a district (by its code) or a street (by its code)."""
+
+    kind: str = "city"
+    code: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        """"city", "district:440106" or "street:440106-001"."""
+        kind, _, code = text.partition(":")
+        if kind == "city" and not code:
+            return cls()
+        if kind in ("district", "street") and code:
+            return cls(kind, code)
+        raise ValueError(f"scope must be city, district:CODE or street:CODE, not {text!r}")
+
+    def __str__(self) -> str:
+        return "city" if self.kind == "city" else f"{self.kind}:{self.code}"
+
+
+def ratio(numerator: object, denominator: object) -> object:
+    """numerator ÷ denominator where the denominator is a positive number; None (scalars) or NaN (Series)
+    otherwise. Works element-wise on Series, so one rule serves a table and a single figure."""
+    if isinstance(numerator, pd.Series) or isinstance(denominator, pd.Series):
+        bottom = pd.to_numeric(pd.Series(denominator) if not isinstance(denominator, pd.Series) else denominator,
+                               errors="coerce").astype(float)
+        top = numerator.astype(float) if isinstance(numerator, pd.Series) else float(numerator)  # type: ignore[arg-type]
+        return top / bottom.where(bottom > 0)
+    if numerator is None or denominator is None:
+        return None
+    bottom = float(denominator)  # type: ignore[arg-type]
+    if not bottom > 0:  # also NaN
+        return None
+    value = float(numerator) / bottom  # type: ignore[arg-type]
+    return None if np.isnan(value) else value
+
+
+def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
+    """Every district's indicators for the period (DISTRICT_INDICATORS, the grade counts, employees and the sums
+    the rates are built from), one row per district code. `attrs["city_tax"]` holds the city's tax over the
+    period, for the city's own share (`scope_kpis`)."""
+    from data_layer.goal_sources import threshold_totals  # goal_sources builds on Scope from here
+
+    dm = DistrictMonth
+    with engine.connect() as conn:
+        names = pd.DataFrame(conn.execute(select(District.code, District.name_zh, District.name_en)
+                                          .order_by(District.code)).all(), columns=["code", "name_zh", "name_en"])
+        end = pd.DataFrame(conn.execute(
+            select(dm.district_code, dm.buildings_reporting, dm.occupied_area_m2, dm.leasable_area_m2,
+                   dm.enterprises_operating, dm.enterprises_registered, dm.employees)
+            .where(dm.month == period.end)).all(),
+            columns=["code", "buildings_reporting", "occupied", "leasable", "operating", "registered", "employees"])
+        flows = pd.DataFrame(conn.execute(
+            select(dm.district_code, func.sum(dm.tax_10k), func.sum(dm.new_enterprises))
+            .where(dm.month >= period.start, dm.month <= period.end).group_by(dm.district_code)).all(),
+            columns=["code", "building_tax", "new_enterprises"])
+        city_tax = conn.execute(select(func.sum(CityMonth.city_tax_10k))
+                                .where(CityMonth.month >= period.start, CityMonth.month <= period.end)).scalar()
+        grades = pd.DataFrame(conn.execute(
+            select(Building.district_code, func.count().filter(Building.grade == "super_a"),
+                   func.count().filter(Building.grade == "a")).group_by(Building.district_code)).all(),
+            columns=["code", "super_a", "grade_a"])
+        month = conn.execute(select(func.max(BuildingYtd.month)).where(
+            BuildingYtd.month >= period.end.replace(month=1), BuildingYtd.month <= period.end)).scalar()
+        totals = {} if month is None else threshold_totals(
+            conn, scope=Scope(), month=date.fromisoformat(str(month)[:10]), by="district",
+            conditions={"buildings_tax_10m": (TAX_10M_BOUND_10K, None), "buildings_tax_100m": (TAX_100M_BOUND_10K, None)})
+        counts = pd.DataFrame([{"code": code, **values} for code, values in totals.items()],
+                              columns=["code", "buildings_tax_10m", "buildings_tax_100m"])
+    frame = (names.merge(end, on="code", how="left").merge(flows, on="code", how="left")
+             .merge(counts, on="code", how="left").merge(grades, on="code", how="left"))
+    frame[["super_a", "grade_a"]] = frame[["super_a", "grade_a"]].fillna(0).astype(float)
+    has_end = frame["buildings_reporting"].fillna(0) > 0
+    frame["occupancy_rate"] = ratio(frame["occupied"], frame["leasable"]).where(has_end)  # type: ignore[union-attr]
+    frame["registration_rate"] = ratio(frame["registered"], frame["operating"]).where(has_end)  # type: ignore[union-attr]
+    frame["tax_share"] = ratio(frame["building_tax"], pd.Series(city_tax, index=frame.index, dtype=float))
+    for column in ("buildings_tax_10m", "buildings_tax_100m"):  # no tax rows this year but reporting: zero
+        frame[column] = frame[column].where(frame[column].notna(), np.where(has_end, 0.0, np.nan))
+    frame["buildings_reporting"] = frame["buildings_reporting"].where(has_end)
+    columns = ["code", "name_zh", "name_en", *DISTRICT_INDICATORS, "super_a", "grade_a", "employees", "occupied",
+               "leasable", "registered", "operating"]
+    out = frame[columns].astype({c: float for c in DISTRICT_INDICATORS})
+    out.attrs["city_tax"] = float(city_tax) if city_tax else None
+    return out
+
+
+def scope_kpis(indicators: pd.DataFrame, *, district: str | None = None) -> dict[str, float | None]:
+    """The KPIs (KPI_CODES) of one district, or of the city as the sum of all districts, from
+    `district_indicators`: None where the period has no data for them."""
+    rows = indicators if district is None else indicators[indicators["code"] == district]
+    has_end = bool(rows["buildings_reporting"].fillna(0).sum() > 0)
+    has_flows = bool(rows["building_tax"].notna().any())
+
+    def total(column: str) -> float:
+        return float(rows[column].fillna(0).sum())
+
+    tax = total("building_tax") if has_flows else None
+    return {
+        "buildings_reporting": total("buildings_reporting") if has_end else None,
+        "super_a": total("super_a"),
+        "grade_a": total("grade_a"),
+        "occupancy_rate": ratio(total("occupied"), total("leasable")) if has_end else None,  # type: ignore[dict-item]
+        "registration_rate": ratio(total("registered"), total("operating")) if has_end else None,  # type: ignore[dict-item]
+        "building_tax": tax,
+        "tax_share": ratio(tax, indicators.attrs.get("city_tax")) if has_flows else None,  # type: ignore[dict-item]
+        "buildings_tax_10m": total("buildings_tax_10m") if has_end else None,
+        "buildings_tax_100m": total("buildings_tax_100m") if has_end else None,
+        "new_enterprises": total("new_enterprises") if has_flows else None,
+        "employees": total("employees") if has_end else None,
+    }
