@@ -18,6 +18,7 @@ from ui.enterprise_view import GapView, access_of, enterprise_table, gap_params,
 from ui.shell import page_context, plain, t
 
 MONTHS_OFFERED = 36
+SHOWN_ROWS = 1_000
 
 ctx = page_context()
 lang = ctx.lang
@@ -36,7 +37,7 @@ places = ce.building_places(ctx.url, ctx.version)
 months = month_range(max(ctx.first_month, add_months(ctx.last_month, 1 - MONTHS_OFFERED)), ctx.last_month)
 
 view = parse_gap_params(dict(st.query_params), districts=set(district_names), streets=street_district,
-                        buildings={int(r.id): (r.district_code, None if r.street_id != r.street_id else int(r.street_id))
+                        buildings={int(r.id): (r.district_code, None if pd.isna(r.street_id) else int(r.street_id))
                                    for r in places.itertuples()}, months=months)
 building_names = dict(zip(places["id"].astype(int), places["name"], strict=True))
 
@@ -90,10 +91,18 @@ if frame.empty:
     st.info(t("gap.empty"))
     st.stop()
 st.caption(t("gap.count", count=f"{len(frame):,}") + " " + t(f"ent.order.{access}"))
-table = enterprise_table(frame.drop(columns=["enterprise_id", "building_id", "street_zh", "street_en"])
-                         .assign(street_zh=frame["street_zh"], street_en=frame["street_en"]), t, lang=lang,
-                         district_names=district_names)
-st.dataframe(table, hide_index=True, height=420, key="gap_table")
+
+
+def listing(rows: pd.DataFrame) -> pd.DataFrame:
+    return enterprise_table(rows.drop(columns=["enterprise_id", "building_id"]), t, lang=lang,
+                            district_names=district_names)
+
+
+# The screen shows the top of the list (a city's gap runs to tens of thousands of rows, which the browser would
+# receive on every rerun); the download holds all of it.
+st.dataframe(listing(frame.head(SHOWN_ROWS)), hide_index=True, height=420, key="gap_table")
+if len(frame) > SHOWN_ROWS:
+    st.caption(t("gap.shown", shown=f"{SHOWN_ROWS:,}", count=f"{len(frame):,}"))
 
 any_ = t("gap.any")
 filters = [(t("gap.filter.scope"), " / ".join(scope_words)),
@@ -108,6 +117,6 @@ filter_sheet = pd.DataFrame(filters, columns=[t("gap.filter.item"), t("gap.filte
 stem = "_".join(["registration_gap", *(f"{k}-{v}" for k, v in gap_params(view, latest=month).items()),
                  f"{month:%Y-%m}"])
 st.download_button(t("gap.download"), data=lambda: to_xlsx_sheets({t("gap.sheet.filters"): filter_sheet,
-                                                                   t("gap.sheet.list"): table}),
+                                                                   t("gap.sheet.list"): listing(frame)}),
                    file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="gap_download")
