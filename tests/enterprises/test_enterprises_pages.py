@@ -95,3 +95,14 @@ def test_the_gap_page_lists_the_districts_unregistered_enterprises_and_keeps_its
     table = next(f.value for f in at.dataframe if "企业名称" in f.value.columns)
     assert table["企业名称"].tolist() == [ENTERPRISES[2][0], ENTERPRISES[3][0]]  # building 1 is on street 1
     assert at.get("download_button")
+
+
+def test_the_gap_page_works_in_a_city_whose_buildings_have_no_streets(env: None, register: Engine) -> None:
+    from sqlalchemy import text
+
+    with register.begin() as conn:
+        conn.execute(text("UPDATE building SET street_id = NULL"))
+        conn.execute(text("UPDATE store_meta SET value = value || 'x' WHERE key = 'data_version'"))
+    at = _run("registration.py", {"district": "D1", "building": "2"}, "viewer")
+    table = next(f.value for f in at.dataframe if "企业名称" in f.value.columns)
+    assert table["企业名称"].tolist() == [ENTERPRISES[5][0], ENTERPRISES[6][0]]  # building 2: E5, E6
