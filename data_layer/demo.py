@@ -19,7 +19,9 @@ from shapely.prepared import prep
 from sqlalchemy import Engine, insert
 
 from data_layer import demo_text, plans_seed
-from data_layer.demo_enterprises import build_register
+from data_layer.demo_enterprises import ENTERPRISE_COLUMNS, TENANCY_COLUMNS, build_register
+from data_layer.demo_enterprises import frames as register_frames
+from data_layer.imports.base import insert_rows
 from data_layer.models import (
     Building,
     BuildingMonth,
@@ -27,12 +29,10 @@ from data_layer.models import (
     Demand,
     District,
     DistrictBoundary,
-    Enterprise,
     Feedback,
     ImportBatch,
     ObservationPoint,
     Street,
-    Tenancy,
 )
 from data_layer.periods import last_full_month, month_range
 from data_layer.summaries import bump_data_version, refresh_all
@@ -155,8 +155,10 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
         conn.execute(insert(Building), [{k: v for k, v in b.items() if not k.startswith("_")} | {"batch_id": 1}
                                         for b in buildings])
         conn.execute(insert(BuildingMonth), stats)
-        conn.execute(insert(Enterprise), enterprises)
-        conn.execute(insert(Tenancy), tenancies)
+        # Raw executemany, as imports write: half the time of a Core insert of 200k dicts.
+        enterprise_rows, tenancy_rows = register_frames(enterprises, tenancies)
+        insert_rows(conn, "enterprise", enterprise_rows, ENTERPRISE_COLUMNS)
+        insert_rows(conn, "tenancy", tenancy_rows, TENANCY_COLUMNS)
         conn.execute(insert(CityMonth), city)
         conn.execute(insert(ObservationPoint), points)
         conn.execute(insert(Feedback), feedback)

@@ -10,10 +10,12 @@ met by new enterprises moving in or the latest arrivals moving out. Deterministi
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from data_layer import credit_code
 from data_layer.models import INDUSTRIES
@@ -26,6 +28,10 @@ NAME_WORDS = {"finance": ("投资", "资本", "金融服务", "基金管理"), "
               "hq": ("控股集团", "实业集团"), "general": ("企业管理", "咨询", "商务服务", "文化传播")}
 LEGAL_FORMS = {"legal": "", "accounting": "（特殊普通合伙）"}
 EARLIEST_MOVE_IN = date(2012, 1, 1)
+ENTERPRISE_COLUMNS = ("id", "credit_code", "name", "industry", "size_band", "is_headquarters", "tax_year", "tax_10k",
+                      "batch_id")
+TENANCY_COLUMNS = ("id", "enterprise_id", "building_id", "from_month", "to_month", "area_m2", "registered_here",
+                   "batch_id")
 
 
 def _base31(number: int, width: int) -> str:
@@ -40,11 +46,37 @@ def _size_band(area: float) -> str:
     return "large" if area >= 3_000 else "medium" if area >= 800 else "small" if area >= 200 else "micro"
 
 
+class _Draws:
+    """Uniform and normal numbers drawn from the generator in blocks: a numpy call per number would cost more
+    than the rest of the register's build (~600k draws)."""
+
+    BLOCK = 65_536
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self._uniform: list[float] = []
+        self._normal: list[float] = []
+
+    def random(self) -> float:
+        if not self._uniform:
+            self._uniform = self.rng.random(self.BLOCK).tolist()
+        return self._uniform.pop()
+
+    def integers(self, n: int) -> int:
+        return min(n - 1, int(self.random() * n))
+
+    def lognormal(self, mean: float, sigma: float) -> float:
+        if not self._normal:
+            self._normal = self.rng.standard_normal(self.BLOCK).tolist()
+        return math.exp(mean + sigma * self._normal.pop())
+
+
 class _Register:
     """Enterprises and tenancies as they are created (rows ready for INSERT)."""
 
     def __init__(self, rng: np.random.Generator, district_names: dict[str, str]) -> None:
-        self.rng = rng
+        self.rng = _Draws(rng)
+        self.generator = rng
         self.district_names = district_names
         self.enterprises: list[dict] = []
         self.tenancies: list[dict] = []
@@ -52,10 +84,10 @@ class _Register:
     def enterprise(self, building: dict, area: float) -> int:
         rng = self.rng
         enterprise_id = len(self.enterprises) + 1
-        industry = building["industry"] if rng.random() < 0.5 else INDUSTRIES[int(rng.integers(len(INDUSTRIES)))]
+        industry = building["industry"] if rng.random() < 0.5 else INDUSTRIES[rng.integers(len(INDUSTRIES))]
         words = NAME_WORDS[industry]
-        trade_name = "".join(NAME_CHARS[int(i)] for i in rng.integers(len(NAME_CHARS), size=2))
-        word = words[int(rng.integers(len(words)))]
+        trade_name = NAME_CHARS[rng.integers(len(NAME_CHARS))] + NAME_CHARS[rng.integers(len(NAME_CHARS))]
+        word = words[rng.integers(len(words))]
         place = self.district_names[building["district_code"]].removesuffix("区")
         name = f"广州{place}{trade_name}{word}" + (LEGAL_FORMS.get(industry, "有限公司") if "所" in word
                                                     else "有限公司")
@@ -72,6 +104,13 @@ class _Register:
                "from_month": start, "to_month": None, "area_m2": area, "registered_here": registered, "batch_id": 1}
         self.tenancies.append(row)
         return row
+
+
+def frames(enterprises: list[dict], tenancies: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows as frames typed for a raw insert (imports.base.insert_rows): nullable integers stay integers."""
+    enterprise = pd.DataFrame(enterprises, columns=list(ENTERPRISE_COLUMNS))
+    enterprise["tax_year"] = enterprise["tax_year"].astype("Int64")
+    return enterprise, pd.DataFrame(tenancies, columns=list(TENANCY_COLUMNS))
 
 
 def build_register(rng: np.random.Generator, buildings: list[dict], stats: list[dict],
@@ -115,7 +154,7 @@ def _walk(register: _Register, building: dict, rows: list[dict]) -> None:
     for registered, count in ((True, first["enterprises_registered"]),
                               (False, first["enterprises_operating"] - first["enterprises_registered"])):
         for _ in range(count):  # tenants already there when the statistics begin moved in at some earlier month
-            move_in(first, registered, add_months(earliest, int(rng.integers(span + 1))) if span else first["month"])
+            move_in(first, registered, add_months(earliest, rng.integers(span + 1)) if span else first["month"])
     for row in rows[1:]:
         month = row["month"]
         want = {True: row["enterprises_registered"], False: row["enterprises_operating"] - row["enterprises_registered"]}
@@ -123,7 +162,7 @@ def _walk(register: _Register, building: dict, rows: list[dict]) -> None:
         loss = len(pools[False]) - want[False]
         for source, target, moves in ((False, True, min(gain, loss)), (True, False, min(-gain, -loss))):
             for _ in range(max(0, moves)):  # the same enterprise changes where it is registered
-                old = pools[source].pop(int(rng.integers(len(pools[source]))))
+                old = pools[source].pop(rng.integers(len(pools[source])))
                 close(old, month)
                 pools[target].append(register.open(old["enterprise_id"], building["id"], month, old["area_m2"],
                                                    target))
@@ -142,7 +181,7 @@ def _taxes(register: _Register, intensity: dict[int, float], stats: list[dict]) 
     latest: dict[int, dict] = {}
     for tenancy in register.tenancies:
         latest[tenancy["enterprise_id"]] = tenancy
-    factors = register.rng.lognormal(-0.5, 1.0, size=len(register.enterprises))
+    factors = register.generator.lognormal(-0.5, 1.0, size=len(register.enterprises))
     for enterprise, factor in zip(register.enterprises, factors, strict=True):
         tenancy = latest[enterprise["id"]]
         ended = tenancy["to_month"]
