@@ -68,7 +68,8 @@ def register_store(enterprises: int, seed: int = 23) -> str:
     rng = np.random.default_rng(seed)
     with engine.connect() as conn:
         building_ids = np.array([r[0] for r in conn.execute(text("SELECT id FROM building ORDER BY id"))])
-        districts = dict(conn.execute(text("SELECT id, district_code FROM building")).fetchall())
+        districts: dict[int, str] = {int(i): str(d) for i, d in conn.execute(
+            text("SELECT id, district_code FROM building"))}
     months = [add_months(END_MONTH, -i) for i in range(36)][::-1]
     ids = np.arange(1, enterprises + 1)
     tax = np.round(rng.lognormal(3.0, 1.6, enterprises), 2)
@@ -77,8 +78,9 @@ def register_store(enterprises: int, seed: int = 23) -> str:
                  f"基准企业{int(i):06d}有限公司", INDUSTRIES[int(i) % len(INDUSTRIES)], SIZE_BANDS[int(i) % 4],
                  bool(i % 40 == 0), 2025, float(t)) for i, b, t in zip(ids, home, tax, strict=True)]
     start = rng.integers(12, len(months), enterprises)
-    tenancies = [(int(i), int(b), months[int(s)].isoformat(), None, float(rng.integers(50, 3000)),
-                  bool(r)) for i, b, s, r in zip(ids, home, start, rng.random(enterprises) < 0.85, strict=True)]
+    tenancies: list[tuple[int, int, str, str | None, float, bool]] = [
+        (int(i), int(b), months[int(s)].isoformat(), None, float(rng.integers(50, 3000)), bool(r))
+        for i, b, s, r in zip(ids, home, start, rng.random(enterprises) < 0.85, strict=True)]
     earlier = ids[ids % 2 == 0]  # every second enterprise was somewhere else before
     where = rng.choice(building_ids, len(earlier))
     for i, b in zip(earlier, where, strict=True):

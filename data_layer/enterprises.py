@@ -110,7 +110,8 @@ def building_enterprises(engine: Engine, *, building_id: int, month: date, role:
 
 
 def _scope_sql(scope: GapScope) -> tuple[str, dict[str, object]]:
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if scope.district:
         clauses.append("b.district_code = :district")
         params["district"] = scope.district

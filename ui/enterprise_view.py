@@ -117,12 +117,15 @@ def enterprise_table(frame: pd.DataFrame, t: Translate, *, lang: str, district_n
 def rates_block(rates: Mapping[str, object], t: Translate, *, month: date) -> None:
     """The official 注册率 first, the register-based one beside it, labelled, and why they differ."""
     left, right = st.columns(2)
-    official, register = rates["official_rate"], rates["register_rate"]
+    official = rates["official_rate"]
+    register = rates["register_rate"]
+    assert official is None or isinstance(official, float)
+    assert register is None or isinstance(register, float)
     left.metric(t("ent.rate.official"), fmt.pct(official), t("ent.rate.counts", registered=rates["official_registered"],
                 operating=rates["official_operating"]), delta_color="off", delta_arrow="off", border=True)
     right.metric(t("ent.rate.register"), fmt.pct(register), t("ent.rate.counts",
                  registered=rates["register_registered"], operating=rates["register_operating"]),
                  delta_color="off", delta_arrow="off", border=True)
-    diff = "—" if official is None or register is None else f"{(register - official) * 100:+.1f} pp"  # type: ignore[operator]
+    diff = "—" if official is None or register is None else f"{(register - official) * 100:+.1f} pp"
     st.caption(t("ent.rate.explain", buildings=rates["buildings_reporting"], covered=rates["buildings_in_register"],
                  month=month.strftime("%Y-%m"), diff=diff))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer.imports.base import (Change, Rows, diff, fetch, fetch_in, insert_rows, sync_sequences,
+from data_layer.imports.base import (Change, Rows, diff, fetch_in, insert_rows, sync_sequences,
                                      update_rows)
 from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
 from data_layer.imports.kinds.enterprises import credit_codes
@@ -108,7 +108,7 @@ def _overlaps(conn: Connection, rows: Rows, findings: Findings, incoming: pd.Dat
                 mask[position] = True
                 params[position] = other
         at = "from_month" if code == "tenancy_overlap" else "registered_here"
-        rows.report(findings, mask, at, code, params=[params[p] for p in np.flatnonzero(mask)])
+        rows.report(findings, mask, at, code, params=[params[int(p)] for p in np.flatnonzero(mask)])
 
 
 def _clashes(frame: pd.DataFrame, group: list[str], row_numbers: np.ndarray,
