@@ -129,3 +129,14 @@ def rates_block(rates: Mapping[str, object], t: Translate, *, month: date) -> No
     diff = "—" if official is None or register is None else f"{(register - official) * 100:+.1f} pp"
     st.caption(t("ent.rate.explain", buildings=rates["buildings_reporting"], covered=rates["buildings_in_register"],
                  month=month.strftime("%Y-%m"), diff=diff))
+
+
+def register_rate_line(rates: Mapping[str, object], t: Translate, *, month: date) -> str:
+    """One line for pages whose 注册率 tile is the official figure: the register-based rate, labelled, and the
+    difference from the official rate of the same month and scope."""
+    official, register = rates["official_rate"], rates["register_rate"]
+    diff = "—" if not isinstance(official, float) or not isinstance(register, float) \
+        else f"{(register - official) * 100:+.1f}"
+    return t("ent.rate.line", rate=fmt.pct(register if isinstance(register, float) else None),
+             registered=f"{rates['register_registered']:,}", operating=f"{rates['register_operating']:,}",
+             month=month.strftime("%Y-%m"), diff=diff)

@@ -106,3 +106,12 @@ def test_the_gap_page_works_in_a_city_whose_buildings_have_no_streets(env: None,
     at = _run("registration.py", {"district": "D1", "building": "2"}, "viewer")
     table = next(f.value for f in at.dataframe if "企业名称" in f.value.columns)
     assert table["企业名称"].tolist() == [ENTERPRISES[5][0], ENTERPRISES[6][0]]  # building 2: E5, E6
+
+
+def test_the_overview_keeps_the_official_rate_and_shows_the_register_based_one_beside_it(env: None) -> None:
+    at = _run("overview.py", {}, None)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["注册率"] == "72.7%"  # official: (3 + 0 + 5) / (4 + 2 + 5) from the monthly statistics
+    line = next(c.value for c in at.caption if "企业名录口径" in c.value)
+    # register: E1, E6 of building 1 and E4 of building 3 registered, of 7 active: 3 / 7 = 42.9 %
+    assert "42.9%（3 / 7 家）" in line and "相差 -29.9 个百分点" in line
