@@ -115,3 +115,17 @@ def test_the_overview_keeps_the_official_rate_and_shows_the_register_based_one_b
     line = next(c.value for c in at.caption if "企业名录口径" in c.value)
     # register: E1, E6 of building 1 and E4 of building 3 registered, of 7 active: 3 / 7 = 42.9 %
     assert "42.9%（3 / 7 家）" in line and "相差 -29.9 个百分点" in line
+
+
+def test_the_wall_screen_shows_no_enterprise_and_no_enterprise_tax_in_any_panel(env: None) -> None:
+    at = AppTest.from_file(str(REPO / "app_pages" / "briefing.py"), default_timeout=60)
+    at.query_params["kiosk"] = "a-display-token"
+    at.session_state["auth_user"] = AuthUser("boss", "admin")  # even an admin's screen
+    at.run()
+    for _ in range(5):  # every panel in turn
+        assert not at.exception
+        bodies = "\n".join(element.proto.body for element in at.get("html"))
+        assert "1500" not in bodies and "1,500" not in bodies
+        assert not any(name in bodies for name, _tax in ENTERPRISES.values())
+        assert not any(word in bodies for word in BAND_WORDS)
+        at.run()
