@@ -129,3 +129,13 @@ def test_the_wall_screen_shows_no_enterprise_and_no_enterprise_tax_in_any_panel(
         assert not any(name in bodies for name, _tax in ENTERPRISES.values())
         assert not any(word in bodies for word in BAND_WORDS)
         at.run()
+
+
+def test_changing_the_district_after_a_street_drops_the_street_and_the_building(env: None) -> None:
+    at = _run("registration.py", {"district": "D1", "street": "1", "building": "1"}, "viewer")
+    assert at.selectbox(key="gap_building").value == 1
+    at.selectbox(key="gap_district").set_value("D2").run()
+    assert not at.exception
+    assert at.selectbox(key="gap_street").value is None and at.selectbox(key="gap_building").value is None
+    assert "street" not in at.query_params and "building" not in at.query_params
+    assert any("所选范围内没有" in i.value for i in at.info)  # D2's only enterprise is registered there
