@@ -154,3 +154,30 @@ def test_the_register_templates_import_as_downloaded(city: Engine) -> None:
     for fmt in ("csv", "xlsx"):
         outcome = prepare(city, kind="tenancies", file_name=f"t.{fmt}", data=template_bytes("tenancies", fmt, TODAY))
         assert outcome.ok and outcome.totals()["new"] == 1, (fmt, [p.line("en") for p in outcome.findings.problems])
+
+
+def test_the_data_page_previews_and_commits_the_register(city: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui.auth
+
+    monkeypatch.setenv("DATABASE_URL", city.url.render_as_string(hide_password=False))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app_pages" / "data_admin.py"),
+                           default_timeout=60)
+    at.session_state["auth_user"] = ui.auth.AuthUser("tester", "editor")
+    at.run()
+    for kind, rows in (("enterprises", [ENT_HEADER, [A, "<b>甲</b>科技有限公司", "数字经济", "中型", "否", 2025, 10]]),
+                       ("tenancies", [TEN_HEADER, [A, "B001", "2024-01", "", 300, "否"]])):
+        at.selectbox(key="import_kind").set_value(kind).run()
+        at.get("file_uploader")[0].set_value((f"{kind}.csv", csv_bytes(rows), "text/csv"))
+        at.run()
+        assert not at.exception and "校验通过" in at.success[0].value, kind
+        preview = at.dataframe[-1].value
+        assert preview["变化"].tolist() == ["新增"]
+        at.button(key="import_commit").click().run()
+        assert not at.exception and "导入完成" in at.success[0].value
+    assert all("<b>" not in m.value for m in at.markdown)
+    assert _rows(city, "SELECT e.name, t.building_id FROM tenancy t JOIN enterprise e ON e.id = t.enterprise_id") == [
+        ("<b>甲</b>科技有限公司", 1)]
