@@ -78,11 +78,11 @@ rates_block(ce.register_rates(ctx.url, ctx.version, month, scope), t, month=mont
 
 level = "building" if street is not None or building is not None else "street" if district else "district"
 summary = ce.gap_summary(ctx.url, ctx.version, month, scope, level)
-if not summary.empty:
-    shown = summary.assign(name=summary["name_zh" if lang == "zh" else "name_en"].fillna("—"))
-    st.dataframe(shown[["name", "enterprises", "area_m2"]].rename(columns={
-        "name": t(f"gap.{level}"), "enterprises": t("gap.filter.rows"), "area_m2": t("ent.col.area_m2")}),
-        hide_index=True, height=min(36 * (len(shown) + 1), 300), key="gap_summary")
+per_area = summary.assign(name=summary["name_zh" if lang == "zh" else "name_en"].fillna("—"))[
+    ["name", "enterprises", "area_m2"]].rename(columns={"name": t(f"gap.{level}"), "enterprises": t("gap.filter.rows"),
+                                                       "area_m2": t("ent.col.area_m2")})
+if not per_area.empty:
+    st.dataframe(per_area, hide_index=True, height=min(36 * (len(per_area) + 1), 300), key="gap_summary")
 
 role, kiosk = viewer()
 access = access_of(role, kiosk)
@@ -117,6 +117,7 @@ filter_sheet = pd.DataFrame(filters, columns=[t("gap.filter.item"), t("gap.filte
 stem = "_".join(["registration_gap", *(f"{k}-{v}" for k, v in gap_params(view, latest=month).items()),
                  f"{month:%Y-%m}"])
 st.download_button(t("gap.download"), data=lambda: to_xlsx_sheets({t("gap.sheet.filters"): filter_sheet,
+                                                                   t("gap.sheet.summary"): per_area,
                                                                    t("gap.sheet.list"): listing(frame)}),
                    file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="gap_download")

@@ -64,7 +64,9 @@ def test_from_a_profile_to_the_districts_registration_gap_exported_with_its_filt
     _idle(page)
 
     book = load_workbook(io.BytesIO(_download(page, "下载走访清单（XLSX）")))
-    assert book.sheetnames == ["筛选条件", "走访清单"]
+    assert book.sheetnames == ["筛选条件", "分区汇总", "走访清单"]
+    per_street = list(book["分区汇总"].iter_rows(min_row=2, values_only=True))
+    assert sum(row[1] for row in per_street) == expected  # the district's streets (and "—": no street) add up
     filters = {row[0]: row[1] for row in book["筛选条件"].iter_rows(min_row=2, values_only=True)}
     assert filters["区"] == district_zh and filters["街道"] == "全部" and filters["楼宇"] == "全部"
     assert filters["统计期"] == month[:7] and filters["数据截至月份"] == month[:7]
