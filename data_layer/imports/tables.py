@@ -44,10 +44,11 @@ def table_frame(engine: Engine, table: str) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def export_bytes(engine: Engine, table: str, fmt: str, *, role: str | None = "admin", kiosk: bool = False) -> bytes:
+def export_bytes(engine: Engine, table: str, fmt: str, *, role: str | None = None, kiosk: bool = False) -> bytes:
     """fmt: csv or xlsx. XLSX refuses tables over Excel's row limit (TooManyRows). `role` is the exporting
-    user's (None: not signed in; the command line acts as an admin): the enterprise table's tax goes out as the
-    role may see it (data_layer.auth.tax_access: the value for editors, a band for viewers, nothing otherwise)."""
+    user's (None, the default: not signed in; the command line passes "admin"): the enterprise table's tax goes
+    out as the role may see it (data_layer.auth.tax_access: the value for editors, a band for viewers, nothing
+    otherwise), so a caller that forgets the role gets no tax."""
     if table not in EXPORTABLE:
         raise KeyError(table)
     if fmt == "xlsx" and row_count(engine, table) > XLSX_MAX_ROWS:

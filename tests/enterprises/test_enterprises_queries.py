@@ -73,6 +73,8 @@ def test_the_enterprise_table_export_carries_tax_only_as_the_role_may_see(regist
     assert ("tax_band" in frame.columns) == has_band
     if not has_value:
         assert not any(str(v) in frame.to_csv() for v in ("1500", "200.0", "80.0"))
+    unsaid = pd.read_csv(io.BytesIO(export_bytes(register, "enterprise", "csv")), encoding="utf-8-sig")
+    assert not {"tax_10k", "tax_band", "tax_year"} & set(unsaid.columns)  # a caller that forgets the role
     kiosk = pd.read_csv(io.BytesIO(export_bytes(register, "enterprise", "csv", role="admin", kiosk=True)),
                         encoding="utf-8-sig")
     assert not {"tax_10k", "tax_band", "tax_year"} & set(kiosk.columns)
