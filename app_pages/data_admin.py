@@ -171,7 +171,11 @@ def export_section() -> None:
     too_many = fmt == "xlsx" and rows > XLSX_MAX_ROWS
     if too_many:
         st.warning(t("imports.export.too_many"))
-    st.download_button(t("imports.export.download"), lambda: export_bytes(engine, table, fmt), disabled=too_many,
+    if table == "enterprise" and not editor:
+        st.caption(t("imports.export.confidential"))
+    role = user.role if user is not None else None  # the enterprise table's tax follows the role (tables.py)
+    st.download_button(t("imports.export.download"), lambda: export_bytes(engine, table, fmt, role=role),
+                       disabled=too_many,
                        file_name=f"{table}-{datetime.now():%Y%m%d-%H%M}.{fmt}", key="export_download")
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer import cached, fmt
+from data_layer.cached import enterprises as ce
+from data_layer.enterprises import GapScope
 from data_layer.periods import PERIOD_KINDS, Period
 from data_layer.i18n import localized
 from ui.charts import district_bar, trend_chart
+from ui.enterprise_view import register_rate_line
 from ui.shell import md, page_context, t
 
 ctx = page_context()
@@ -65,6 +68,10 @@ for row_codes in (tiles[:5], tiles[5:]):
         column.metric(t(f"kpi.{code}"), fmt.kpi(code, row.value, lang), _delta(row),
                       help=t(help_key) if help_key else None, border=True,
                       delta_color="off" if row.change_kind == "none" else "normal")
+
+if ce.has_register(ctx.url, ctx.version):  # the register-based rate beside the official one, labelled as such
+    st.caption(register_rate_line(ce.register_rates(ctx.url, ctx.version, period.end, GapScope(district=district)),
+                                  t, month=period.end))
 
 labels = {"tax": t("chart.tax_yi"), "occupancy": t("chart.occupancy"), "month": t("chart.month")}
 left, right = st.columns([3, 2])

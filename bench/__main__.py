@@ -10,7 +10,7 @@ import traceback
 
 from bench.overview import print_rows
 
-AREAS = ("pages", "overview", "map", "goals", "sentiment", "imports", "briefing")
+AREAS = ("pages", "overview", "map", "goals", "sentiment", "imports", "briefing", "enterprises")
 
 
 def main() -> None:

@@ -36,3 +36,18 @@ def require(actor: Actor, needed: str) -> None:
     function refuses even when a page forgot to ask."""
     if not has_role(actor.role, needed):
         raise PermissionDenied(f"{actor.name!r} ({actor.role}) may not do this: it needs {needed}")
+
+
+# Enterprise tax (一企一档) is confidential: how much of it a session may receive.
+TAX_ACCESS = ("value", "band", "none")
+
+
+def tax_access(role: str | None, *, kiosk: bool = False) -> str:
+    """"value" (the yearly tax in 万元) for editors and admins, "band" for signed-in viewers, "none" for anonymous
+    sessions and kiosk links (a wall screen is read by whoever walks past). The data layer's enterprise queries
+    call this with the viewer's role, so a page cannot receive more than the rule allows."""
+    if kiosk or role is None:
+        return "none"
+    if has_role(role, "editor"):
+        return "value"
+    return "band" if has_role(role, "viewer") else "none"

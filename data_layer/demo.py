@@ -19,6 +19,9 @@ from shapely.prepared import prep
 from sqlalchemy import Engine, insert
 
 from data_layer import demo_text, plans_seed
+from data_layer.demo_enterprises import ENTERPRISE_COLUMNS, TENANCY_COLUMNS, build_register
+from data_layer.demo_enterprises import frames as register_frames
+from data_layer.imports.base import insert_rows
 from data_layer.models import (
     Building,
     BuildingMonth,
@@ -134,6 +137,9 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
     names = {d["code"]: (d["name_zh"], d["name_en"]) for d in districts}
     plans, targets = plans_seed.demo_plans(stats=stats, city=city, buildings=buildings, district_names=names,
                                            today=today, seed=seed)
+    # A generator of its own, so the register leaves every other table of the demo city as it was.
+    enterprises, tenancies = build_register(np.random.default_rng(seed + 23), buildings, stats,
+                                            {code: zh for code, (zh, _en) in names.items()})
     batch = {"id": 1, "kind": "demo", "file_name": "demo", "file_hash": f"seed-{seed}-{today.isoformat()}",
              "user_name": "system", "created_at": datetime.now(UTC), "rows_new": len(buildings) + len(stats),
              "rows_updated": 0, "rows_unchanged": 0}
@@ -149,6 +155,10 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
         conn.execute(insert(Building), [{k: v for k, v in b.items() if not k.startswith("_")} | {"batch_id": 1}
                                         for b in buildings])
         conn.execute(insert(BuildingMonth), stats)
+        # Raw executemany, as imports write: half the time of a Core insert of 200k dicts.
+        enterprise_rows, tenancy_rows = register_frames(enterprises, tenancies)
+        insert_rows(conn, "enterprise", enterprise_rows, ENTERPRISE_COLUMNS)
+        insert_rows(conn, "tenancy", tenancy_rows, TENANCY_COLUMNS)
         conn.execute(insert(CityMonth), city)
         conn.execute(insert(ObservationPoint), points)
         conn.execute(insert(Feedback), feedback)
@@ -158,7 +168,8 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
         bump_data_version(conn)
     return {"buildings": len(buildings), "building_month": len(stats), "city_month": len(city),
             "observation_points": len(points), "feedback": len(feedback), "demands": len(demands),
-            "plans": len(plans), "plan_targets": len(targets)}
+            "plans": len(plans), "plan_targets": len(targets), "enterprises": len(enterprises),
+            "tenancies": len(tenancies)}
 
 
 def _streets() -> tuple[list[dict], dict[tuple[str, str], int]]:

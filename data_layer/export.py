@@ -37,3 +37,13 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, sheet_name: str = "data") -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         safe_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name[:31])
     return buffer.getvalue()
+
+
+def to_xlsx_sheets(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """One workbook with a sheet per frame, in the order given (e.g. the filters a list was made with, then the
+    list), every sheet escaped like `to_xlsx_bytes`."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            safe_frame(frame).to_excel(writer, index=False, sheet_name=name[:31])
+    return buffer.getvalue()

@@ -20,6 +20,8 @@ INDUSTRIES = ("finance", "legal", "accounting", "ip", "tech_rd", "design", "digi
 DIMENSIONS = ("gov_service", "enterprise_service", "operations", "talent", "transport", "daily_life", "other")
 SENTIMENTS = ("positive", "neutral", "negative")
 DEMAND_STATUSES = ("open", "in_progress", "closed")
+# Enterprise size bands (大型 / 中型 / 小型 / 微型, the national statistical classification).
+SIZE_BANDS = ("large", "medium", "small", "micro")
 
 
 class District(SQLModel, table=True):
@@ -326,6 +328,38 @@ class DesignationCount(SQLModel, table=True):
     buildings: int
 
 
+class Enterprise(SQLModel, table=True):
+    """One enterprise (一企一档), keyed by its 统一社会信用代码 (GB 32100-2015, check character verified on import).
+    `tax_10k` is its tax for `tax_year` (万元): confidential. Only data_layer.enterprises reads it, and only for
+    roles that may see it (data_layer.auth.tax_access)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_code: str = Field(max_length=18, unique=True)
+    name: str = Field(max_length=200, index=True)
+    industry: str = Field(default="general", max_length=20)
+    size_band: str = Field(default="small", max_length=10)
+    is_headquarters: bool = False  # 总部企业
+    tax_year: int | None = None
+    tax_10k: float | None = None
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class Tenancy(SQLModel, table=True):
+    """An enterprise in a building from one month to another (to_month None: still there; both inclusive), with
+    the area it uses and whether it is registered at this address (属地注册) or only operating here."""
+
+    __table_args__ = (Index("ix_tenancy_building_from", "building_id", "from_month"),
+                      UniqueConstraint("enterprise_id", "building_id", "from_month"))
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    building_id: int = Field(foreign_key="building.id")
+    from_month: date
+    to_month: date | None = None
+    area_m2: float | None = None
+    registered_here: bool = False
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
 # Tables in dependency order: the checksum and the demo build walk them in this order.
 DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     District,
@@ -333,6 +367,8 @@ DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     Street,
     Building,
     BuildingMonth,
+    Enterprise,
+    Tenancy,
     CityMonth,
     Indicator,
     Plan,

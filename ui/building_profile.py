@@ -13,11 +13,14 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import fmt
 from data_layer.buildings import FLAG_COLUMNS
+from data_layer.enterprises import GapScope
+from data_layer.cached import enterprises as ce
 from data_layer.cached import map as cm
 from data_layer.periods import Period
 from data_layer.settings import get_settings
 from data_layer.i18n import localized
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
+from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param
 from ui.shell import PageContext, plain, t
 
@@ -130,6 +133,42 @@ def _observation(ctx: PageContext, building_id: int, period: Period) -> None:
     st.dataframe(table, hide_index=True)
 
 
+def gap_link(district: str, period: Period, lang: str) -> None:
+    """A link to the registration-gap list of the building's district, as of the profile's month."""
+    params = {"district": district, "month": period.end.strftime("%Y-%m"), "lang": lang}
+    try:
+        st.page_link("app_pages/registration.py", label=t("ent.gap_link"), icon=":material/how_to_reg:",
+                     query_params=params)
+    except StreamlitPageNotFoundError:  # the page run on its own (AppTest), outside st.navigation
+        st.markdown(f"[{t('ent.gap_link')}](registration-gap?{urllib.parse.urlencode(params)})")
+
+
+def _enterprises(ctx: PageContext, building_id: int, detail: dict, period: Period) -> None:
+    """The enterprises in the building in the period's last month (一企一档), tax as the viewer's role allows."""
+    st.markdown(f"**{t('ent.heading')}**")
+    if not ce.has_register(ctx.url, ctx.version):
+        st.caption(t("ent.no_register"))
+        return
+    role, kiosk = viewer()
+    month = period.end
+    frame = ce.building_enterprises(ctx.url, ctx.version, building_id, month, role, kiosk)
+    gap_link(detail["district_code"], period, ctx.lang)
+    if frame.empty:
+        st.info(t("ent.none", month=month.strftime("%Y-%m")))
+        return
+    st.caption(t("ent.count", month=month.strftime("%Y-%m"), count=len(frame),
+                 registered=int(frame["registered_here"].sum()), hq=int(frame["is_headquarters"].sum())) + " "
+               + t(f"ent.order.{access_of(role, kiosk)}"))
+    table = enterprise_table(frame.drop(columns=["enterprise_id", "to_month"]), t, lang=ctx.lang)
+    # headquarters marked in the name column too, so the mark survives a sort by any other column
+    name = t("ent.col.name")
+    table[name] = [f"【{t('ent.hq')}】{n}" if hq else n for n, hq in zip(table[name], frame["is_headquarters"],
+                                                                       strict=True)]
+    st.dataframe(table, hide_index=True, key=f"enterprises_{building_id}", height=320)
+    scope = GapScope(building_id=building_id)
+    rates_block(ce.register_rates(ctx.url, ctx.version, month, scope), t, month=month)
+
+
 def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: bool, show_link: bool) -> bool:
     """Draw the profile; False (after saying so) when there is no such building."""
     detail = cm.building_detail(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
@@ -154,6 +193,7 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
             st.markdown(f"**{t('map.profile.attributes')}**")
             st.dataframe(_attributes(detail, ctx.lang), hide_index=True, height="content")
             _observation(ctx, building_id, period)
+        _enterprises(ctx, building_id, detail, period)
     else:
         _history(ctx, building_id, period, height=220)
         _observation(ctx, building_id, period)

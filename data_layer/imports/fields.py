@@ -284,13 +284,19 @@ BOUNDARIES = Kind("boundaries", "区界（GeoJSON）", "District boundaries (Geo
     Field("city", "所属城市", "city", max_len=40, example="广州市"),
 ), identity=(), tables=("district", "district_boundary"))
 
-KINDS: dict[str, Kind] = {k.code: k for k in (BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS, BOUNDARIES)}
-TABULAR = ("buildings", "monthly", "city", "plans", "feedback", "demands")  # in the order a workbook is applied
+# The enterprise register's kinds live in their own module, which builds on the fields above.
+from data_layer.imports.enterprise_fields import ENTERPRISES, TENANCIES  # noqa: E402
+
+KINDS: dict[str, Kind] = {k.code: k for k in (BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS, BOUNDARIES,
+                                              ENTERPRISES, TENANCIES)}
+# in the order a workbook is applied (tenancies need the buildings and enterprises before them)
+TABULAR = ("buildings", "monthly", "city", "plans", "feedback", "demands", "enterprises", "tenancies")
 # Other names the command line accepts for a kind (table names and common words).
 KIND_ALIASES = {"building": "buildings", "building_month": "monthly", "month": "monthly", "statistics": "monthly",
                 "city_month": "city", "city_totals": "city", "plan": "plans", "plan_target": "plans",
                 "targets": "plans", "demand": "demands", "district_boundary": "boundaries", "district": "boundaries",
-                "districts": "boundaries", "geojson": "boundaries", "auto": "workbook"}
+                "districts": "boundaries", "geojson": "boundaries", "auto": "workbook",
+                "enterprise": "enterprises", "tenancy": "tenancies"}
 ALL_KINDS = (*KINDS, "workbook")  # workbook: each sheet is matched to the kind its headers show
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from data_layer.auth import tax_access
+from data_layer.enterprises import redact, tax_band
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
 from data_layer.models import DOMAIN_TABLES, AuditLog, ImportBatch
 
@@ -42,13 +44,18 @@ def table_frame(engine: Engine, table: str) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def export_bytes(engine: Engine, table: str, fmt: str) -> bytes:
-    """fmt: csv or xlsx. XLSX refuses tables over Excel's row limit (TooManyRows)."""
+def export_bytes(engine: Engine, table: str, fmt: str, *, role: str | None = None, kiosk: bool = False) -> bytes:
+    """fmt: csv or xlsx. XLSX refuses tables over Excel's row limit (TooManyRows). `role` is the exporting
+    user's (None, the default: not signed in; the command line passes "admin"): the enterprise table's tax goes
+    out as the role may see it (data_layer.auth.tax_access: the value for editors, a band for viewers, nothing
+    otherwise), so a caller that forgets the role gets no tax."""
     if table not in EXPORTABLE:
         raise KeyError(table)
     if fmt == "xlsx" and row_count(engine, table) > XLSX_MAX_ROWS:
         raise TooManyRows(table)
     frame = table_frame(engine, table)
+    if table == "enterprise":
+        frame = redact(frame.assign(tax_band=tax_band(frame["tax_10k"])), tax_access(role, kiosk=kiosk))
     for column in frame.columns:  # Excel cannot hold time zones; keep the wall-clock UTC value
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
             frame[column] = frame[column].dt.tz_localize(None)

@@ -7,7 +7,8 @@ from importlib import import_module
 from types import ModuleType
 
 _MODULES = {"buildings": "buildings", "monthly": "monthly", "city": "city", "plans": "plans",
-            "feedback": "feedback", "demands": "demands", "boundaries": "boundaries"}
+            "feedback": "feedback", "demands": "demands", "boundaries": "boundaries",
+            "enterprises": "enterprises", "tenancies": "tenancies"}
 
 
 def module(kind: str) -> ModuleType:
