@@ -71,9 +71,11 @@ class Building(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     district_code: str = Field(foreign_key="district.code", index=True, max_length=12)
     street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
-    lon: float
-    lat: float
+    # None until someone places the building: many districts send rosters without coordinates ("not on the map")
+    lon: float | None = None
+    lat: float | None = None
     crs: str = Field(default="GCJ-02", max_length=10)
+    former_names: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})  # 曾用名, '；'
     grade: str = Field(default="unrated", max_length=12, index=True)
     gross_area_m2: float
     leasable_area_m2: float
@@ -232,6 +234,8 @@ class AppUser(SQLModel, table=True):
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(default="", max_length=120)
     role: str = Field(default="viewer", max_length=10)  # viewer, editor, admin
+    # District codes an editor may import for, comma-separated; '' = every district (the editor right as before).
+    districts: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
     password_hash: str = Field(default="", max_length=255)  # argon2 hash, never the password
     is_active: bool = True
     created_at: datetime
