@@ -23,7 +23,7 @@ from derive_boundaries import DISTRICTS  # noqa: E402 - the same district names 
 
 CITY_PREFIX = "4401"
 OUT = Path(__file__).with_name("guangzhou_streets.csv")
-HEADER = ["所属区", "区划代码", "街道名称", "统计用区划代码"]
+HEADER = ["所属区", "街道名称", "统计用区划代码"]
 
 
 def derive(town_csv: Path) -> list[list[str]]:
@@ -33,8 +33,8 @@ def derive(town_csv: Path) -> list[list[str]]:
             district = record["code"]
             if not district.startswith(CITY_PREFIX) or district not in DISTRICTS:
                 continue
-            rows.append([DISTRICTS[district][0], district, record["name"].strip(), district + record["town"]])
-    rows.sort(key=lambda r: r[3])
+            rows.append([DISTRICTS[district][0], record["name"].strip(), district + record["town"]])
+    rows.sort(key=lambda r: r[2])
     return rows
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from data_layer import backup as backups
 from data_layer import db
 from data_layer.i18n import translate
-from data_layer.imports import ALL_KINDS, Options, StoreBusy, resolve_kind, run_import, undo_batch
+from data_layer.imports import ALL_KINDS, Options, Outcome, StoreBusy, resolve_kind, run_import, undo_batch
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import CRS_CODES
 from data_layer.imports.tables import EXPORTABLE, TooManyRows, export_bytes
@@ -34,7 +34,7 @@ from data_layer.settings import get_settings
 LANGS = ("zh", "en")
 
 
-def _user() -> str:
+def cli_user() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except Exception:  # noqa: BLE001 - no login name in some containers
@@ -104,11 +104,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     try:
         outcome = run_import(engine, kind=kind, file_name=args.file.name, data=args.file.read_bytes(),
-                             user=args.user or _user(), via="cli", options=Options(crs=args.crs),
+                             user=args.user or cli_user(), via="cli", options=Options(crs=args.crs),
                              dry_run=args.dry_run)
     except StoreBusy:
         print(translate("imports.busy", lang), file=sys.stderr)
         return 3
+    return print_outcome(outcome, lang, dry_run=args.dry_run)
+
+
+def print_outcome(outcome: Outcome, lang: str, *, dry_run: bool) -> int:
+    """Notes and problems on stderr, counts per table on stdout; the exit code (0 done or clean, 1 rejected)."""
     for note in outcome.findings.notes:
         print(note.line(lang), file=sys.stderr)
     if not outcome.ok:
@@ -118,11 +123,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(translate("imports.unlisted", lang, count=outcome.findings.unlisted), file=sys.stderr)
         print(translate("imports.rejected", lang, count=outcome.findings.error_count), file=sys.stderr)
         return 1
+    print(outcome.file_name)
     for table, change in outcome.changes.items():
         counts = change.counts
-        print(f"{table}: " + ", ".join(f"{translate(f'imports.count.{k}', lang)} {v:,}" for k, v in counts.items()))
+        print(f"  {table}: " + ", ".join(f"{translate(f'imports.count.{k}', lang)} {v:,}" for k, v in counts.items()))
     totals = outcome.totals()
-    if args.dry_run:
+    if dry_run:
         _say(lang, "dry_run")
     elif outcome.committed:
         print(translate("imports.done", lang, batch=outcome.batch_id, **totals))
@@ -137,7 +143,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     if engine is None:
         return 2
     try:
-        outcome = undo_batch(engine, batch_id=args.batch, user=args.user or _user(), via="cli")
+        outcome = undo_batch(engine, batch_id=args.batch, user=args.user or cli_user(), via="cli")
     except StoreBusy:
         print(translate("imports.busy", lang), file=sys.stderr)
         return 3
@@ -207,7 +213,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 2
     engine = db.make_engine(get_settings().database_url)
     try:
-        result = backups.restore(engine, args.file, user=args.user or _user(), via="cli")
+        result = backups.restore(engine, args.file, user=args.user or cli_user(), via="cli")
     except backups.BackupError as error:
         print(translate(f"imports.backup.bad.{error.code}", lang, **error.params), file=sys.stderr)
         return 1

@@ -216,6 +216,16 @@ MONTHLY = Kind("monthly", "楼宇月度统计", "Monthly building statistics", (
                                                               "enterprises_operating")),
     sheet_words=("月度", "月报", "统计", "monthly"), tables=("building_month",))
 
+STREETS = Kind("streets", "街道（镇）名录", "Streets and towns", (
+    Field("district", "所属区", "district", aliases=("区", "区县", "行政区", "所在区", "辖区"), required=True,
+          example="天河区"),
+    Field("name", "街道名称", "street", aliases=("街道", "街镇", "镇街", "街道（镇）", "街镇名称", "乡镇街道", "街道/镇",
+                                             "street name", "town"), required=True, max_len=40, example="珠江新城街道"),
+    Field("code", "统计用区划代码", "street code", aliases=("街道代码", "街道编码", "街镇代码", "区划代码（街道）",
+                                                      "town code"), max_len=20, example="440106029000"),
+    Field("name_en", "英文名称", "name (English)", aliases=("english name",), max_len=60, example="Zhujiang New Town"),
+), identity=(("district",), ("name",)), sheet_words=("街道", "街镇", "street"), tables=("street",))
+
 CITY = Kind("city", "全市月度税收", "City totals by month", (
     MONTH,
     Field("city_tax_10k", "全市税收", "city tax", "money", ("全市税收收入", "全市全口径税收", "城市税收", "全市税收总额",
@@ -284,13 +294,15 @@ BOUNDARIES = Kind("boundaries", "区界（GeoJSON）", "District boundaries (Geo
     Field("city", "所属城市", "city", max_len=40, example="广州市"),
 ), identity=(), tables=("district", "district_boundary"))
 
-KINDS: dict[str, Kind] = {k.code: k for k in (BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS, BOUNDARIES)}
-TABULAR = ("buildings", "monthly", "city", "plans", "feedback", "demands")  # in the order a workbook is applied
+KINDS: dict[str, Kind] = {k.code: k for k in (STREETS, BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS,
+                                              BOUNDARIES)}
+TABULAR = ("streets", "buildings", "monthly", "city", "plans", "feedback", "demands")  # the order a workbook is applied
 # Other names the command line accepts for a kind (table names and common words).
 KIND_ALIASES = {"building": "buildings", "building_month": "monthly", "month": "monthly", "statistics": "monthly",
                 "city_month": "city", "city_totals": "city", "plan": "plans", "plan_target": "plans",
                 "targets": "plans", "demand": "demands", "district_boundary": "boundaries", "district": "boundaries",
-                "districts": "boundaries", "geojson": "boundaries", "auto": "workbook"}
+                "districts": "boundaries", "geojson": "boundaries", "auto": "workbook", "street": "streets",
+                "towns": "streets"}
 ALL_KINDS = (*KINDS, "workbook")  # workbook: each sheet is matched to the kind its headers show
 
 
