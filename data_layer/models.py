@@ -79,7 +79,7 @@ class Building(SQLModel, table=True):
     grade: str = Field(default="unrated", max_length=12, index=True)
     gross_area_m2: float
     leasable_area_m2: float
-    year_completed: int
+    year_completed: int | None = None  # rosters often leave it out
     status: str = Field(default="in_use", max_length=20)
     operator_type: str = Field(default="private", max_length=20)
     industry: str = Field(default="general", max_length=20)

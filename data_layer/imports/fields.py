@@ -149,17 +149,17 @@ MONTH = Field("month", "统计月份", "month", "month", ("月份", "年月", "�
                                                   "统计年月", "日期"), required=True, example="2026年9月")
 
 BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
-    Field("code", "楼宇编号", "building code", aliases=BUILDING_CODE.aliases, required=True, max_len=30,
-          example="GZ-TH-0001"),
+    # Not required: a roster without codes is matched on (district, name), new buildings get a generated code.
+    Field("code", "楼宇编号", "building code", aliases=BUILDING_CODE.aliases, max_len=30, example="GZ-TH-0001"),
     Field("name", "楼宇名称", "building name", aliases=BUILDING_NAME.aliases, for_new=True, max_len=120,
           example="示范国际金融中心"),
     Field("address", "地址", "address", aliases=("详细地址", "楼宇地址", "坐落"), max_len=200, example="天河区珠江东路1号"),
     Field("district", "所属区", "district", aliases=("区", "区县", "行政区", "所在区", "辖区", "区域"), for_new=True,
           example="天河区"),
     Field("street", "所属街道", "street", aliases=("街道", "街道办", "所在街道", "镇街"), example=""),
-    Field("lon", "经度", "longitude", "degree", ("lon", "lng", "x"), for_new=True, low=-180, high=180,
+    Field("lon", "经度", "longitude", "degree", ("lon", "lng", "x", "经度坐标"), low=-180, high=180,
           example=113.3245),
-    Field("lat", "纬度", "latitude", "degree", ("lat", "y"), for_new=True, low=-90, high=90, example=23.1195),
+    Field("lat", "纬度", "latitude", "degree", ("lat", "y", "纬度坐标"), low=-90, high=90, example=23.1195),
     Field("crs", "坐标系", "CRS", "choice", ("坐标系统", "坐标类型", "coordinate system"), choices=CRS_NAMES,
           example="GCJ-02"),
     Field("grade", "楼宇等级", "grade", "choice", ("等级", "评级", "楼宇评级", "星级评定"), choices=GRADE, example="甲级"),
@@ -169,7 +169,9 @@ BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
                                                                   "商务面积"), for_new=True, low=0, unit="㎡",
           example="85,000"),
     Field("year_completed", "建成年份", "year completed", "year", ("竣工年份", "建成时间", "竣工时间", "建成年"),
-          for_new=True, low=1900, high=2100, example=2015),
+          low=1900, high=2100, example=2015),
+    Field("former_names", "曾用名", "former names", aliases=("原名", "曾用名称", "原楼宇名称", "former name", "别名"),
+          max_len=400, example=""),
     Field("status", "建设状态", "status", "choice", ("状态", "楼宇状态", "使用状态"), choices=STATUS, example="已建"),
     Field("operator_type", "运营主体类型", "operator type", "choice", ("运营主体", "产权性质", "运营方类型"),
           choices=OPERATOR, example="民营"),
@@ -188,7 +190,8 @@ BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
     Field("designated_on", "观测点认定日期", "designated on", "date", ("认定日期",), example="2026-01-15"),
     Field("renovated_year", "改造完成年份", "renovated year", "year", ("改造年份", "盘活改造年份"), low=1900,
           high=2100, example=""),
-), identity=(("code",), ("name", "district", "lon", "gross_area_m2", "grade")), sheet_words=("楼宇", "building"),
+), identity=(("code", "name"), ("name", "district", "lon", "gross_area_m2", "leasable_area_m2", "grade")),
+    sheet_words=("楼宇", "building"),
     tables=("building", "observation_point"))
 
 MONTHLY = Kind("monthly", "楼宇月度统计", "Monthly building statistics", (

@@ -11,6 +11,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+import pandas as pd
+from sqlalchemy import Connection
+
+from data_layer.imports.base import fetch
 from data_layer.imports.values import norm
 
 _STREET_SUFFIX = re.compile(r"(街道办事处|街道办|街道|镇人民政府|镇|街|乡)$")
@@ -50,3 +54,16 @@ def generated_code(district: str, name: str, taken: set[str], *, limit: int = 30
             taken.add(code)
             return code
     raise ValueError("no free code")  # 40 hex digits all taken: cannot happen for distinct names
+
+
+def stored_streets(conn: Connection) -> pd.DataFrame:
+    return fetch(conn, "SELECT id, code, district_code, name_zh, name_en FROM street")
+
+
+def street_index(stored: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(district, compare key) -> street code, for codes, Chinese names with or without suffix and English names."""
+    out: dict[tuple[str, str], str] = {}
+    for row in stored.itertuples(index=False):
+        for key in (norm(row.code), street_key(row.name_zh), norm(row.name_en)):
+            out.setdefault((row.district_code, key), row.code)
+    return out

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer.imports.base import Change, Rows, delete_rows, diff, fetch, insert_rows, update_rows
-from data_layer.imports.identity import generated_code, street_key
+from data_layer.imports.base import Change, Rows, delete_rows, diff, insert_rows, update_rows
+from data_layer.imports.identity import generated_code, stored_streets, street_index, street_key
 from data_layer.imports.kinds.buildings import district_lookup
 from data_layer.imports.kinds.common import duplicates, replaced_payload
 from data_layer.imports.problems import Findings
@@ -21,19 +21,6 @@ from data_layer.imports.values import norm
 
 TABLE = "street"
 COLUMNS = ("district_code", "name_zh", "name_en")
-
-
-def stored_streets(conn: Connection) -> pd.DataFrame:
-    return fetch(conn, "SELECT id, code, district_code, name_zh, name_en FROM street")
-
-
-def street_index(stored: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(district, compare key) -> street code, for codes, Chinese names with or without suffix and English names."""
-    out: dict[tuple[str, str], str] = {}
-    for row in stored.itertuples(index=False):
-        for key in (norm(row.code), street_key(row.name_zh), norm(row.name_en)):
-            out.setdefault((row.district_code, key), row.code)
-    return out
 
 
 def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
@@ -67,7 +54,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
         known = index.get((district, street_key(name)))
         if known is not None:
             if code is not None and str(code) != known:
-                findings.note("street_code_kept", **rows.locate(position, "code"), value=str(code), code=known)
+                findings.note("street_code_kept", **rows.locate(position, "code"), value=str(code), street_code=known)
             codes.append(known)
         elif code is not None:
             taken.add(str(code))

@@ -7,6 +7,7 @@ Revises: 0004
   unscoped editor keeps the rights editors had before).
 - building.lon / building.lat become nullable: many districts never geocoded their buildings, and such a roster
   still imports; the map lists them as "not on the map" until someone places them.
+- building.year_completed becomes nullable: district rosters often leave it out.
 - building.former_names: 曾用名, separated by '；', so that a renamed building still matches by name.
 """
 
@@ -28,12 +29,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('former_names', sa.String(length=400), nullable=False, server_default=''))
         batch_op.alter_column('lon', existing_type=sa.Float(), nullable=True)
         batch_op.alter_column('lat', existing_type=sa.Float(), nullable=True)
+        batch_op.alter_column('year_completed', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade() -> None:
     """Fails (changing nothing) while a building has no coordinates: place or remove those first. (SQLite
     rebuilds the table with foreign-key checks off; migrations/env.py explains.)"""
     with op.batch_alter_table('building', schema=None) as batch_op:
+        batch_op.alter_column('year_completed', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('lat', existing_type=sa.Float(), nullable=False)
         batch_op.alter_column('lon', existing_type=sa.Float(), nullable=False)
         batch_op.drop_column('former_names')
