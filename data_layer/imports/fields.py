@@ -196,6 +196,8 @@ BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
 
 MONTHLY = Kind("monthly", "楼宇月度统计", "Monthly building statistics", (
     BUILDING_CODE, BUILDING_NAME, MONTH,
+    # Only read with a name: a building name that two districts share needs its district.
+    Field("district", "所属区", "district", aliases=("区", "区县", "行政区", "所在区", "辖区"), example="天河区"),
     Field("occupied_area_m2", "已入驻面积", "occupied area", "area", ("入驻面积", "已入驻", "已用面积", "已出租面积",
                                                                    "occupied"), low=0, unit="㎡", example="72,250"),
     Field("leasable_area_m2", "可租面积", "leasable area", "area", ("可出租面积", "可租赁面积", "可招商面积",
