@@ -14,6 +14,7 @@ from data_layer import cached
 from data_layer.auth import has_role
 from data_layer.i18n import translate
 from data_layer.cached import imports as cached_imports
+from data_layer.cached import map as cached_map
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, check_upload, parse, prepare, run_import, undo_batch
 from data_layer.imports.geo import CRS_CODES
 from data_layer.imports.tables import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
@@ -34,6 +35,8 @@ if engine is None:
 url = settings.database_url
 version = cached.data_version(url)
 SECTIONS = ("import", "history", "templates", "export", "backup")
+KIND_OF_TABLE = {"street": "streets", "building": "buildings", "building_month": "monthly", "city_month": "city",
+                 "plan": "plans", "plan_target": "plans"}  # a workbook previews each table with its own columns
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json"]
 
 st.title(t("imports.title"))
@@ -45,6 +48,11 @@ section = st.segmented_control(t("imports.section"), SECTIONS, default="import",
 
 
 def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+    districts = cached.districts(url, version)
+    streets = cached_map.streets(url, version)
+    lookups = {"district_code": dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"],
+                                         strict=True)),
+               "street_id": dict(zip(streets["id"], streets["name_zh" if lang == "zh" else "name_en"], strict=True))}
     if outcome.findings.notes:
         with st.expander(t("imports.notes", count=len(outcome.findings.notes))):
             st.dataframe(findings_table(outcome.findings.notes, lang, note=True), hide_index=True, width="stretch")
@@ -61,7 +69,7 @@ def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
     st.success(t("imports.checked"))
     st.dataframe(counts_table(outcome, lang), hide_index=True)
     for table, change in outcome.changes.items():
-        preview = preview_table(change, outcome.kind, lang)
+        preview = preview_table(change, KIND_OF_TABLE.get(table, outcome.kind), lang, lookups=lookups)
         if not preview.empty:
             st.caption(f"{table_label(table, lang)} · {t('imports.preview', limit=len(preview))}")
             st.dataframe(preview, hide_index=True, width="stretch", key=f"preview_{table}")
