@@ -78,8 +78,7 @@ def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
 def import_section() -> None:
     user = require_role("editor")
     kind = st.selectbox(t("imports.kind"), ALL_KINDS, format_func=lambda k: kind_label(k, lang), key="import_kind")
-    crs = st.selectbox(t("imports.crs"), [None, *CRS_CODES], key="import_crs",
-                       format_func=lambda c: translate("imports.crs.none", lang) if c is None else c)
+    crs = st.session_state.get("import_crs")  # asked below, once a file turns out to need it
     upload = st.file_uploader(t("imports.upload", limit=settings.import_max_mb), type=UPLOAD_TYPES,
                               max_upload_size=settings.import_max_mb, key="import_file")
     if upload is None:
@@ -99,6 +98,10 @@ def import_section() -> None:
                                                          options=options, parsed=parsed)
             st.session_state["import_key"] = key
     outcome = st.session_state["import_preview"]
+    if crs is not None or any(p.code == "crs_missing" for p in outcome.findings.problems):
+        # Never guessed: the same numbers are ~500 m apart in GCJ-02 and WGS-84, ~1 km more in BD-09.
+        st.radio(t("imports.crs.ask"), CRS_CODES, index=None, key="import_crs", horizontal=False,
+                 captions=[t(f"imports.crs.where.{c}") for c in CRS_CODES])
     show_outcome(outcome)
     if outcome.ok and not outcome.nothing_to_do and st.button(t("imports.commit"), type="primary", key="import_commit"):
         try:
