@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_layer import backup as backups
+from data_layer import users
 from data_layer import cached
 from data_layer.auth import has_role
 from data_layer.i18n import translate
@@ -88,8 +89,12 @@ def import_section() -> None:
     if refused is not None:
         st.error(t("imports.refused", reason=t(f"imports.problem.{refused[0]}", **refused[1])))
         return
-    options = Options(crs=crs)
-    key = (upload.file_id, kind, crs, version)
+    account = users.get_user(engine, username=user.username)  # the scope as stored now, not as at sign-in
+    scope = account.scope if account is not None else None
+    if scope is not None:
+        st.caption(t("imports.scope", districts="、".join(sorted(scope))))
+    options = Options(crs=crs, districts=scope)
+    key = (upload.file_id, kind, crs, version, scope)
     if st.session_state.get("import_key") != key:
         with st.spinner():
             parsed = parse(kind, upload.name, data, options)

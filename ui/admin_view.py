@@ -54,6 +54,8 @@ def users_display(frame: pd.DataFrame, lang: str, tz: str) -> pd.DataFrame:
         return frame
     out = frame.copy()
     out["role"] = out["role"].map(lambda c: code_label("role", c, lang))
+    if "districts" in out.columns:
+        out["districts"] = out["districts"].map(lambda d: d or translate("auth.admin.districts_all", lang))
     out["is_active"] = out["is_active"].map(lambda on: translate(f"auth.admin.{'active' if on else 'disabled'}", lang))
     for column in ("created_at", "last_login_at"):
         out[column] = pd.to_datetime(out[column], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")

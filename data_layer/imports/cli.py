@@ -1,6 +1,7 @@
 """Command-line verbs for scheduled loads and administration:
 
     python -m data_layer import KIND FILE [--dry-run] [--user NAME] [--crs GCJ-02|WGS-84|BD-09] [--lang zh|en]
+        (--user naming an editor limited to some districts imports within that scope)
     python -m data_layer undo BATCH [--user NAME] [--lang zh|en]
     python -m data_layer template KIND FILE [--lang zh|en]     # .xlsx, .csv (or .geojson for boundaries)
     python -m data_layer export TABLE FILE [--lang zh|en]      # .xlsx or .csv, formula-looking cells escaped
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from data_layer import backup as backups
-from data_layer import db
+from data_layer import db, users
 from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, Outcome, StoreBusy, resolve_kind, run_import, undo_batch
 from data_layer.imports.fields import CRS_NAMES
@@ -102,10 +103,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine = _engine(lang)
     if engine is None:
         return 2
+    # --user naming an account limited to some districts imports within that scope, as on the page
+    account = users.get_user(engine, username=args.user) if args.user else None
+    scope = account.scope if account is not None else None
     try:
         outcome = run_import(engine, kind=kind, file_name=args.file.name, data=args.file.read_bytes(),
-                             user=args.user or cli_user(), via="cli", options=Options(crs=args.crs),
-                             dry_run=args.dry_run)
+                             user=args.user or cli_user(), via="cli",
+                             options=Options(crs=args.crs, districts=scope), dry_run=args.dry_run)
     except StoreBusy:
         print(translate("imports.busy", lang), file=sys.stderr)
         return 3

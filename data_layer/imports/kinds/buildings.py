@@ -178,6 +178,11 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     existing = fetch_in(conn, f"SELECT id, code, {', '.join(COLUMNS)}, batch_id FROM building WHERE code IN :codes",
                         "codes", codes.dropna().unique().tolist(), bools=BOOLS)
     is_new = ~codes.isin(existing["code"]).to_numpy() & usable
+    stored_district = codes.map(existing.set_index("code")["district_code"]) if not existing.empty else districts
+    ctx.touched["buildings"] = districts.where(districts.notna(), stored_district)
+    if not existing.empty:  # moving a building out of a district touches that district too
+        moved = stored_district.notna() & districts.notna() & (stored_district != districts)
+        ctx.touched["buildings"] = ctx.touched["buildings"].where(~moved, stored_district)
     for name in FOR_NEW:
         if is_new.any() and not rows.has(name):
             rows.missing_column(findings, name)

@@ -119,6 +119,10 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
                         for v in frame["indicator"][unknown]])
     target = _targets(rows, findings, indicator, units)
     scope_type, scope_code = _scope(rows, findings, district_lookup(conn))
+    stored_scope = dict(conn.execute(text("SELECT code, COALESCE(scope_code, '*city*') FROM plan")).all())
+    ctx.touched["plans"] = pd.Series([c if c is not None else ("*city*" if t == "city" else stored_scope.get(p, "*city*"))
+                                      for c, t, p in zip(scope_code, scope_type, frame["plan_code"], strict=True)],
+                                     dtype=object)
     duplicates(rows, findings, pd.DataFrame({"p": frame["plan_code"], "i": indicator, "y": frame["year"]}),
                "indicator", usable=usable & indicator.notna().to_numpy())
 

@@ -37,6 +37,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     unknown = frame["district"].notna().to_numpy() & districts.isna().to_numpy()
     rows.report(findings, unknown, "district", "unknown_district",
                 params=[{"value": str(v)} for v in frame["district"][unknown]])
+    ctx.touched["streets"] = districts
     keys = pd.DataFrame({"d": districts, "n": frame["name"].map(lambda v: None if v is None else street_key(v))})
     duplicates(rows, findings, keys, "name", usable=usable & ~unknown)
     if not findings.ok:
