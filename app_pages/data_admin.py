@@ -24,6 +24,7 @@ from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
 from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
                              template_columns)
+from ui.first_day import guide_wanted, render_guide
 from ui.shell import current_lang, keep_lang_in_url, t
 
 lang = current_lang()  # option labels use this, not t(): format_func may run outside the script run
@@ -227,5 +228,16 @@ def backup_section() -> None:
         st.rerun()
 
 
+
+def guide_section() -> None:
+    """Below the upload: what is loaded and the next file (while the store is empty or partly loaded)."""
+    loaded = cached_imports.loaded(url, version)
+    if guide_wanted(loaded):
+        st.divider()
+        render_guide(loaded, t, today=settings.today, key="admin_guide")
+
+
 {"import": import_section, "history": history_section, "templates": templates_section, "export": export_section,
  "backup": backup_section}[section]()
+if section == "import":
+    guide_section()
