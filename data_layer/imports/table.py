@@ -70,7 +70,7 @@ def _totals(frame: pd.DataFrame, columns: list[int]) -> np.ndarray:
 def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) -> Rows | None:
     """Parse the data under `header`; cell problems are reported, the bad cells left empty."""
     numeric = {index for name, index in header.columns.items() if kind.by_name[name].type in NUMBER_KINDS}
-    body = sheet.body(header.last_row + 1, findings, numeric)
+    body = sheet.body(header.last_row + 1, findings, numeric, width=header.width)
     if body is None:
         return None
     raw, row_numbers = body
