@@ -44,7 +44,7 @@ from data_layer.__main__ import main as cli_main
 from data_layer.auth import Actor
 from data_layer.first_day import loaded, place_building, unplaced
 from data_layer.imports import Options, run_import
-from imports_helpers import csv_bytes, inside, snapshot, xlsx_bytes
+from imports_helpers import csv_bytes, domain_rows, inside, snapshot, xlsx_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = REPO / "app_pages"
@@ -354,3 +354,53 @@ def test_init_city_none_leaves_a_blank_store(store_url: str, monkeypatch: pytest
     assert (loaded(engine).districts, loaded(engine).streets) == (0, 0)
     assert store.checksum(engine)  # a usable store
     engine.dispose()
+
+
+def test_undoing_a_roster_removes_the_streets_it_created(city_store: str) -> None:
+    from data_layer.imports import undo_batch
+
+    engine = db.make_engine(city_store)
+    before = domain_rows(engine)
+    outcome = run_import(engine, kind="buildings", file_name="天河.csv", data=roster_tianhe(), user="t",
+                         options=Options(crs="GCJ-02"))
+    assert outcome.changes["street"].counts["new"] == 1 and loaded(engine).streets == 179
+    again = run_import(engine, kind="buildings", file_name="天河.csv", data=roster_tianhe(), user="t",
+                       options=Options(crs="GCJ-02"))
+    assert again.totals() == {"new": 0, "updated": 0, "unchanged": 4} and not again.committed  # matched by name
+    assert undo_batch(engine, batch_id=int(outcome.batch_id), user="t").ok
+    assert loaded(engine).streets == 178 and loaded(engine).buildings == 0
+    assert domain_rows(engine) == before  # every domain row as before (the history keeps the undone batch)
+    engine.dispose()
+
+
+def test_a_renamed_building_still_matches_by_its_former_name(rosters: Engine) -> None:
+    renamed = csv_bytes([["楼宇名称", "曾用名", "所属区", "可租面积"], ["天河国际中心", "天河甲座", "天河区", 80000]])
+    outcome = run_import(rosters, kind="buildings", file_name="更名.csv", data=renamed, user="t")
+    assert outcome.committed and outcome.totals() == {"new": 0, "updated": 1, "unchanged": 0}
+    with rosters.connect() as conn:
+        row = conn.execute(text("SELECT name, former_names FROM building WHERE name = '天河国际中心'")).one()
+    assert tuple(row) == ("天河国际中心", "天河甲座")
+    # a monthly sheet still written with the old name finds the building
+    old_name = csv_bytes([["楼宇名称", "所属区", "统计月份", "已入驻面积", "入驻企业数", "注册企业数", "税收（万元）"],
+                          ["天河甲座", "天河区", "2026-08", 60000, 1, 1, 5]])
+    monthly = run_import(rosters, kind="monthly", file_name="旧名.csv", data=old_name, user="t", dry_run=True)
+    assert monthly.ok and monthly.totals()["new"] == 1
+
+
+def test_the_plans_template_lists_every_indicator_and_still_imports(rosters: Engine) -> None:
+    from openpyxl import load_workbook
+
+    from data_layer.imports.templates import INDICATORS_SHEET, template_bytes
+    from data_layer.indicators import REGISTRY
+    from imports_helpers import TODAY
+
+    data = template_bytes("plans", "xlsx", TODAY)
+    sheet = load_workbook(io.BytesIO(data))[INDICATORS_SHEET]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("指标代码", "指标名称", "英文名称", "单位", "方向", "默认比较方式")
+    assert [r[0] for r in rows[1:]] == [i.code for i in REGISTRY]
+    occupancy = next(r for r in rows if r[0] == "occupancy_rate")
+    assert occupancy[1:4] == ("已建楼宇入驻率", REGISTRY[[i.code for i in REGISTRY].index("occupancy_rate")].name_en,
+                              "%")
+    outcome = run_import(rosters, kind="plans", file_name="plans.xlsx", data=data, user="t", dry_run=True)
+    assert outcome.ok, [p.line("en") for p in outcome.findings.problems]
