@@ -234,7 +234,8 @@ def guide_section() -> None:
     loaded = cached_imports.loaded(url, version)
     if guide_wanted(loaded):
         st.divider()
-        render_guide(loaded, t, today=settings.today, key="admin_guide")
+        render_guide(loaded, t, today=settings.today, key="admin_guide",
+                     unplaced=cached_imports.unplaced(url, version))
 
 
 {"import": import_section, "history": history_section, "templates": templates_section, "export": export_section,

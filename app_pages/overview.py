@@ -17,7 +17,8 @@ lang = ctx.lang
 loaded = cached_imports.loaded(ctx.url, ctx.version)
 if guide_wanted(loaded):  # partly loaded: the figures below are real but incomplete, say what is missing
     with st.expander(t("firstday.partly", step=t(f"firstday.step.{loaded.next_step()}")), icon=":material/flag:"):
-        render_guide(loaded, t, today=get_settings().today, key="overview_guide")
+        render_guide(loaded, t, today=get_settings().today, key="overview_guide",
+                     unplaced=cached_imports.unplaced(ctx.url, ctx.version))
 name_col = "name_zh" if lang == "zh" else "name_en"
 
 # Filters: period kind, year, month or quarter, district. Defaults: year to date through the latest month.

@@ -11,6 +11,7 @@ import streamlit as st
 
 from data_layer.first_day import STEPS, Loaded
 from data_layer.imports.templates import template_bytes
+from ui.shell import plain
 
 TEMPLATE_KIND = {"boundaries": "boundaries", "streets": "streets", "buildings": "buildings", "monthly": "monthly",
                  "city": "city", "plans": "plans"}
@@ -35,11 +36,17 @@ def loaded_table(state: Loaded, t: Callable[..., str]) -> pd.DataFrame:
                          t("firstday.col.loaded"): [text for _, text in rows]})
 
 
-def render_guide(state: Loaded, t: Callable[..., str], *, today: date, key: str) -> None:
-    """The guide: the table of what is loaded, then the next step's text, template and command line."""
+def render_guide(state: Loaded, t: Callable[..., str], *, today: date, key: str,
+                 unplaced: pd.DataFrame | None = None) -> None:
+    """The guide: the table of what is loaded, then the next step's text, template and command line; and the
+    buildings not on the map (`unplaced`: code, name, ...), named."""
     step = state.next_step()
     st.subheader(t("firstday.heading"))
     st.table(loaded_table(state, t).set_index(t("firstday.col.step")))  # a static table: six rows of plain text
+    if unplaced is not None and len(unplaced):
+        names = t("map.list_sep").join(plain(n) for n in unplaced["name"].head(30).astype(str))  # file text
+        more = t("firstday.unplaced.more", count=len(unplaced) - 30) if len(unplaced) > 30 else ""
+        st.caption(t("firstday.unplaced.named", names=names, more=more))
     if step is None:
         st.success(t("firstday.all_done"))
         return
@@ -93,7 +100,7 @@ def render_unplaced(frame: pd.DataFrame, t: Callable[..., str], *, district_name
                 return
             problem = place(code, float(lon), float(lat), crs)
             if problem is None:
-                st.session_state["place_flash"] = t("firstday.unplaced.done", name=labels[code])
+                st.session_state["place_flash"] = t("firstday.unplaced.done", name=plain(labels[code]))
                 st.rerun()
             st.error(t(f"imports.problem.{problem}", lon=f"{lon:.6f}", lat=f"{lat:.6f}", crs=crs, hint="",
-                       value=code, allowed=", ".join(crs_codes)))
+                       value=plain(code), allowed=", ".join(crs_codes)))

@@ -404,3 +404,30 @@ def test_the_plans_template_lists_every_indicator_and_still_imports(rosters: Eng
                               "%")
     outcome = run_import(rosters, kind="plans", file_name="plans.xlsx", data=data, user="t", dry_run=True)
     assert outcome.ok, [p.line("en") for p in outcome.findings.problems]
+
+
+def test_the_guide_names_what_is_missing_and_an_editor_places_a_building(rosters: Engine,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    url = rosters.url.render_as_string(hide_password=False)
+    at = open_page("overview.py", url, monkeypatch)
+    assert not at.exception and len(at.metric) == 10  # partly loaded: the figures, with the guide folded above
+    assert at.expander[0].label == "数据尚未导入完整（下一步：全市月度税收）"
+    assert "未上图（缺坐标）：同名楼、同名楼、天河丙座" in [c.value for c in at.caption]
+    assert at.info[0].value.startswith("下一步：导入全市月度税收")
+
+    viewer = open_page("map.py", url, monkeypatch)
+    assert not [b for b in viewer.button if b.label == "保存坐标"]  # viewers see the list, not the form
+    at = open_page("map.py", url, monkeypatch, role="editor")
+    code = next(c for c, n in zip(unplaced(rosters)["code"], unplaced(rosters)["name"], strict=True) if n == "天河丙座")
+    at.selectbox(key="place_code").set_value(code)
+    at.number_input(key="place_lon").set_value(TIANHE[0])
+    at.number_input(key="place_lat").set_value(TIANHE[1])
+    at.radio(key="place_crs").set_value("GCJ-02")
+    next(b for b in at.button if b.label == "保存坐标").click()
+    at = at.run()
+    assert not at.exception and at.success[0].value == "已为“天河丙座 · " + code.replace("-", "\\-") + "”补上坐标。"
+    assert "未上图楼宇（2 栋，缺坐标）" in [h.value for h in at.subheader]
+    with rosters.connect() as conn:
+        placed = conn.execute(text("SELECT lon, lat, crs FROM building WHERE code = :c"), {"c": code}).one()
+        audit = conn.execute(text("SELECT user_name FROM audit_log WHERE action = 'building_place'")).scalar()
+    assert (round(placed[0], 6), round(placed[1], 6), placed[2]) == (*TIANHE, "GCJ-02") and audit == "tester"

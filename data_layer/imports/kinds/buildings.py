@@ -110,6 +110,7 @@ def _identify(conn: Connection, rows: Rows, findings: Findings, districts: pd.Se
     lacking = np.zeros(n, dtype=bool)
     ambiguous = np.zeros(n, dtype=bool)
     params = []
+    tally = {"by_name": 0, "by_former": 0, "generated": 0}
     for position in range(n):
         code, name, district = given.iat[position], names.iat[position], districts.iat[position]
         if code is not None:
@@ -120,8 +121,9 @@ def _identify(conn: Connection, rows: Rows, findings: Findings, districts: pd.Se
             codes.append(None)
             continue
         candidates = by_name.get((district, name_key(name)), [])
+        via = "by_name"
         for word in split_former(former.iat[position]) if not candidates else []:
-            candidates = by_name.get((district, name_key(word)), [])
+            candidates, via = by_name.get((district, name_key(word)), []), "by_former"
             if candidates:
                 break
         if len(candidates) > 1:
@@ -130,6 +132,10 @@ def _identify(conn: Connection, rows: Rows, findings: Findings, districts: pd.Se
             codes.append(None)
         else:
             codes.append(candidates[0] if candidates else generated_code(district, str(name), taken))
+            tally[via if candidates else "generated"] += 1
+    if any(tally.values()):  # what the preview's new / updated / unchanged rest on, when no code was given
+        findings.note("matched_by_name", matched=tally["by_name"] + tally["by_former"], former=tally["by_former"],
+                      generated=tally["generated"])
     at = "code" if rows.has("code") else "name"
     rows.report(findings, lacking & ~rows.bad("code") & ~rows.bad("name"), at, "missing_value")
     rows.report(findings, ambiguous, "name", "ambiguous_name", params=params)
