@@ -59,7 +59,7 @@ tab_users, tab_kiosk, tab_audit = st.tabs([t(f"auth.admin.tab.{tab}") for tab in
 
 with tab_users:
     accounts = users.list_users(engine)
-    st.dataframe(users_display(accounts, lang, timezone()), hide_index=True, width="stretch")
+    st.dataframe(users_display(accounts, lang, timezone(), store_districts()), hide_index=True, width="stretch")
     role_label = lambda code: t(f"auth.role.{code}")  # noqa: E731
     with st.expander(t("auth.admin.add.heading"), icon=":material/person_add:"):
         with st.form("add_user", clear_on_submit=True):

@@ -431,3 +431,22 @@ def test_the_guide_names_what_is_missing_and_an_editor_places_a_building(rosters
         placed = conn.execute(text("SELECT lon, lat, crs FROM building WHERE code = :c"), {"c": code}).one()
         audit = conn.execute(text("SELECT user_name FROM audit_log WHERE action = 'building_place'")).scalar()
     assert (round(placed[0], 6), round(placed[1], 6), placed[2]) == (*TIANHE, "GCJ-02") and audit == "tester"
+
+
+def test_the_admin_page_sets_an_editors_districts(city_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = db.make_engine(city_store)
+    users.add_user(engine, username="li", password="long enough 1", role="editor", by=Actor("root", "admin"))
+    at = open_page("admin.py", city_store, monkeypatch, role="admin")
+    at.selectbox(key="edit_user").set_value("li").run()
+    assert at.dataframe[0].value.set_index("用户名").loc["li", "导入范围（区）"] == "全部区"
+    at.multiselect(key="edit_districts_li").set_value(["440105", "440106"]).run()
+    at.button(key="save_districts").click().run()
+    assert not at.exception and at.success[0].value == "已更新 li 的导入范围。"
+    assert users.get_user(engine, username="li").scope == frozenset({"440105", "440106"})  # type: ignore[union-attr]
+    assert at.dataframe[0].value.set_index("用户名").loc["li", "导入范围（区）"] == "海珠区、天河区"
+    with engine.connect() as conn:
+        action = conn.execute(text("SELECT action, via FROM audit_log WHERE row_key = 'li' ORDER BY id DESC")).first()
+    assert tuple(action) == ("user_districts", "app")
+    with pytest.raises(users.UserError):
+        users.set_districts(engine, username="li", districts=["999999"], by=Actor("root", "admin"))
+    engine.dispose()
