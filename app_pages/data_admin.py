@@ -85,6 +85,10 @@ def import_section() -> None:
                               max_upload_size=settings.import_max_mb, key="import_file")
     if upload is None:
         return
+    if st.session_state.get("import_crs_file") != upload.file_id:  # a CRS chosen for one file is not the next's
+        st.session_state.pop("import_crs", None)
+        st.session_state["import_crs_file"] = upload.file_id
+        crs = None
     data = upload.getvalue()
     refused = check_upload(upload.name, len(data))
     if refused is not None:

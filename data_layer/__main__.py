@@ -12,6 +12,7 @@ from data_layer.imports import cli as imports_cli
 from data_layer.imports.cities import CITY_CHOICES
 from data_layer.report import cli as report_cli
 from data_layer.sentiment import cli as sentiment_cli
+from data_layer.i18n import translate
 from data_layer.settings import get_settings
 
 
@@ -25,6 +26,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
     store.create_store(engine)
     print(f"Store ready (schema {db.store_status(engine).revision}): {_safe_url(engine)}")
     if args.city == "none":
+        return 0
+    if db.store_status(engine).code == "ok":  # buildings already: a store in use (the demo city, a bureau's)
+        print(translate("imports.cli.init_in_use", args.lang or get_settings().locale), file=sys.stderr)
         return 0
     from data_layer.imports.cities import load_city
     from data_layer.imports.cli import print_outcome

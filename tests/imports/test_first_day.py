@@ -450,3 +450,11 @@ def test_the_admin_page_sets_an_editors_districts(city_store: str, monkeypatch: 
     with pytest.raises(users.UserError):
         users.set_districts(engine, username="li", districts=["999999"], by=Actor("root", "admin"))
     engine.dispose()
+
+
+def test_init_on_a_store_in_use_only_upgrades_it(rosters: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = rosters.url.render_as_string(hide_password=False)
+    before = snapshot(rosters)
+    code, out, err = cli(url, monkeypatch, "init")
+    assert code == 0 and "未再导入城市区界和街道名录" in err and "street" not in out
+    assert snapshot(rosters) == before
