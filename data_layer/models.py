@@ -46,6 +46,9 @@ class Street(SQLModel, table=True):
     district_code: str = Field(foreign_key="district.code", index=True, max_length=12)
     name_zh: str = Field(max_length=40)
     name_en: str = Field(max_length=60)
+    # The street's outline when a streets GeoJSON gave one (geometry text, in `crs`); the registry has none.
+    geojson: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    crs: str | None = Field(default=None, max_length=10)
 
 
 class ImportBatch(SQLModel, table=True):

@@ -57,7 +57,7 @@ def generated_code(district: str, name: str, taken: set[str], *, limit: int = 30
 
 
 def stored_streets(conn: Connection) -> pd.DataFrame:
-    return fetch(conn, "SELECT id, code, district_code, name_zh, name_en FROM street")
+    return fetch(conn, "SELECT id, code, district_code, name_zh, name_en, geojson, crs FROM street")
 
 
 def street_index(stored: pd.DataFrame) -> dict[tuple[str, str], str]:

@@ -172,6 +172,11 @@ def parse(kind: str, file_name: str, data: bytes, options: Options | None = None
             parsed.rows["boundaries"] = kinds.module("boundaries").parse(file_name, data, options, findings)
             return parsed
         if sniff_format(file_name, data) == "json":
+            if code == "streets":  # streets with their outlines
+                parsed.rows["streets"] = kinds.module("streets").parse_geojson(file_name, data, options, findings)
+                if parsed.rows["streets"] is None:
+                    parsed.rows.clear()
+                return parsed
             findings.error("wrong_type", allowed=".csv, .xlsx")
             return parsed
         too_big = check_unzipped(data) if sniff_format(file_name, data) == "xlsx" else None

@@ -458,3 +458,29 @@ def test_init_on_a_store_in_use_only_upgrades_it(rosters: Engine, monkeypatch: p
     code, out, err = cli(url, monkeypatch, "init")
     assert code == 0 and "未再导入城市区界和街道名录" in err and "street" not in out
     assert snapshot(rosters) == before
+
+
+def test_streets_with_outlines_from_geojson(city_store: str) -> None:
+    import json
+
+    engine = db.make_engine(city_store)
+    x, y = TIANHE
+    ring = [[x - 0.01, y - 0.01], [x + 0.01, y - 0.01], [x + 0.01, y + 0.01], [x - 0.01, y + 0.01], [x - 0.01, y - 0.01]]
+    collection = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "GCJ-02"}},
+                  "features": [{"type": "Feature", "properties": {"district": "天河区", "name": "猎德"},
+                                "geometry": {"type": "Polygon", "coordinates": [ring]}},
+                               {"type": "Feature", "properties": {"district": "天河区", "name": "珠江新城街道"},
+                                "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    data = json.dumps(collection, ensure_ascii=False).encode()
+    outcome = run_import(engine, kind="streets", file_name="街道.geojson", data=data, user="t")
+    assert outcome.committed and outcome.changes["street"].counts == {"new": 1, "updated": 1, "unchanged": 0}
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT name_zh, crs, geojson IS NOT NULL FROM street WHERE geojson IS NOT NULL"
+                                 " ORDER BY name_zh")).all()
+    assert [(r[0], r[1], bool(r[2])) for r in rows] == [("猎德街道", "GCJ-02", True), ("珠江新城街道", "GCJ-02", True)]
+    again = run_import(engine, kind="streets", file_name="街道.geojson", data=data, user="t")
+    assert again.totals() == {"new": 0, "updated": 0, "unchanged": 2}
+    del collection["crs"]
+    problems = refused(engine, "streets", "无坐标系.geojson", json.dumps(collection).encode())
+    assert [p.code for p in problems] == ["crs_missing_geojson"]
+    engine.dispose()

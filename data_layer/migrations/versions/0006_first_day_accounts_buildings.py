@@ -8,6 +8,7 @@ Revises: 0004
 - building.lon / building.lat become nullable: many districts never geocoded their buildings, and such a roster
   still imports; the map lists them as "not on the map" until someone places them.
 - building.year_completed becomes nullable: district rosters often leave it out.
+- street.geojson / street.crs: a street's outline when its file gives one (GeoJSON geometry and its CRS).
 - building.former_names: 曾用名, separated by '；', so that a renamed building still matches by name.
 """
 
@@ -25,6 +26,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('districts', sa.String(length=400), nullable=False, server_default=''))
+    with op.batch_alter_table('street', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('geojson', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('crs', sa.String(length=10), nullable=True))
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.add_column(sa.Column('former_names', sa.String(length=400), nullable=False, server_default=''))
         batch_op.alter_column('lon', existing_type=sa.Float(), nullable=True)
@@ -40,5 +44,8 @@ def downgrade() -> None:
         batch_op.alter_column('lat', existing_type=sa.Float(), nullable=False)
         batch_op.alter_column('lon', existing_type=sa.Float(), nullable=False)
         batch_op.drop_column('former_names')
+    with op.batch_alter_table('street', schema=None) as batch_op:
+        batch_op.drop_column('crs')
+        batch_op.drop_column('geojson')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_column('districts')
