@@ -163,7 +163,7 @@ class RawSheet:
                 if widest is not None and len(self.rows[widest]) > width + EXTRA_CELLS \
                         and _filled_beyond(self.rows[widest], width + EXTRA_CELLS):
                     findings.error("row_too_wide", sheet=self.name, row=widest + 1, cells=len(self.rows[widest]),
-                                   width=width, extra=EXTRA_CELLS)
+                                   width=width, extra=EXTRA_CELLS, letter=column_letter(width))
                     return None
             frame = pd.DataFrame(self.rows[start:], dtype=object)
             return frame, np.arange(start + 1, start + 1 + len(frame))
@@ -274,7 +274,7 @@ def _csv_body(sheet: RawSheet, start: int, findings: Findings, numeric: set[int]
         first = None
     if first is not None and len(first) > width:
         findings.error("row_too_wide", row=start + 1, cells=len(first), width=header_width or width - 4,
-                       extra=EXTRA_CELLS)
+                       extra=EXTRA_CELLS, letter=column_letter(header_width or width - 4))
         return None
     try:
         # bytes, not a StringIO: the C parser reads UTF-8 bytes, and a text stream hands them over in small pieces
@@ -289,7 +289,8 @@ def _csv_body(sheet: RawSheet, start: int, findings: Findings, numeric: set[int]
         wide = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if wide:
             findings.error("row_too_wide", row=int(wide[2]) + skip_lines, cells=int(wide[3]),
-                           width=header_width or width - 4, extra=EXTRA_CELLS)
+                           width=header_width or width - 4, extra=EXTRA_CELLS,
+                           letter=column_letter(header_width or width - 4))
             return None
         match = re.search(r"line (\d+)", str(exc))
         row = int(match[1]) + skip_lines if match else None
