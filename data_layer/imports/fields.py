@@ -299,7 +299,8 @@ BOUNDARIES = Kind("boundaries", "区界（GeoJSON）", "District boundaries (Geo
     Field("city", "所属城市", "city", max_len=40, example="广州市"),
 ), identity=(), tables=("district", "district_boundary"))
 
-KINDS: dict[str, Kind] = {k.code: k for k in (STREETS, BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS,
+# The order the page offers them (buildings first, as before; the city's geography last).
+KINDS: dict[str, Kind] = {k.code: k for k in (BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS, STREETS,
                                               BOUNDARIES)}
 TABULAR = ("streets", "buildings", "monthly", "city", "plans", "feedback", "demands")  # the order a workbook is applied
 # Other names the command line accepts for a kind (table names and common words).
