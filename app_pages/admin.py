@@ -7,9 +7,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from data_layer import export, users
+from data_layer import cached, export, users
 from data_layer.auth import ROLES
 from ui.admin_view import audit_display, code_label, kiosk_display, kiosk_url, local_today, timezone, users_display
+from data_layer.settings import get_settings
 from ui.auth import actor, require_role, store_engine
 from ui.shell import current_lang, md, t
 
@@ -41,6 +42,13 @@ def forget(*keys: str) -> None:
         st.session_state.pop(key, None)
 
 
+def store_districts() -> dict[str, str]:
+    """District code -> name in the UI language, for the editor-scope choice."""
+    url = get_settings().database_url
+    frame = cached.districts(url, cached.data_version(url))
+    return dict(zip(frame["code"], frame["name_zh" if lang == "zh" else "name_en"], strict=True))
+
+
 def refused(error: users.UserError) -> None:
     st.error(t(f"auth.error.{error.code}", min=users.MIN_PASSWORD_LENGTH))
 
@@ -51,7 +59,7 @@ tab_users, tab_kiosk, tab_audit = st.tabs([t(f"auth.admin.tab.{tab}") for tab in
 
 with tab_users:
     accounts = users.list_users(engine)
-    st.dataframe(users_display(accounts, lang, timezone()), hide_index=True, width="stretch")
+    st.dataframe(users_display(accounts, lang, timezone(), store_districts()), hide_index=True, width="stretch")
     role_label = lambda code: t(f"auth.role.{code}")  # noqa: E731
     with st.expander(t("auth.admin.add.heading"), icon=":material/person_add:"):
         with st.form("add_user", clear_on_submit=True):
@@ -95,6 +103,18 @@ with tab_users:
                         raise users.UserError("mismatch")
                     users.reset_password(engine, username=name, password=first, by=by)
                     done(md("auth.admin.edit.reset_done", name=name))
+                except users.UserError as error:
+                    refused(error)
+        if row["role"] == "editor":  # admins import everywhere; viewers do not import
+            districts = store_districts()
+            chosen = [c for c in users.parse_districts(row["districts"]) if c in districts]
+            scope = st.multiselect(t("auth.admin.districts"), list(districts), default=chosen,
+                                   format_func=districts.get, key=f"edit_districts_{name}",
+                                   placeholder=t("auth.admin.districts_all"), help=t("auth.admin.districts_help"))
+            if st.button(t("auth.admin.districts_save"), key="save_districts", disabled=sorted(scope) == chosen):
+                try:
+                    users.set_districts(engine, username=name, districts=scope, by=by)
+                    done(t("auth.admin.districts_done", name=name))
                 except users.UserError as error:
                     refused(error)
         with right:

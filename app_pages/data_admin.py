@@ -10,10 +10,12 @@ from pathlib import Path
 import streamlit as st
 
 from data_layer import backup as backups
+from data_layer import users
 from data_layer import cached
 from data_layer.auth import has_role
 from data_layer.i18n import translate
 from data_layer.cached import imports as cached_imports
+from data_layer.cached import map as cached_map
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, check_upload, parse, prepare, run_import, undo_batch
 from data_layer.imports.geo import CRS_CODES
 from data_layer.imports.tables import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
@@ -22,6 +24,7 @@ from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
 from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
                              template_columns)
+from ui.first_day import guide_wanted, render_guide
 from ui.shell import current_lang, keep_lang_in_url, md, t
 
 lang = current_lang()  # option labels use this, not t(): format_func may run outside the script run
@@ -34,6 +37,8 @@ if engine is None:
 url = settings.database_url
 version = cached.data_version(url)
 SECTIONS = ("import", "history", "templates", "export", "backup")
+KIND_OF_TABLE = {"street": "streets", "building": "buildings", "building_month": "monthly", "city_month": "city",
+                 "plan": "plans", "plan_target": "plans"}  # a workbook previews each table with its own columns
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json"]
 
 st.title(t("imports.title"))
@@ -45,6 +50,11 @@ section = st.segmented_control(t("imports.section"), SECTIONS, default="import",
 
 
 def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+    districts = cached.districts(url, version)
+    streets = cached_map.streets(url, version)
+    lookups = {"district_code": dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"],
+                                         strict=True)),
+               "street_id": dict(zip(streets["id"], streets["name_zh" if lang == "zh" else "name_en"], strict=True))}
     if outcome.findings.notes:
         with st.expander(t("imports.notes", count=len(outcome.findings.notes))):
             st.dataframe(findings_table(outcome.findings.notes, lang, note=True), hide_index=True, width="stretch")
@@ -61,7 +71,7 @@ def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
     st.success(t("imports.checked"))
     st.dataframe(counts_table(outcome, lang), hide_index=True)
     for table, change in outcome.changes.items():
-        preview = preview_table(change, outcome.kind, lang)
+        preview = preview_table(change, KIND_OF_TABLE.get(table, outcome.kind), lang, lookups=lookups)
         if not preview.empty:
             st.caption(f"{table_label(table, lang)} · {t('imports.preview', limit=len(preview))}")
             st.dataframe(preview, hide_index=True, width="stretch", key=f"preview_{table}")
@@ -70,19 +80,26 @@ def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
 def import_section() -> None:
     user = require_role("editor")
     kind = st.selectbox(t("imports.kind"), ALL_KINDS, format_func=lambda k: kind_label(k, lang), key="import_kind")
-    crs = st.selectbox(t("imports.crs"), [None, *CRS_CODES], key="import_crs",
-                       format_func=lambda c: translate("imports.crs.none", lang) if c is None else c)
+    crs = st.session_state.get("import_crs")  # asked below, once a file turns out to need it
     upload = st.file_uploader(t("imports.upload", limit=settings.import_max_mb), type=UPLOAD_TYPES,
                               max_upload_size=settings.import_max_mb, key="import_file")
     if upload is None:
         return
+    if st.session_state.get("import_crs_file") != upload.file_id:  # a CRS chosen for one file is not the next's
+        st.session_state.pop("import_crs", None)
+        st.session_state["import_crs_file"] = upload.file_id
+        crs = None
     data = upload.getvalue()
     refused = check_upload(upload.name, len(data))
     if refused is not None:
         st.error(t("imports.refused", reason=md(f"imports.problem.{refused[0]}", **refused[1])))
         return
-    options = Options(crs=crs)
-    key = (upload.file_id, kind, crs, version)
+    account = users.get_user(engine, username=user.username)  # the scope as stored now, not as at sign-in
+    scope = account.scope if account is not None else None
+    if scope is not None:
+        st.caption(t("imports.scope", districts="、".join(sorted(scope))))
+    options = Options(crs=crs, districts=scope)
+    key = (upload.file_id, kind, crs, version, scope)
     if st.session_state.get("import_key") != key:
         with st.spinner():
             parsed = parse(kind, upload.name, data, options)
@@ -91,6 +108,10 @@ def import_section() -> None:
                                                          options=options, parsed=parsed)
             st.session_state["import_key"] = key
     outcome = st.session_state["import_preview"]
+    if crs is not None or any(p.code == "crs_missing" for p in outcome.findings.problems):
+        # Never guessed: the same numbers are ~500 m apart in GCJ-02 and WGS-84, ~1 km more in BD-09.
+        st.radio(t("imports.crs.ask"), CRS_CODES, index=None, key="import_crs", horizontal=False,
+                 captions=[t(f"imports.crs.where.{c}") for c in CRS_CODES])
     show_outcome(outcome)
     if outcome.ok and not outcome.nothing_to_do and st.button(t("imports.commit"), type="primary", key="import_commit"):
         try:
@@ -219,5 +240,17 @@ def backup_section() -> None:
         st.rerun()
 
 
+
+def guide_section() -> None:
+    """Below the upload: what is loaded and the next file (while the store is empty or partly loaded)."""
+    loaded = cached_imports.loaded(url, version)
+    if guide_wanted(loaded):
+        st.divider()
+        render_guide(loaded, t, today=settings.today, key="admin_guide",
+                     unplaced=cached_imports.unplaced(url, version))
+
+
 {"import": import_section, "history": history_section, "templates": templates_section, "export": export_section,
  "backup": backup_section}[section]()
+if section == "import":
+    guide_section()

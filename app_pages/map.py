@@ -7,13 +7,19 @@ import streamlit as st
 
 from data_layer import cached, fmt
 from data_layer.buildings import summarise
+from data_layer.auth import has_role
+from data_layer.cached import imports as cached_imports
 from data_layer.cached import map as cm
+from data_layer.first_day import place_building
+from data_layer.imports.geo import CRS_CODES
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
 from data_layer.geo import normalise_crs, parse_crs
 from data_layer.settings import get_settings
 from data_layer.i18n import localized
 from ui import map_charts as mc
+from ui.auth import current_user, require_role, store_engine
 from ui.building_profile import render_profile
+from ui.first_day import render_unplaced
 from ui.map_state import display_options, filter_sidebar, period_param, sync_from_url, write_url
 from ui.shell import page_context, plain, t
 
@@ -62,7 +68,8 @@ with map_col:
                                     formatter=lambda v: fmt.kpi(indicator or "", v, lang))
     points = cm.map_points(*key, target_crs, view.filters, view.colour, lang,
                            view.height if view.mode == "columns" else None, settings.min_responses)
-    extent = frame if len(frame) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
+    placed = frame[frame["lon"].notna() & frame["lat"].notna()]  # buildings without coordinates: listed below
+    extent = placed if len(placed) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
     deck = mc.buildings_deck(
         points, districts=features, labels=mc.district_labels(districts, lang=lang), mode=view.mode,
         colour_by=view.colour, tooltip=t("map.tooltip"), choropleth=indicator is not None, tile_url=settings.tile_url,
@@ -109,3 +116,12 @@ st.multiselect(t("map.compare.pick"), list(district_names), key="map_compare", f
                placeholder=t("map.filter.any"))
 chosen = list(view.compare) or list(view.filters.districts) or list(district_names)
 st.dataframe(mc.district_comparison(cm.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
+
+if (placed_flash := st.session_state.pop("place_flash", None)) is not None:
+    st.success(placed_flash)
+user = current_user()
+editor = user is not None and has_role(user.role, "editor")
+render_unplaced(cached_imports.unplaced(ctx.url, ctx.version), t, district_names=district_names, crs_codes=CRS_CODES,
+                place=(lambda code, lon, lat, crs: place_building(store_engine(), code=code, lon=lon, lat=lat, crs=crs,
+                                                                  user=require_role("editor").username))
+                if editor else None)

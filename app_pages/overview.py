@@ -6,15 +6,23 @@ import streamlit as st
 
 from data_layer import cached, fmt
 from data_layer.cached import enterprises as ce
+from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
+from data_layer.settings import get_settings
 from data_layer.periods import PERIOD_KINDS, Period
 from data_layer.i18n import localized
 from ui.charts import district_bar, trend_chart
 from ui.enterprise_view import register_rate_line
+from ui.first_day import guide_wanted, render_guide
 from ui.shell import md, page_context, t
 
-ctx = page_context()
+ctx = page_context(guide=True)
 lang = ctx.lang
+loaded = cached_imports.loaded(ctx.url, ctx.version)
+if guide_wanted(loaded):  # partly loaded: the figures below are real but incomplete, say what is missing
+    with st.expander(t("firstday.partly", step=t(f"firstday.step.{loaded.next_step()}")), icon=":material/flag:"):
+        render_guide(loaded, t, today=get_settings().today, key="overview_guide",
+                     unplaced=cached_imports.unplaced(ctx.url, ctx.version))
 name_col = localized("name", lang)
 
 # Filters: period kind, year, month or quarter, district. Defaults: year to date through the latest month.

@@ -5,6 +5,8 @@ validation, comparison with the store, raw executemany, district summary refresh
     .venv/bin/python -m bench.imports --sizes 100k,1M
 
 Target (issue 7): at least 100k rows/s for the 1M-row file into SQLite, validation and summary refresh included.
+Then (issue 15) the pathological uploads of bench/pathological.py, each to be refused in under 2 s and 300 MB,
+printed next to the normal import (--no-pathological leaves them out).
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ def run(sizes: list[str], work: Path = Path("/tmp/bench/imports")) -> list[dict]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100k,1M", help=f"comma-separated, from {', '.join(SIZES)}")
+    parser.add_argument("--no-pathological", action="store_true", help="leave out the pathological files")
     args = parser.parse_args()
     results = run([s.strip() for s in args.sizes.split(",") if s.strip()])
     print(f"{'size':>5} {'rows':>10} {'file MB':>8} {'parse s':>8} {'check s':>8} {'write s':>8} {'summ. s':>8} "
@@ -137,6 +140,11 @@ def main() -> None:
           " write (executemany) + summaries (summaries.refresh_all) + commit, GBK CSV, one transaction;"
           " w/o summ. = the same without the summary refresh; re-import = the same file again (every row compared"
           " and found unchanged, nothing written)")
+    if not args.no_pathological:
+        from bench import pathological
+
+        print()
+        pathological.report(pathological.run())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Command line: `python -m data_layer <verb>`. Verbs: init, demo, checksum, status, upgrade, user, kiosk, goals,
+"""Command line: `python -m data_layer <verb>`. Verbs: init [--city guangzhou|none], demo, checksum, status, upgrade, user, kiosk, goals,
 import, undo, template, export, backup, restore, sentiment, report."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ import time
 
 from data_layer import backup_cli, db, goals_cli, store, users_cli
 from data_layer.imports import cli as imports_cli
+from data_layer.imports.cities import CITY_CHOICES
 from data_layer.report import cli as report_cli
 from data_layer.sentiment import cli as sentiment_cli
+from data_layer.i18n import translate
 from data_layer.settings import get_settings
 
 
@@ -23,6 +25,18 @@ def _cmd_init(args: argparse.Namespace) -> int:
         return 2
     store.create_store(engine)
     print(f"Store ready (schema {db.store_status(engine).revision}): {_safe_url(engine)}")
+    if args.city == "none":
+        return 0
+    if db.store_status(engine).code == "ok":  # buildings already: a store in use (the demo city, a bureau's)
+        print(translate("imports.cli.init_in_use", args.lang or get_settings().locale), file=sys.stderr)
+        return 0
+    from data_layer.imports.cities import load_city
+    from data_layer.imports.cli import print_outcome
+
+    for outcome in load_city(engine, args.city, user=imports_cli.cli_user()):
+        code = print_outcome(outcome, args.lang or get_settings().locale, dry_run=False)
+        if code:
+            return code
     return 0
 
 
@@ -96,7 +110,10 @@ def _safe_url(engine) -> str:  # type: ignore[no-untyped-def]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_layer", description="Building-economy dashboard store")
     verbs = parser.add_subparsers(dest="verb", required=True)
-    verbs.add_parser("init", help="create an empty store (schema and reference rows, no demo data)")
+    init = verbs.add_parser("init", help="create a store: schema, reference rows, and a city's districts and streets")
+    init.add_argument("--city", choices=CITY_CHOICES, default="guangzhou",
+                      help="the city whose district boundaries and street registry to load (none: a blank store)")
+    init.add_argument("--lang", choices=("zh", "en"), default=None, help="language of the messages (zh or en)")
     demo = verbs.add_parser("demo", help="build the demo city into the configured store")
     demo.add_argument("--reset", action="store_true", help="drop whatever the store holds first")
     demo.add_argument("--if-missing", action="store_true", help="do nothing if the store already holds data")

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_layer import backup as backups
 from data_layer import db
 from data_layer.i18n import translate
-from data_layer.imports.cli import LANGS, _engine, _lang, _say, _user
+from data_layer.imports.cli import LANGS, _engine, _lang, _say, cli_user
 from data_layer.settings import get_settings
 
 
@@ -65,7 +65,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 2
     engine = db.make_engine(get_settings().database_url)
     try:
-        result = backups.restore(engine, args.file, user=args.user or _user(), via="cli", full=args.full)
+        result = backups.restore(engine, args.file, user=args.user or cli_user(), via="cli", full=args.full)
     except backups.BackupError as error:
         print(translate(f"imports.backup.bad.{error.code}", lang, **error.params), file=sys.stderr)
         return 1

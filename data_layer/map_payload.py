@@ -110,6 +110,9 @@ def _numbers(values: pd.Series, pattern: str) -> pd.Series:
 
 def map_points(frame: pd.DataFrame, *, colour_by: str, lang: str, height_by: str | None = None) -> MapPoints:
     """The buildings of `frame` as compact JSON arrays per colour category (empty categories left out)."""
+    placed = frame["lon"].notna() & frame["lat"].notna()
+    if not placed.all():  # buildings without coordinates are listed beside the map, not drawn on it
+        frame = frame[placed]
     if frame.empty:
         return MapPoints({}, {}, {})
     grade_labels = {code: translate(f"map.grade.{code}", lang) for code in GRADES}

@@ -48,6 +48,9 @@ class Street(SQLModel, table=True):
     district_code: str = Field(foreign_key="district.code", index=True, max_length=12)
     name_zh: str = Field(max_length=40)
     name_en: str = Field(max_length=60)
+    # The street's outline when a streets GeoJSON gave one (geometry text, in `crs`); the registry has none.
+    geojson: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    crs: str | None = Field(default=None, max_length=10)
 
 
 class ImportBatch(SQLModel, table=True):
@@ -73,13 +76,15 @@ class Building(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     district_code: str = Field(foreign_key="district.code", index=True, max_length=12)
     street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
-    lon: float
-    lat: float
+    # None until someone places the building: many districts send rosters without coordinates ("not on the map")
+    lon: float | None = None
+    lat: float | None = None
     crs: str = Field(default="GCJ-02", max_length=10)
+    former_names: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})  # 曾用名, '；'
     grade: str = Field(default="unrated", max_length=12, index=True)
     gross_area_m2: float
     leasable_area_m2: float
-    year_completed: int
+    year_completed: int | None = None  # rosters often leave it out
     status: str = Field(default="in_use", max_length=20)
     operator_type: str = Field(default="private", max_length=20)
     industry: str = Field(default="general", max_length=20)
@@ -234,6 +239,8 @@ class AppUser(SQLModel, table=True):
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(default="", max_length=120)
     role: str = Field(default="viewer", max_length=10)  # viewer, editor, admin
+    # District codes an editor may import for, comma-separated; '' = every district (the editor right as before).
+    districts: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
     password_hash: str = Field(default="", max_length=255)  # argon2 hash, never the password
     is_active: bool = True
     created_at: datetime

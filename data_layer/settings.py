@@ -75,6 +75,9 @@ class Settings:
     min_responses: int = 5
     # Sentiment labels with a confidence below this are marked for staff review.
     review_confidence: float = 0.6
+    # CRS of imported coordinates when neither the file nor the importer says (GCJ-02, WGS-84 or BD-09); empty: ask.
+    # For a bureau whose every source uses one map; the preview names it whenever it is applied.
+    import_crs: str = ""
     # Largest upload the import page accepts, in megabytes.
     import_max_mb: int = 50
     # Ask for a login on every page (the kiosk link excepted); off by default on an intranet.
@@ -129,6 +132,7 @@ def get_settings() -> Settings:
         min_responses=_int("DASHBOARD_MIN_RESPONSES", "5"),
         review_confidence=_float("DASHBOARD_REVIEW_CONFIDENCE", "0.6"),
         import_max_mb=_int("DASHBOARD_IMPORT_MAX_MB", "50"),
+        import_crs=_env("DASHBOARD_IMPORT_CRS", ""),
         require_login=_env("DASHBOARD_REQUIRE_LOGIN", "0").lower() in {"1", "true", "yes"},
         session_idle_minutes=_int("DASHBOARD_SESSION_IDLE_MINUTES", "30"),
         login_max_failures=_int("DASHBOARD_LOGIN_MAX_FAILURES", "5"),

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 
 from data_layer import audit
 from data_layer.auth import ROLES, Actor, require
-from data_layer.models import AppUser, AuditLog, KioskToken, LoginAttempt
+from data_layer.models import AppUser, AuditLog, District, KioskToken, LoginAttempt
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,12 @@ class UserRecord:
     display_name: str
     role: str
     is_active: bool
+    districts: tuple[str, ...] = ()  # the districts an editor may import for; () = every district
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The import scope to hand to data_layer.imports.Options: None when unscoped."""
+        return frozenset(self.districts) if self.districts else None
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,15 @@ def _check_role(role: str) -> None:
 
 
 def _record(row: object) -> UserRecord:
-    return UserRecord(row.username, row.display_name, row.role, bool(row.is_active))  # type: ignore[attr-defined]
+    return UserRecord(row.username, row.display_name, row.role, bool(row.is_active),  # type: ignore[attr-defined]
+                      parse_districts(getattr(row, "districts", "")))
+
+
+def parse_districts(text: object) -> tuple[str, ...]:
+    """'440106,440105' -> ('440105', '440106'); blank -> () (unscoped)."""
+    if not text:
+        return ()
+    return tuple(sorted({part.strip() for part in str(text).replace("，", ",").split(",") if part.strip()}))
 
 
 def _fetch(conn: Connection, username: str) -> object | None:
@@ -150,8 +164,8 @@ def count_users(engine: Engine) -> int:
 
 def list_users(engine: Engine) -> pd.DataFrame:
     """Every account without its hash, admins first, then by name."""
-    columns = [AppUser.username, AppUser.display_name, AppUser.role, AppUser.is_active, AppUser.created_at,
-               AppUser.last_login_at]
+    columns = [AppUser.username, AppUser.display_name, AppUser.role, AppUser.districts, AppUser.is_active,
+               AppUser.created_at, AppUser.last_login_at]
     order = {role: rank for rank, role in enumerate(reversed(ROLES))}
     with engine.connect() as conn:
         result = conn.execute(select(*columns).order_by(AppUser.username))
@@ -198,6 +212,27 @@ def set_role(engine: Engine, *, username: str, role: str, by: Actor) -> None:
         audit.record(conn, user=by.name, action="user_role", table="app_user", key=username, via=by.via,
                      old={"role": old}, new={"role": role})
     log.info("account %s role %s -> %s by %s (%s)", username, old, role, by.name, by.via)
+
+
+def set_districts(engine: Engine, *, username: str, districts: list[str] | tuple[str, ...], by: Actor) -> None:
+    """Limit an editor's imports to these district codes (empty: every district, as editors had before). Codes
+    the store does not know are refused, so a typo cannot lock an editor out unseen."""
+    require(by, "admin")
+    username = normalise_username(username)
+    wanted = parse_districts(",".join(districts))
+    with engine.begin() as conn:
+        known = set(conn.execute(select(District.code)).scalars())
+        unknown = [code for code in wanted if code not in known]
+        if unknown:
+            raise UserError("unknown_district", f"no district with code {', '.join(unknown)}")
+        row = _fetch_or_fail(conn, username)
+        old = parse_districts(row.districts)  # type: ignore[attr-defined]
+        if old == wanted:
+            return
+        conn.execute(update(AppUser).where(AppUser.username == username).values(districts=",".join(wanted)))
+        audit.record(conn, user=by.name, action="user_districts", table="app_user", key=username, via=by.via,
+                     old={"districts": list(old)}, new={"districts": list(wanted)})
+    log.info("account %s district scope %s -> %s by %s (%s)", username, old, wanted, by.name, by.via)
 
 
 def reset_password(engine: Engine, *, username: str, password: str, by: Actor) -> None:

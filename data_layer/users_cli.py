@@ -26,6 +26,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
     add.add_argument("--role", choices=ROLES, default="viewer")
     add.add_argument("--display-name", default="", help="the person's name as shown in the app")
     add.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    add.add_argument("--districts", default="", help="comma-separated district codes an editor may import for")
     actions.add_parser("list", help="list the accounts")
     for verb, text in (("disable", "stop an account from signing in"), ("enable", "let a disabled account in again")):
         actions.add_parser(verb, help=text).add_argument("name")
@@ -35,6 +36,9 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
     set_role = actions.add_parser("set-role", help="change an account's role")
     set_role.add_argument("name")
     set_role.add_argument("role", choices=ROLES)
+    scope = actions.add_parser("set-districts", help="limit an editor's imports to some districts")
+    scope.add_argument("name")
+    scope.add_argument("districts", nargs="*", help="district codes (e.g. 440106 440105); none: every district")
 
     kiosk = verbs.add_parser("kiosk", help="read-only display links for briefing screens")
     kiosk_actions = kiosk.add_subparsers(dest="kiosk_verb", required=True)
@@ -79,11 +83,12 @@ def _print_users(engine: Engine) -> None:
     if frame.empty:
         print("No accounts yet.")
         return
-    print(f"{'user name':<24} {'role':<7} {'status':<9} {'last sign-in':<17} name")
+    print(f"{'user name':<24} {'role':<7} {'status':<9} {'last sign-in':<17} {'districts':<16} name")
     for row in frame.itertuples():
         last = "-" if pd.isna(row.last_login_at) else row.last_login_at.strftime("%Y-%m-%d %H:%M")
         status = "active" if row.is_active else "disabled"
-        print(f"{row.username:<24} {row.role:<7} {status:<9} {last:<17} {row.display_name}")
+        scope = row.districts or "all"
+        print(f"{row.username:<24} {row.role:<7} {status:<9} {last:<17} {scope:<16} {row.display_name}")
 
 
 def cmd_user(args: argparse.Namespace) -> int:
@@ -99,6 +104,9 @@ def cmd_user(args: argparse.Namespace) -> int:
             added = users.add_user(engine, username=name, password=_read_password(args.password_stdin),
                                    role=args.role, by=by, display_name=args.display_name)
             print(f"Account {added.username} added with role {added.role}.")
+            if args.districts:
+                users.set_districts(engine, username=name, districts=args.districts.split(","), by=by)
+                print(f"Imports limited to districts {args.districts}.")
         elif args.user_verb == "reset-password":
             users.reset_password(engine, username=name, password=_read_password(args.password_stdin), by=by)
             print(f"Password of {users.normalise_username(name)} reset.")
@@ -108,6 +116,10 @@ def cmd_user(args: argparse.Namespace) -> int:
         elif args.user_verb == "set-role":
             users.set_role(engine, username=name, role=args.role, by=by)
             print(f"Account {users.normalise_username(name)} now has role {args.role}.")
+        elif args.user_verb == "set-districts":
+            users.set_districts(engine, username=name, districts=args.districts, by=by)
+            scope = ", ".join(args.districts) if args.districts else "every district"
+            print(f"Account {users.normalise_username(name)} may import for: {scope}.")
     except users.UserError as error:
         print(f"Refused: {error}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@ Pure apart from `timezone()`/`local_today()`, which read the browser's time zone
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,11 +50,18 @@ def _headers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame.rename(columns={c: translate(f"auth.admin.col.{c}", lang) for c in frame.columns})
 
 
-def users_display(frame: pd.DataFrame, lang: str, tz: str) -> pd.DataFrame:
+def users_display(frame: pd.DataFrame, lang: str, tz: str, district_names: Mapping[str, str] | None = None
+                  ) -> pd.DataFrame:
     if frame.empty:
         return frame
     out = frame.copy()
     out["role"] = out["role"].map(lambda c: code_label("role", c, lang))
+    if "districts" in out.columns:
+        names = district_names or {}
+        sep = translate("map.list_sep", lang)
+        out["districts"] = out["districts"].map(
+            lambda d: sep.join(names.get(c, c) for c in d.split(",")) if d else translate("auth.admin.districts_all",
+                                                                                        lang))
     out["is_active"] = out["is_active"].map(lambda on: translate(f"auth.admin.{'active' if on else 'disabled'}", lang))
     for column in ("created_at", "last_login_at"):
         out[column] = pd.to_datetime(out[column], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")

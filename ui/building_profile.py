@@ -75,9 +75,10 @@ def _attributes(detail: dict, lang: str) -> pd.DataFrame:
         ("map.attr.operator", t(f"map.operator.{detail['operator_type']}")),
         ("map.attr.gross_area", fmt.area(detail["gross_area_m2"], lang)),
         ("map.attr.leasable_area", fmt.area(detail["leasable_area_m2"], lang)),
-        ("map.attr.year_completed", str(detail["year_completed"])),
+        ("map.attr.year_completed", "—" if pd.isna(detail["year_completed"]) else str(int(detail["year_completed"]))),
         ("map.attr.flags", t("map.list_sep").join(flag_labels(detail)) or t("map.profile.flags_none")),
-        ("map.attr.crs", f"{detail['lon']:.5f}, {detail['lat']:.5f} ({detail['crs']})"),
+        ("map.attr.crs", t("firstday.not_on_map") if pd.isna(detail["lon"]) or pd.isna(detail["lat"])
+         else f"{detail['lon']:.5f}, {detail['lat']:.5f} ({detail['crs']})"),
     ]
     return pd.DataFrame({t("map.attr.field"): [t(k) for k, _ in rows], t("map.attr.value"): [str(v) for _, v in rows]})
 

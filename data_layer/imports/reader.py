@@ -7,6 +7,7 @@ Nothing here touches the store; problems go into `Findings`."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import warnings
@@ -28,6 +29,18 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 JSON_SUFFIXES = (".geojson", ".json")
 GBK_EVIDENCE = 32  # non-UTF-8 lines after which a file that is mostly so is taken for GBK (see mixed_encoding_line)
+# Bounded cost (issue 15): what a file may make the reader do is bounded by its real content, not by its widest
+# line or the size its sheets declare. A row may hold at most EXTRA_CELLS cells beyond its header (stray cells
+# there are refused by the table reader anyway); a workbook at most MAX_CELLS cells, of which empty formatted
+# cells may outnumber the filled ones EMPTY_FACTOR to one, and its shared-string table at most STRINGS_FACTOR
+# times the cells that use it (plus STRINGS_SLACK).
+HEAD_CELLS = 1_024  # cells kept per row while looking for the header
+EXTRA_CELLS = 64
+MAX_CELLS = 10_000_000
+EMPTY_FACTOR = 20
+EMPTY_SLACK = 200_000
+STRINGS_FACTOR = 4
+STRINGS_SLACK = 100_000
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # CJK punctuation, ideographs, full-width forms
 
 
@@ -138,15 +151,23 @@ class RawSheet:
     delimiter: str = ","
     formulas: dict[tuple[int, int], object] = field(default_factory=dict)  # (row0, col0) -> cached value or None
 
-    def body(self, start: int, findings: Findings, numeric: set[int] | frozenset[int] = frozenset()
-             ) -> tuple[pd.DataFrame, np.ndarray] | None:
+    def body(self, start: int, findings: Findings, numeric: set[int] | frozenset[int] = frozenset(),
+             width: int | None = None) -> tuple[pd.DataFrame, np.ndarray] | None:
         """Rows from index `start` (0-based) as a frame of raw cells, with their spreadsheet row numbers.
         `numeric`: CSV columns the C parser may read as numbers directly (the rest stay text, so codes such as
-        0012 keep their zeros); a numeric column with text in it simply stays text."""
+        0012 keep their zeros); a numeric column with text in it simply stays text. `width`: the header's width;
+        a row with more than EXTRA_CELLS cells beyond it is refused before it is read into a frame."""
         if self.rows is not None:
+            if width is not None:
+                widest = max(range(start, len(self.rows)), key=lambda i: len(self.rows[i]), default=None)  # type: ignore[index]
+                if widest is not None and len(self.rows[widest]) > width + EXTRA_CELLS \
+                        and _filled_beyond(self.rows[widest], width + EXTRA_CELLS):
+                    findings.error("row_too_wide", sheet=self.name, row=widest + 1, cells=len(self.rows[widest]),
+                                   width=width, extra=EXTRA_CELLS, letter=column_letter(width))
+                    return None
             frame = pd.DataFrame(self.rows[start:], dtype=object)
             return frame, np.arange(start + 1, start + 1 + len(frame))
-        return _csv_body(self, start, findings, numeric)
+        return _csv_body(self, start, findings, numeric, width)
 
     def field_counts(self, start: int, rows: int) -> np.ndarray:
         """CSV only: how many cells each of `rows` records from index `start` holds as written (an empty cell
@@ -156,6 +177,10 @@ class RawSheet:
         part = counts[start:start + rows]
         out[:len(part)] = part
         return out
+
+
+def _filled_beyond(row: list[object], start: int) -> bool:
+    return any(v is not None and str(v).strip() != "" for v in row[start:])
 
 
 def _csv_field_counts(text: str, delimiter: str) -> np.ndarray:
@@ -220,7 +245,7 @@ def _csv_sheet(text: str) -> RawSheet:
     reader = csv.reader(io.StringIO(text[: 256 * 1024]), delimiter=delimiter)
     try:
         for row in reader:
-            head.append(list(row))
+            head.append(list(row[:HEAD_CELLS]))  # a line of a million commas must not cost a million cells here
             if len(head) >= HEAD_ROWS:
                 break
     except csv.Error:
@@ -228,8 +253,8 @@ def _csv_sheet(text: str) -> RawSheet:
     return RawSheet(name="", head=head, text=text, delimiter=delimiter)
 
 
-def _csv_body(sheet: RawSheet, start: int, findings: Findings,
-              numeric: set[int] | frozenset[int]) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _csv_body(sheet: RawSheet, start: int, findings: Findings, numeric: set[int] | frozenset[int],
+              header_width: int | None = None) -> tuple[pd.DataFrame, np.ndarray] | None:
     reader = csv.reader(io.StringIO(sheet.text), delimiter=sheet.delimiter)
     try:
         for _ in range(start):
@@ -237,7 +262,20 @@ def _csv_body(sheet: RawSheet, start: int, findings: Findings,
     except (StopIteration, csv.Error):
         return pd.DataFrame(), np.arange(0)
     skip_lines = reader.line_num
-    width = max((len(r) for r in sheet.head), default=1) + 4  # room for a few stray cells right of the table
+    # Room for stray cells right of the table (refused by the table reader, with their text); the frame's width
+    # follows the header, never the widest line: the C parser stops at a longer row (reported as row_too_wide).
+    widest_head = max((len(r) for r in sheet.head), default=1)
+    width = min(widest_head, (header_width or widest_head) + EXTRA_CELLS) + 4
+    # The C parser raises for a later row longer than `width`, but takes a longer FIRST row's extra cells for an
+    # index (silently, and at a cost that grows with the row): that one row is measured here.
+    try:
+        first = next(reader, None)
+    except csv.Error:
+        first = None
+    if first is not None and len(first) > width:
+        findings.error("row_too_wide", row=start + 1, cells=len(first), width=header_width or width - 4,
+                       extra=EXTRA_CELLS, letter=column_letter(header_width or width - 4))
+        return None
     try:
         # bytes, not a StringIO: the C parser reads UTF-8 bytes, and a text stream hands them over in small pieces
         frame = pd.read_csv(io.BytesIO(sheet.text.encode("utf-8")), encoding="utf-8", sep=sheet.delimiter,
@@ -248,6 +286,12 @@ def _csv_body(sheet: RawSheet, start: int, findings: Findings,
     except pd.errors.EmptyDataError:
         return pd.DataFrame(), np.arange(0)
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        wide = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if wide:
+            findings.error("row_too_wide", row=int(wide[2]) + skip_lines, cells=int(wide[3]),
+                           width=header_width or width - 4, extra=EXTRA_CELLS,
+                           letter=column_letter(header_width or width - 4))
+            return None
         match = re.search(r"line (\d+)", str(exc))
         row = int(match[1]) + skip_lines if match else None
         findings.error("csv_broken", row=row, detail=str(exc)[:160])
@@ -269,9 +313,149 @@ def unzipped_size(data: bytes) -> int | None:
         return None
 
 
+@dataclass
+class PartCounts:
+    """What one zip member holds, counted while inflating it in pieces (never held whole)."""
+
+    cells: int = 0  # <c> elements
+    valued: int = 0  # cells with a value (<v>) or an inline string (<is>)
+    string_cells: int = 0  # cells pointing into the shared-string table (t="s")
+    strings: int = 0  # <si> entries (sharedStrings.xml)
+    dimension: str = ""  # the <dimension ref> the sheet declares
+
+
+_PATTERNS = {"cells": (b"<c ", b"<c>", b"<c/>"), "valued": (b"<v>", b"<v ", b"<is>"), "string_cells": (b't="s"',),
+             "strings": (b"<si>", b"<si ")}
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def count_part(archive: zipfile.ZipFile, name: str, chunk: int = 4 << 20) -> PartCounts:
+    counts = PartCounts()
+    tail = b""
+    with archive.open(name) as member:
+        first = True
+        while True:
+            piece = member.read(chunk)
+            if not piece:
+                break
+            block = tail + piece
+            if first:
+                found = _DIMENSION.search(block[:4096])
+                counts.dimension = found[0].decode() if found else ""
+                first = False
+            for attribute, patterns in _PATTERNS.items():
+                # a pattern split across two pieces is counted once: the tail carries the last 5 bytes over
+                setattr(counts, attribute, getattr(counts, attribute)
+                        + sum(block.count(p) - tail.count(p) for p in patterns))
+            tail = block[-5:]
+    return counts
+
+
+def _declared_cells(dimension: str) -> int:
+    found = _DIMENSION.search(dimension.encode())
+    if not found or not found[3]:
+        return 0
+    rows = int(found[4]) - int(found[2]) + 1
+    columns = _column_number(found[3].decode()) - _column_number(found[1].decode()) + 1
+    return max(rows, 0) * max(columns, 0)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet XML part -> the tab's title, from workbook.xml and its relationships (the part name otherwise)."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {m[1]: m[2] for m in re.finditer(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+    targets |= {m[2]: m[1] for m in re.finditer(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
+    out = {}
+    for found in re.finditer(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"', book):
+        target = targets.get(found[2], "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        out[part] = html.unescape(found[1])
+    return out
+
+
+def check_workbook_parts(data: bytes, findings: Findings) -> bool:
+    """Refuse, before openpyxl inflates anything, a workbook whose sheets hold more cells than MAX_CELLS, mostly
+    empty formatted cells (a few rows of data followed by millions of styled blanks), a declared size far beyond
+    its real cells, or a shared-string table far larger than the cells that use it. Costs one streaming pass over
+    the sheet XML (~0.1 s per 40 MB). Returns whether the workbook may be read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = [i.filename for i in archive.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return True  # openpyxl says what is wrong with it
+    sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    titles = _sheet_titles(archive)
+    total = PartCounts()
+    for name in sheets:
+        counts = count_part(archive, name)
+        sheet = titles.get(name, name.rsplit("/", 1)[-1].removesuffix(".xml"))
+        empty = counts.cells - counts.valued
+        declared = _declared_cells(counts.dimension)
+        if counts.cells > MAX_CELLS:
+            findings.error("xlsx_too_many_cells", sheet=sheet, cells=f"{counts.cells:,}", limit=f"{MAX_CELLS:,}")
+            return False
+        if empty > EMPTY_SLACK and empty > EMPTY_FACTOR * counts.valued:
+            findings.error("xlsx_mostly_empty", sheet=sheet, empty=f"{empty:,}", filled=f"{counts.valued:,}")
+            return False
+        if declared > MAX_CELLS and declared > EMPTY_FACTOR * max(counts.cells, 1):
+            findings.error("xlsx_declared_size", sheet=sheet, dimension=counts.dimension.split('"')[1],
+                           declared=f"{declared:,}", cells=f"{counts.cells:,}")
+            return False
+        total.string_cells += counts.string_cells
+    if "xl/sharedStrings.xml" in names:
+        strings = count_part(archive, "xl/sharedStrings.xml").strings
+        if strings > STRINGS_SLACK and strings > STRINGS_FACTOR * total.string_cells:
+            findings.error("xlsx_unused_strings", strings=f"{strings:,}", used=f"{total.string_cells:,}")
+            return False
+    return True
+
+
+def _sheet_rows(ws, big: bool) -> tuple[list[list[object]], dict[tuple[int, int], object]]:  # type: ignore[no-untyped-def]
+    """The cells the sheet holds, row by row (each row as long as its own last cell), and where formulas are.
+    Built from the cells themselves, not from iter_rows over the sheet's bounding box: one stray cell far right
+    would otherwise make every row that wide."""
+    rows: list[list[object]] = []
+    formulas: dict[tuple[int, int], object] = {}
+    cells = getattr(ws, "_cells", None)  # openpyxl's own {(row, column): cell}; the read-only sheet has none
+    if big or cells is None:
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # read-only: ignore the declared size, read the rows the XML holds
+        for r_index, row in enumerate(ws.iter_rows(min_row=1, min_col=1)):
+            values = []
+            for c_index, cell in enumerate(row):
+                if getattr(cell, "data_type", None) == "f":
+                    formulas[(r_index, c_index)] = None
+                values.append(getattr(cell, "value", None))
+            rows.append(values)
+        return rows, formulas
+    for (r, c), cell in cells.items():
+        while len(rows) < r:
+            rows.append([])
+        row = rows[r - 1]
+        if len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = cell.value
+        if cell.data_type == "f":
+            formulas[(r - 1, c - 1)] = None
+    return rows, formulas
+
+
 def _read_workbook(data: bytes, findings: Findings) -> list[RawSheet]:
     from openpyxl import load_workbook
 
+    if not check_workbook_parts(data, findings):
+        return []
     big = len(data) > BIG_XLSX_BYTES
     try:
         with warnings.catch_warnings():
@@ -283,16 +467,7 @@ def _read_workbook(data: bytes, findings: Findings) -> list[RawSheet]:
     sheets: list[RawSheet] = []
     any_formula = False
     for ws in book.worksheets:
-        rows: list[list[object]] = []
-        formulas: dict[tuple[int, int], object] = {}
-        for r_index, row in enumerate(ws.iter_rows(min_row=1, min_col=1)):
-            values = []
-            for c_index, cell in enumerate(row):
-                value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f":
-                    formulas[(r_index, c_index)] = None
-                values.append(value)
-            rows.append(values)
+        rows, formulas = _sheet_rows(ws, big)
         while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
             rows.pop()  # trailing empty rows are formatting, not data
         if not big:

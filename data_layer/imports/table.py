@@ -70,7 +70,7 @@ def _totals(frame: pd.DataFrame, columns: list[int]) -> np.ndarray:
 def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) -> Rows | None:
     """Parse the data under `header`; cell problems are reported, the bad cells left empty."""
     numeric = {index for name, index in header.columns.items() if kind.by_name[name].type in NUMBER_KINDS}
-    body = sheet.body(header.last_row + 1, findings, numeric)
+    body = sheet.body(header.last_row + 1, findings, numeric, width=header.width)
     if body is None:
         return None
     raw, row_numbers = body
@@ -96,8 +96,7 @@ def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) 
     for index in header.duplicate:
         findings.note("column_duplicate", sheet=sheet.name, column=header.texts.get(index, ""),
                       letter=column_letter(index))
-    if sheet.rows is None:
-        _extra_cells(sheet, header, raw, row_numbers, findings)
+    _extra_cells(sheet, header, raw, row_numbers, findings, skip=total)
     data = raw[keep].reset_index(drop=True)
     rows_kept = row_numbers[keep]
     frame = pd.DataFrame({"_sheet": pd.Series([sheet.name] * len(data), dtype=object), "_row": rows_kept})
@@ -152,12 +151,15 @@ def _column_unit(spec: Field, header: Header, index: int, sheet: str, where: tup
 
 
 def _extra_cells(sheet: RawSheet, header: Header, raw: pd.DataFrame, row_numbers: np.ndarray,
-                 findings: Findings) -> None:
-    """CSV rows with more cells than the header names: text there is refused (it belongs to no column, so
-    importing the row without it would drop data unseen); empty extra cells (stray delimiters) get a note."""
+                 findings: Findings, skip: np.ndarray | None = None) -> None:
+    """Rows (CSV or XLSX) with text right of the last header: refused (it belongs to no column, so importing the
+    row without it would drop data unseen); in a CSV, empty extra cells (stray delimiters) get a note. `skip`:
+    rows already set aside (合计 rows, whose merged cells may run across the sheet)."""
     if not len(raw) or not header.width:
         return
     extra = [c for c in raw.columns if isinstance(c, int | np.integer) and c >= header.width]
+    if not extra:
+        return
     filled = np.zeros(len(raw), dtype=bool)
     first = np.full(len(raw), -1, dtype="int64")
     for column in extra:
@@ -165,6 +167,8 @@ def _extra_cells(sheet: RawSheet, header: Header, raw: pd.DataFrame, row_numbers
                          missing=False, dtype=bool)
         first[has & (first < 0)] = int(column)
         filled |= has
+    if skip is not None:
+        filled &= ~skip
     last = column_letter(header.width - 1)
     for position in np.flatnonzero(filled):
         if findings.full():
@@ -176,6 +180,8 @@ def _extra_cells(sheet: RawSheet, header: Header, raw: pd.DataFrame, row_numbers
     # An empty extra cell reads like no cell at all, so only the text itself can show it. Counting cells per
     # record costs ~0.3 s per million rows: done only when the body holds more delimiters than rows of exactly
     # header-width cells would (a note is at stake here, not data).
+    if sheet.rows is not None:
+        return  # a workbook has no delimiters: an empty cell right of the table is no cell at all
     start = header.last_row + 1
     head_delimiters = sum(max(len(row), 1) - 1 for row in sheet.head[:start])
     if sheet.text.count(sheet.delimiter) - head_delimiters <= (header.width - 1) * len(raw):

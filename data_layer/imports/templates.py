@@ -14,6 +14,10 @@ from data_layer.imports.fields import KINDS, TABULAR, Field, Kind
 from data_layer.periods import add_months, last_full_month
 
 INSTRUCTIONS_SHEET = "填写说明"  # skipped by the importer
+INDICATORS_SHEET = "填写说明-指标"  # the plans template's list of indicators (skipped too: its name says 填写说明)
+_UNIT_ZH = {"pct": "%", "10k_yuan": "万元", "count": "个", "m2": "㎡"}
+_DIRECTION_ZH = {"higher": "越高越好", "lower": "越低越好"}
+_COMPARATOR_ZH = {">=": "≥（不低于）", ">": ">（超过）", "<=": "≤（不超过）", "<": "<（低于）"}
 
 
 def _example(spec: Field, today: date) -> object:
@@ -71,7 +75,19 @@ def template_xlsx(kind: str, today: date) -> bytes:
         notes = notes[["sheet", "header", "english", "need", "values", "example"]]
         notes.columns = ["工作表", "表头", "英文表头（也可使用）", "是否必填", "单位/可选值", "示例"]
         notes.to_excel(writer, index=False, sheet_name=INSTRUCTIONS_SHEET)
+        if any(spec.code == "plans" for spec in kinds):
+            indicators_frame().to_excel(writer, index=False, sheet_name=INDICATORS_SHEET)
     return buffer.getvalue()
+
+
+def indicators_frame() -> pd.DataFrame:
+    """Every indicator a plan may name: code, Chinese and English name, unit, direction, default comparator."""
+    from data_layer.indicators import REGISTRY
+
+    rows = [{"指标代码": i.code, "指标名称": i.name_zh, "英文名称": i.name_en, "单位": _UNIT_ZH.get(i.unit, i.unit),
+             "方向": _DIRECTION_ZH.get(i.direction, i.direction),
+             "默认比较方式": _COMPARATOR_ZH.get(i.comparator, i.comparator)} for i in REGISTRY]
+    return pd.DataFrame(rows)
 
 
 def template_csv(kind: str, today: date) -> bytes:

@@ -20,11 +20,11 @@ from data_layer.imports.pipeline import mark_undone, refresh_summaries, write_tr
 from data_layer.models import ImportBatch
 
 # Which kind wrote which table, in the order imports write them (undo walks it backwards).
-TABLE_KIND = {"building": "buildings", "observation_point": "buildings", "building_month": "monthly",
+TABLE_KIND = {"street": "streets", "building": "buildings", "observation_point": "buildings", "building_month": "monthly",
               "city_month": "city", "plan": "plans", "plan_target": "plans", "feedback": "feedback",
               "demand": "demands", "district": "boundaries", "district_boundary": "boundaries",
               "enterprise": "enterprises", "tenancy": "tenancies"}
-WRITE_ORDER = ("buildings", "monthly", "city", "plans", "feedback", "demands", "enterprises", "tenancies",
+WRITE_ORDER = ("streets", "buildings", "monthly", "city", "plans", "feedback", "demands", "enterprises", "tenancies",
                "boundaries")
 
 

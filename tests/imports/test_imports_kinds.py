@@ -186,7 +186,7 @@ def test_the_template_workbook_imports_whole_and_undoes_whole(city: Engine) -> N
     original = domain_rows(city, without=())
     outcome = _import(city, "workbook", "template.xlsx", template_bytes("workbook", "xlsx", TODAY))
     assert outcome.committed, [p.line("en") for p in outcome.findings.problems]
-    assert set(outcome.changes) == {"building", "observation_point", "building_month", "city_month", "plan",
+    assert set(outcome.changes) == {"street", "building", "observation_point", "building_month", "city_month", "plan",
                                     "plan_target", "feedback", "demand", "enterprise", "tenancy"}
     assert undo_batch(city, batch_id=outcome.batch_id, user="tester").ok
     assert domain_rows(city, without=()) == original

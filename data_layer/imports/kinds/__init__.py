@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-_MODULES = {"buildings": "buildings", "monthly": "monthly", "city": "city", "plans": "plans",
+_MODULES = {"streets": "streets", "buildings": "buildings", "monthly": "monthly", "city": "city", "plans": "plans",
             "feedback": "feedback", "demands": "demands", "boundaries": "boundaries",
             "enterprises": "enterprises", "tenancies": "tenancies"}
 

@@ -120,6 +120,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
         return []
     frame = rows.frame
     usable = ~rows.require(findings, "code") & ~rows.require(findings, "name_zh")
+    ctx.touched["boundaries"] = frame["code"].astype(object)
     duplicates(rows, findings, frame[["code"]], "code", usable=usable)
     if not findings.ok:
         return []

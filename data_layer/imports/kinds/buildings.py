@@ -1,8 +1,12 @@
 """Buildings (the building table) and the observation points flagged on them.
 
-A row whose code is new creates a building and needs name, district, coordinates, areas and year; a row whose
-code exists updates it, and a blank cell keeps what is stored. Coordinates must lie inside the city's district
-polygons, in a declared CRS (a 坐标系 column, or the CRS chosen for the whole file)."""
+A row names its building by code, or (district rosters rarely carry codes) by district and name, a former name
+(曾用名) included; a row that matches no building creates one (name, district and areas needed) with a generated
+code (data_layer.imports.identity). A row of an existing building updates it, and a blank cell keeps what is
+stored. Coordinates are optional (a building without them is imported and listed as "not on the map"); given,
+they must lie inside the city's district polygons, in a declared CRS (a 坐标系 column, the CRS chosen for the
+file, or the deployment's DASHBOARD_IMPORT_CRS, which the preview names). A street the registry does not hold is
+created with the building (shown in the preview as a new street of its district)."""
 
 from __future__ import annotations
 
@@ -10,21 +14,25 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from data_layer.imports.base import Change, Rows, diff, empty_change, fetch, fetch_in, insert_rows, update_rows
+from data_layer.imports.base import (Change, Rows, delete_rows, diff, empty_change, fetch, fetch_in, insert_rows,
+                                    update_rows)
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import city_shape
+from data_layer.imports.identity import (generated_code, join_former, name_key, split_former, stored_streets,
+                                        street_index, street_key)
 from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_payload, undo_batch_table
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm
+from data_layer.settings import get_settings
 
 TABLE = "building"
-COLUMNS = ("name", "address", "district_code", "street_id", "lon", "lat", "crs", "grade", "gross_area_m2",
+COLUMNS = ("name", "former_names", "address", "district_code", "street_id", "lon", "lat", "crs", "grade", "gross_area_m2",
            "leasable_area_m2", "year_completed", "status", "operator_type", "industry", "is_zero_carbon_pilot",
            "energy_star", "is_featured", "is_hq_cluster", "is_observation_point", "renovated_year")
-DEFAULTS: dict[str, object] = {"address": "", "grade": "unrated", "status": "in_use", "operator_type": "private",
+DEFAULTS: dict[str, object] = {"address": "", "former_names": "", "crs": "GCJ-02", "grade": "unrated", "status": "in_use", "operator_type": "private",
                                "industry": "general", "is_zero_carbon_pilot": False, "energy_star": 0,
                                "is_featured": False, "is_hq_cluster": False, "is_observation_point": False}
-FOR_NEW = ("name", "district", "lon", "lat", "gross_area_m2", "leasable_area_m2", "year_completed")
+FOR_NEW = ("name", "district", "gross_area_m2", "leasable_area_m2")
 BOOLS = ("is_zero_carbon_pilot", "is_featured", "is_hq_cluster", "is_observation_point")
 INTS = ("year_completed", "energy_star", "renovated_year", "street_id")
 # file field -> building column, where they differ
@@ -48,51 +56,160 @@ def _districts(rows: Rows, findings: Findings, lookup: dict[str, str]) -> pd.Ser
     return codes
 
 
-def _streets(conn: Connection, rows: Rows, findings: Findings, districts: pd.Series) -> pd.Series:
+def _streets(conn: Connection, rows: Rows, findings: Findings, districts: pd.Series
+             ) -> tuple[pd.Series, pd.DataFrame]:
+    """Each row's street id; a street the registry lacks gets a negative placeholder id and a row in the returned
+    frame of new streets (created before the buildings, ids filled in at write)."""
+    n = len(rows.frame)
+    new_columns = ["code", "district_code", "name_zh", "name_en", "placeholder"]
     if not rows.has("street"):
-        return pd.Series([None] * len(rows.frame), dtype=object)
-    known = fetch(conn, "SELECT id, code, district_code, name_zh, name_en FROM street")
-    lookup: dict[tuple[str, str], int] = {}
-    for row in known.itertuples(index=False):
-        for word in (row.code, row.name_zh, row.name_en):
-            lookup.setdefault((row.district_code, norm(word)), int(row.id))
-    values = rows.frame["street"]
-    ids = pd.Series([lookup.get((d, norm(v))) if v is not None and d is not None else None
-                     for v, d in zip(values, districts, strict=True)], dtype=object)
-    unknown = values.notna().to_numpy() & ids.isna().to_numpy() & districts.notna().to_numpy()
-    for position in np.flatnonzero(unknown)[:50]:
-        findings.note("street_unknown", **rows.locate(int(position), "street"), value=str(values.iat[position]))
-    return ids
+        return pd.Series([None] * n, dtype=object), pd.DataFrame(columns=new_columns)
+    stored = stored_streets(conn)
+    index = street_index(stored)
+    code_to_id = dict(zip(stored["code"], stored["id"], strict=True)) if not stored.empty else {}
+    taken = set(code_to_id)
+    district_names = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
+    new: dict[tuple[str, str], list[object]] = {}
+    ids: list[object] = []
+    for position, (value, district) in enumerate(zip(rows.frame["street"], districts, strict=True)):
+        if value is None or district is None:
+            ids.append(None)
+            continue
+        key = (district, street_key(value))
+        code = index.get(key) or index.get((district, norm(value)))
+        if code is not None:
+            ids.append(int(code_to_id[code]))
+            continue
+        if key not in new:
+            code = generated_code(district, str(value), taken, limit=20)
+            new[key] = [code, district, str(value), str(value), -(len(new) + 1)]
+            findings.note("street_new", **rows.locate(position, "street"), value=str(value), street_code=code,
+                          district=district_names.get(district, district))
+        ids.append(new[key][4])
+    return pd.Series(ids, dtype=object), pd.DataFrame(list(new.values()), columns=new_columns)
+
+
+def _identify(conn: Connection, rows: Rows, findings: Findings, districts: pd.Series) -> pd.Series:
+    """Each row's building code: as written; else the stored building of that district with that name or former
+    name; else a generated code (a new building). Same name twice in a district of the store: refused, naming
+    both buildings."""
+    frame = rows.frame
+    n = len(frame)
+    given = frame["code"].astype(object) if rows.has("code") else pd.Series([None] * n, dtype=object)
+    names = frame["name"].astype(object) if rows.has("name") else pd.Series([None] * n, dtype=object)
+    former = frame["former_names"] if rows.has("former_names") else pd.Series([None] * n, dtype=object)
+    stored = fetch(conn, "SELECT code, name, district_code, former_names FROM building")
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for code, name, district, formers in stored.itertuples(index=False, name=None):
+        for word in (name, *split_former(formers)):
+            hits = by_name.setdefault((district, name_key(word)), [])
+            if code not in hits:
+                hits.append(code)
+    taken = set(stored["code"]) if not stored.empty else set()
+    codes: list[object] = []
+    lacking = np.zeros(n, dtype=bool)
+    ambiguous = np.zeros(n, dtype=bool)
+    params = []
+    tally = {"by_name": 0, "by_former": 0, "generated": 0}
+    for position in range(n):
+        code, name, district = given.iat[position], names.iat[position], districts.iat[position]
+        if code is not None:
+            codes.append(str(code))
+            continue
+        if name is None or district is None:
+            lacking[position] = name is None
+            codes.append(None)
+            continue
+        candidates = by_name.get((district, name_key(name)), [])
+        via = "by_name"
+        for word in split_former(former.iat[position]) if not candidates else []:
+            candidates, via = by_name.get((district, name_key(word)), []), "by_former"
+            if candidates:
+                break
+        if len(candidates) > 1:
+            ambiguous[position] = True
+            params.append({"value": str(name), "codes": "、".join(candidates)})
+            codes.append(None)
+        else:
+            codes.append(candidates[0] if candidates else generated_code(district, str(name), taken))
+            tally[via if candidates else "generated"] += 1
+    if any(tally.values()):  # what the preview's new / updated / unchanged rest on, when no code was given
+        findings.note("matched_by_name", matched=tally["by_name"] + tally["by_former"], former=tally["by_former"],
+                      generated=tally["generated"])
+    at = "code" if rows.has("code") else "name"
+    rows.report(findings, lacking & ~rows.bad("code") & ~rows.bad("name"), at, "missing_value")
+    rows.report(findings, ambiguous, "name", "ambiguous_name", params=params)
+    no_district = names.notna().to_numpy() & given.isna().to_numpy() & districts.isna().to_numpy()
+    if rows.has("district"):
+        rows.report(findings, no_district & rows.missing("district"), "district", "missing_value")
+    elif no_district.any():
+        rows.missing_column(findings, "district")
+    return pd.Series(codes, dtype=object)
+
+
+def _former_names(rows: Rows, codes: pd.Series, existing: pd.DataFrame) -> list[str]:
+    """Former names after this file: the stored ones, the file's, and a stored name the file replaces (so the
+    old name keeps matching), never the current name itself."""
+    stored = existing.set_index("code") if not existing.empty else None
+    frame = rows.frame
+    out = []
+    for position, code in enumerate(codes):
+        parts: list[str] = []
+        current = frame["name"].iat[position] if rows.has("name") else None
+        if stored is not None and code in stored.index:
+            parts += split_former(stored.at[code, "former_names"])
+            old = stored.at[code, "name"]
+            current = current if current is not None else old
+            if name_key(old) != name_key(current):
+                parts.append(str(old))
+        if rows.has("former_names"):
+            parts += split_former(frame["former_names"].iat[position])
+        out.append(join_former(p for p in parts if current is None or name_key(p) != name_key(current)))
+    return out
 
 
 def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
     findings: Findings = ctx.findings
     frame = rows.frame
-    codes = frame["code"].astype(object)
-    usable = ~rows.require(findings, "code")
-    duplicates(rows, findings, frame[["code"]], "code", usable=usable)
+    if not rows.has("code") and not rows.has("name"):
+        rows.missing_column(findings, "name")
+        return []
+    districts = _districts(rows, findings, district_lookup(conn))
+    codes = _identify(conn, rows, findings, districts)
+    usable = codes.notna().to_numpy()
+    duplicates(rows, findings, pd.DataFrame({"code": codes}), "code" if rows.has("code") else "name", usable=usable)
+    if rows.has("name"):
+        keys = pd.DataFrame({"d": districts, "n": frame["name"].map(lambda v: None if v is None else name_key(v))})
+        duplicates(rows, findings, keys, "name", usable=usable)
     existing = fetch_in(conn, f"SELECT id, code, {', '.join(COLUMNS)}, batch_id FROM building WHERE code IN :codes",
                         "codes", codes.dropna().unique().tolist(), bools=BOOLS)
     is_new = ~codes.isin(existing["code"]).to_numpy() & usable
+    stored_district = codes.map(existing.set_index("code")["district_code"]) if not existing.empty else districts
+    ctx.touched["buildings"] = districts.where(districts.notna(), stored_district)
+    if not existing.empty:  # moving a building out of a district touches that district too
+        moved = stored_district.notna() & districts.notna() & (stored_district != districts)
+        ctx.touched["buildings"] = ctx.touched["buildings"].where(~moved, stored_district)
     for name in FOR_NEW:
         if is_new.any() and not rows.has(name):
             rows.missing_column(findings, name)
         elif rows.has(name):
             rows.require(findings, name, mask=is_new)
-
-    districts = _districts(rows, findings, district_lookup(conn))
-    streets = _streets(conn, rows, findings, districts)
+    _half_points(rows, findings)
+    streets, new_streets = _streets(conn, rows, findings, districts)
     crs = _crs(rows, findings, ctx.options.crs)
     incoming = pd.DataFrame({"code": codes})
     for name in rows.kind.by_name:
-        if name in ("code", "crs", "point_code", "designated_on") or not rows.has(name):
+        if name in ("code", "crs", "point_code", "designated_on", "former_names") or not rows.has(name):
             continue
         column = FIELD_TO_COLUMN.get(name, name)
         incoming[column] = districts if name == "district" else streets if name == "street" else frame[name]
+    if rows.has("name") or rows.has("former_names"):
+        incoming["former_names"] = _former_names(rows, codes, existing)
     if "lon" in incoming.columns or "lat" in incoming.columns:
         incoming["crs"] = crs
     _areas(rows, findings, incoming, existing)
-    _same_name(conn, rows, findings, incoming, is_new)
+    given = frame["code"].notna().to_numpy() if rows.has("code") else np.zeros(len(frame), dtype=bool)
+    _same_name(conn, rows, findings, incoming, is_new & given)
     merged = _with_stored(incoming, existing, is_new)
     _inside_city(conn, rows, findings, merged)
     _points_pending(conn, rows, findings, merged, ctx)
@@ -101,32 +218,59 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     pending = merged.reindex(columns=["code", "name", "district_code", "leasable_area_m2"])
     ctx.pending["buildings"] = pending[is_new].copy()
     compare = [c for c in COLUMNS if c in merged.columns]
-    change = diff(TABLE, merged[["code", *compare]], existing, ("code",), compare, carry=("batch_id",))
+    shown = ["street"] if rows.has("street") else []
+    if shown:
+        merged = merged.assign(street=frame["street"].to_numpy())  # the name as written, for the preview
+    change = diff(TABLE, merged[["code", *compare, *shown]], existing, ("code",), compare, carry=("batch_id",),
+                  show=shown)
     change.new = _with_defaults(change.new)
     points = ctx.pending.get("new_points")
     point_change = empty_change("observation_point", ("code",))
     if points is not None and not points.empty:
         point_change.new = points
-    return [change, point_change]
+    street_change = empty_change("street", ("code",))
+    street_change.new = new_streets
+    return [change, point_change, street_change]
+
+
+def _half_points(rows: Rows, findings: Findings) -> None:
+    """A longitude without its latitude (or the reverse) places nothing: refused on the row."""
+    if not rows.has("lon") and not rows.has("lat"):
+        return
+    lon = rows.frame["lon"].notna().to_numpy() if rows.has("lon") else np.zeros(len(rows.frame), dtype=bool)
+    lat = rows.frame["lat"].notna().to_numpy() if rows.has("lat") else np.zeros(len(rows.frame), dtype=bool)
+    for name, has, other in (("lat", lat, lon), ("lon", lon, lat)):
+        lacking = other & ~has & ~rows.bad(name)
+        if rows.has(name):
+            rows.report(findings, lacking, name, "missing_value")
+        elif lacking.any():
+            rows.missing_column(findings, name)
 
 
 def _crs(rows: Rows, findings: Findings, declared: str | None) -> pd.Series:
-    """Each row's CRS: its own 坐标系 cell, else the CRS declared for the file; coordinates without one fail."""
+    """Each row's CRS: its own 坐标系 cell, else the CRS declared for the file, else the deployment's default
+    (DASHBOARD_IMPORT_CRS, named in a note); coordinates without any of them are refused, never guessed."""
     n = len(rows.frame)
     fallback = CRS_NAMES.lookup.get(norm(declared)) if declared else None
+    default = CRS_NAMES.lookup.get(norm(get_settings().import_crs)) if get_settings().import_crs else None
     crs = rows.frame["crs"].astype(object) if rows.has("crs") else pd.Series([None] * n, dtype=object)
-    crs = crs.where(crs.notna(), fallback)
     has_point = np.zeros(n, dtype=bool)
     for name in ("lon", "lat"):
         if rows.has(name):
             has_point |= rows.frame[name].notna().to_numpy()
+    if fallback is None and default is not None and (has_point & crs.isna().to_numpy()).any():
+        fallback = default
+        findings.note("crs_default", crs=default)
+    crs = crs.where(crs.notna(), fallback)
     crs = crs.where(has_point, None)  # rows without coordinates keep the stored CRS
     lacking = has_point & crs.isna().to_numpy()
     if lacking.any():
         if rows.has("crs"):
             rows.report(findings, lacking & ~rows.bad("crs"), "crs", "crs_missing")
-        else:
-            findings.error("crs_missing", column=rows.kind.by_name["crs"].zh)
+        else:  # once, at the first row with coordinates: the answer is one choice for the whole file
+            first = int(np.flatnonzero(lacking)[0])
+            findings.error("crs_missing", **rows.locate(first, "lon" if rows.has("lon") else "lat"),
+                           rows=int(lacking.sum()))
     return crs
 
 
@@ -190,10 +334,9 @@ def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
             out[column] = default
         else:
             out[column] = out[column].astype(object).where(out[column].notna(), default)
-    if "street_id" not in out.columns:
-        out["street_id"] = None
-    if "renovated_year" not in out.columns:
-        out["renovated_year"] = None
+    for column in ("street_id", "renovated_year", "year_completed", "lon", "lat"):  # may stay empty
+        if column not in out.columns:
+            out[column] = None
     for column in INTS:
         out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
     return out
@@ -260,8 +403,24 @@ def _points_pending(conn: Connection, rows: Rows, findings: Findings, merged: pd
     ctx.pending["points"] = new[["code", "building_code"]]
 
 
+def _create_streets(conn: Connection, streets: Change, change: Change) -> list[str]:
+    """Insert the streets the roster named but the registry lacked, and put their ids in place of the negative
+    placeholders the check gave the buildings."""
+    if streets.new.empty:
+        return []
+    insert_rows(conn, "street", streets.new, ["code", "district_code", "name_zh", "name_en"])
+    ids = dict(conn.execute(text("SELECT code, id FROM street")).all())
+    real = {int(p): int(ids[c]) for c, p in zip(streets.new["code"], streets.new["placeholder"], strict=True)}
+    for frame in (change.new, change.updated):
+        if "street_id" in frame.columns and len(frame):
+            frame["street_id"] = frame["street_id"].map(
+                lambda v: real.get(int(v), v) if v is not None and not pd.isna(v) and int(v) < 0 else v).astype("Int64")
+    return streets.new["code"].tolist()
+
+
 def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
-    change, points = changes
+    change, points, streets = changes
+    created_streets = _create_streets(conn, streets, change)
     new = change.new.drop(columns=["id"], errors="ignore").assign(batch_id=batch_id)
     insert_rows(conn, TABLE, new, ["code", *COLUMNS, "batch_id"])
     columns = [c for c in change.updated.columns if c in COLUMNS]
@@ -283,7 +442,8 @@ def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict: 
         insert_rows(conn, "observation_point", frame, ["code", "building_id", "designated_on"])
         created_points = frame["code"].tolist()
     payload = replaced_payload(change, [*columns, "batch_id"])
-    return {"created": {TABLE: change.counts, "observation_point": {"codes": created_points}},
+    return {"created": {TABLE: change.counts, "observation_point": {"codes": created_points},
+                        "street_new": {"codes": created_streets}},
             "replaced": {TABLE: payload} if payload else {}}
 
 
@@ -307,4 +467,6 @@ def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[
                                " WHERE b.code IN :codes", "codes", moved, dates=("month",))
         months = set(found["month"]) if not found.empty else set()
     undo_batch_table(conn, TABLE, batch_id, created.get(TABLE, {}), payload)
+    streets = created.get("street_new", {}).get("codes", [])  # created with this roster's buildings
+    delete_rows(conn, "street", pd.DataFrame({"code": pd.Series(streets, dtype=object)}), ("code",))
     return months

@@ -9,6 +9,8 @@ from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, u
 from data_layer.imports.kinds.common import duplicates, months_of, replaced_payload, undo_batch_table
 from data_layer.imports.kinds.monthly import _future_months
 
+CITY_WIDE = "*city*"  # data_layer.imports.pipeline.CITY_WIDE (the pipeline imports the kinds, not the reverse)
+
 TABLE = "city_month"
 KEY = ("month",)
 MEASURES = ("city_tax_10k",)
@@ -22,6 +24,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     if not findings.ok:
         return []
     usable = ~rows.require(findings, "month") & ~rows.require(findings, "city_tax_10k")
+    ctx.touched["city"] = pd.Series([CITY_WIDE] * len(rows.frame), dtype=object)
     _future_months(rows, findings, rows.frame["month"], ctx.today)
     duplicates(rows, findings, rows.frame[["month"]], "month", usable=usable)
     if not findings.ok:

@@ -27,7 +27,7 @@ class UndoConflict(Exception):
 
 
 def store_buildings(conn: Connection) -> pd.DataFrame:
-    return fetch(conn, "SELECT id, code, name, district_code, leasable_area_m2 FROM building")
+    return fetch(conn, "SELECT id, code, name, district_code, leasable_area_m2, former_names FROM building")
 
 
 @dataclass
@@ -46,7 +46,7 @@ def resolve_buildings(conn: Connection, rows: Rows, findings: Findings, pending:
     """Match rows to buildings by code (or by name when the file has no code column); unknown ones reported."""
     known = store_buildings(conn)
     if pending is not None and not pending.empty:
-        extra = pending[~pending["code"].isin(known["code"])].assign(id=np.nan)
+        extra = pending[~pending["code"].isin(known["code"])].assign(id=np.nan, former_names="")
         known = pd.concat([known, extra[known.columns]], ignore_index=True)
     frame = rows.frame
     n = len(frame)
@@ -55,6 +55,8 @@ def resolve_buildings(conn: Connection, rows: Rows, findings: Findings, pending:
         nothing = pd.Series([None] * n, dtype=object)
         return BuildingRefs(pd.Series(np.nan, index=range(n)), nothing, nothing, pd.Series(np.nan, index=range(n)),
                             np.zeros(n, dtype=bool) if required else np.ones(n, dtype=bool))
+    if by == "building_name":
+        return _resolve_by_name(conn, rows, findings, known, required)
     values = frame[by].astype(object)
     column = "code" if by == "building_code" else "name"
     table = known.drop_duplicates(subset=[column], keep=False)
@@ -90,6 +92,73 @@ def resolve_buildings(conn: Connection, rows: Rows, findings: Findings, pending:
     rows.report(findings, unknown, by, "unknown_building", params=[{"value": str(v)} for v in values[unknown]])
     ok = found if required else (found | ~present)
     return BuildingRefs(ids, codes, districts, leasable, ok)
+
+
+def _resolve_by_name(conn: Connection, rows: Rows, findings: Findings, known: pd.DataFrame,
+                     required: bool) -> BuildingRefs:
+    """Rows naming their building by name (or a former name), with its district when the file has that column. A
+    name that two buildings share (in two districts, given without the district; or twice in one district) is
+    refused naming both. One lookup per distinct (name, district): a monthly file repeats each building."""
+    from data_layer.imports.identity import name_key, split_former
+    from data_layer.imports.kinds.buildings import district_lookup
+    from data_layer.imports.values import norm
+
+    frame = rows.frame
+    n = len(frame)
+    index: dict[str, list[int]] = {}
+    for position, (name, formers) in enumerate(zip(known["name"], known["former_names"].fillna(""), strict=True)):
+        for word in (name, *split_former(formers)):
+            hits = index.setdefault(name_key(word), [])
+            if position not in hits:
+                hits.append(position)
+    values = frame["building_name"].astype(object)
+    districts = pd.Series([None] * n, dtype=object)
+    if rows.has("district"):
+        lookup = district_lookup(conn)
+        districts = frame["district"].map(lambda v: None if v is None else lookup.get(norm(v)))
+        unknown = frame["district"].notna().to_numpy() & districts.isna().to_numpy()
+        rows.report(findings, unknown, "district", "unknown_district",
+                    params=[{"value": str(v)} for v in frame["district"][unknown]])
+    names = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
+    pair = values.fillna("\x00").astype(str) + "\x01" + districts.fillna("").astype(str)
+    codes_f, uniques = pd.factorize(pair.to_numpy(dtype=object))
+    found = np.full(len(uniques), -1, dtype="int64")
+    clash: dict[int, str] = {}
+    for u, text_pair in enumerate(uniques):
+        name, _, district = str(text_pair).partition("\x01")
+        if name == "\x00":
+            continue
+        candidates = index.get(name_key(name), [])
+        if district:
+            candidates = [c for c in candidates if known["district_code"].iat[c] == district]
+        if len(candidates) == 1:
+            found[u] = candidates[0]
+        elif len(candidates) > 1:
+            clash[u] = "、".join(f"{known['code'].iat[c]}（{names.get(known['district_code'].iat[c], '')}）"
+                                for c in candidates)
+    at = found[codes_f]
+    hit = at >= 0
+    take = np.where(hit, at, 0)
+
+    def pick(column: str, dtype: str | type = object) -> pd.Series:
+        out = np.full(n, None, dtype=object)
+        if len(known):
+            out[hit] = known[column].to_numpy(dtype=object)[take[hit]]
+        return pd.Series(out, dtype=object).astype(dtype) if dtype is not object else pd.Series(out, dtype=object)
+
+    present = values.notna().to_numpy()
+    is_ambiguous = np.array([int(c) in clash for c in codes_f], dtype=bool) & present
+    if required:
+        rows.report(findings, ~present & ~rows.bad("building_name"), "building_name", "missing_value")
+    rows.report(findings, is_ambiguous, "building_name", "ambiguous_name",
+                params=[{"value": str(values.iat[i]), "codes": clash[int(codes_f[i])]}
+                        for i in np.flatnonzero(is_ambiguous)])
+    unknown = present & ~hit & ~is_ambiguous
+    rows.report(findings, unknown, "building_name", "unknown_building",
+                params=[{"value": str(v)} for v in values[unknown]])
+    ok = hit if required else (hit | ~present)
+    return BuildingRefs(pick("id", "float64"), pick("code"), pick("district_code"),
+                        pick("leasable_area_m2", "float64"), ok)
 
 
 def duplicates(rows: Rows, findings: Findings, keys: pd.DataFrame, at: str,

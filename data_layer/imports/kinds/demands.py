@@ -42,6 +42,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
         building_codes = refs.codes.where(refs.codes.notna(), building_of_point)
     else:
         building_codes = building_of_point
+    ctx.touched_buildings["demands"] = building_codes
     lacking = building_codes.isna().to_numpy() & usable
     if rows.has("point_code") and not has_building:
         rows.report(findings, lacking & frame["point_code"].isna().to_numpy(), "point_code", "missing_value")

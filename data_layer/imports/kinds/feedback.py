@@ -169,6 +169,8 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     usable = ~rows.require(findings, "submitted_on") & ~require_dimension(rows, findings)
     codes, found = resolve_points(conn, rows, findings, ctx, required=True)
     usable &= found
+    points = store_points(conn, ctx.pending.get("points"))
+    ctx.touched_buildings["feedback"] = codes.map(points.drop_duplicates("code").set_index("code")["building_code"])
     future_dates(rows, findings, "submitted_on", ctx.today)
     n = len(frame)
     incoming = pd.DataFrame({

@@ -32,6 +32,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     if not findings.ok and not rows.has("month"):
         return []
     refs = resolve_buildings(conn, rows, findings, ctx.pending.get("buildings"))
+    ctx.touched["monthly"] = refs.districts
     usable = refs.ok.copy()
     for name in ("month", "enterprises_operating", "enterprises_registered", "tax_10k"):
         if rows.has(name):

@@ -9,6 +9,8 @@ import's audit row, and undo checks that nobody changed those rows since."""
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -28,14 +30,31 @@ UNIT_KIND = {"pct": "pct", "10k_yuan": "money", "count": "count", "m2": "area"}
 CITY_WORDS = {norm(w) for w in ("全市", "市", "市级", "本市", "city", "citywide", "whole city")}
 
 
-def _indicators(conn: Connection) -> tuple[dict[str, str], dict[str, str]]:
+def _indicators(conn: Connection) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Every spelling -> code, code -> unit, code -> Chinese name."""
     lookup: dict[str, str] = {}
     units: dict[str, str] = {}
+    names: dict[str, str] = {}
     for code, zh, en, unit in conn.execute(text("SELECT code, name_zh, name_en, unit FROM indicator")):
         for word in (code, zh, en):
             lookup.setdefault(norm(word), code)
         units[code] = unit
-    return lookup, units
+        names[code] = zh
+    return lookup, units, names
+
+
+def _closest(value: str, lookup: dict[str, str], names: dict[str, str], count: int = 3) -> str:
+    """The indicators whose code or names are nearest to `value` ('已建楼宇入驻率（occupancy_rate）、…'); the
+    template's 填写说明-指标 sheet lists them all. Chinese names are also compared without the common words a
+    typo keeps (a plain ratio of matching characters finds 入驻率 in 已建楼宇入驻率)."""
+    key = norm(value)
+    scored = {}
+    for word, code in lookup.items():
+        ratio = difflib.SequenceMatcher(None, key, word).ratio()
+        contained = 0.6 if key and (key in word or word in key) else 0.0
+        scored[code] = max(scored.get(code, 0.0), ratio, contained)
+    best = sorted((c for c, r in scored.items() if r >= 0.4), key=lambda c: -scored[c])[:count]
+    return "、".join(f"{names[c]}（{c}）" for c in best) or "—"
 
 
 def _targets(rows: Rows, findings: Findings, indicator: pd.Series, units: dict[str, str]) -> np.ndarray:
@@ -92,13 +111,18 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     usable = np.ones(len(frame), dtype=bool)
     for name in ("plan_code", "indicator", "year", "target"):
         usable &= ~rows.require(findings, name)
-    lookup, units = _indicators(conn)
+    lookup, units, names = _indicators(conn)
     indicator = frame["indicator"].map(lambda v: None if v is None else lookup.get(norm(v)))
     unknown = frame["indicator"].notna().to_numpy() & indicator.isna().to_numpy()
     rows.report(findings, unknown, "indicator", "unknown_indicator",
-                params=[{"value": str(v)} for v in frame["indicator"][unknown]])
+                params=[{"value": str(v), "closest": _closest(str(v), lookup, names)}
+                        for v in frame["indicator"][unknown]])
     target = _targets(rows, findings, indicator, units)
     scope_type, scope_code = _scope(rows, findings, district_lookup(conn))
+    stored_scope = dict(conn.execute(text("SELECT code, COALESCE(scope_code, '*city*') FROM plan")).all())
+    ctx.touched["plans"] = pd.Series([c if c is not None else ("*city*" if t == "city" else stored_scope.get(p, "*city*"))
+                                      for c, t, p in zip(scope_code, scope_type, frame["plan_code"], strict=True)],
+                                     dtype=object)
     duplicates(rows, findings, pd.DataFrame({"p": frame["plan_code"], "i": indicator, "y": frame["year"]}),
                "indicator", usable=usable & indicator.notna().to_numpy())
 
