@@ -214,7 +214,7 @@ def test_first_day_from_init_to_the_street_ranking(city_store: str, monkeypatch:
     assert not at.exception
     assert metric(at, "入驻率（面积加权）") == "74.3%"  # 156,000 / 210,000
     assert metric(at, "楼宇税收") == "7,900 万元"  # 3,430 + 4,470
-    assert metric(at, "占全市税收比重") == "3.6%"  # 7,900 / 220,000
+    assert metric(at, "占全市税收比重") == "3.59%"  # 7,900 / 220,000 = 3.5909 %, to 0.01 % as everywhere
     assert metric(at, "税收超千万元楼宇") == "3"
     assert (metric(at, "超甲级楼宇"), metric(at, "甲级楼宇")) == ("1", "2")
 
