@@ -78,6 +78,10 @@ _AFTERWARDS = frozenset({"后", "以后", "之后", "过后"})
 _MODAL_BEFORE = frozenset({"将", "将会", "打算", "准备", "计划"})
 # Verbs that make a following complaint word the topic of a report (我们提出的噪音问题), not a complaint.
 _REPORTING = frozenset({"提出", "反映", "反馈", "报", "提", "上报", "报告", "咨询"})
+# Words that are praise at the end of a clause (这里的服务很实在 "down to earth") but an adverb before more words
+# (问题实在太多 "really too many", 实在没办法): then they only modify what follows.
+_ADVERB_OR_PRAISE = frozenset({"实在"})
+_PRAISE_AFTER = frozenset({"的", "人", "啊", "呀", "了", "!", "~"})
 # 负责 after these is a verb (总部在负责), not praise; 解决 after 靠 is "get by" (午餐靠餐馆解决).
 _VERB_CONTEXT = {"负责": frozenset({"在", "由", "来", "专门", "谁", "是"}), "解决": frozenset({"靠", "自己", "自行"})}
 
@@ -536,6 +540,8 @@ def _word_value(tok: str, toks: list[str], i: int, lex: Lexicon, aspect: str | N
         return None
     if tok == "好" and nxt[:1] in {"几", "多", "久", "像", "一", "在", "不"}:
         return None  # 好几次, 好多, 好久: not praise
+    if tok in _ADVERB_OR_PRAISE and not _ends_clause(toks, i):
+        return None  # 问题实在太多, 实在不行: "really", the words after it carry the value
     if tok == "快" and re.match(r"[0-9一二两三四五六七八九十半]", nxt):
         return None  # 快一半: "almost"
     if tok in {"快", "厉害", "猛", "快多了"} and 0 < i - last_scalar_at <= 6:
@@ -560,6 +566,11 @@ def _word_value(tok: str, toks: list[str], i: int, lex: Lexicon, aspect: str | N
     if tok in lex.expect:
         return -lex.expect[tok]  # only used when negated (see _negate)
     return None
+
+
+def _ends_clause(toks: list[str], i: int) -> bool:
+    """Nothing but particles (or 的/人: 实在的, 实在人) follows token i in its clause."""
+    return all(t in _FILLER or t in _PRAISE_AFTER for t in toks[i + 1:])
 
 
 def _negate(negator: str, value: float, is_expect: bool, toks: list[str], at: int, target: int) -> float:

@@ -108,3 +108,14 @@ def test_dimension_assignment_on_the_development_set() -> None:
     got = [assign_dimension(t) for t in frame["text"]]
     assert set(got) <= {*DIMENSIONS, None}
     assert (frame["dimension"].map(names) == pd.Series(got)).mean() >= 0.8
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("问题实在太多", "negative"),  # 实在 "really": the complaint that follows decides (it was read as praise)
+    ("停车位实在太少", "negative"),
+    ("实在没办法，只能自己找车位", "negative"),
+    ("这里的服务很实在", "positive"),  # 实在 "down to earth" at the end of the clause is praise
+    ("补贴实实在在到了账上", "positive"),
+])
+def test_shizai_is_an_adverb_before_more_words_and_praise_at_the_end(text: str, label: str) -> None:
+    assert score(text).label == label
