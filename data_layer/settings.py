@@ -75,6 +75,9 @@ class Settings:
     min_responses: int = 5
     # Sentiment labels with a confidence below this are marked for staff review.
     review_confidence: float = 0.6
+    # The sentiment model file a retrain writes and the scorer reads (a writable path outside the checkout in
+    # production); when unset or not yet written, the model shipped in data_layer/sentiment/model/ is used.
+    sentiment_model: Path | None = None
     # Largest upload the import page accepts, in megabytes.
     import_max_mb: int = 50
     # Ask for a login on every page (the kiosk link excepted); off by default on an intranet.
@@ -121,6 +124,8 @@ def get_settings() -> Settings:
         alert_negative_share=_float("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30"),
         min_responses=_int("DASHBOARD_MIN_RESPONSES", "5"),
         review_confidence=_float("DASHBOARD_REVIEW_CONFIDENCE", "0.6"),
+        sentiment_model=Path(_env("DASHBOARD_SENTIMENT_MODEL", "")).resolve()
+        if _env("DASHBOARD_SENTIMENT_MODEL", "") else None,
         import_max_mb=_int("DASHBOARD_IMPORT_MAX_MB", "50"),
         require_login=_env("DASHBOARD_REQUIRE_LOGIN", "0").lower() in {"1", "true", "yes"},
         session_idle_minutes=_int("DASHBOARD_SESSION_IDLE_MINUTES", "30"),

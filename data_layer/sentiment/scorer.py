@@ -180,6 +180,7 @@ class SentimentResult:
     score: float  # -1 … 1
     confidence: float  # 0 … 1
     evidence: str
+    model: str = ""  # the version of the model that labelled it ("lexicon": the rule scorer alone)
 
 
 @dataclass
