@@ -105,8 +105,9 @@ def lexicon_dimension(text: str) -> str | None:
 
 
 def assign_dimensions(texts: Sequence[str], model: Model | None = None) -> list[str | None]:
-    """Each text's dimension: the learned probabilities plus a vote for the lexicon's keyword match. A text the
-    lexicon finds no keyword in and the model is unsure about (below 0.5) gets None (the caller says 其他)."""
+    """Each text's dimension: the learned probabilities plus a vote for the lexicon's keyword match. None when the
+    best is "other" (general praise or complaint, tests/sentiment/own_cases_7_general.csv teaches it), or the
+    lexicon finds no keyword and the model is unsure (below 0.5); the caller says 其他."""
     texts = [t if isinstance(t, str) else "" for t in texts]
     lexical = [lexicon_dimension(t) for t in texts]
     model = model or load_model()
@@ -122,7 +123,7 @@ def assign_dimensions(texts: Sequence[str], model: Model | None = None) -> list[
         if lex_code is not None:
             votes[lex_code] = votes.get(lex_code, 0.0) + LEXICON_DIMENSION_VOTE
         best = max(votes, key=lambda c: (votes[c], -DIMENSIONS.index(c) if c in DIMENSIONS else -99))
-        out.append(best if lex_code is not None or votes[best] >= 0.5 else None)
+        out.append(best if best != "other" and (lex_code is not None or votes[best] >= 0.5) else None)
     return out
 
 

@@ -191,12 +191,13 @@ def score_csv(source: Path, target: Path) -> int:
     if "text" not in frame.columns:
         raise ValueError(f"{source} has no 'text' column (columns: {', '.join(frame.columns)})")
     # A labelled file keeps its own columns under given_* so the scorer's can be compared with them.
-    frame = frame.rename(columns={c: f"given_{c}" for c in ("label", "score", "confidence", "evidence")
+    frame = frame.rename(columns={c: f"given_{c}" for c in ("label", "score", "confidence", "evidence", "model")
                                   if c in frame.columns})
     results = score_many(frame["text"].tolist())
     frame["label"] = [r.label for r in results]
     frame["score"] = [r.score for r in results]
     frame["confidence"] = [r.confidence for r in results]
     frame["evidence"] = [r.evidence for r in results]
+    frame["model"] = [r.model for r in results]
     frame.to_csv(target, index=False, encoding="utf-8")
     return len(frame)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +93,8 @@ def store_corrections(engine: Engine) -> Corrections:
 
 
 def _iso(value: datetime) -> str:
-    return value.replace(tzinfo=None).isoformat(timespec="seconds")
+    """UTC, with its offset (the store keeps correction times in UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def training_frame(labelled: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
@@ -191,10 +192,12 @@ class Built:
     seconds: float
 
 
-def build(*, engine: Engine | None, blind: Path) -> Built:
-    """Train on the labelled sets (the blind set left out) and the store's corrections (none without a store)."""
+def build(*, engine: Engine | None, blind: Path, files: list[Path] | None = None) -> Built:
+    """Train on the labelled sets (the blind set left out; `files` instead when given) and the store's corrections
+    (none without a store)."""
     started = time.perf_counter()
-    labelled = read_labelled_sets(labelled_files(blind))
+    labelled = read_labelled_sets([f for f in files if f.resolve() != blind.resolve()] if files is not None
+                                  else labelled_files(blind))
     corrections = store_corrections(engine) if engine is not None else Corrections(
         pd.DataFrame(columns=["text", "label", "dimension", "source"]), None)
     frame = training_frame(labelled, corrections.frame)

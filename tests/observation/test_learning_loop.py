@@ -1,0 +1,78 @@
+"""The learning loop on a small store: corrections teach the next model, a retrain re-scores the stored feedback in
+one audited transaction without touching any correction, and a model that scores worse on the blind set is
+refused."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select, text
+
+from data_layer import observation
+from data_layer.models import AuditLog, Feedback
+from data_layer.sentiment.evaluate import DEV
+from data_layer.sentiment.learned import SHIPPED_MODEL, load_model
+from data_layer.sentiment.retrain import retrain
+
+D = date(2026, 9, 1)
+
+
+def _labels(engine) -> dict[str, tuple]:  # type: ignore[no-untyped-def, type-arg]
+    with engine.connect() as conn:
+        rows = conn.execute(select(Feedback.text, Feedback.sentiment_label, Feedback.sentiment_model,
+                                   Feedback.corrected_label)).all()
+    return {r.text: (r.sentiment_label, r.sentiment_model, r.corrected_label) for r in rows}
+
+
+def test_a_correction_survives_a_retrain_and_a_rescore(engine, obs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    point = obs.point(1)
+    ids = obs.feedback(point, [(D, 2, "这个月的例会改到周四下午", "neutral", 0.9),
+                               (D, 4, "前台服务很周到", "positive", 0.9)])
+    # staff read the first as a complaint (a label no model would give it), and say so
+    observation.correct_label(engine, feedback_id=ids[0], label="negative", user="editor")
+    assert observation.corrections_since(engine, through=None) == 1
+
+    outcome = retrain(engine, user="admin", path=tmp_path / "model.json")  # no model there yet: vs the lexicon
+
+    assert outcome.accepted and outcome.corrections == 1 and outcome.rescored == 2
+    labels = _labels(engine)
+    assert labels["这个月的例会改到周四下午"][2] == "negative"  # the correction stands
+    assert {model for _, model, _ in labels.values()} == {outcome.new_version}  # every comment re-scored
+    model = load_model(tmp_path / "model.json")
+    assert model is not None and model.trained_on["corrections"] == 1
+    assert observation.corrections_since(engine, through=model.trained_on["corrections_through"]) == 0
+    with engine.connect() as conn:
+        audit = conn.execute(select(AuditLog.action, AuditLog.row_key).where(
+            AuditLog.action == "sentiment_rescore")).all()
+    assert audit == [("sentiment_rescore", outcome.new_version)]
+
+    observation.rescore_feedback(engine, model=model, user="admin")  # and again: still the staff's label
+    assert _labels(engine)["这个月的例会改到周四下午"][2] == "negative"
+    with engine.connect() as conn:
+        effective = conn.execute(select(observation.effective_label()).where(Feedback.id == ids[0])).scalar()
+    assert effective == "negative"
+
+
+def test_a_worse_model_is_refused(engine, obs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "model.json"
+    shutil.copy(SHIPPED_MODEL, path)
+    before = path.read_bytes()
+    point = obs.point(1)
+    # 150 "corrections" that swap praise and complaint: a model that learns them reads the blind set worse
+    dev = pd.read_csv(DEV)
+    polar = dev[dev["label"] != "neutral"].head(150)
+    flipped = {"positive": "negative", "negative": "positive"}
+    obs.feedback(point, [(D, 3, row.text, row.label, 0.9, flipped[row.label]) for row in polar.itertuples()])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE feedback SET corrected_at = '2026-09-02 10:00:00'"))
+
+    outcome = retrain(engine, user="admin", path=path)
+
+    assert not outcome.accepted
+    assert outcome.new.macro_f1 < outcome.old.macro_f1
+    assert path.read_bytes() == before  # the model in use stays
+    assert {model for _, model, _ in _labels(engine).values()} == {None}  # nothing re-scored
+    assert "refused" in outcome.text()
