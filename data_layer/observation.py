@@ -265,26 +265,50 @@ def feedback_counts(engine: Engine, *, point_id: int, dimension: str | None = No
     return int(total), int(waiting)
 
 
+MIN_KEYWORD_COUNT = 3  # a term two comments mention is an anecdote, not a keyword for a slide
+KEYWORD_COMMENTS_LIMIT = 200
+
+
+def _negative_in(*, start: date, end: date, point_ids: list[int] | None) -> list:  # type: ignore[type-arg]
+    """The WHERE clauses of negative comments (effective label) in a window and scope: the keyword chart and the
+    comments behind a keyword share them, so a keyword opens exactly the comments it counted."""
+    clauses = [effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
+               Feedback.submitted_on <= end]
+    if point_ids is not None:
+        clauses.append(Feedback.point_id.in_(point_ids))
+    return clauses
+
+
 def negative_keywords(engine: Engine, *, start: date, end: date, point_ids: list[int] | None = None,
-                      top: int = 12, newest: int = 3_000) -> pd.DataFrame:
-    """The most frequent terms (nouns, stop words left out) in negative comments (effective label) per dimension,
-    between `start` and `end` inclusive; a comment counts a term once. The newest `newest` comments per
-    dimension are read, which bounds the time at province scale."""
+                      top: int = 12, newest: int = 3_000, min_count: int = MIN_KEYWORD_COUNT) -> pd.DataFrame:
+    """The most frequent terms (nouns and noun phrases of 2-4 characters, stop words and the domain's filler
+    nouns left out) in negative comments (effective label) per dimension, between `start` and `end` inclusive;
+    a comment counts a term once, and a term fewer than `min_count` comments mention is left out. The newest
+    `newest` comments per dimension are read, which bounds the time at province scale."""
     from data_layer.sentiment.keywords import top_terms  # jieba loads on first use only
 
     ranked = (select(Feedback.dimension, Feedback.text,
                      func.row_number().over(partition_by=Feedback.dimension,
                                             order_by=(Feedback.submitted_on.desc(), Feedback.id.desc())).label("n"))
-              .where(effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
-                     Feedback.submitted_on <= end))
-    if point_ids is not None:
-        ranked = ranked.where(Feedback.point_id.in_(point_ids))
+              .where(*_negative_in(start=start, end=end, point_ids=point_ids)))
     inner = ranked.subquery()
     frame = _frame(engine, select(inner.c.dimension, inner.c.text).where(inner.c.n <= newest))
     rows = [{"dimension": dimension, "term": term, "count": count}
             for dimension, texts in frame.groupby("dimension")["text"]
-            for term, count in top_terms(texts, top)]
+            for term, count in top_terms(texts, top, min_count=min_count)]
     return pd.DataFrame(rows, columns=["dimension", "term", "count"])
+
+
+def keyword_comments(engine: Engine, *, term: str, dimension: str, start: date, end: date,
+                     point_ids: list[int] | None = None, limit: int = KEYWORD_COMMENTS_LIMIT) -> pd.DataFrame:
+    """The negative comments behind a keyword: those of `dimension` in the window and scope whose text contains
+    `term`, newest first (at most `limit`)."""
+    return _frame(engine, (
+        select(Feedback.id, Feedback.submitted_on, Feedback.point_id, Feedback.dimension, Feedback.text,
+               Feedback.sentiment_confidence.label("confidence"), Feedback.corrected_by)
+        .where(*_negative_in(start=start, end=end, point_ids=point_ids), Feedback.dimension == dimension,
+               Feedback.text.contains(term, autoescape=True))
+        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc()).limit(limit)))
 
 
 def district_boundaries(engine: Engine) -> pd.DataFrame:
