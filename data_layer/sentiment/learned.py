@@ -149,11 +149,16 @@ def load_model(path: Path | None = None) -> Model | None:
 
 
 def model_path() -> Path:
-    """DASHBOARD_SENTIMENT_MODEL when it names an existing file, else the shipped model."""
+    """The model read: DASHBOARD_SENTIMENT_MODEL when it names an existing file, else the shipped model."""
+    target = target_path()
+    return target if target.exists() else SHIPPED_MODEL
+
+
+def target_path() -> Path:
+    """The model a retrain writes: DASHBOARD_SENTIMENT_MODEL when set, else the shipped file."""
     from data_layer.settings import get_settings
 
-    configured = get_settings().sentiment_model
-    return configured if configured is not None and configured.exists() else SHIPPED_MODEL
+    return get_settings().sentiment_model or SHIPPED_MODEL
 
 
 def confidence_of(proba: np.ndarray) -> np.ndarray:

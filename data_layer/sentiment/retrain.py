@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from data_layer.sentiment import score_many
 from data_layer.sentiment.evaluate import BLIND, Report, metrics, read_labelled
-from data_layer.sentiment.learned import Model, from_json, load_model, model_path
+from data_layer.sentiment.learned import Model, from_json, load_model, model_path, target_path
 from data_layer.sentiment.training import build, write
 
 
@@ -59,8 +59,8 @@ def retrain(engine: Engine | None, *, user: str, via: str = "app", blind: Path =
     """Train, compare on the blind set, and (when not worse, or `force`) write the model and re-score the store."""
     from data_layer import observation
 
-    path = path or model_path()
-    current = load_model(path)
+    current = load_model(path or model_path())  # the model in use (the shipped one until a retrain writes one)
+    path = path or target_path()
     built = build(engine=engine, blind=blind)
     candidate = from_json(built.text)
     old, new = blind_report(current, blind), blind_report(candidate, blind)
