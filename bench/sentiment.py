@@ -128,7 +128,7 @@ def learning_curve(steps: tuple[int, ...] = CURVE_STEPS, seeds: tuple[int, ...] 
     pool_file = DATA_DIR / "blind.csv"
     if pool_file.resolve() == BLIND.resolve():
         raise SystemExit("The pool of corrections is the first blind set; it cannot also be the blind set.")
-    base = read_labelled_sets([f for f in labelled_files(BLIND) if f.resolve() != pool_file.resolve()])
+    base = read_labelled_sets(labelled_files(BLIND))
     pool = read_labelled_sets([pool_file]).assign(source="corrections")
     blind = read_labelled(BLIND)
     rows = []

@@ -23,8 +23,8 @@ from data_layer.sentiment.lexicon import load
 from data_layer.sentiment.scorer import SentimentResult, score_text
 from data_layer.sentiment.text import normalize, tokens
 
-__all__ = ["LABELS", "SentimentResult", "assign_dimension", "assign_dimensions", "lexicon_many", "score",
-           "score_many"]
+__all__ = ["LABELS", "SentimentResult", "assign_dimension", "assign_dimensions", "learned_dimensions",
+           "lexicon_many", "score", "score_many"]
 
 # The lexicon's dimension vote, added to the learned probabilities: a keyword the lexicon knows is strong evidence
 # on the few comments the labelled sets never phrased that way.
@@ -105,13 +105,21 @@ def lexicon_dimension(text: str) -> str | None:
 
 
 def assign_dimensions(texts: Sequence[str], model: Model | None = None) -> list[str | None]:
+    """The dimension in use: the learned assignment when the model file's gate says it measured at least as well
+    as the lexicon's keywords on the blind set, else the keywords alone."""
+    model = model or load_model()
+    if model is None or not model.learned_dimensions:
+        return [lexicon_dimension(t if isinstance(t, str) else "") for t in texts]
+    return learned_dimensions(texts, model)
+
+
+def learned_dimensions(texts: Sequence[str], model: Model) -> list[str | None]:
     """Each text's dimension: the learned probabilities plus a vote for the lexicon's keyword match. None when the
     best is "other" (general praise or complaint, tests/sentiment/own_cases_7_general.csv teaches it), or the
     lexicon finds no keyword and the model is unsure (below 0.5); the caller says 其他."""
     texts = [t if isinstance(t, str) else "" for t in texts]
     lexical = [lexicon_dimension(t) for t in texts]
-    model = model or load_model()
-    if model is None or not texts:
+    if not texts:
         return lexical
     classes, proba = model.dimension_proba(texts)
     out: list[str | None] = []

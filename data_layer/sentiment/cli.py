@@ -27,6 +27,10 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
                        help="labelled sets only, no store (how the shipped model file is built)")
     train.add_argument("--out", type=Path, default=None,
                        help="model file to write (default DASHBOARD_SENTIMENT_MODEL, else the shipped file)")
+    train.add_argument("--exclude", action="append", default=[], metavar="NAME",
+                       help="leave a labelled set out by file name (repeatable), e.g. blind.csv")
+    train.add_argument("--with-first-blind", action="store_true",
+                       help="also train on the first blind set, tests/data/sentiment/blind.csv (refused on blind_v2)")
     train.add_argument("--force", action="store_true", help="keep the new model even if it scores worse")
     train.add_argument("--user", default="cli", help="name recorded in the audit trail")
 
@@ -83,7 +87,8 @@ def _train(args: argparse.Namespace) -> int:
         if not status.usable:
             print(f"No usable store ({status.code}); training on the labelled sets only.")
             engine = None
-    outcome = retrain(engine, user=args.user, via="cli", path=args.out, force=args.force)
+    outcome = retrain(engine, user=args.user, via="cli", path=args.out, force=args.force,
+                      exclude=frozenset(args.exclude), with_first_blind=args.with_first_blind)
     print(outcome.text())
     if outcome.path is not None:
         print(f"Model {outcome.new_version} written to {outcome.path}")

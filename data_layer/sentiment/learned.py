@@ -65,6 +65,11 @@ class Model:
     sentiment: Linear
     stack: Linear
     dimension: Linear
+    dimension_gate: dict  # type: ignore[type-arg]  # "use": learned | lexicon, and the blind-set accuracies
+
+    @property
+    def learned_dimensions(self) -> bool:
+        return self.dimension_gate.get("use") == "learned"
 
     def sparse_features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The tf-idf row of one text as (indices, values): sublinear tf × idf, L2-normalised."""
@@ -129,7 +134,7 @@ def from_json(text: str) -> Model:
     return Model(version=data["version"], trained_on=data["trained_on"], ngram=tuple(data["ngram"]),  # type: ignore[arg-type]
                  vocabulary=vocabulary, idf=np.asarray(data["idf"], dtype=float),
                  sentiment=Linear.from_json(data["sentiment"]), stack=Linear.from_json(data["stack"]),
-                 dimension=Linear.from_json(data["dimension"]))
+                 dimension=Linear.from_json(data["dimension"]), dimension_gate=data.get("dimension_gate", {}))
 
 
 @lru_cache(maxsize=4)

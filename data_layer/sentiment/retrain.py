@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from data_layer.sentiment import score_many
 from data_layer.sentiment.evaluate import BLIND, Report, metrics, read_labelled
 from data_layer.sentiment.learned import Model, from_json, load_model, model_path, target_path
-from data_layer.sentiment.training import build, write
+from data_layer.sentiment.training import build, labelled_files, write
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,14 @@ def blind_report(model: Model | None, blind: Path = BLIND) -> Report:
 
 
 def retrain(engine: Engine | None, *, user: str, via: str = "app", blind: Path = BLIND, path: Path | None = None,
-            force: bool = False) -> Outcome:
+            force: bool = False, exclude: frozenset[str] = frozenset(), with_first_blind: bool = False) -> Outcome:
     """Train, compare on the blind set, and (when not worse, or `force`) write the model and re-score the store."""
     from data_layer import observation
 
     current = load_model(path or model_path())  # the model in use (the shipped one until a retrain writes one)
     path = path or target_path()
-    built = build(engine=engine, blind=blind)
+    files = [f for f in labelled_files(blind, with_first_blind=with_first_blind) if f.name not in exclude]
+    built = build(engine=engine, blind=blind, files=files)
     candidate = from_json(built.text)
     old, new = blind_report(current, blind), blind_report(candidate, blind)
     outcome = Outcome(accepted=force or new.macro_f1 >= old.macro_f1 - 1e-9,
