@@ -13,9 +13,10 @@ from jieba import posseg
 from data_layer.sentiment.lexicon import LEXICON_DIR, load
 from data_layer.sentiment.text import normalize, tokenizer
 
-# Numbers, times and durations (八点半, 一周), single Latin letters, punctuation, negated verbs (不到, 没人).
+# Numbers, times and durations (八点半, 一周), single Latin letters, punctuation, negated verbs (不到, 没人), and a
+# degree word with an adjective that jieba tagged as a noun (太小, 太远: a feeling, not a topic).
 _NOT_A_TERM = re.compile(r"^[\d.%％]+$|^[a-z]$|^[^\w]+$|^[\d一二两三四五六七八九十百千几半好]+[个多]?"
-                         r"(?:点半?|分钟?|小时|天|日|周|星期|礼拜|月|年|次|趟|遍|层|楼|号|家|人|块|元)?$|^[不没别未]")
+                         r"(?:点半?|分钟?|小时|天|日|周|星期|礼拜|月|年|次|趟|遍|层|楼|号|家|人|块|元)?$|^[不没别未]|^太.$")
 _NOUN_TAGS = ("n", "vn")  # nouns of every kind (n, nr, ns, nt, nz …) and verbal nouns (融资, 管理)
 MIN_LENGTH, MAX_LENGTH = 2, 4  # a slide's keyword: 电梯, 停车收费; longer runs are sentences, not keywords
 
