@@ -180,7 +180,7 @@ def with_dimension_gate(text: str, blind: Path) -> str:
     from data_layer.sentiment.evaluate import dimension_accuracy
 
     payload = json.loads(text)
-    gate = {"use": "lexicon", "blind": blind.name}
+    gate: dict[str, object] = {"use": "lexicon", "blind": blind.name}
     if blind.exists():
         accuracy = dimension_accuracy(blind, from_json(text))
         if accuracy is not None:

@@ -76,3 +76,23 @@ def test_a_worse_model_is_refused(engine, obs, tmp_path: Path) -> None:  # type:
     assert path.read_bytes() == before  # the model in use stays
     assert {model for _, model, _ in _labels(engine).values()} == {None}  # nothing re-scored
     assert "refused" in outcome.text()
+
+
+def test_the_review_queue_starts_with_the_least_confident(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    point = obs.point(1)
+    obs.feedback(point, [(date(2026, 9, 3), 3, "甲", "neutral", 0.55), (date(2026, 9, 1), 3, "乙", "neutral", 0.35),
+                         (date(2026, 9, 2), 3, "丙", "positive", 0.45), (date(2026, 9, 4), 3, "丁", "positive", 0.9)])
+    queue = observation.feedback_list(engine, point_id=point, review_only=True, review_confidence=0.6)
+    assert queue["text"].tolist() == ["乙", "丙", "甲"]  # by confidence; 丁 (0.9) needs no review
+
+
+def test_a_dimension_correction_is_kept_audited_and_counted(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    point = obs.point(1)
+    ids = obs.feedback(point, [(D, 2, "地下车库的充电桩总是坏", "negative", 0.9)], dimension="transport")
+    observation.correct_dimension(engine, feedback_id=ids[0], dimension="operations", user="editor")
+    with engine.connect() as conn:
+        row = conn.execute(select(Feedback.dimension, Feedback.dimension_corrected_by)).one()
+        audit = conn.execute(select(AuditLog.action, AuditLog.old_value)).one()
+    assert tuple(row) == ("operations", "editor")
+    assert audit.action == "dimension_correct" and "transport" in audit.old_value
+    assert observation.corrections_since(engine, through=None) == 1

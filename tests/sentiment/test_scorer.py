@@ -59,8 +59,9 @@ def test_the_labelling_guide_rules(text: str, label: str) -> None:
     assert lexicon_many([text])[0].label == label
 
 
-@pytest.mark.parametrize(("text", "label"), [pytest.param(t, l, marks=_RHETORICAL) if t.startswith("凭什么") else (t, l)
-                                             for t, l in GUIDE])
+@pytest.mark.parametrize(("text", "label"), [
+    pytest.param(text, label, marks=_RHETORICAL) if text.startswith("凭什么") else (text, label)
+    for text, label in GUIDE])
 def test_the_combined_scorer_follows_the_guide(text: str, label: str) -> None:
     assert score(text).label == label
 
