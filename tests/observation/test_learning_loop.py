@@ -96,3 +96,25 @@ def test_a_dimension_correction_is_kept_audited_and_counted(engine, obs) -> None
     assert tuple(row) == ("operations", "editor")
     assert audit.action == "dimension_correct" and "transport" in audit.old_value
     assert observation.corrections_since(engine, through=None) == 1
+
+
+def test_ten_corrections_of_one_phrasing_teach_the_next_model(engine, obs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The issue's case: staff fix the same phrasing again and again (rhetorical 凭什么 questions read as plain
+    questions); after a retrain, new comments phrased that way are read as complaints."""
+    from data_layer.sentiment import score_many
+
+    asked = ["凭什么同一份材料要交三次？", "凭什么外地企业就不能申请？", "凭什么我们的补贴比别家少？", "凭什么每次都让我们等？",
+             "凭什么物业费年年涨？", "凭什么预约了还要排队？", "凭什么周末不开放？", "凭什么停车位只给大公司？",
+             "凭什么通知总是最后一天才发？", "凭什么投诉了没人回？"]
+    new = ["凭什么会议室要提前一周预约？", "凭什么充电桩只有三个？", "凭什么人才公寓不对我们开放？"]
+    assert [r.label for r in score_many(new)] == ["neutral"] * 3  # the shipped model
+    point = obs.point(1)
+    ids = obs.feedback(point, [(D, 2, text, "neutral", 0.7) for text in asked])
+    for feedback_id in ids:
+        observation.correct_label(engine, feedback_id=feedback_id, label="negative", user="editor")
+
+    outcome = retrain(engine, user="admin", path=tmp_path / "model.json")
+
+    assert outcome.accepted and outcome.corrections == 10
+    model = load_model(tmp_path / "model.json")
+    assert [r.label for r in score_many(new, model=model)] == ["negative"] * 3
