@@ -12,6 +12,7 @@ from data_layer.periods import Period
 from data_layer.settings import get_settings
 from data_layer.i18n import localized
 from ui import observation_charts as charts
+from ui import sentiment_learning as learning
 from ui.auth import require_role
 from ui.shell import page_context, plain, t
 
@@ -110,8 +111,15 @@ with tab_trend:
     else:
         dimension = st.segmented_control(t("obs.filter.dimension"), present, default=present[0],
                                          key="obs_keyword_dimension", format_func=dims.get) or present[0]
-        st.plotly_chart(charts.keywords_chart(words[words["dimension"] == dimension], labels=chart_labels),
-                        key="obs_keywords")
+        shown = words[words["dimension"] == dimension]
+        st.plotly_chart(charts.keywords_chart(shown, labels=chart_labels), key="obs_keywords")
+        term = st.selectbox(t("obs.keyword.open"), [None, *shown["term"]], key="obs_keyword_term",
+                            format_func=lambda w: t("obs.keyword.pick") if w is None else w)
+        if term:
+            behind = obs.keyword_comments(ctx.url, ctx.version, term, dimension, start, end, ids)
+            st.caption(t("obs.keyword.caption", term=plain(term), n=fmt.count(len(behind))))
+            st.dataframe(charts.keyword_comments_table(behind, points=names, t=t), hide_index=True,
+                         key="obs_keyword_comments")
 
 with tab_demands:
     scoped = observation.scope_demands(obs.demands(ctx.url, ctx.version), district=district, point_id=point)
@@ -158,7 +166,8 @@ with tab_feedback:
              settings.review_confidence)
     listing = obs.feedback_list(*query)
     total, waiting = obs.feedback_counts(*query)
-    st.caption(t("obs.feedback_caption", shown=fmt.count(len(listing)), n=fmt.count(total), review=fmt.count(waiting),
+    st.caption(t("obs.feedback_caption_review" if label == "review" else "obs.feedback_caption",
+                 shown=fmt.count(len(listing)), n=fmt.count(total), review=fmt.count(waiting),
                  limit=fmt.count(observation.FEEDBACK_LIST_LIMIT), threshold=f"{settings.review_confidence:g}"))
     if listing.empty:
         st.info(t("obs.no_comments"))
@@ -175,7 +184,14 @@ with tab_feedback:
                                format_func=charts.record_option(listing, labels))
             new = st.selectbox(t("obs.correct.label"), [*SENTIMENTS, None], key="obs_correct_label",
                                format_func=lambda s: t("obs.correct.clear") if s is None else labels[s])
+            new_dimension = st.selectbox(t("obs.correct.dimension"), [None, *DIMENSIONS], key="obs_correct_dimension",
+                                         format_func=lambda d: t("obs.correct.keep_dimension") if d is None else dims[d])
             if st.form_submit_button(t("obs.correct.submit")):
                 observation.correct_label(cached.engine(ctx.url), feedback_id=row, label=new, user=user.username)
+                if new_dimension:
+                    observation.correct_dimension(cached.engine(ctx.url), feedback_id=row, dimension=new_dimension,
+                                                  user=user.username)
                 st.session_state["obs_corrected"] = True
                 st.rerun()
+    learning.status(ctx.url, ctx.version, t=t)
+    learning.retrain_panel(ctx.url, t=t)  # admins only (stops here for editors)

@@ -364,7 +364,8 @@ def _score_feedback(feedback: list[dict]) -> None:
     for row in feedback:
         result = next(results) if row["text"] else None
         row.update(sentiment_label=result and result.label, sentiment_score=result and result.score,
-                   sentiment_confidence=result and result.confidence, sentiment_evidence=result and result.evidence)
+                   sentiment_confidence=result and result.confidence, sentiment_evidence=result and result.evidence,
+                   sentiment_model=result and result.model)
 
 
 DIMENSION_WEIGHTS = {"gov_service": 0.22, "enterprise_service": 0.22, "operations": 0.26, "talent": 0.14,

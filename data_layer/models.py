@@ -184,9 +184,15 @@ class Feedback(SQLModel, table=True):
     sentiment_score: float | None = None
     sentiment_confidence: float | None = None
     sentiment_evidence: str | None = Field(default=None, max_length=200)
+    # Which scorer labelled it: the model file's version, or "lexicon" when no model file could be read.
+    sentiment_model: str | None = Field(default=None, max_length=24)
     corrected_label: str | None = Field(default=None, max_length=10)
     corrected_by: str | None = Field(default=None, max_length=80)
     corrected_at: datetime | None = None
+    # A staff correction of the dimension overwrites `dimension` (every figure groups by it) and says who did it,
+    # so a retrain learns from it and no re-assignment touches it.
+    dimension_corrected_by: str | None = Field(default=None, max_length=80)
+    dimension_corrected_at: datetime | None = None
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
 
 

@@ -250,7 +250,8 @@ def feedback_list(engine: Engine, *, point_id: int, dimension: str | None = None
                   review_only: bool = False, review_confidence: float = 0.6,
                   limit: int = FEEDBACK_LIST_LIMIT) -> pd.DataFrame:
     """A point's comments, newest first (at most `limit`), with the label in force, the model's, and whether it
-    needs review (see `needs_review`). `review_only` keeps only those, in SQL, so old ones are reachable too."""
+    needs review (see `needs_review`). `review_only` keeps only those, in SQL, so old ones are reachable too, least
+    confident first."""
     statement = (
         select(Feedback.id, Feedback.submitted_on, Feedback.dimension, Feedback.channel, Feedback.score,
                Feedback.text, effective_label().label("label"), Feedback.sentiment_label.label("model_label"),
@@ -258,7 +259,9 @@ def feedback_list(engine: Engine, *, point_id: int, dimension: str | None = None
                Feedback.corrected_label, Feedback.corrected_by, Feedback.corrected_at)
         .where(*_feedback_filters(point_id=point_id, dimension=dimension, label=label, review_only=review_only,
                                   review_confidence=review_confidence))
-        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc())
+        # the review queue starts with the comments the model is least sure of (its probabilities are calibrated)
+        .order_by(*((Feedback.sentiment_confidence.asc(),) if review_only else ()), Feedback.submitted_on.desc(),
+                  Feedback.id.desc())
         .limit(limit)
     )
     frame = _frame(engine, statement)
@@ -278,26 +281,50 @@ def feedback_counts(engine: Engine, *, point_id: int, dimension: str | None = No
     return int(total), int(waiting)
 
 
+MIN_KEYWORD_COUNT = 3  # a term two comments mention is an anecdote, not a keyword for a slide
+KEYWORD_COMMENTS_LIMIT = 200
+
+
+def _negative_in(*, start: date, end: date, point_ids: list[int] | None) -> list:  # type: ignore[type-arg]
+    """The WHERE clauses of negative comments (effective label) in a window and scope: the keyword chart and the
+    comments behind a keyword share them, so a keyword opens exactly the comments it counted."""
+    clauses = [effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
+               Feedback.submitted_on <= end]
+    if point_ids is not None:
+        clauses.append(Feedback.point_id.in_(point_ids))
+    return clauses
+
+
 def negative_keywords(engine: Engine, *, start: date, end: date, point_ids: list[int] | None = None,
-                      top: int = 12, newest: int = 3_000) -> pd.DataFrame:
-    """The most frequent terms (nouns, stop words left out) in negative comments (effective label) per dimension,
-    between `start` and `end` inclusive; a comment counts a term once. The newest `newest` comments per
-    dimension are read, which bounds the time at province scale."""
+                      top: int = 12, newest: int = 3_000, min_count: int = MIN_KEYWORD_COUNT) -> pd.DataFrame:
+    """The most frequent terms (nouns and noun phrases of 2-4 characters, stop words and the domain's filler
+    nouns left out) in negative comments (effective label) per dimension, between `start` and `end` inclusive;
+    a comment counts a term once, and a term fewer than `min_count` comments mention is left out. The newest
+    `newest` comments per dimension are read, which bounds the time at province scale."""
     from data_layer.sentiment.keywords import top_terms  # jieba loads on first use only
 
     ranked = (select(Feedback.dimension, Feedback.text,
                      func.row_number().over(partition_by=Feedback.dimension,
                                             order_by=(Feedback.submitted_on.desc(), Feedback.id.desc())).label("n"))
-              .where(effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
-                     Feedback.submitted_on <= end))
-    if point_ids is not None:
-        ranked = ranked.where(Feedback.point_id.in_(point_ids))
+              .where(*_negative_in(start=start, end=end, point_ids=point_ids)))
     inner = ranked.subquery()
     frame = _frame(engine, select(inner.c.dimension, inner.c.text).where(inner.c.n <= newest))
     rows = [{"dimension": dimension, "term": term, "count": count}
             for dimension, texts in frame.groupby("dimension")["text"]
-            for term, count in top_terms(texts, top)]
+            for term, count in top_terms(texts, top, min_count=min_count)]
     return pd.DataFrame(rows, columns=["dimension", "term", "count"])
+
+
+def keyword_comments(engine: Engine, *, term: str, dimension: str, start: date, end: date,
+                     point_ids: list[int] | None = None, limit: int = KEYWORD_COMMENTS_LIMIT) -> pd.DataFrame:
+    """The negative comments behind a keyword: those of `dimension` in the window and scope whose text contains
+    `term`, newest first (at most `limit`)."""
+    return _frame(engine, (
+        select(Feedback.id, Feedback.submitted_on, Feedback.point_id, Feedback.dimension, Feedback.text,
+               Feedback.sentiment_confidence.label("confidence"), Feedback.corrected_by)
+        .where(*_negative_in(start=start, end=end, point_ids=point_ids), Feedback.dimension == dimension,
+               Feedback.text.contains(term, autoescape=True))
+        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc()).limit(limit)))
 
 
 def district_boundaries(engine: Engine) -> pd.DataFrame:
@@ -456,10 +483,71 @@ def score_unlabelled(engine: Engine, *, batch: int = 5_000) -> int:
                     bump_data_version(conn)
                 return done
             results = score_many([text for _, text in rows])
-            table = Feedback.__table__  # type: ignore[attr-defined]
-            conn.execute(update(table).where(table.c.id == bindparam("row_id")).values(
-                sentiment_label=bindparam("b_label"), sentiment_score=bindparam("b_score"),
-                sentiment_confidence=bindparam("b_confidence"), sentiment_evidence=bindparam("b_evidence")),
-                [{"row_id": row_id, "b_label": r.label, "b_score": r.score, "b_confidence": r.confidence,
-                  "b_evidence": r.evidence} for (row_id, _), r in zip(rows, results, strict=True)])
+            _write_scores(conn, [row_id for row_id, _ in rows], results)
             done += len(rows)
+
+
+def _write_scores(conn, ids: list[int], results: list) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """The model's columns only: corrected_label (and the dimension) are never written here."""
+    table = Feedback.__table__  # type: ignore[attr-defined]
+    conn.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+        sentiment_label=bindparam("b_label"), sentiment_score=bindparam("b_score"),
+        sentiment_confidence=bindparam("b_confidence"), sentiment_evidence=bindparam("b_evidence"),
+        sentiment_model=bindparam("b_model")),
+        [{"row_id": row_id, "b_label": r.label, "b_score": r.score, "b_confidence": r.confidence,
+          "b_evidence": r.evidence, "b_model": r.model} for row_id, r in zip(ids, results, strict=True)])
+
+
+def rescore_feedback(engine: Engine, *, model, user: str, via: str = "app",  # type: ignore[no-untyped-def]
+                     note: dict | None = None) -> tuple[int, int]:  # type: ignore[type-arg]
+    """Re-score every stored comment with `model` in one transaction, with one audit row; returns (comments
+    re-scored, comments whose model label changed). Only the model's columns are written: a staff correction
+    (corrected_label, and a corrected dimension) stays as it is and keeps winning."""
+    from data_layer.sentiment import score_many
+
+    with engine.begin() as conn:
+        rows = conn.execute(select(Feedback.id, Feedback.text, Feedback.sentiment_label, Feedback.sentiment_model)
+                            .where(Feedback.text != "").order_by(Feedback.id)).all()
+        results = score_many([r.text for r in rows], model=model)
+        changed = sum(r.sentiment_label != new.label for r, new in zip(rows, results, strict=True))
+        before: dict[str, int] = {}
+        for r in rows:
+            before[r.sentiment_model or "none"] = before.get(r.sentiment_model or "none", 0) + 1
+        _write_scores(conn, [r.id for r in rows], results)
+        audit.record(conn, user=user, action="sentiment_rescore", table="feedback", key=model.version, via=via,
+                     old={"models": before}, new={"model": model.version, "rows": len(rows), "changed": changed,
+                                                   **(note or {})})
+        bump_data_version(conn)
+    return len(rows), changed
+
+
+def corrections_since(engine: Engine, *, through: str | None) -> int:
+    """Staff corrections (of a label or a dimension) made after `through` (the latest one the model in use was
+    trained on, ISO; None: every correction counts)."""
+    label = Feedback.corrected_label.is_not(None)
+    dimension = Feedback.dimension_corrected_by.is_not(None)
+    if through is not None:
+        stamp = datetime.fromisoformat(through)
+        label = label & (Feedback.corrected_at > stamp)
+        dimension = dimension & (Feedback.dimension_corrected_at > stamp)
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Feedback).where(label | dimension)).scalar() or 0)
+
+
+def correct_dimension(engine: Engine, *, feedback_id: int, dimension: str, user: str, via: str = "app") -> None:
+    """Move one comment to another dimension (a staff correction: it teaches the next model), audited."""
+    from data_layer.models import DIMENSIONS
+
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"dimension must be one of {DIMENSIONS}, not {dimension!r}")
+    with engine.begin() as conn:
+        row = conn.execute(select(Feedback.dimension, Feedback.dimension_corrected_by)
+                           .where(Feedback.id == feedback_id)).one_or_none()
+        if row is None:
+            raise LookupError(f"no feedback with id {feedback_id}")
+        conn.execute(update(Feedback).where(Feedback.id == feedback_id).values(
+            dimension=dimension, dimension_corrected_by=user, dimension_corrected_at=datetime.now(UTC)))
+        audit.record(conn, user=user, action="dimension_correct", table="feedback", key=str(feedback_id), via=via,
+                     old={"dimension": row.dimension, "dimension_corrected_by": row.dimension_corrected_by},
+                     new={"dimension": dimension, "dimension_corrected_by": user})
+        bump_data_version(conn)

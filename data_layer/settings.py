@@ -78,6 +78,9 @@ class Settings:
     # CRS of imported coordinates when neither the file nor the importer says (GCJ-02, WGS-84 or BD-09); empty: ask.
     # For a bureau whose every source uses one map; the preview names it whenever it is applied.
     import_crs: str = ""
+    # The sentiment model file a retrain writes and the scorer reads (a writable path outside the checkout in
+    # production); when unset or not yet written, the model shipped in data_layer/sentiment/model/ is used.
+    sentiment_model: Path | None = None
     # Largest upload the import page accepts, in megabytes.
     import_max_mb: int = 50
     # Ask for a login on every page (the kiosk link excepted); off by default on an intranet.
@@ -131,6 +134,8 @@ def get_settings() -> Settings:
         alert_negative_share=_float("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30"),
         min_responses=_int("DASHBOARD_MIN_RESPONSES", "5"),
         review_confidence=_float("DASHBOARD_REVIEW_CONFIDENCE", "0.6"),
+        sentiment_model=Path(_env("DASHBOARD_SENTIMENT_MODEL", "")).resolve()
+        if _env("DASHBOARD_SENTIMENT_MODEL", "") else None,
         import_max_mb=_int("DASHBOARD_IMPORT_MAX_MB", "50"),
         import_crs=_env("DASHBOARD_IMPORT_CRS", ""),
         require_login=_env("DASHBOARD_REQUIRE_LOGIN", "0").lower() in {"1", "true", "yes"},

@@ -321,3 +321,25 @@ def record_option(listing: pd.DataFrame, labels: dict[str, str]) -> Callable[[in
     rows = {int(r.id): (pd.Timestamp(r.submitted_on).strftime("%Y-%m-%d"), labels.get(r.label, "—"))
             for r in listing.itertuples()}
     return lambda record_id: f"#{record_id} · {rows[record_id][0]} · {rows[record_id][1]}"
+
+
+def keyword_comments_table(frame: pd.DataFrame, *, points: dict[int, str], t: Translate) -> pd.DataFrame:
+    """The negative comments behind a keyword, as shown: text as data, never Markdown."""
+    return pd.DataFrame({
+        t("obs.col.id"): frame["id"].astype(int),
+        t("obs.col.date"): pd.to_datetime(frame["submitted_on"]).dt.strftime("%Y-%m-%d"),
+        t("obs.filter.point"): [points.get(int(p), str(p)) for p in frame["point_id"]],
+        t("obs.col.text"): frame["text"],
+    })
+
+
+def retrain_table(outcome, *, t: Translate) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The model in use and the retrained one side by side on the blind set: macro-F1, accuracy, F1 per class."""
+    rows = []
+    for which, version, report in (("in_use", outcome.old_version, outcome.old), ("new", outcome.new_version,
+                                                                                  outcome.new)):
+        rows.append({t("obs.learning.col.model"): f"{t(f'obs.learning.{which}')} {version}",
+                     "macro-F1": round(report.macro_f1, 3), t("obs.learning.col.accuracy"): round(report.accuracy, 3),
+                     **{f"F1 {t(f'obs.sentiment.{label}')}": round(row["f1"], 3)
+                        for label, row in report.per_class.items()}})
+    return pd.DataFrame(rows)

@@ -68,6 +68,18 @@ def negative_keywords(url: str, version: str, start: date, end: date, point_ids:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def keyword_comments(url: str, version: str, term: str, dimension: str, start: date, end: date,
+                     point_ids: tuple[int, ...] | None) -> pd.DataFrame:
+    return observation.keyword_comments(engine(url), term=term, dimension=dimension, start=start, end=end,
+                                        point_ids=list(point_ids) if point_ids is not None else None)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def corrections_since(url: str, version: str, through: str | None) -> int:
+    return observation.corrections_since(engine(url), through=through)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def feedback_list(url: str, version: str, point_id: int, dimension: str | None, label: str | None,
                   review_only: bool, review_confidence: float) -> pd.DataFrame:
     return observation.feedback_list(engine(url), point_id=point_id, dimension=dimension, label=label,

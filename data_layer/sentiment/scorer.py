@@ -78,6 +78,10 @@ _AFTERWARDS = frozenset({"后", "以后", "之后", "过后"})
 _MODAL_BEFORE = frozenset({"将", "将会", "打算", "准备", "计划"})
 # Verbs that make a following complaint word the topic of a report (我们提出的噪音问题), not a complaint.
 _REPORTING = frozenset({"提出", "反映", "反馈", "报", "提", "上报", "报告", "咨询"})
+# Words that are praise at the end of a clause (这里的服务很实在 "down to earth") but an adverb before more words
+# (问题实在太多 "really too many", 实在没办法): then they only modify what follows.
+_ADVERB_OR_PRAISE = frozenset({"实在"})
+_PRAISE_AFTER = frozenset({"的", "人", "啊", "呀", "了", "!", "~"})
 # 负责 after these is a verb (总部在负责), not praise; 解决 after 靠 is "get by" (午餐靠餐馆解决).
 _VERB_CONTEXT = {"负责": frozenset({"在", "由", "来", "专门", "谁", "是"}), "解决": frozenset({"靠", "自己", "自行"})}
 
@@ -176,6 +180,7 @@ class SentimentResult:
     score: float  # -1 … 1
     confidence: float  # 0 … 1
     evidence: str
+    model: str = ""  # the version of the model that labelled it ("lexicon": the rule scorer alone)
 
 
 @dataclass
@@ -383,86 +388,137 @@ def _negated_before(toks: list[str], i: int) -> bool:
     return i > 0 and toks[i - 1] in {"没", "没有", "不", "没什么", "不知道", "知道"}
 
 
-def _score_clause(part: _Clause, lex: Lexicon) -> None:
-    """Sum the clause's evaluative words with negation, degree and aspect, then its patterns."""
-    toks = part.tokens
-    negator: tuple[str, int] | None = None
-    degree, degree_at = 1.0, -10
-    relief_at = -10
-    last_scalar_at = -10
+@dataclass
+class _Walk:
+    """What the walk over a clause's tokens carries from one token to the next."""
+
+    negator: tuple[str, int] | None = None  # the pending negator and its position
+    degree: float = 1.0
+    degree_at: int = -10
+    relief_at: int = -10
+    last_scalar_at: int = -10
     aspect: str | None = None
-    skip_to = -1
+    skip_to: int = -1
     aspect_item: int | None = None  # the item of a polar aspect noun (压力), replaced by its scalar (压力小)
-    for i, tok in enumerate(toks):
-        found = _aspect(tok, toks[i - 1] if i else "", lex)
-        if found:
-            aspect, aspect_item = found, None
-        if i <= skip_to:
+
+
+def _score_clause(part: _Clause, lex: Lexicon) -> None:
+    """Sum the clause's evaluative words with negation, degree and aspect, then its patterns. Each token is read in
+    named steps: the aspect it names, whether it is skipped, whether it modifies what follows (negator, degree,
+    relief verb, post-degree), its own value, and that value in context (degree, negation, relief, intention)."""
+    walk = _Walk()
+    for i, tok in enumerate(part.tokens):
+        _track_aspect(walk, part.tokens, i, lex)
+        if i <= walk.skip_to or _skipped(tok, i, lex) or _take_modifier(walk, part, i, lex):
             continue
-        if tok in lex.cues["neutral_mark"] and i == 0:
-            continue
-        if tok in lex.not_negators and lex.polar(tok) is None:
-            continue
-        if (tok in _SCOPE_BREAKERS and not _is_value_word(tok, lex)) or re.match(_NUM, tok):
-            negator = None
-        if tok in lex.negators and _has_target(toks, i, lex):
-            negator = (tok, i)
-            continue
-        if tok in lex.degree_pre and _has_target(toks, i, lex, DEGREE_WINDOW):
-            degree = min(degree * lex.degree_pre[tok], 3.0) if i - degree_at <= 2 else lex.degree_pre[tok]
-            degree_at = i
-            continue
-        if tok in _RELIEF_VERBS:
-            relief_at = i
-        if tok in lex.degree_post and part.positions and i - part.positions[-1] <= 2:
-            word, value = part.items[-1]
-            part.items[-1] = (word + tok, value * lex.degree_post[tok])
-            continue
-        near = aspect or (_aspect_after(toks, i, lex) if tok in lex.scalar_up or tok in lex.scalar_down else None)
-        value = _word_value(tok, toks, i, lex, near, last_scalar_at, degree_at)
+        value = _own_value(walk, part, i, lex)
         if value is None:
-            if tok in _BETTER_AFTER and i and _unknown_adjective(toks[i - 1], lex):
-                part.items.append((toks[i - 1] + tok, 0.5))  # 清新多了: a change for the better
-                part.positions.append(i)
             continue
-        if value > 0 and "".join(toks[i + 1:i + 3]).startswith(_CANNOT_PREFIXES):
-            value, skip_to = -value * 0.9, i + 2  # 解决不了: the praise word is what cannot happen
-        if tok in lex.scalar_up or tok in lex.scalar_down:
-            last_scalar_at = i
-        is_expect = tok in lex.expect and lex.polar(tok) is None
-        is_scalar = lex.polar(tok) is None and (tok in lex.scalar_up or tok in lex.scalar_down)
-        word = tok
-        if i - degree_at <= DEGREE_WINDOW:
-            value *= degree
-            word = "".join(toks[degree_at:i + 1])
-        degree, degree_at = 1.0, -10
-        if negator and _distance(toks, negator[1], i) <= NEGATION_WINDOW:
-            value = -value * 0.7 if is_scalar else _negate(negator[0], value, is_expect, toks, negator[1], i)
-            word = "".join(toks[negator[1]:i + 1])
-            negator = None
-        elif is_expect:
-            continue  # 有回音 is not praise: expected things only count when missing
-        elif value < 0 and 0 <= i - relief_at <= 4 and tok in _PROBLEM_NOUNS:
-            value, word = 0.0, "".join(toks[relief_at:i + 1])  # 缓解了压力: the relief verb already counted
-        elif value > 0 and any(t in _MODAL_BEFORE for t in toks[max(0, i - 2):i]):
-            value *= 0.3  # 计划…: an intention, not praise
-        elif value < 0 and tok in _PROBLEM_NOUNS and any(t in _REPORTING for t in toks[:i]):
-            value *= 0.2  # 我们提出的噪音问题: the topic of a report
-        if is_scalar and aspect_item is not None and aspect_item < len(part.items):
-            del part.items[aspect_item], part.positions[aspect_item]
-            aspect_item = None
-        if value:
-            part.items.append((word, value))
-            part.positions.append(i)
-            if tok in lex.aspect_of:
-                aspect_item = len(part.items) - 1
+        item = _in_context(walk, part.tokens, i, value, lex)
+        if item is not None:
+            _add_item(walk, part, i, item, lex)
     _post_negation(part, lex)
+    _add_patterns(part)
+
+
+def _track_aspect(walk: _Walk, toks: list[str], i: int, lex: Lexicon) -> None:
+    found = _aspect(toks[i], toks[i - 1] if i else "", lex)
+    if found:
+        walk.aspect, walk.aspect_item = found, None
+
+
+def _skipped(tok: str, i: int, lex: Lexicon) -> bool:
+    """A neutral marker opening the clause, or a word that only looks like a negator (不得不, 没想到)."""
+    return (tok in lex.cues["neutral_mark"] and i == 0) or (tok in lex.not_negators and lex.polar(tok) is None)
+
+
+def _take_modifier(walk: _Walk, part: _Clause, i: int, lex: Lexicon) -> bool:
+    """Negators, degree words and relief verbs change what follows; a post-degree word (多了, 得很) the item
+    before. Returns True when the token was only a modifier."""
+    toks, tok = part.tokens, part.tokens[i]
+    if (tok in _SCOPE_BREAKERS and not _is_value_word(tok, lex)) or re.match(_NUM, tok):
+        walk.negator = None
+    if tok in lex.negators and _has_target(toks, i, lex):
+        walk.negator = (tok, i)
+        return True
+    if tok in lex.degree_pre and _has_target(toks, i, lex, DEGREE_WINDOW):
+        walk.degree = (min(walk.degree * lex.degree_pre[tok], 3.0) if i - walk.degree_at <= 2
+                       else lex.degree_pre[tok])
+        walk.degree_at = i
+        return True
+    if tok in _RELIEF_VERBS:
+        walk.relief_at = i
+    if tok in lex.degree_post and part.positions and i - part.positions[-1] <= 2:
+        word, value = part.items[-1]
+        part.items[-1] = (word + tok, value * lex.degree_post[tok])
+        return True
+    return False
+
+
+def _own_value(walk: _Walk, part: _Clause, i: int, lex: Lexicon) -> float | None:
+    """The token's value before its context, or None (a change for the better, 清新多了, is added here)."""
+    toks, tok = part.tokens, part.tokens[i]
+    near = walk.aspect or (_aspect_after(toks, i, lex) if tok in lex.scalar_up or tok in lex.scalar_down else None)
+    value = _word_value(tok, toks, i, lex, near, walk.last_scalar_at, walk.degree_at)
+    if value is None:
+        if tok in _BETTER_AFTER and i and _unknown_adjective(toks[i - 1], lex):
+            part.items.append((toks[i - 1] + tok, 0.5))
+            part.positions.append(i)
+        return None
+    if value > 0 and "".join(toks[i + 1:i + 3]).startswith(_CANNOT_PREFIXES):
+        value, walk.skip_to = -value * 0.9, i + 2  # 解决不了: the praise word is what cannot happen
+    if tok in lex.scalar_up or tok in lex.scalar_down:
+        walk.last_scalar_at = i
+    return value
+
+
+def _in_context(walk: _Walk, toks: list[str], i: int, value: float, lex: Lexicon) -> tuple[str, float] | None:
+    """The value with the degree and negation before it, a relief verb, an intention or a report; None for an
+    expected thing that is present (有回音 is not praise)."""
+    tok = toks[i]
+    is_expect = tok in lex.expect and lex.polar(tok) is None
+    is_scalar = lex.polar(tok) is None and (tok in lex.scalar_up or tok in lex.scalar_down)
+    word = tok
+    if i - walk.degree_at <= DEGREE_WINDOW:
+        value *= walk.degree
+        word = "".join(toks[walk.degree_at:i + 1])
+    walk.degree, walk.degree_at = 1.0, -10
+    negator = walk.negator
+    if negator and _distance(toks, negator[1], i) <= NEGATION_WINDOW:
+        value = -value * 0.7 if is_scalar else _negate(negator[0], value, is_expect, toks, negator[1], i)
+        word = "".join(toks[negator[1]:i + 1])
+        walk.negator = None
+    elif is_expect:
+        return None  # expected things only count when missing
+    elif value < 0 and 0 <= i - walk.relief_at <= 4 and tok in _PROBLEM_NOUNS:
+        value, word = 0.0, "".join(toks[walk.relief_at:i + 1])  # 缓解了压力: the relief verb already counted
+    elif value > 0 and any(t in _MODAL_BEFORE for t in toks[max(0, i - 2):i]):
+        value *= 0.3  # 计划…: an intention, not praise
+    elif value < 0 and tok in _PROBLEM_NOUNS and any(t in _REPORTING for t in toks[:i]):
+        value *= 0.2  # 我们提出的噪音问题: the topic of a report
+    return word, value
+
+
+def _add_item(walk: _Walk, part: _Clause, i: int, item: tuple[str, float], lex: Lexicon) -> None:
+    """Record the word's value; a scalar replaces the polar aspect noun it describes (压力 → 压力小)."""
+    tok = part.tokens[i]
+    is_scalar = lex.polar(tok) is None and (tok in lex.scalar_up or tok in lex.scalar_down)
+    if is_scalar and walk.aspect_item is not None and walk.aspect_item < len(part.items):
+        del part.items[walk.aspect_item], part.positions[walk.aspect_item]
+        walk.aspect_item = None
+    if item[1]:
+        part.items.append(item)
+        part.positions.append(i)
+        if part.tokens[i] in lex.aspect_of:
+            walk.aspect_item = len(part.items) - 1
+
+
+def _add_patterns(part: _Clause) -> None:
+    """Patterns over the clause's text (waiting, speed, trips, things that do not work …), a rhetorical question,
+    and an improvement marker (终于)."""
     for pattern, weight, name in _PATTERNS:
         for match in pattern.finditer(part.text):
-            if name == "arrived":
-                part.items.append((match.group(), 0.8))
-            else:
-                part.items.append((match.group(), weight))
+            part.items.append((match.group(), 0.8 if name == "arrived" else weight))
     if part.rhetorical:
         part.items.append(("?" + part.rhetorical_word, -part.rhetorical))
     if part.improvement:
@@ -536,6 +592,8 @@ def _word_value(tok: str, toks: list[str], i: int, lex: Lexicon, aspect: str | N
         return None
     if tok == "好" and nxt[:1] in {"几", "多", "久", "像", "一", "在", "不"}:
         return None  # 好几次, 好多, 好久: not praise
+    if tok in _ADVERB_OR_PRAISE and not _ends_clause(toks, i):
+        return None  # 问题实在太多, 实在不行: "really", the words after it carry the value
     if tok == "快" and re.match(r"[0-9一二两三四五六七八九十半]", nxt):
         return None  # 快一半: "almost"
     if tok in {"快", "厉害", "猛", "快多了"} and 0 < i - last_scalar_at <= 6:
@@ -560,6 +618,11 @@ def _word_value(tok: str, toks: list[str], i: int, lex: Lexicon, aspect: str | N
     if tok in lex.expect:
         return -lex.expect[tok]  # only used when negated (see _negate)
     return None
+
+
+def _ends_clause(toks: list[str], i: int) -> bool:
+    """Nothing but particles (or 的/人: 实在的, 实在人) follows token i in its clause."""
+    return all(t in _FILLER or t in _PRAISE_AFTER for t in toks[i + 1:])
 
 
 def _negate(negator: str, value: float, is_expect: bool, toks: list[str], at: int, target: int) -> float:

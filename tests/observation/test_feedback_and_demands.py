@@ -75,11 +75,26 @@ def test_keywords_come_from_negative_comments_per_dimension(engine, obs) -> None
                      (Q3, 2, "电梯太慢了", "negative", 0.9),
                      (Q3, 5, "会议室很好用", "positive", 0.9),
                      (Q3, 3, "空调有点吵", "neutral", 0.9, "negative")])
-    words = observation.negative_keywords(engine, start=date(2026, 7, 1), end=date(2026, 9, 30))
+    words = observation.negative_keywords(engine, start=date(2026, 7, 1), end=date(2026, 9, 30), min_count=1)
     counts = dict(zip(words["term"], words["count"], strict=True))
     assert counts["电梯"] == 2 and counts["空调"] == 1
     assert "会议室" not in counts  # praise is not a complaint
     assert not {"经常", "不管", "太慢"} & set(counts)  # evaluative and function words are not terms
+    at_least_two = observation.negative_keywords(engine, start=date(2026, 7, 1), end=date(2026, 9, 30), min_count=2)
+    assert at_least_two["term"].tolist() == ["电梯"]  # 空调 (1 comment) is below the minimum
+
+
+def test_a_keyword_opens_the_comments_behind_it(engine, obs) -> None:  # type: ignore[no-untyped-def]
+    obs.point(1)
+    obs.feedback(1, [(Q3, 1, "电梯经常坏，物业不管", "negative", 0.9),
+                     (Q3, 2, "电梯太慢了", "negative", 0.9),
+                     (Q3, 5, "电梯很干净", "positive", 0.9),
+                     (Q3, 2, "总体办事平台不好用，电梯也旧", "negative", 0.9)])
+    words = observation.negative_keywords(engine, start=date(2026, 7, 1), end=date(2026, 9, 30), min_count=1)
+    assert not {"总体", "办事", "平台"} & set(words["term"])  # domain filler is not a keyword
+    behind = observation.keyword_comments(engine, term="电梯", dimension="operations", start=date(2026, 7, 1),
+                                          end=date(2026, 9, 30))
+    assert len(behind) == int(words.set_index("term").loc["电梯", "count"]) == 3  # the praise is not behind it
 
 
 def test_demand_summary_by_hand(engine, obs) -> None:  # type: ignore[no-untyped-def]

@@ -212,3 +212,23 @@ def test_the_page_translates_every_rule_marker_the_scorer_writes() -> None:
 
     assert charts.evidence_text("反语 “高效” 拖", en) == "sarcasm “高效” 拖"
     assert charts.evidence_text(None, en) == ""
+
+
+def test_an_admin_retrains_from_the_page_and_sees_both_scores(small_store: list[int], engine, monkeypatch,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    monkeypatch.setenv("DASHBOARD_SENTIMENT_MODEL", str(tmp_path / "model.json"))  # not the shipped file
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["auth_user"] = AuthUser("boss", "editor")
+    at.run()
+    assert any("此后新增人工更正 0 条" in c.value for c in at.caption)  # editors see the count ...
+    assert not [b for b in at.button if b.key == "obs_retrain"]  # ... but cannot retrain
+    at.session_state["auth_user"] = AuthUser("boss", "admin")
+    at.run()
+    at.button(key="obs_retrain").click().run()
+    assert not at.exception
+    scores = next(df.value for df in at.dataframe if "macro-F1" in df.value.columns)
+    assert len(scores) == 2 and "macro-F1" in scores.columns  # the model in use and the new one, side by side
+    assert (tmp_path / "model.json").exists()
+    assert any("已启用" in s.value for s in at.success)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT action FROM audit_log")).scalars().all() == ["sentiment_rescore"]

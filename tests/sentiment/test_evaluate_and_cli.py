@@ -54,10 +54,19 @@ def test_score_command_explains_a_missing_text_column(tmp_path: Path, capsys) ->
 
 
 def test_eval_command_prints_accuracy_and_macro_f1(capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["sentiment", "eval", "--file", str(DEV)]) == 0
+    assert main(["sentiment", "eval", "--file", str(DEV), "--scorer", "lexicon"]) == 0
     out = capsys.readouterr().out
     assert "accuracy=" in out and "macro-F1=" in out and "confusion matrix" in out
     assert "空调" not in out  # aggregate figures only, never a text
+
+
+def test_eval_command_compares_every_scorer(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["sentiment", "eval", "--file", str(DEV)]) == 0
+    out = capsys.readouterr().out
+    for name in ("lexicon", "learned", "combined", "snownlp", "cnsenti"):
+        assert f"\n{name} " in out  # a row of figures, or "skipped: not installed here"
+    assert "macro-F1" in out and "dimension accuracy" in out and "calibration" in out
+    assert "空调" not in out
 
 
 def test_backfill_command_labels_stored_comments(monkeypatch, engine, make, store_url: str, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from data_layer.imports.problems import Findings, row_ranges
 
 TABLE = "feedback"
 KEY = ("point_id", "submitted_on", "dimension", "channel", "text")
-SENTIMENT = ("sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_evidence")
+SENTIMENT = ("sentiment_label", "sentiment_score", "sentiment_confidence", "sentiment_evidence", "sentiment_model")
 
 
 def has_text(rows: Rows) -> np.ndarray:
@@ -42,12 +42,13 @@ def assign_dimensions(rows: Rows, findings: Findings) -> None:
     if not wanted.any():
         return
     try:
-        from data_layer.sentiment import assign_dimension  # optional like the scorer: rows stay blank without it
+        from data_layer.sentiment import assign_dimensions  # optional like the scorer: rows stay blank without it
     except ImportError:
         return
     texts = frame.loc[wanted, "text"].astype(str)
     # a comment that names no dimension goes to "other" rather than refusing the whole file (the note lists it)
-    unique = {text: assign_dimension(text) or "other" for text in dict.fromkeys(texts)}
+    distinct = list(dict.fromkeys(texts))
+    unique = {text: code or "other" for text, code in zip(distinct, assign_dimensions(distinct), strict=True)}
     codes = texts.map(unique)
     frame.loc[wanted, "dimension"] = codes.to_numpy()
     done = np.zeros(len(frame), dtype=bool)
@@ -90,7 +91,7 @@ def enrich(rows: Rows, findings: Findings) -> None:
     except Exception as exc:  # noqa: BLE001 - a scorer failure must not lose the data; say so and go on
         findings.note("sentiment_failed", detail=f"{type(exc).__name__}")
         return
-    for column, attribute in zip(SENTIMENT, ("label", "score", "confidence", "evidence"), strict=True):
+    for column, attribute in zip(SENTIMENT, ("label", "score", "confidence", "evidence", "model"), strict=True):
         values = texts.map(lambda t, a=attribute: getattr(scored[t], a, None))
         if attribute == "evidence":
             values = values.map(lambda v: None if v is None else str(v)[:200])
