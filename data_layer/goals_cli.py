@@ -18,6 +18,7 @@ import sys
 from datetime import date
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from data_layer import db, export, fmt, goals, plans
 from data_layer.aggregates import Scope
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_of(engine, year: int, text: str | None) -> date:  # type: ignore[no-untyped-def]
+def _as_of(engine: Engine, year: int, text: str | None) -> date:
     if text:
         try:
             parsed = date.fromisoformat(text + "-01") if len(text) == 7 else date.fromisoformat(text)

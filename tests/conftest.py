@@ -93,7 +93,7 @@ def postgres(backend: str) -> Iterator[PostgresDatabases | None]:
     try:
         with databases.admin.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run, never skips
+    except Exception as exc:
         pytest.fail(f"PostgreSQL at {admin_url} is not reachable: {exc}")
     yield databases
     databases.admin.dispose()

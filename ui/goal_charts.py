@@ -11,8 +11,7 @@ from pandas.io.formats.style import Styler
 
 from data_layer import fmt
 from data_layer.i18n import localized
-from ui.charts import ACCENT, SECOND
-from ui.charts import inert
+from ui.charts import ACCENT, SECOND, inert
 
 # Status words carry the meaning; colour and symbol only repeat it (readable without colour).
 STATUS_STYLE = {

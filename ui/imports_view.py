@@ -145,7 +145,7 @@ def _human(out: pd.DataFrame, kind: str, lang: str, lookups: Mapping[str, Mappin
         elif pd.api.types.is_bool_dtype(series.dtype) or (series.dtype == object and series.map(
                 lambda v: isinstance(v, bool | np.bool_) or v is None).all() and series.notna().any()):
             yes, no = _BOOL_WORDS.get(lang, _BOOL_WORDS["zh"])
-            out[column] = series.map(lambda v: None if v is None else (yes if v else no))
+            out[column] = series.map(lambda v, yes=yes, no=no: None if v is None else (yes if v else no))
         elif pd.api.types.is_float_dtype(series.dtype) or series.map(lambda v: isinstance(v, float)).any():
             out[column] = series.map(lambda v: _plain_number(v) if isinstance(v, float | np.floating) else v)
     return out

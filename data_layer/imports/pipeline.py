@@ -191,7 +191,7 @@ def parse(kind: str, file_name: str, data: bytes, options: Options | None = None
             enrich = getattr(kinds.module(kind_code), "enrich", None)
             if enrich is not None and isinstance(rows, Rows):
                 enrich(rows, findings)
-    except Exception as exc:  # noqa: BLE001 - random bytes must give a clear refusal, not a traceback
+    except Exception as exc:
         findings.error("unreadable", detail=f"{type(exc).__name__}: {str(exc)[:160]}")
         parsed.rows.clear()
     return parsed
@@ -286,7 +286,7 @@ def _check(conn: Connection, parsed: Parsed, ctx: Context) -> dict[str, list[Cha
             return {}
     except DBAPIError:
         raise  # a busy store is retried by write_transaction; other database errors are not the file's fault
-    except Exception as exc:  # noqa: BLE001 - an unforeseen table shape: refuse the file in words, log the cause
+    except Exception as exc:
         LOG.exception("import check failed for %s", parsed.file_name)
         ctx.findings.error("internal", detail=f"{type(exc).__name__}: {str(exc)[:160]}")
         return {}

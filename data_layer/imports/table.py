@@ -12,8 +12,18 @@ from data_layer.imports.base import Rows
 from data_layer.imports.fields import Field, Kind
 from data_layer.imports.problems import Findings, row_ranges
 from data_layer.imports.reader import Header, RawSheet, column_letter
-from data_layer.imports.values import (Column, canonical_unit, header_factor, parse_bool, parse_choice, parse_date,
-                                       parse_month, parse_number, parse_text, per_unique)
+from data_layer.imports.values import (
+    Column,
+    canonical_unit,
+    header_factor,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_month,
+    parse_number,
+    parse_text,
+    per_unique,
+)
 
 _TOTAL = re.compile(r"^\s*(?:全市|全区|本月|本期|各区|总)?\s*(?:合\s*计|总\s*计|小\s*计)|^\s*(?:sub)?total\b|^\s*sum\s*$",
                     re.IGNORECASE)

@@ -17,9 +17,8 @@ from sqlalchemy import Engine
 
 from data_layer import briefing, fmt, goals, observation, queries
 from data_layer.aggregates import Scope
+from data_layer.i18n import localized, translate
 from data_layer.i18n import table as i18n_table
-from data_layer.i18n import localized
-from data_layer.i18n import translate
 from data_layer.indicators import BY_CODE
 from data_layer.periods import Period, month_end
 from data_layer.settings import get_settings

@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
-import pytest
-
 from data_layer import db, store, users
-from data_layer.auth import Actor
 from data_layer.__main__ import main
-from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
+from data_layer.auth import Actor
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,20 +10,41 @@ created with the building (shown in the preview as a new street of its district)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from data_layer.imports.base import (Change, Rows, delete_rows, diff, empty_change, fetch, fetch_in, insert_rows,
-                                    update_rows)
+from data_layer.imports.base import (
+    Change,
+    Rows,
+    delete_rows,
+    diff,
+    empty_change,
+    fetch,
+    fetch_in,
+    insert_rows,
+    update_rows,
+)
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import city_shape
-from data_layer.imports.identity import (generated_code, join_former, name_key, split_former, stored_streets,
-                                        street_index, street_key)
+from data_layer.imports.identity import (
+    generated_code,
+    join_former,
+    name_key,
+    split_former,
+    stored_streets,
+    street_index,
+    street_key,
+)
 from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_payload, undo_batch_table
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm
 from data_layer.settings import get_settings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "building"
 COLUMNS = ("name", "former_names", "address", "district_code", "street_id", "lon", "lat", "crs", "grade", "gross_area_m2",
@@ -168,7 +189,7 @@ def _former_names(rows: Rows, codes: pd.Series, existing: pd.DataFrame) -> list[
     return out
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     if not rows.has("code") and not rows.has("name"):
@@ -373,7 +394,7 @@ def _inside_city(conn: Connection, rows: Rows, findings: Findings, merged: pd.Da
 
 
 def _points_pending(conn: Connection, rows: Rows, findings: Findings, merged: pd.DataFrame,
-                    ctx) -> None:  # type: ignore[no-untyped-def]
+                    ctx: Context) -> None:
     """Observation points to create for buildings flagged 营商环境观测点 that have none yet."""
     if "is_observation_point" not in merged.columns:
         return
@@ -418,7 +439,7 @@ def _create_streets(conn: Connection, streets: Change, change: Change) -> list[s
     return streets.new["code"].tolist()
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change, points, streets = changes
     created_streets = _create_streets(conn, streets, change)
     new = change.new.drop(columns=["id"], errors="ignore").assign(batch_id=batch_id)

@@ -5,6 +5,7 @@ changes."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,13 +16,16 @@ from data_layer.imports.kinds.common import duplicates, replaced_payload, resolv
 from data_layer.imports.kinds.feedback import future_dates, point_ids, resolve_points, store_points
 from data_layer.imports.problems import Findings
 
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
+
 TABLE = "demand"
 KEY = ("building_id", "opened_on", "category", "text")
 COMPARE = ("status", "due_on", "closed_on", "point_id")
 DUE_DAYS = 30  # default time limit when the file gives none (the bureau's usual 30 days)
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     n = len(frame)
@@ -118,7 +122,7 @@ def _resolve_new(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     insert_rows(conn, TABLE, _resolve_new(conn, change.new).assign(batch_id=batch_id), [*KEY, *COMPARE, "batch_id"])
     update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*COMPARE, "batch_id"])

@@ -4,6 +4,8 @@ an enterprise and needs a name; a row whose code exists updates it, and a blank 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
@@ -12,6 +14,9 @@ from data_layer import credit_code
 from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table
 from data_layer.imports.problems import Findings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "enterprise"
 KEY = ("credit_code",)
@@ -32,7 +37,7 @@ def credit_codes(rows: Rows, findings: Findings) -> tuple[pd.Series, np.ndarray]
     return codes, valid
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     if not rows.has("credit_code"):
         rows.missing_column(findings, "credit_code")
@@ -96,7 +101,7 @@ def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     sync_sequences(conn, ("enterprise",))  # the demo build writes explicit ids
     insert_rows(conn, TABLE, change.new.assign(batch_id=batch_id), [*KEY, *COLUMNS, "batch_id"])
