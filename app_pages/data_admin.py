@@ -18,7 +18,7 @@ from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, check_upload, parse, prepare, run_import, undo_batch
 from data_layer.imports.geo import CRS_CODES
 from data_layer.imports.pipeline import Outcome
-from data_layer.imports.tables import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
+from data_layer.imports.table_export import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
 from data_layer.imports.templates import template_bytes
 from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine

@@ -26,7 +26,7 @@ from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, Outcome, StoreBusy, resolve_kind, run_import, undo_batch
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import CRS_CODES
-from data_layer.imports.tables import EXPORTABLE, TooManyRows, export_bytes
+from data_layer.imports.table_export import EXPORTABLE, TooManyRows, export_bytes
 from data_layer.imports.templates import template_bytes
 from data_layer.imports.values import norm
 from data_layer.settings import get_settings

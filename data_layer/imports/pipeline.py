@@ -27,7 +27,7 @@ from data_layer.imports.base import Change, Rows, sync_sequences
 from data_layer.imports.fields import CRS_NAMES, KINDS, TABULAR, Kind, resolve_kind
 from data_layer.imports.problems import Bilingual, Findings
 from data_layer.imports.reader import RawSheet, find_header, read_sheets, sniff_format, unzipped_size
-from data_layer.imports.table import typed_rows
+from data_layer.imports.typed_rows import typed_rows
 from data_layer.imports.values import norm
 from data_layer.models import ImportBatch
 from data_layer.settings import get_settings

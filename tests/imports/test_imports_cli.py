@@ -106,7 +106,7 @@ def test_template_then_export_then_backup_and_restore(city: Engine, tmp_path: Pa
 
 
 def test_export_xlsx_escapes_formula_cells(city: Engine) -> None:
-    from data_layer.imports.tables import export_bytes
+    from data_layer.imports.table_export import export_bytes
 
     with city.begin() as conn:
         conn.execute(text("UPDATE building SET address = '+1-2', name = '@SUM(A1)' WHERE id = 3"))

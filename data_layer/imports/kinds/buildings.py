@@ -38,7 +38,14 @@ from data_layer.imports.identity import (
     street_index,
     street_key,
 )
-from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_payload, undo_batch_table
+from data_layer.imports.kinds.common import (
+    UndoConflict,
+    duplicates,
+    replaced_payload,
+    undo_batch_table,
+    with_defaults,
+    with_stored,
+)
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm
 from data_layer.settings import get_settings
@@ -231,7 +238,7 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     _areas(rows, findings, incoming, existing)
     given = frame["code"].notna().to_numpy() if rows.has("code") else np.zeros(len(frame), dtype=bool)
     _same_name(conn, rows, findings, incoming, is_new & given)
-    merged = _with_stored(incoming, existing, is_new)
+    merged = with_stored(incoming, existing, is_new, key="code")
     _inside_city(conn, rows, findings, merged)
     _points_pending(conn, rows, findings, merged, ctx)
     if not findings.ok:
@@ -330,34 +337,10 @@ def _same_name(conn: Connection, rows: Rows, findings: Findings, incoming: pd.Da
     rows.report(findings, hit, "name", "duplicate_building_name", params=params)
 
 
-def _with_stored(incoming: pd.DataFrame, existing: pd.DataFrame, is_new: np.ndarray) -> pd.DataFrame:
-    """Blank cells on existing buildings take the stored value (a blank means 'no change')."""
-    merged = incoming.copy()
-    if existing.empty:
-        return merged
-    stored = existing.set_index("code")
-    for column in merged.columns:
-        if column == "code" or column not in stored.columns:
-            continue
-        fill = merged[column].isna().to_numpy() & ~is_new
-        if fill.any():
-            merged[column] = merged[column].astype(object)
-            merged.loc[fill, column] = merged.loc[fill, "code"].map(stored[column]).to_numpy()
-    return merged
-
-
 def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
-    if new.empty:
-        return new
-    out = new.copy()
-    for column, default in DEFAULTS.items():
-        if column not in out.columns:
-            out[column] = default
-        else:
-            out[column] = out[column].astype(object).where(out[column].notna(), default)
-    for column in ("street_id", "renovated_year", "year_completed", "lon", "lat"):  # may stay empty
-        if column not in out.columns:
-            out[column] = None
+    out = with_defaults(new, DEFAULTS, optional=("street_id", "renovated_year", "year_completed", "lon", "lat",))  # these may stay empty
+    if out.empty:
+        return out
     for column in INTS:
         out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
     return out

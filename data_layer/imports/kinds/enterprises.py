@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from data_layer import credit_code
 from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
-from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table
+from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table, with_defaults, with_stored
 from data_layer.imports.problems import Findings
 
 if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
@@ -60,7 +60,7 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     for name in COLUMNS:
         if rows.has(name):
             incoming[name] = frame[name].to_numpy()
-    merged = _with_stored(incoming, existing, is_new)
+    merged = with_stored(incoming, existing, is_new, key="credit_code")
     ctx.pending["enterprises"] = set(codes[is_new])
     compare = [c for c in COLUMNS if c in merged.columns]
     change = diff(TABLE, merged[["credit_code", *compare]], existing, KEY, compare, carry=("batch_id",))
@@ -68,34 +68,10 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     return [change]
 
 
-def _with_stored(incoming: pd.DataFrame, existing: pd.DataFrame, is_new: np.ndarray) -> pd.DataFrame:
-    """Blank cells on existing enterprises take the stored value (a blank means 'no change')."""
-    merged = incoming.copy()
-    if existing.empty:
-        return merged
-    stored = existing.set_index("credit_code")
-    for column in merged.columns:
-        if column == "credit_code" or column not in stored.columns:
-            continue
-        fill = merged[column].isna().to_numpy() & ~is_new
-        if fill.any():
-            merged[column] = merged[column].astype(object)
-            merged.loc[fill, column] = merged.loc[fill, "credit_code"].map(stored[column]).to_numpy()
-    return merged
-
-
 def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
-    if new.empty:
-        return new
-    out = new.copy()
-    for column, default in DEFAULTS.items():
-        if column not in out.columns:
-            out[column] = default
-        else:
-            out[column] = out[column].astype(object).where(out[column].notna(), default)
-    for column in ("tax_year", "tax_10k"):
-        if column not in out.columns:
-            out[column] = None
+    out = with_defaults(new, DEFAULTS, optional=("tax_year", "tax_10k",))  # these may stay empty
+    if out.empty:
+        return out
     out["tax_year"] = pd.to_numeric(out["tax_year"], errors="coerce").round().astype("Int64")
     out["tax_10k"] = pd.to_numeric(out["tax_10k"], errors="coerce").astype("float64")
     return out
