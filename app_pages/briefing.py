@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from data_layer import cached
+from data_layer import cached, goals
 from data_layer.aggregates import Scope
 from data_layer.briefing import PANELS, AlertRules, status_counts
 from data_layer.buildings import BuildingFilter
@@ -86,7 +86,7 @@ def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
         return
     name = plan[localized("name", lang)]
     note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
-    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=bool(len(table)) and bool(table["final"].any()))
+    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=goals.table_is_final(table))
             + view.note_html(note))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from data_layer import cached, fmt
+from data_layer import aggregates, cached, fmt
 from data_layer.cached import enterprises as ce
 from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
@@ -68,8 +68,7 @@ def _delta(row: Any) -> str | None:  # a row of overview_kpis.itertuples()
     return fmt.change(row.change_kind, row.change, lang)
 
 
-tiles = ["buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-         "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises"]
+tiles = list(aggregates.HEADLINE_KPIS)
 for row_codes in (tiles[:5], tiles[5:]):
     for column, code in zip(st.columns(len(row_codes)), row_codes, strict=True):
         row = kpis.loc[code]

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_layer import briefing, fmt, goals, observation, queries
-from data_layer.aggregates import Scope
+from data_layer.aggregates import HEADLINE_KPIS, Scope
 from data_layer.i18n import localized, translate
 from data_layer.i18n import table as i18n_table
 from data_layer.indicators import BY_CODE
@@ -25,8 +25,7 @@ from data_layer.settings import get_settings
 
 Translate = Callable[..., str]
 COMPARATOR_TEXT, STATUS_SYMBOL = fmt.COMPARATOR_TEXT, fmt.STATUS_SYMBOL
-KPI_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-            "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
+KPI_ROWS = HEADLINE_KPIS
 TREND_MONTHS = 24
 OPEN_DEMANDS_LISTED = 15
 DEMAND_TEXT_CHARS = 40
@@ -218,7 +217,7 @@ def goals_table(pack: ReviewPack) -> Table:
 
 def goal_counts_text(pack: ReviewPack) -> str:
     counts = briefing.status_counts(pack.goals)
-    final = bool(len(pack.goals)) and bool(pack.goals["final"].any())  # goals.is_final: the one rule
+    final = goals.table_is_final(pack.goals)
     return pack.t("report.targets.counts" + ("_final" if final else ""), total=len(pack.goals), **counts)
 
 
