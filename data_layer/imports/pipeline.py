@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from data_layer import audit, summaries
+from data_layer import audit, fmt, summaries
 from data_layer.imports import kinds
 from data_layer.imports.base import Change, Rows, sync_sequences
 from data_layer.imports.fields import CRS_NAMES, KINDS, TABULAR, Kind, resolve_kind
@@ -316,7 +316,7 @@ def _within_scope(conn: Connection, parsed: Parsed, ctx: Context) -> None:
         if not isinstance(rows, Rows):
             continue
         values = districts.to_numpy(dtype=object)
-        outside = np.array([v is not None and not (isinstance(v, float) and v != v) and v not in scope
+        outside = np.array([not fmt.missing(v) and v not in scope
                             for v in values], dtype=bool)
         at = next((n for n in ("district", "scope", "building_code", "building_name", "point_code", "code", "name",
                                "month", "plan_code") if rows.has(n)), None)

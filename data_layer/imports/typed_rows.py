@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from data_layer import fmt
 from data_layer.imports.base import Rows
 from data_layer.imports.fields import Field, Kind
 from data_layer.imports.problems import Findings, row_ranges
@@ -56,7 +57,7 @@ def _blank(frame: pd.DataFrame) -> np.ndarray:
         if pd.api.types.is_numeric_dtype(series.dtype):
             filled = series.notna().to_numpy(dtype=bool)
         elif series.dtype == object:
-            filled = per_unique(series, lambda v: not (isinstance(v, float) and v != v) and str(v).strip() != "",
+            filled = per_unique(series, lambda v: not fmt.missing(v) and str(v).strip() != "",
                                 missing=False, dtype=bool)
         else:
             filled = (series.notna() & (series.str.strip() != "")).to_numpy(dtype=bool)
@@ -173,7 +174,7 @@ def _extra_cells(sheet: RawSheet, header: Header, raw: pd.DataFrame, row_numbers
     filled = np.zeros(len(raw), dtype=bool)
     first = np.full(len(raw), -1, dtype="int64")
     for column in extra:
-        has = per_unique(raw[column], lambda v: not (isinstance(v, float) and v != v) and str(v).strip() != "",
+        has = per_unique(raw[column], lambda v: not fmt.missing(v) and str(v).strip() != "",
                          missing=False, dtype=bool)
         first[has & (first < 0)] = int(column)
         filled |= has

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from data_layer import fmt
 from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in, insert_rows, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
 from data_layer.imports.kinds.feedback import future_dates, point_ids, resolve_points, store_points
@@ -56,7 +57,7 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     status = frame["status"].fillna("open") if rows.has("status") else pd.Series(["open"] * n, dtype=object)
     opened = frame["opened_on"]
     due = frame["due_on"] if rows.has("due_on") else pd.Series([None] * n, dtype=object)
-    due = due.where(due.notna(), opened.map(lambda v: None if v is None or v != v else
+    due = due.where(due.notna(), opened.map(lambda v: None if fmt.missing(v) else
                                             (date.fromisoformat(v) + timedelta(days=DUE_DAYS)).isoformat()))
     closed = frame["closed_on"] if rows.has("closed_on") else pd.Series([None] * n, dtype=object)
     _dates(rows, findings, status, opened, due, closed, ctx.today)

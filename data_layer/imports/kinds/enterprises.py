@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer import credit_code
+from data_layer import credit_code, fmt
 from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table, with_defaults, with_stored
 from data_layer.imports.problems import Findings
@@ -28,7 +28,7 @@ def credit_codes(rows: Rows, findings: Findings) -> tuple[pd.Series, np.ndarray]
     """Each row's credit code, normalised (full-width folded, capitals), and which rows hold a valid one;
     invalid ones are reported at the credit-code column with the reason. Shared with the tenancies kind."""
     raw = rows.frame["credit_code"] if rows.has("credit_code") else pd.Series([None] * len(rows.frame), dtype=object)
-    codes = raw.map(lambda v: None if v is None or v != v else credit_code.normalise(v)).astype(object)
+    codes = raw.map(lambda v: None if fmt.missing(v) else credit_code.normalise(v)).astype(object)
     problems = codes.map(lambda v: None if v is None else credit_code.problem(v))
     for code in ("credit_length", "credit_characters", "credit_division", "credit_check"):
         mask = (problems == code).to_numpy()
