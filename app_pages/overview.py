@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from data_layer import aggregates, cached, fmt
-from data_layer.cached import enterprises as ce
+from data_layer.cached import enterprises as cached_enterprises
 from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
 from data_layer.i18n import localized
@@ -78,8 +78,8 @@ for row_codes in (tiles[:5], tiles[5:]):
                       help=t(help_key) if help_key else None, border=True,
                       delta_color="off" if row.change_kind == "none" else "normal")
 
-if ce.has_register(ctx.url, ctx.version):  # the register-based rate beside the official one, labelled as such
-    st.caption(register_rate_line(ce.register_rates(ctx.url, ctx.version, period.end, GapScope(district=district)),
+if cached_enterprises.has_register(ctx.url, ctx.version):  # the register-based rate beside the official one, labelled as such
+    st.caption(register_rate_line(cached_enterprises.register_rates(ctx.url, ctx.version, period.end, GapScope(district=district)),
                                   t, month=period.end))
 
 labels = {"tax": t("chart.tax_yi"), "occupancy": t("chart.occupancy"), "month": t("chart.month")}
