@@ -1,0 +1,25 @@
+"""Cached wrappers for the quarterly review (drivers of change, commentary, reporting completeness, issued packs),
+keyed by (url, data version, ...hashable args)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from data_layer import drivers
+from data_layer.aggregates import Scope
+from data_layer.cached import TTL, engine
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def drivers_of_change(url: str, version: str, indicator: str, scope: str, as_of: date, basis: str) -> drivers.Drivers:
+    return drivers.drivers(engine(url), indicator=indicator, scope=Scope.parse(scope), as_of=as_of, basis=basis)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def driver_bars(url: str, version: str, indicator: str, scope: str, as_of: date, basis: str, node: str,
+                lang: str) -> pd.DataFrame:
+    result = drivers_of_change(url, version, indicator, scope, as_of, basis)
+    return result.bars(node, scope=Scope.parse(scope), lang=lang)
