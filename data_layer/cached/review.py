@@ -23,3 +23,17 @@ def driver_bars(url: str, version: str, indicator: str, scope: str, as_of: date,
                 lang: str) -> pd.DataFrame:
     result = drivers_of_change(url, version, indicator, scope, as_of, basis)
     return result.bars(node, scope=Scope.parse(scope), lang=lang)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def notes(url: str, version: str, plan_code: str, year: int, quarter: int, scope: str) -> pd.DataFrame:
+    from data_layer import commentary
+
+    return commentary.notes(engine(url), plan_code=plan_code, year=year, quarter=quarter, scope=scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def final_state(url: str, version: str, plan_code: str, year: int, quarter: int, scope: str) -> dict | None:
+    from data_layer import commentary
+
+    return commentary.final_state(engine(url), plan_code=plan_code, year=year, quarter=quarter, scope=scope)
