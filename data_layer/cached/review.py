@@ -37,3 +37,21 @@ def final_state(url: str, version: str, plan_code: str, year: int, quarter: int,
     from data_layer import commentary
 
     return commentary.final_state(engine(url), plan_code=plan_code, year=year, quarter=quarter, scope=scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=4)
+def review_pack(url: str, version: str, year: int, quarter: int, scope: str, fmt: str, lang: str, options: object,
+                sections: tuple[str, ...]) -> bytes:
+    """The pack with the chosen sections as file bytes (few entries: a few hundred KB each)."""
+    from data_layer import report
+
+    return report.render(engine(url), year=year, quarter=quarter, scope=Scope.parse(scope), fmt=fmt, lang=lang,
+                         options=options, sections=sections)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def figures_now(url: str, version: str, year: int, quarter: int, scope: str, lang: str) -> dict:
+    """An issued pack's figures as the store reads them now (report.archive.current_figures)."""
+    from data_layer.report import archive
+
+    return archive.current_figures(engine(url), year=year, quarter=quarter, scope=scope, lang=lang)
