@@ -24,6 +24,7 @@ from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
 from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
                              template_columns)
+from ui.completeness_view import render_completeness
 from ui.first_day import guide_wanted, render_guide
 from ui.shell import current_lang, keep_lang_in_url, md, t
 
@@ -36,7 +37,7 @@ if engine is None:
     st.stop()
 url = settings.database_url
 version = cached.data_version(url)
-SECTIONS = ("import", "history", "templates", "export", "backup")
+SECTIONS = ("import", "history", "templates", "export", "backup", "completeness")
 KIND_OF_TABLE = {"street": "streets", "building": "buildings", "building_month": "monthly", "city_month": "city",
                  "plan": "plans", "plan_target": "plans"}  # a workbook previews each table with its own columns
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json"]
@@ -251,6 +252,8 @@ def guide_section() -> None:
 
 
 {"import": import_section, "history": history_section, "templates": templates_section, "export": export_section,
- "backup": backup_section}[section]()
+ "backup": backup_section,
+ # issue 18: who has reported this month and quarter (ui/completeness_view.py)
+ "completeness": lambda: render_completeness(url=url, version=version, lang=lang)}[section]()
 if section == "import":
     guide_section()

@@ -55,3 +55,11 @@ def figures_now(url: str, version: str, year: int, quarter: int, scope: str, lan
     from data_layer.report import archive
 
     return archive.current_figures(engine(url), year=year, quarter=quarter, scope=scope, lang=lang)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def reporting(url: str, version: str, month: date, scope: str) -> pd.DataFrame:
+    """Every expected building and whether it has reported the month and the quarter (completeness.buildings)."""
+    from data_layer import completeness
+
+    return completeness.buildings(engine(url), month=month, scope=Scope.parse(scope))
