@@ -68,7 +68,8 @@ if font_problem:
 
 st.caption(t("report.cli_note"))
 st.code(f"python -m data_layer report --year {year} --quarter {quarter} --scope {scope_text} --format pdf "
-        f"--out {stem}.pdf", language="bash")
+        f"--out {stem}.pdf" + ("" if chosen == report.SECTIONS else f" --sections {','.join(chosen)}"),
+        language="bash")
 
 # issue 18: issuing a pack and the archive of issued packs (ui/review_pack_view.py)
 render_issue(url=ctx.url, year=year, quarter=quarter, scope=scope_text, lang=lang, options=options, chosen=chosen,

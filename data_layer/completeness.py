@@ -1,6 +1,6 @@
 """Reporting completeness: for the latest month and its quarter, which districts, streets and buildings have sent
 their monthly statistics. A building is expected when it is in use (buildings under construction or being
-renovated send nothing); it has reported a month when the store holds its building_month row for that month, and
+renovated send nothing) or has reported in the quarter anyway; it has reported a month when the store holds its building_month row for that month, and
 the quarter when it has reported every month of the quarter up to that month."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 
 from data_layer.aggregates import Scope
 from data_layer.models import Building, BuildingMonth, District, Street
@@ -26,7 +26,11 @@ def buildings(engine: Engine, *, month: date, scope: Scope = Scope()) -> pd.Data
     statement = (select(Building.id, Building.code, Building.name, Building.district_code, District.name_zh,
                         District.name_en, Building.street_id, Street.name_zh, Street.name_en)
                  .join(District, District.code == Building.district_code)
-                 .outerjoin(Street, Street.id == Building.street_id).where(Building.status == "in_use"))
+                 .outerjoin(Street, Street.id == Building.street_id)
+                 # a building that reports is expected whatever its status says (a renovated floor may report)
+                 .where(or_(Building.status == "in_use", Building.id.in_(
+                     select(BuildingMonth.building_id).where(BuildingMonth.month >= quarter_start,
+                                                             BuildingMonth.month <= month)))))
     if scope.kind == "district":
         statement = statement.where(Building.district_code == scope.code)
     elif scope.kind == "street":
