@@ -43,6 +43,11 @@ def _titles(data: bytes) -> list[str]:
     return out
 
 
+def _issued(at: AppTest):  # type: ignore[no-untyped-def]
+    """The issued-packs table (read-only dataframes carry no key in AppTest)."""
+    return next(d.value for d in at.dataframe if "status" in d.value.columns)
+
+
 def _write_through_the_page(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
     """An editor writes the key findings and the building-tax note on the goals page; returns (year, quarter)."""
     monkeypatch.setenv("DATABASE_URL", url)
@@ -133,3 +138,40 @@ def test_an_issued_pack_is_marked_revised_after_a_monthly_import_changes_its_fig
     again = archive.issue(engine, pack=report.build(engine, year=2026, quarter=3), fmt_code="pptx", user="analyst")
     listed = archive.issued(engine)
     assert listed.set_index("id").loc[again, "revised"] == False  # noqa: E712 - a numpy bool
+
+
+def test_the_report_page_issues_a_pack_and_lists_it_revised_after_an_import(
+        demo_copy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    page = str(REPO / "app_pages" / "report.py")
+    viewer = AppTest.from_file(page, default_timeout=120).run()
+    assert not viewer.exception and not [b for b in viewer.button if b.key == "issue_pack"]  # editors only
+    at = AppTest.from_file(page, default_timeout=120)
+    at.session_state["auth_user"] = ui.auth.AuthUser("analyst", "editor")
+    at.run()
+    at.selectbox(key="report_year").set_value(2026).run()
+    at.selectbox(key="report_quarter_2026").set_value(3).run()
+    at.multiselect(key="report_sections").set_value(["kpis", "drivers"]).run()
+    at.button(key="issue_pack").click().run()
+    assert not at.exception
+    assert any("第 1 号" in s.value for s in at.success)
+    listed = _issued(at)
+    assert listed["status"].tolist() == ["与现数据一致"]
+    engine = db.make_engine(demo_copy)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT sections, format, issued_by FROM issued_pack")).one() == (
+            "kpis,drivers", "pdf", "analyst")
+        code, tax = conn.execute(text(
+            "SELECT b.code, m.tax_10k FROM building_month m JOIN building b ON b.id = m.building_id"
+            " WHERE m.month = '2026-07-01' ORDER BY m.tax_10k DESC, b.code LIMIT 1")).one()
+        rest = conn.execute(text(
+            "SELECT m.occupied_area_m2, m.leasable_area_m2, m.enterprises_operating, m.enterprises_registered,"
+            " m.employees, m.new_enterprises FROM building_month m JOIN building b ON b.id = m.building_id"
+            " WHERE b.code = :c AND m.month = '2026-07-01'"), {"c": code}).one()
+    row = [code, "2026-07", rest[0], rest[1], rest[2], rest[3], round(float(tax) + 20_000, 2), rest[4], rest[5]]
+    assert run_import(engine, kind="monthly", file_name="七月更正.csv", data=csv_bytes([MONTHLY_HEADER, row]),
+                      user="importer").committed
+    at.run()
+    listed = _issued(at)
+    assert listed["status"].tolist() == ["印发后已修订"]
+    assert "楼宇税收 · 2026年第3季度" in listed.iloc[0]["changed"]  # the figure that changed, named
