@@ -55,12 +55,14 @@ def _editor(*, url: str, plan_code: str, year: int, quarter: int, scope: str, in
     key = {"plan_code": plan_code, "year": year, "quarter": quarter, "scope": scope}
     suffix = f"{plan_code}_{year}_{quarter}_{scope}"
     options = [commentary.FINDINGS, *indicators]
+    st.markdown(t("review.notes.edit"))
+    # outside the form, so choosing another note reruns and opens it with its current text
+    code = st.selectbox(t("review.notes.which"), options, key=f"review_note_which_{suffix}",
+                        format_func=lambda c: t("review.notes.findings") if c == "" else indicators[c])
     with st.form(f"review_note_form_{suffix}"):
-        st.markdown(t("review.notes.edit"))
-        code = st.selectbox(t("review.notes.which"), options, key=f"review_note_which_{suffix}",
-                            format_func=lambda c: t("review.notes.findings") if c == "" else indicators[c])
-        text = st.text_area(t("review.notes.text"), key=f"review_note_text_{suffix}", max_chars=commentary.MAX_CHARS,
-                            help=t("review.notes.text_help"))
+        current = str(by_code[code]["text"]) if code in by_code else ""
+        text = st.text_area(t("review.notes.text"), value=current, key=f"review_note_text_{suffix}_{code}",
+                            max_chars=commentary.MAX_CHARS, help=t("review.notes.text_help"))
         saved = st.form_submit_button(t("review.notes.save"), type="primary")
     if saved:
         try:

@@ -57,13 +57,12 @@ def _write_through_the_page(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     assert not at.exception
     year = at.selectbox(key="goal_year").value
     month = at.selectbox(key=f"goal_month_{year}").value
-    which = next(s for s in at.selectbox if str(s.key).startswith("review_note_which_"))
     box = next(a for a in at.text_area if str(a.key).startswith("review_note_text_"))
     box.input(FINDINGS)
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception
     which = next(s for s in at.selectbox if str(s.key).startswith("review_note_which_"))
-    which.set_value("building_tax")
+    which.set_value("building_tax").run()  # opens the building-tax note (empty so far)
     box = next(a for a in at.text_area if str(a.key).startswith("review_note_text_"))
     box.input(TAX_NOTE)
     next(b for b in at.button if b.label == "保存").click().run()
