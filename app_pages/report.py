@@ -9,8 +9,8 @@ import streamlit as st
 
 from data_layer import cached, report
 from data_layer.cached import review as cached_review
-from data_layer.periods import Period
 from data_layer.i18n import localized
+from data_layer.periods import Period
 from ui.review_pack_view import choose_sections, render_issue, render_issued
 from ui.shell import page_context, t
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from data_layer import commentary
-from data_layer.auth import has_role
+from data_layer.auth import Actor, has_role
 from data_layer.cached import engine
 from data_layer.cached import review as cached_review
 from ui.auth import actor, current_user
@@ -51,7 +51,7 @@ def render_commentary(*, url: str, version: str, plan_code: str, year: int, quar
 
 
 def _editor(*, url: str, plan_code: str, year: int, quarter: int, scope: str, indicators: Mapping[str, str],
-            by_code: Mapping[str, Mapping], who) -> None:  # type: ignore[no-untyped-def]
+            by_code: Mapping[str, Mapping], who: Actor) -> None:
     key = {"plan_code": plan_code, "year": year, "quarter": quarter, "scope": scope}
     suffix = f"{plan_code}_{year}_{quarter}_{scope}"
     options = [commentary.FINDINGS, *indicators]

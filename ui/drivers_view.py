@@ -12,8 +12,8 @@ from streamlit.errors import StreamlitAPIException
 
 from data_layer import drivers, fmt
 from data_layer.cached import review as cached_review
-from data_layer.indicators import BY_CODE
 from data_layer.i18n import localized
+from data_layer.indicators import BY_CODE
 from ui.review_charts import drivers_chart
 from ui.shell import plain, t
 
