@@ -22,6 +22,7 @@ from data_layer.imports.table_export import PERSONAL, XLSX_MAX_ROWS, export_byte
 from data_layer.imports.templates import template_bytes
 from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
+from ui.completeness_view import render_completeness
 from ui.first_day import guide_wanted, render_guide
 from ui.imports_view import (
     counts_table,
@@ -43,7 +44,7 @@ if engine is None:
     st.stop()
 url = settings.database_url
 version = cached.data_version(url)
-SECTIONS = ("import", "history", "templates", "export", "backup")
+SECTIONS = ("import", "history", "templates", "export", "backup", "completeness")
 KIND_OF_TABLE = {"street": "streets", "building": "buildings", "building_month": "monthly", "city_month": "city",
                  "plan": "plans", "plan_target": "plans"}  # a workbook previews each table with its own columns
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json"]
@@ -258,6 +259,8 @@ def guide_section() -> None:
 
 
 {"import": import_section, "history": history_section, "templates": templates_section, "export": export_section,
- "backup": backup_section}[section]()
+ "backup": backup_section,
+ # issue 18: who has reported this month and quarter (ui/completeness_view.py)
+ "completeness": lambda: render_completeness(url=url, version=version, lang=lang)}[section]()
 if section == "import":
     guide_section()

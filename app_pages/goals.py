@@ -15,6 +15,8 @@ from data_layer.goals import PACE_METHODS, Margins
 from data_layer.i18n import localized
 from data_layer.indicators import BY_CODE, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from ui import goal_charts as gc
+from ui.commentary_view import render_commentary
+from ui.drivers_view import render_drivers
 from ui.shell import md, page_context, plain, t
 
 ctx = page_context()
@@ -68,8 +70,9 @@ for column, (group, codes) in zip(st.columns(4), groups.items(), strict=True):
     column.metric(t(f"goals.metric.{group}" + ("_final" if final and group in ("good", "bad") else "")),
                   int(sum(counts.get(c, 0) for c in codes)), border=True)
 
-tab_status, tab_chart, tab_rank, tab_movers = st.tabs(
-    [t("goals.tab.status"), t("goals.tab.chart"), t("goals.tab.ranking"), t("goals.tab.movers")])
+tab_status, tab_chart, tab_rank, tab_movers, tab_drivers, tab_notes = st.tabs(
+    [t("goals.tab.status"), t("goals.tab.chart"), t("goals.tab.ranking"), t("goals.tab.movers"),
+     t("goals.tab.drivers"), t("goals.tab.commentary")])
 
 with tab_status:
     display = gc.status_table(table, lang=lang, t=t)
@@ -135,3 +138,12 @@ with tab_movers:
     shown = gc.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
     st.dataframe(shown, hide_index=True, key="movers_occupancy",
                  column_config={c: t(f"goals.movers.col.{c}") for c in shown.columns})
+
+with tab_drivers:  # issue 18: the drivers of change (ui/drivers_view.py)
+    render_drivers(url=ctx.url, version=ctx.version, scope=str(scope), as_of=as_of, lang=lang,
+                   scope_label=scope_label)
+
+with tab_notes:  # issue 18: the quarter's commentary (ui/commentary_view.py)
+    render_commentary(url=ctx.url, version=ctx.version, plan_code=plan_code, year=year, quarter=(month - 1) // 3 + 1,
+                      scope=str(scope), indicators={c: getattr(BY_CODE[c], name_col) for c in table["indicator"]
+                                                    if c in BY_CODE})

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from data_layer import cached, report
-from data_layer.cached import briefing as cached_briefing
+from data_layer.cached import review as cached_review
 from data_layer.i18n import localized
 from data_layer.periods import Period
+from ui.review_pack_view import choose_sections, render_issue, render_issued
 from ui.shell import page_context, t
 
 ctx = page_context()
@@ -41,6 +42,7 @@ if as_of < period.end:
 else:
     st.caption(t("report.as_of_note", as_of=as_of.strftime("%Y-%m")))
 
+chosen = choose_sections(lang)  # issue 18: the pack's sections (ui/review_pack_view.py)
 stem = f"review_{year}Q{quarter}_{scope_text.replace(':', '-')}"
 font_problem = None
 try:
@@ -52,16 +54,24 @@ options = report.PackSettings.from_settings(now=datetime.now(UTC).replace(second
 pdf_column, pptx_column, _ = st.columns([1, 1, 3])
 pdf_column.download_button(
     t("report.download_pdf"), key="download_pdf", file_name=f"{stem}.pdf", mime=report.MIME["pdf"],
-    data=lambda: cached_briefing.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pdf", lang, options),
-    on_click="ignore", icon=":material/picture_as_pdf:", type="primary", disabled=font_problem is not None)
+    data=lambda: cached_review.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pdf", lang, options,
+                                           chosen),
+    on_click="ignore", icon=":material/picture_as_pdf:", type="primary", disabled=font_problem is not None or not chosen)
 pptx_column.download_button(
     t("report.download_pptx"), key="download_pptx", file_name=f"{stem}.pptx", mime=report.MIME["pptx"],
-    data=lambda: cached_briefing.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang, options),
-    on_click="ignore", icon=":material/slideshow:")
+    data=lambda: cached_review.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang, options,
+                                           chosen),
+    on_click="ignore", icon=":material/slideshow:", disabled=not chosen)
 if font_problem:
     st.warning(t("report.pdf_unavailable", setting=report.FONT_SETTING, package="fonts-wqy-microhei"))
     st.text(font_problem)
 
 st.caption(t("report.cli_note"))
 st.code(f"python -m data_layer report --year {year} --quarter {quarter} --scope {scope_text} --format pdf "
-        f"--out {stem}.pdf", language="bash")
+        f"--out {stem}.pdf" + ("" if chosen == report.SECTIONS else f" --sections {','.join(chosen)}"),
+        language="bash")
+
+# issue 18: issuing a pack and the archive of issued packs (ui/review_pack_view.py)
+render_issue(url=ctx.url, year=year, quarter=quarter, scope=scope_text, lang=lang, options=options, chosen=chosen,
+             stem=stem, pdf_ok=font_problem is None)
+render_issued(url=ctx.url, version=ctx.version, names=names)

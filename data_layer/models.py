@@ -373,6 +373,51 @@ class Tenancy(SQLModel, table=True):
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
 
 
+
+class ReviewNote(SQLModel, table=True):
+    """The analyst's commentary on a quarter (issue 18): per plan, year, quarter and scope, the key findings
+    (indicator '') and a note per indicator; who wrote it last and when (every change is in the audit trail)."""
+
+    __tablename__ = "review_note"
+    plan_code: str = Field(primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    quarter: int = Field(primary_key=True)
+    scope: str = Field(primary_key=True, max_length=40)  # city, district:CODE or street:CODE
+    indicator: str = Field(primary_key=True, max_length=40)  # '' = key findings
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_by: str = Field(max_length=80)
+    updated_at: datetime
+
+
+class ReviewQuarter(SQLModel, table=True):
+    """A quarter's commentary marked final: no more edits (issue 18)."""
+
+    __tablename__ = "review_quarter"
+    plan_code: str = Field(primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    quarter: int = Field(primary_key=True)
+    scope: str = Field(primary_key=True, max_length=40)
+    final_by: str = Field(max_length=80)
+    final_at: datetime
+
+
+class IssuedPack(SQLModel, table=True):
+    """A review pack as it was issued (issue 18): what it was for, the store's data version then and the figures
+    it printed (JSON {key: [label, value]}), so the report page can say "revised since issued" and name them."""
+
+    __tablename__ = "issued_pack"
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    quarter: int
+    scope: str = Field(max_length=40)
+    lang: str = Field(max_length=5)
+    format: str = Field(max_length=5)
+    sections: str = Field(max_length=400)  # comma-separated section codes
+    data_version: str = Field(max_length=200)
+    figures: str = Field(sa_column=Column(Text, nullable=False))
+    issued_by: str = Field(max_length=80)
+    issued_at: datetime
+
 # Tables in dependency order: the checksum and the demo build walk them in this order.
 DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     District,

@@ -70,13 +70,15 @@ def period_kpis(engine: Engine, *, period: Period, district: str | None = None) 
     return aggregates.scope_kpis(aggregates.district_indicators(engine, period=period), district=district)
 
 
-def overview_kpis(engine: Engine, *, period: Period, district: str | None = None) -> pd.DataFrame:
-    """The overview's KPI table: value this period, the same period last year, and the change.
+def overview_kpis(engine: Engine, *, period: Period, district: str | None = None,
+                  base: Period | None = None) -> pd.DataFrame:
+    """The overview's KPI table: value this period, the same period last year (or `base`: the review pack's
+    quarter-on-quarter column passes the previous quarter), and the change.
 
     change is in percentage points for rates (`pp`), relative for flows (`rel`), absolute for counts (`abs`);
     None where there is nothing to compare."""
     now = period_kpis(engine, period=period, district=district)
-    before = period_kpis(engine, period=period.last_year(), district=district)
+    before = period_kpis(engine, period=base or period.last_year(), district=district)
     rows = []
     for code, kind in KPI_CHANGE_KIND.items():
         value, previous = now[code], before[code]

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from data_layer import briefing, queries, report
+from data_layer import briefing, queries
 from data_layer.aggregates import Scope
 from data_layer.cached import TTL, engine
 from data_layer.goals import Margins
@@ -54,12 +54,3 @@ def alerts_panel(url: str, version: str, as_of: date, today: date, scope: str, i
                  negative_share: float, min_responses: int) -> briefing.AlertsPanel:
     rules = briefing.AlertRules(index_drop, negative_share, min_responses)
     return briefing.alerts_panel(engine(url), as_of=as_of, today=today, scope=Scope.parse(scope), rules=rules)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=4)
-def review_pack(url: str, version: str, year: int, quarter: int, scope: str, fmt: str, lang: str,
-                options: report.PackSettings) -> bytes:
-    """The quarterly pack as file bytes (a PDF or PPTX of a few hundred KB: few entries kept). `options` (the
-    settings and the minute it is made) is part of the key: a changed setting never serves an older file."""
-    return report.render(engine(url), year=year, quarter=quarter, scope=Scope.parse(scope), fmt=fmt, lang=lang,
-                         options=options)

@@ -117,3 +117,36 @@ def ranking_chart(pack: ReviewPack) -> bytes:
         ax.set_title(t("report.chart.ranking_title", month=pack.as_of.strftime("%Y-%m")), loc="left")
         figure.tight_layout()
         return _png(figure)
+
+
+def drivers_chart(pack: ReviewPack) -> bytes:
+    """What drove the change in building tax against last year: each unit's contribution (万元) as a floating bar
+    from where the previous one ended (a bridge), then the total change; rises green, falls red."""
+    from data_layer.report.review_content import drivers_series  # beside content: the issue-18 additions
+
+    t = pack.t
+    series = drivers_series(pack)
+    values = [float(v) for v in series["contribution"]]
+    bases, running = [], 0.0
+    for value in values:
+        bases.append(running)
+        running += value
+    names = [*series["name"], t("review.drivers.total")]
+    with matplotlib.rc_context(_rc()):
+        figure = Figure(figsize=(7.2, 3.6), dpi=DPI)
+        ax = figure.add_subplot()
+        x = list(range(len(names)))
+        heights = [*values, running]
+        bottoms = [*bases, 0.0]
+        colours = ["#1a7f37" if v >= 0 else ACCENT for v in values] + [SECOND]
+        ax.bar(x, heights, bottom=bottoms, color=colours, width=0.7)
+        span = max((abs(b) + abs(h) for b, h in zip(bottoms, heights, strict=True)), default=1.0) or 1.0
+        for position, bottom, height in zip(x, bottoms, heights, strict=True):
+            top = bottom + height if height >= 0 else bottom
+            ax.text(position, top + span * 0.01, f"{height:+,.0f}", ha="center", va="bottom", fontsize=7)
+        ax.axhline(0, color="#57606a", linewidth=0.8)
+        ax.set_xticks(x, names, rotation=35, ha="right", fontsize=8)
+        ax.set_ylabel(t("review.unit.building_tax"))
+        ax.set_title(t("report.drivers.chart_title"), loc="left")
+        figure.tight_layout()
+        return _png(figure)

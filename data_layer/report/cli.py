@@ -1,7 +1,7 @@
 """The `report` verb of the command line: the quarterly review pack for scheduled runs.
 
     python -m data_layer report --year 2026 --quarter 3 [--scope city|district:440106] --format pdf|pptx
-                                --out FILE [--lang zh|en]
+                                --out FILE [--lang zh|en] [--sections kpis,targets,...] [--issue USER]
 
 Exit codes: 0 written; 2 the store cannot be used, the arguments do not fit the data (no data in the quarter,
 unknown district), the CJK font is missing or cannot be embedded (the message names DASHBOARD_CJK_FONT), or
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from data_layer import db, report
 from data_layer.aggregates import Scope
+from data_layer.report import archive, sections
 from data_layer.settings import get_settings
 
 log = logging.getLogger("dashboard.report")
@@ -34,6 +35,10 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("--format", choices=report.FORMATS, required=True)
     parser.add_argument("--out", required=True, help="file to write")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("--sections", default="all",
+                        help="comma-separated sections to print (default all): " + ", ".join(report.SECTIONS))
+    parser.add_argument("--issue", metavar="USER", default=None,
+                        help="record the pack as issued by USER (archived with the data version and its figures)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         scope = Scope.parse(args.scope)
-        data = report.render(engine, year=args.year, quarter=args.quarter, scope=scope, fmt=args.format,
-                             lang=args.lang)
+        if args.format == "pdf":
+            report.cjk_font_path()  # fail early, before the queries, with the message that names the setting
+        pack = report.build(engine, year=args.year, quarter=args.quarter, scope=scope, lang=args.lang,
+                            sections=sections.parse(args.sections))
+        data = report.render_pack(pack, fmt=args.format)
     except (report.ReportError, report.FontMissingError, ValueError) as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -61,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
         file.write(data)
     os.replace(temporary, out)
     print(f"Wrote {out} ({len(data):,} bytes): {args.year} Q{args.quarter}, {scope}, {args.format}")
+    if args.issue:  # only once the file is in place: an archived pack is one that exists
+        number = archive.issue(engine, pack=pack, fmt_code=args.format, user=args.issue, via="cli")
+        print(f"Recorded as issued pack no. {number}")
     return 0
 
 

@@ -21,6 +21,8 @@ from data_layer.i18n import localized, translate
 from data_layer.i18n import table as i18n_table
 from data_layer.indicators import BY_CODE
 from data_layer.periods import Period, month_end
+from data_layer.report import review_content
+from data_layer.report import sections as pack_sections
 from data_layer.settings import get_settings
 
 Translate = Callable[..., str]
@@ -93,9 +95,16 @@ class ReviewPack:
     rules: briefing.AlertRules
     options: PackSettings
     demand_day: date
+    qoq_kpis: pd.DataFrame  # the quarter against the previous quarter (issue 18)
+    extras: review_content.ReviewExtras  # commentary, drivers, completeness (issue 18)
+    sections: tuple[str, ...] = pack_sections.SECTIONS
 
     def t(self, key: str, **values: object) -> str:
         return translate(key, self.lang, **values)
+
+    def heading(self, code: str) -> str:
+        """A section's (or a section part's) title, numbered by its place among the chosen sections."""
+        return pack_sections.numbered(self.sections, code, self.t(f"report.heading.{code}"), self.lang)
 
     @property
     def period(self) -> Period:
@@ -118,8 +127,9 @@ class ReviewPack:
 
 
 def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), lang: str = "zh",
-          options: PackSettings | None = None) -> ReviewPack:
-    """Gather everything the pack shows for quarter `quarter` of `year` in `scope` (`options`: the settings now)."""
+          options: PackSettings | None = None, sections: tuple[str, ...] = pack_sections.SECTIONS) -> ReviewPack:
+    """Gather everything the pack shows for quarter `quarter` of `year` in `scope` (`options`: the settings now;
+    `sections`: which sections it prints, `sections.SECTIONS` order)."""
     options = options or PackSettings.from_settings()
     if not 1 <= quarter <= 4:
         raise ReportError(translate("report.error.quarter", lang, quarter=quarter))
@@ -163,7 +173,15 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
         categories=briefing.demand_categories(engine, day=demand_day, scope=scope),
         open_demands=briefing.open_demands(engine, day=demand_day, scope=scope, limit=OPEN_DEMANDS_LISTED),
         district_names=names, rules=rules, options=options, demand_day=demand_day,
+        qoq_kpis=queries.overview_kpis(engine, period=period, district=district, base=previous_quarter(period)),
+        extras=review_content.gather(engine, plan=plan, year=year, quarter=quarter, scope=scope, as_of=as_of),
+        sections=sections,
     )
+
+
+def previous_quarter(period: Period) -> Period:
+    return Period("quarter", period.year - 1, 4) if period.number == 1 else Period("quarter", period.year,
+                                                                                   period.number - 1)
 
 
 # ------------------------------------------------------------------------------------------------ formatting
@@ -186,15 +204,16 @@ def label(key: str, lang: str, fallback: str) -> str:
 
 def kpi_table(pack: ReviewPack) -> Table:
     t = pack.t
-    header = [t("report.col.indicator"), t("report.col.quarter"), t("report.col.yoy"), t("report.col.ytd"),
-              t("report.col.yoy")]
+    header = [t("report.col.indicator"), t("report.col.quarter"), t("report.col.qoq"), t("report.col.yoy"),
+              t("report.col.ytd"), t("report.col.yoy")]
     rows = []
     for code in KPI_ROWS:
-        q, y = pack.quarter_kpis.loc[code], pack.ytd_kpis.loc[code]
+        q, y, p = pack.quarter_kpis.loc[code], pack.ytd_kpis.loc[code], pack.qoq_kpis.loc[code]
         rows.append([t(f"kpi.{code}"), fmt.kpi(code, q["value"], pack.lang),
+                     change_text(p["change_kind"], p["change"], pack.lang, t),
                      change_text(q["change_kind"], q["change"], pack.lang, t),
                      fmt.kpi(code, y["value"], pack.lang), change_text(y["change_kind"], y["change"], pack.lang, t)])
-    return Table(header, rows, ["l", "r", "r", "r", "r"])
+    return Table(header, rows, ["l", "r", "r", "r", "r", "r"])
 
 
 def goals_table(pack: ReviewPack) -> Table:

@@ -22,6 +22,7 @@ from pptx.util import Emu, Inches, Pt
 
 from data_layer.i18n import localized
 from data_layer.report import content as c
+from data_layer.report import review_content as rc
 from data_layer.report.fonts import PPTX_EA_FONT, PPTX_LATIN_FONT
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -37,8 +38,8 @@ STATUS_FILL = {"on_track": "DAFBE1", "achieved": "DAFBE1", "at_risk": "FFF8C5", 
                "missed": "FFEBE9"}
 # Slide codes in order; the targets table and the ranking may each take more than one slide (targets, targets,
 # ...).
-SLIDES = ("cover", "kpis", "targets", "target_chart", "trends", "ranking", "sentiment", "demands", "notes",
-          "definitions")
+SLIDES = ("cover", "commentary", "kpis", "targets", "target_chart", "drivers", "trends", "ranking", "sentiment",
+          "demands", "completeness", "notes", "definitions")
 
 
 def set_east_asian(font_element: etree._Element) -> None:
@@ -263,7 +264,7 @@ def _ranking_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped
         subtitle = t("report.chart.ranking_title", month=pack.as_of.strftime("%Y-%m"))
         if len(parts) > 1:
             subtitle += " " + t("report.part", n=number, total=len(parts))
-        slide = _slide(prs, t("report.section.ranking"), subtitle)
+        slide = _slide(prs, pack.heading("ranking"), subtitle)
         table_shape = _table(slide, part, top=TOP, widths=RANKING_WIDTHS, size=12)
         table_shape.width = table_width
         for column, width in zip(table_shape.table.columns, RANKING_WIDTHS, strict=True):
@@ -290,59 +291,146 @@ def render(pack: c.ReviewPack) -> bytes:
     _text(cover, c.cover_lines(pack), left=LEFT, top=Inches(4.0), width=BODY_WIDTH, height=Inches(2), size=16,
           colour=GREY, align=PP_ALIGN.CENTER)
 
-    slide = _slide(prs, t("report.section.kpis"), t("report.kpis.caption", quarter=pack.quarter_label,
-                                                    scope=pack.scope_label))
-    _table(slide, c.kpi_table(pack), top=TOP, widths=[3, 2, 2, 2, 2], size=14)
-
-    if pack.plan is None:
-        slide = _slide(prs, t("report.section.targets"))
-        _text(slide, [t("report.targets.no_plan", scope=pack.scope_label, year=pack.year)], left=LEFT, top=TOP,
-              width=BODY_WIDTH, height=Inches(1))
-        slide = _slide(prs, t("report.section.target_chart"))
-        _text(slide, [t("report.targets.no_plan", scope=pack.scope_label, year=pack.year)], left=LEFT, top=TOP,
-              width=BODY_WIDTH, height=Inches(1))
-    else:
-        plan_name = pack.plan[localized("name", pack.lang)]
-        caption = t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m"))
-        no_targets = t("report.targets.no_targets", plan=plan_name, year=pack.as_of.year)
-        if pack.goals.empty:  # a plan without a single target yet
-            slide = _slide(prs, t("report.section.targets"), caption)
-            _nothing(slide, no_targets)
-        for part in _chunks(c.goals_table(pack), ROWS_PER_SLIDE) if len(pack.goals) else []:
-            slide = _slide(prs, t("report.section.targets"), caption, c.goal_counts_text(pack))
-            _table(slide, part, top=TOP, widths=[3.2, 2, 2, 1.6, 2, 2, 1.6], size=12)
-        if c.has_year_targets(pack):
-            slide = _slide(prs, t("report.section.target_chart"), t("report.chart.progress_note"))
-            _progress_chart(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.3))
-        else:  # targets for other years only: bars of "—" against nothing would say nothing
-            slide = _slide(prs, t("report.section.target_chart"))
-            _nothing(slide, no_targets)
-
-    slide = _slide(prs, t("report.section.trends"), t("report.chart.trend_title"))
-    _trend_charts(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.4))
-
-    _ranking_slides(prs, pack)
-
-    slide = _slide(prs, t("report.section.sentiment"), c.sentiment_text(pack))
-    if len(pack.alerts):
-        _table(slide, c.alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
-               widths=[3, 1.6, 1.2, 1.2, 1.3, 1.4, 2.2], size=12)
-    else:
-        _text(slide, [t("report.alerts.none")], left=LEFT, top=TOP, width=BODY_WIDTH, height=Inches(1))
-
-    slide = _slide(prs, t("report.section.demands"), c.demand_text(pack))
-    open_list = c.open_demands_table(pack)
-    _table(slide, c.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),
-           top=TOP + Inches(0.2), widths=[2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6], size=11)
-
-    slide = _slide(prs, t("report.section.notes"))
-    _text(slide, [f"• {line}" for line in c.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
-          height=HEIGHT - TOP, size=14)
-    if len(pack.goals):
-        slide = _slide(prs, t("report.section.definitions"))
-        _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
-              width=BODY_WIDTH, height=HEIGHT - TOP, size=14)
+    for key in pack.sections:
+        SLIDE_WRITERS[key](prs, pack)
 
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------ sections
+# One writer per code of sections.SECTIONS (the PDF has the same list): each adds its slides.
+
+
+def _commentary_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    blocks = rc.commentary_blocks(pack)
+    slide = _slide(prs, pack.heading("commentary"), rc.commentary_status(pack))
+    lines: list[str] = []
+    for heading, text in blocks:
+        lines += [f"【{heading}】", *[line for line in text.splitlines() if line.strip()]]
+    if lines:
+        _text(slide, lines, left=LEFT, top=TOP, width=BODY_WIDTH, height=HEIGHT - TOP - Inches(0.3), size=14)
+
+
+def _kpi_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("kpis"), pack.t("report.kpis.caption_qoq", quarter=pack.quarter_label,
+                                                      scope=pack.scope_label))
+    _table(slide, c.kpi_table(pack), top=TOP, widths=[3, 2, 1.8, 1.8, 2, 1.8], size=14)
+
+
+def _target_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    t = pack.t
+    if pack.plan is None:
+        slide = _slide(prs, pack.heading("targets"))
+        _text(slide, [t("report.targets.no_plan", scope=pack.scope_label, year=pack.year)], left=LEFT, top=TOP,
+              width=BODY_WIDTH, height=Inches(1))
+        return
+    plan_name = pack.plan[localized("name", pack.lang)]
+    caption = t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m"))
+    no_targets = t("report.targets.no_targets", plan=plan_name, year=pack.as_of.year)
+    if pack.goals.empty:  # a plan without a single target yet
+        slide = _slide(prs, pack.heading("targets"), caption)
+        _nothing(slide, no_targets)
+    for part in _chunks(c.goals_table(pack), ROWS_PER_SLIDE) if len(pack.goals) else []:
+        slide = _slide(prs, pack.heading("targets"), caption, c.goal_counts_text(pack))
+        _table(slide, part, top=TOP, widths=[3.2, 2, 2, 1.6, 2, 2, 1.6], size=12)
+    if c.has_year_targets(pack):
+        slide = _slide(prs, pack.heading("target_chart"), t("report.chart.progress_note"))
+        _progress_chart(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.3))
+    else:  # targets for other years only: bars of "—" against nothing would say nothing
+        slide = _slide(prs, pack.heading("target_chart"))
+        _nothing(slide, no_targets)
+
+
+def _drivers_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    """The bridge as a native stacked column chart (an invisible base series under the visible bars), beside the
+    table of contributions against last year and the previous quarter."""
+    slide = _slide(prs, pack.heading("drivers"), rc.drivers_caption(pack))
+    series = rc.drivers_series(pack)
+    chart_width = Inches(7.6)
+    table = rc.drivers_table(pack)
+    if series.empty:
+        _nothing(slide, pack.t("review.drivers.none"), width=chart_width)
+    else:
+        values = [float(v) for v in series["contribution"]]
+        bases, running = [], 0.0
+        for value in values:
+            bases.append(min(running, running + value))
+            running += value
+        data = CategoryChartData()
+        data.categories = [*series["name"], pack.t("review.drivers.total")]
+        data.add_series("base", [_number(b, 1) for b in [*bases, min(running, 0.0)]])
+        data.add_series(pack.t("report.drivers.chart_title"), [_number(abs(v), 1) for v in [*values, running]])
+        chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_STACKED, LEFT, TOP, chart_width,
+                                       HEIGHT - TOP - Inches(0.4), data).chart
+        _chart_fonts(chart, 10)
+        chart.has_legend = False
+        base, bars = chart.series
+        base.format.fill.background()  # the base only lifts the bars: no fill, no line
+        base.format.line.fill.background()
+        for point, value in zip(bars.points, [*values, None], strict=True):
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = BLUE if value is None else (
+                RGBColor(0x1A, 0x7F, 0x37) if value >= 0 else RED)
+        chart.plots[0].gap_width = 40
+    rows = ROWS_PER_SLIDE - 1
+    part = c.Table(table.header, table.rows[:rows - 1] + table.rows[-1:], table.align,
+                   table.status[:rows - 1] + table.status[-1:])
+    shape = _table(slide, part, top=TOP, widths=[3, 2, 2], size=11)
+    shape.left = LEFT + chart_width + Inches(0.2)
+    shape.width = BODY_WIDTH - chart_width - Inches(0.2)
+    for column, width in zip(shape.table.columns, [3, 2, 2], strict=True):
+        column.width = Emu(int(shape.width * width / 7))
+
+
+def _trend_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("trends"), pack.t("report.chart.trend_title"))
+    _trend_charts(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.4))
+
+
+def _sentiment_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    t = pack.t
+    slide = _slide(prs, pack.heading("sentiment"), c.sentiment_text(pack))
+    if len(pack.dimensions):  # the index by dimension, as in the PDF
+        _table(slide, c.dimension_table(pack), top=TOP + Inches(0.2), widths=[3, 2, 2, 2], size=12)
+    if len(pack.alerts):
+        slide = _slide(prs, pack.heading("sentiment"), t("report.alerts.caption", n=len(pack.alerts)))
+        _table(slide, c.alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
+               widths=[3, 1.6, 1.2, 1.2, 1.3, 1.4, 2.2], size=12)
+    else:
+        _text(slide, [t("report.alerts.none")], left=LEFT, top=HEIGHT - Inches(1.2), width=BODY_WIDTH,
+              height=Inches(0.8))
+
+
+def _demand_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("demands"), c.demand_text(pack))
+    open_list = c.open_demands_table(pack)
+    _table(slide, c.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),
+           top=TOP + Inches(0.2), widths=[2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6], size=11)
+
+
+def _completeness_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("completeness"), *rc.completeness_lines(pack))
+    _table(slide, rc.completeness_table(pack), top=TOP + Inches(0.2), widths=[3, 1.5, 1.5, 1.5, 1.5], size=12)
+    missing = rc.missing_buildings_table(pack)
+    for part in _chunks(missing, ROWS_PER_SLIDE) if missing.rows else []:
+        slide = _slide(prs, pack.heading("completeness"), pack.t("report.completeness.missing",
+                                                                  n=len(missing.rows)))
+        _table(slide, part, top=TOP, widths=[3, 1.5, 2, 1.2], size=12)
+
+
+def _note_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("notes"))
+    _text(slide, [f"• {line}" for line in c.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
+          height=HEIGHT - TOP, size=14)
+    if len(pack.goals):
+        slide = _slide(prs, pack.heading("definitions"))
+        _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
+              width=BODY_WIDTH, height=HEIGHT - TOP, size=14)
+
+
+SLIDE_WRITERS = {"commentary": _commentary_slides, "kpis": _kpi_slides, "targets": _target_slides,
+                 "drivers": _drivers_slides, "trends": _trend_slides, "ranking": _ranking_slides,
+                 "sentiment": _sentiment_slides, "demands": _demand_slides, "completeness": _completeness_slides,
+                 "notes": _note_slides}

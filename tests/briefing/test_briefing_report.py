@@ -64,8 +64,9 @@ def test_the_pdf_text_layer_holds_the_plans_indicator_names(pack_files: dict[str
     layer = _squeezed(_pdf_text(pack_files["pdf"]))
     missing = [name for name in names if _squeezed(name) not in layer]
     assert not missing
-    for heading in ("楼宇经济季度分析通报", "2026年第3季度", "一、核心指标", "二、年度目标进度", "三、走势",
-                    "四、区域动态排名", "五、营商环境感知与预警", "六、企业诉求办理", "七、数据说明", "数据截至"):
+    for heading in ("楼宇经济季度分析通报", "2026年第3季度", "一、分析意见", "二、核心指标", "三、年度目标进度",
+                    "四、变动归因", "五、走势", "六、区域动态排名", "七、营商环境感知与预警", "八、企业诉求办理",
+                    "九、数据报送情况", "十、数据说明", "数据截至"):
         assert heading in layer
 
 
@@ -103,9 +104,9 @@ def _slide_title(slide) -> str:  # type: ignore[no-untyped-def]
 def test_the_pptx_holds_the_expected_slides_with_east_asian_fonts(pack_files: dict[str, Path]) -> None:
     deck = Presentation(str(pack_files["pptx"]))
     titles = [_slide_title(slide) for slide in deck.slides]
-    assert titles == ["楼宇经济季度分析通报", "一、核心指标", "二、年度目标进度", "二、目标完成度", "三、走势",
-                      "四、区域动态排名", "五、营商环境感知与预警", "六、企业诉求办理", "七、数据说明",
-                      "七、数据说明（指标定义）"]
+    assert titles == ["楼宇经济季度分析通报", "一、分析意见", "二、核心指标", "三、年度目标进度", "三、目标完成度",
+                      "四、变动归因", "五、走势", "六、区域动态排名", "七、营商环境感知与预警", "七、营商环境感知与预警",
+                      "八、企业诉求办理", "九、数据报送情况", "十、数据说明", "十、数据说明（指标定义）"]
     assert deck.slide_width == Emu(12192000) or deck.slide_width > deck.slide_height  # 16:9
     runs = [run for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
             for paragraph in shape.text_frame.paragraphs for run in paragraph.runs]
@@ -115,10 +116,12 @@ def test_the_pptx_holds_the_expected_slides_with_east_asian_fonts(pack_files: di
     assert runs and all(run._r.rPr.find(EA).get("typeface") == PPTX_EA_FONT for run in runs)
     charts = {slide_number: [shape.chart for shape in slide.shapes if shape.has_chart]
               for slide_number, slide in enumerate(deck.slides)}
-    progress = charts[3][0]
-    assert set(progress.plots[0].categories) == set(_table_column(deck.slides[2], 0))  # one bar per indicator
-    assert len(charts[4]) == 2 and len(charts[4][0].plots[0].categories) == 24  # tax and occupancy, 24 months
-    assert len(charts[5][0].plots[0].categories) == 11  # the ranked districts
+    progress = charts[4][0]
+    assert set(progress.plots[0].categories) == set(_table_column(deck.slides[3], 0))  # one bar per indicator
+    # the drivers bridge: eleven districts, the buildings entering the reporting set since 2025 Q3, the total
+    assert len(charts[5][0].plots[0].categories) == 13
+    assert len(charts[6]) == 2 and len(charts[6][0].plots[0].categories) == 24  # tax and occupancy, 24 months
+    assert len(charts[7][0].plots[0].categories) == 11  # the ranked districts
     for chart_list in charts.values():
         for chart in chart_list:
             assert chart._chartSpace.txPr.find(".//" + EA).get("typeface") == PPTX_EA_FONT
@@ -131,7 +134,7 @@ def _table_column(slide, index: int) -> list[str]:  # type: ignore[no-untyped-de
 
 def test_the_pptx_targets_table_matches_the_goal_table(pack_files: dict[str, Path], demo_url: str) -> None:
     deck = Presentation(str(pack_files["pptx"]))
-    names = [name for slide in deck.slides if _slide_title(slide) == "二、年度目标进度"
+    names = [name for slide in deck.slides if _slide_title(slide) == "三、年度目标进度"
              for name in _table_column(slide, 0)]
     assert names == _plan_indicators(demo_url) or sorted(names) == sorted(_plan_indicators(demo_url))
 
@@ -214,8 +217,8 @@ def test_the_pack_speaks_english_when_asked(demo_url: str) -> None:
     deck = Presentation(io.BytesIO(report.render(db.make_engine(demo_url), year=2026, quarter=2, fmt="pptx",
                                                  lang="en")))
     titles = [_slide_title(slide) for slide in deck.slides]
-    assert titles[0] == "Building economy quarterly review" and titles[1] == "1. Headline figures"
-    assert "Tianhe" in "".join(_table_column(deck.slides[5], 1))  # district names in English
+    assert titles[0] == "Building economy quarterly review" and titles[2] == "2. Headline figures"
+    assert "Tianhe" in "".join(_table_column(deck.slides[7], 1))  # district names in English
 
 
 # ------------------------------------------------------------------------------------------------ fonts reportlab refuses
@@ -296,10 +299,10 @@ def test_no_ranked_district_and_no_target_this_year_say_so_in_words(small_store:
     assert (pack.ranking["state"] != "ranked").all() and pack.goals["target"].isna().all()
     deck = Presentation(io.BytesIO(report.render_pack(pack, fmt="pptx")))  # ValueError before: no categories
     titles = [_slide_title(slide) for slide in deck.slides]
-    assert titles.count("四、区域动态排名") == 2  # 20 districts: more than one slide holds
-    chart = next(slide for slide in deck.slides if _slide_title(slide) == "二、目标完成度")
+    assert titles.count("六、区域动态排名") == 2  # 20 districts: more than one slide holds
+    chart = next(slide for slide in deck.slides if _slide_title(slide) == "三、目标完成度")
     assert "没有设定2026年的目标值" in _slide_texts(chart) and not any(s.has_chart for s in chart.shapes)
-    ranking = [slide for slide in deck.slides if _slide_title(slide) == "四、区域动态排名"]
+    ranking = [slide for slide in deck.slides if _slide_title(slide) == "六、区域动态排名"]
     assert "暂无参与排名的区" in _slide_texts(ranking[0]) and not any(s.has_chart for s in ranking[0].shapes)
     listed = [name for slide in ranking for name in _table_column(slide, 1)]
     assert sorted(listed) == sorted(f"测试{n}区" for n in range(1, 21))
@@ -314,7 +317,7 @@ def test_a_plan_without_any_target_makes_both_formats(small_store: Engine) -> No
     pack = report.build(small_store, year=2026, quarter=3)
     empty = dataclasses.replace(pack, goals=pack.goals.iloc[0:0])
     deck = Presentation(io.BytesIO(report.render_pack(empty, fmt="pptx")))
-    targets = next(slide for slide in deck.slides if _slide_title(slide) == "二、年度目标进度")
+    targets = next(slide for slide in deck.slides if _slide_title(slide) == "三、年度目标进度")
     assert "没有设定2026年的目标值" in _slide_texts(targets)
     assert report.render_pack(empty, fmt="pdf")[:4] == b"%PDF"
 
@@ -327,13 +330,13 @@ def test_a_nan_monthly_tax_is_a_gap_in_the_chart(small_store: Engine, tmp_path: 
     trend.loc[trend.index[3], "tax_10k"] = float("nan")
     gappy = dataclasses.replace(pack, trend=trend)
     deck = Presentation(io.BytesIO(report.render_pack(gappy, fmt="pptx")))
-    trends = next(slide for slide in deck.slides if _slide_title(slide) == "三、走势")
+    trends = next(slide for slide in deck.slides if _slide_title(slide) == "五、走势")
     tax_chart = next(shape.chart for shape in trends.shapes if shape.has_chart)
     values = list(tax_chart.plots[0].series[0].values)
     assert values[3] is None and values[2] == pytest.approx(2.1)  # 100 × (1 + … + 20) 万元 = 2.1 亿元
     pdf = tmp_path / "gappy.pdf"
     pdf.write_bytes(report.render_pack(gappy, fmt="pdf"))
-    assert "三、走势" in _pdf_text(pdf)
+    assert "五、走势" in _pdf_text(pdf)
 
 
 def test_the_command_line_turns_any_content_error_into_exit_2(small_store: Engine, store_url: str,

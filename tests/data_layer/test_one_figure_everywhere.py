@@ -110,3 +110,19 @@ def test_goals_alerts_demands_and_ranking_agree(screens: dict, demo_url: str) ->
 
     ranking = briefing.district_ranking(engine, as_of=AS_OF)
     pd.testing.assert_frame_equal(ranking.reset_index(drop=True), running.ranking.reset_index(drop=True))
+
+
+def test_the_drivers_of_change_start_and_end_at_the_kpis_the_pack_prints(screens: dict) -> None:
+    """The drivers tab and the pack's drivers section split the same change the KPI table prints: building tax
+    and occupancy for the complete quarter, against last year and the previous quarter (issue 18)."""
+    from data_layer import drivers
+
+    pack = screens["complete"]
+    for basis, kpis in (("yoy", pack.quarter_kpis), ("qoq", pack.qoq_kpis)):
+        for code in ("building_tax", "occupancy_rate"):
+            result = drivers.drivers(screens["engine"], indicator=code, scope=pack.scope, as_of=pack.as_of,
+                                     basis=basis)
+            row = kpis.loc[code]
+            assert fmt.kpi(code, result.value_now, "zh") == fmt.kpi(code, row["value"], "zh")
+            assert fmt.kpi(code, result.value_before, "zh") == fmt.kpi(code, row["previous"], "zh")
+            assert result.bars(scope=pack.scope)["contribution"].sum() == pytest.approx(result.change, abs=1e-9)
