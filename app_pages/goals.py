@@ -15,7 +15,10 @@ from data_layer.goals import PACE_METHODS, Margins
 from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.i18n import localized
 from ui import goal_charts as gc
+from ui import view_state as vs
 from ui.shell import md, page_context, plain, t
+
+GOALS_SAVED = "goals_saved_params"  # the last view's parameters, for a return from another page
 
 ctx = page_context()
 lang = ctx.lang
@@ -28,25 +31,37 @@ if all_plans.empty:
     st.info(t("goals.no_plans"))
     st.stop()
 
+# The view (scope, plan, as-of month, pace, tab, chart and ranking choices) lives in the URL (ui.view_state).
+plan_choices = {r.code: vs.PlanChoice("city" if r.scope_type == "city" else r.scope_code, int(r.start_year),
+                                      int(r.end_year)) for r in all_plans.itertuples()}
+url_view = vs.parse_goals(vs.url_params(vs.GOAL_PARAMS, GOALS_SAVED), plans=plan_choices, districts=set(names),
+                          last_month=ctx.last_month)
+vs.seed({"goal_scope": url_view.scope, "goal_plan": url_view.plan, "goal_year": url_view.year,
+         f"goal_month_{url_view.year}": url_view.month, "goal_pace": url_view.pace, "rank_code": url_view.rank,
+         "rank_basis": url_view.basis, "rank_level": url_view.level})
 with st.sidebar:
-    scopes = ["city", *sorted(all_plans.loc[all_plans["scope_type"] == "district", "scope_code"].dropna().unique())]
+    scopes = vs.goal_scopes(plan_choices)
     scope_code = st.selectbox(t("goals.filter.scope"), scopes, key="goal_scope",
                               format_func=lambda s: t("filter.all_districts") if s == "city" else names.get(s, s))
     here = all_plans[all_plans["scope_type"] == "city"] if scope_code == "city" else \
         all_plans[all_plans["scope_code"] == scope_code]
     plan_names = dict(zip(here["code"], here[name_col], strict=True))
+    if st.session_state.get("goal_plan") not in plan_names:  # the scope changed: its first plan
+        st.session_state["goal_plan"] = next(iter(plan_names))
     plan_code = st.selectbox(t("goals.filter.plan"), list(plan_names), key="goal_plan",
                              format_func=lambda c: plan_names[c])
-    plan = here[here["code"] == plan_code].iloc[0]
-    years = list(range(int(plan["start_year"]), int(plan["end_year"]) + 1))
-    default_year = min(max(ctx.last_month.year, years[0]), years[-1])
-    year = st.selectbox(t("filter.year"), years, index=years.index(default_year), key="goal_year")
-    months = list(range(1, (ctx.last_month.month if year == ctx.last_month.year else 12) + 1))
+    plan = plan_choices[plan_code]
+    if st.session_state.get("goal_year") not in plan.years:
+        st.session_state["goal_year"] = vs.default_year(plan, ctx.last_month)
+    year = st.selectbox(t("filter.year"), plan.years, key="goal_year")
+    months = vs.goal_months(year, ctx.last_month)
     # one widget per year, so a finished year opens at December (its final attainment), the running one at the
     # latest month with data
-    month = st.selectbox(t("goals.filter.as_of"), months, index=len(months) - 1, key=f"goal_month_{year}",
+    if st.session_state.get(f"goal_month_{year}") not in months:
+        st.session_state[f"goal_month_{year}"] = months[-1]
+    month = st.selectbox(t("goals.filter.as_of"), months, key=f"goal_month_{year}",
                          format_func=lambda m: f"{year}-{m:02d}")
-    pace = st.segmented_control(t("goals.filter.pace"), PACE_METHODS, default="linear", key="goal_pace",
+    pace = st.segmented_control(t("goals.filter.pace"), PACE_METHODS, key="goal_pace",
                                 format_func=lambda p: t(f"goals.pace.{p}"),
                                 help=t("goals.filter.pace_help")) or "linear"
 
@@ -68,8 +83,9 @@ for column, (group, codes) in zip(st.columns(4), groups.items(), strict=True):
     column.metric(t(f"goals.metric.{group}" + ("_final" if final and group in ("good", "bad") else "")),
                   int(sum(counts.get(c, 0) for c in codes)), border=True)
 
-tab_status, tab_chart, tab_rank, tab_movers = st.tabs(
-    [t("goals.tab.status"), t("goals.tab.chart"), t("goals.tab.ranking"), t("goals.tab.movers")])
+tab_labels, tab_key = [t(f"goals.tab.{c}") for c in vs.GOAL_TABS], f"goal_tab_{lang}"  # its state: the label
+vs.tab_state(tab_key, vs.GOAL_TABS, tab_labels, url_view.tab)
+tab_status, tab_chart, tab_rank, tab_movers = st.tabs(tab_labels, key=tab_key, on_change="rerun")
 
 with tab_status:
     display = gc.status_table(table, lang=lang, t=t)
@@ -81,6 +97,9 @@ with tab_status:
 
 with tab_chart:
     codes = list(table["indicator"])
+    vs.seed({"chart_indicator": url_view.indicator if url_view.indicator in codes else codes[0]})
+    if st.session_state["chart_indicator"] not in codes:  # another plan: its first indicator
+        st.session_state["chart_indicator"] = codes[0]
     chosen = st.selectbox(t("goals.chart.indicator"), codes, key="chart_indicator",
                           format_func=lambda c: getattr(BY_CODE[c], name_col))
     history = cached_goals.attainment(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
@@ -96,6 +115,8 @@ with tab_rank:
     basis = middle.selectbox(t("goals.rank.basis"), BASES, key="rank_basis",
                              format_func=lambda b: t(f"goals.rank.basis.{b}"))
     levels = ["district", *names] if scope_code == "city" else [scope_code]
+    if st.session_state.get("rank_level") not in levels:  # another scope
+        st.session_state["rank_level"] = levels[0]
     level = right.selectbox(t("goals.rank.level"), levels, key="rank_level",
                             format_func=lambda v: t("goals.rank.level.district") if v == "district"
                             else md("goals.rank.level.street", district=names.get(v, v)))
@@ -135,3 +156,8 @@ with tab_movers:
     shown = gc.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
     st.dataframe(shown, hide_index=True, key="movers_occupancy",
                  column_config={c: t(f"goals.movers.col.{c}") for c in shown.columns})
+
+vs.write_url(vs.goals_params(vs.GoalsView(scope_code, plan_code, year, month, pace, vs.tab_code(tab_key, vs.GOAL_TABS,
+                                                                                              tab_labels),
+                                          chosen, rank_code, basis, level), plans=plan_choices,
+                             last_month=ctx.last_month), names=vs.GOAL_PARAMS, saved_key=GOALS_SAVED)
