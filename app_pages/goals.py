@@ -12,10 +12,11 @@ from data_layer.cached import goals as cached_goals
 from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABLE
 from data_layer.aggregates import Scope
 from data_layer.goals import PACE_METHODS, Margins
-from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K, definition
 from data_layer.i18n import localized
 from ui import goal_charts as gc
 from ui import view_state as vs
+from ui.definitions import header_config
 from ui.shell import md, page_context, plain, t
 
 GOALS_SAVED = "goals_saved_params"  # the last view's parameters, for a return from another page
@@ -81,7 +82,7 @@ groups = {"good": ("on_track", "achieved"), "at_risk": ("at_risk",), "bad": ("of
           "no_data": ("no_data", "no_target")}
 for column, (group, codes) in zip(st.columns(4), groups.items(), strict=True):
     column.metric(t(f"goals.metric.{group}" + ("_final" if final and group in ("good", "bad") else "")),
-                  int(sum(counts.get(c, 0) for c in codes)), border=True)
+                  int(sum(counts.get(c, 0) for c in codes)), border=True, help=definition("status_text", lang))
 
 tab_labels, tab_key = [t(f"goals.tab.{c}") for c in vs.GOAL_TABS], f"goal_tab_{lang}"  # its state: the label
 vs.tab_state(tab_key, vs.GOAL_TABS, tab_labels, url_view.tab)
@@ -91,7 +92,8 @@ with tab_status:
     display = gc.status_table(table, lang=lang, t=t)
     st.dataframe(gc.style_status(display), hide_index=True, key="status_table", height=36 * len(display) + 40,
                  column_order=[c for c in display.columns if c != "status"],
-                 column_config={c: t(f"goals.col.{c}") for c in display.columns if c != "status"})
+                 column_config=header_config([c for c in display.columns if c != "status"], lang=lang,
+                                             label=lambda c: t(f"goals.col.{c}")))
     with st.expander(t("goals.method.title")):
         st.markdown(t("goals.method.body", share=f"{margins.share * 100:g}", pp=f"{margins.pp:g}"))
 
@@ -106,7 +108,7 @@ with tab_chart:
     labels = {k: t(f"goals.chart.{k}") for k in ("target", "actual", "forecast", "year")}
     st.plotly_chart(gc.target_actual_chart(history[history["indicator"] == chosen], unit=BY_CODE[chosen].unit,
                                            lang=lang, labels=labels, t=t), key="goal_chart")
-    st.caption(t("goals.chart.caption"))
+    st.caption(t("goals.chart.caption") + " " + definition(chosen, lang))
 
 with tab_rank:
     left, middle, right, last = st.columns(4)
@@ -130,7 +132,9 @@ with tab_rank:
     shown = gc.ranking_table(frame, unit=unit, basis=basis, lang=lang, t=t)
     table_col, chart_col = st.columns([3, 2])
     table_col.dataframe(shown, hide_index=True, key="ranking_table", height=36 * len(shown) + 40,
-                        column_config={c: t(f"goals.rank.col.{c}") for c in shown.columns})
+                        column_config=header_config(shown.columns, label=lambda c: t(f"goals.rank.col.{c}"), lang=lang,
+                                                    codes={"score": rank_code, "buildings": "ranked_buildings",
+                                                           "state": "rank_state"}))
     chart_col.plotly_chart(gc.ranking_chart(frame, unit=unit, basis=basis, lang=lang,
                                             label=t(f"goals.rank.basis.{basis}"), t=t), key="ranking_chart")
 
@@ -150,12 +154,14 @@ with tab_movers:
         else:
             shown = gc.movers_table(part, lang=lang, district_names=names)
             st.dataframe(shown, hide_index=True, key=f"movers_{movement}",
-                         column_config={c: t(f"goals.movers.col.{c}") for c in shown.columns})
+                         column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"),
+                                                     lang=lang))
     st.subheader(t("goals.movers.occupancy"))
     occupancy = cached_goals.occupancy_movers(ctx.url, ctx.version, str(scope), as_of, compare)
     shown = gc.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
     st.dataframe(shown, hide_index=True, key="movers_occupancy",
-                 column_config={c: t(f"goals.movers.col.{c}") for c in shown.columns})
+                 column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"), lang=lang,
+                                             codes={"state": "mover_state"}))
 
 vs.write_url(vs.goals_params(vs.GoalsView(scope_code, plan_code, year, month, pace, vs.tab_code(tab_key, vs.GOAL_TABS,
                                                                                               tab_labels),

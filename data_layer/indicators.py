@@ -206,8 +206,8 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "enterprises_operating": ("期末月在楼经营的企业数", "Enterprises operating in the building in the period's last month"),
     "grade": ("当前评定等级（超甲级、甲级、乙级），不随统计周期变化",
               "Current grading (super-A, A, B); does not change with the period"),
-    "status": ("楼宇当前状态（运营、在建、改造中等）", "The building's current status (operating, under construction, "
-               "renovating…)"),
+    "status": ("楼宇当前状态：已建、在建或改造中", "The building's current status: in use, under construction or being "
+               "renovated"),
     "industry": ("楼宇的主导产业", "The building's leading industry"),
     "flags": ("专业特色楼宇、零碳数智试点、节能星级等认定（当前）",
               "Current designations: featured industry, zero-carbon pilot, energy star"),
