@@ -98,11 +98,11 @@ with tab_status:
         st.markdown(t("goals.method.body", share=f"{margins.share * 100:g}", pp=f"{margins.pp:g}"))
 
 with tab_chart:
-    codes = list(table["indicator"])
-    vs.seed({"chart_indicator": url_view.indicator if url_view.indicator in codes else codes[0]})
-    if st.session_state["chart_indicator"] not in codes:  # another plan: its first indicator
-        st.session_state["chart_indicator"] = codes[0]
-    chosen = st.selectbox(t("goals.chart.indicator"), codes, key="chart_indicator",
+    chart_codes = list(table["indicator"])
+    vs.seed({"chart_indicator": url_view.indicator if url_view.indicator in chart_codes else chart_codes[0]})
+    if st.session_state["chart_indicator"] not in chart_codes:  # another plan: its first indicator
+        st.session_state["chart_indicator"] = chart_codes[0]
+    chosen = st.selectbox(t("goals.chart.indicator"), chart_codes, key="chart_indicator",
                           format_func=lambda c: getattr(BY_CODE[c], name_col))
     history = cached_goals.attainment(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
     labels = {k: t(f"goals.chart.{k}") for k in ("target", "actual", "forecast", "year")}
@@ -163,7 +163,7 @@ with tab_movers:
                  column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"), lang=lang,
                                              codes={"state": "mover_state"}))
 
-vs.write_url(vs.goals_params(vs.GoalsView(scope_code, plan_code, year, month, pace, vs.tab_code(tab_key, vs.GOAL_TABS,
-                                                                                              tab_labels),
-                                          chosen, rank_code, basis, level), plans=plan_choices,
-                             last_month=ctx.last_month), names=vs.GOAL_PARAMS, saved_key=GOALS_SAVED)
+shown_view = vs.GoalsView(scope_code, plan_code, year, month, pace, vs.tab_code(tab_key, vs.GOAL_TABS, tab_labels),
+                          None if chosen == chart_codes[0] else chosen, rank_code, basis, level)
+vs.write_url(vs.goals_params(shown_view, plans=plan_choices, last_month=ctx.last_month), names=vs.GOAL_PARAMS,
+             saved_key=GOALS_SAVED)
