@@ -54,7 +54,7 @@ with st.sidebar:
                             format_func=lambda c: t("filter.all_districts") if c is None else districts[c])
     in_scope = points if district is None else points[points["district_code"] == district]
     if st.session_state.get("obs_point") not in {None, *in_scope["point_id"].astype(int)}:  # another district
-        st.session_state["obs_point"] = None
+        del st.session_state["obs_point"]  # its first option, all points (state None would show an empty box)
     point = st.selectbox(t("obs.filter.point"), [None, *in_scope["point_id"].astype(int)], key="obs_point",
                          format_func=lambda p: t("obs.filter.all_points") if p is None else names[p])
 

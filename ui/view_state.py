@@ -259,9 +259,11 @@ def url_params(names: Sequence[str], saved_key: str) -> dict[str, str]:
 
 
 def seed(values: Mapping[str, object]) -> None:
-    """Widget state from a parsed view, for keys the session does not hold yet (first render of the page)."""
+    """Widget state from a parsed view, for keys the session does not hold yet (first render of the page). None
+    (the "whole city" or "all points" option) is left to the widget's first option: a selectbox whose state is set
+    to None shows an empty choice instead of that option's label."""
     for key, value in values.items():
-        if key not in st.session_state:
+        if key not in st.session_state and value is not None:
             st.session_state[key] = value
 
 
