@@ -149,9 +149,8 @@ def render(pack: c.ReviewPack) -> bytes:
 
     story += [PageBreak(), _p(t("report.section.notes"), styles.h1)]
     story += [_p(f"• {line}", styles.note) for line in c.notes(pack)]
-    if len(pack.goals):
-        story.append(_p(t("report.notes.definitions"), styles.h2))
-        story += [_p(f"• {line}", styles.note) for line in c.definitions(pack)]
+    story.append(_p(t("report.notes.definitions"), styles.h2))  # the headline figures' at least
+    story += [_p(f"• {line}", styles.note) for line in c.definitions(pack)]
 
     buffer = io.BytesIO()
     footer = f"{pack.title} · {pack.quarter_label} · {pack.scope_label}"

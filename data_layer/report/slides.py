@@ -338,10 +338,9 @@ def render(pack: c.ReviewPack) -> bytes:
     slide = _slide(prs, t("report.section.notes"))
     _text(slide, [f"• {line}" for line in c.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
           height=HEIGHT - TOP, size=14)
-    if len(pack.goals):
-        slide = _slide(prs, t("report.section.definitions"))
-        _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
-              width=BODY_WIDTH, height=HEIGHT - TOP, size=14)
+    slide = _slide(prs, t("report.section.definitions"))  # the headline figures' at least
+    _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
+          width=BODY_WIDTH, height=HEIGHT - TOP, size=11)
 
     buffer = io.BytesIO()
     prs.save(buffer)

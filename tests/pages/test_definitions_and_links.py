@@ -136,3 +136,29 @@ def test_an_observation_link_opens_the_same_view(demo_env: str) -> None:
     assert not at.exception
     assert (at.selectbox(key="obs_quarter").value, at.selectbox(key="obs_district").value) == ("2026Q2", "440106")
     assert at.session_state["obs_tab_zh"] == translate("obs.tab.demands", "zh")
+
+
+# --- one source: the README and the pack's notes say what the registry says ------------------------------------
+
+
+def test_the_readme_states_every_definition_in_the_registrys_words() -> None:
+    from data_layer.aggregates import KPI_CODES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    codes = [*KPI_CODES, "buildings", *DEFINITIONS]
+    for code in codes:
+        for lang in ("zh", "en"):
+            assert f"| {definition(code, lang)} |" in readme, (code, lang)
+
+
+def test_the_packs_notes_define_every_headline_figure_from_the_registry(demo_url: str) -> None:
+    from data_layer import db, report
+    from data_layer.report import content
+
+    pack = report.build(db.make_engine(demo_url), year=2026, quarter=3, lang="en")
+    lines = content.definitions(pack)
+    for code in content.KPI_ROWS:
+        assert f"{translate(f'kpi.{code}', 'en')}: {definition(code, 'en')}" in lines
+    # the plan's further indicators follow, each once (occupancy is not repeated under its plan name)
+    assert sum(definition("occupancy_rate", "en") in line for line in lines) == 1
+    assert any(line.startswith("Featured-industry buildings: ") for line in lines)
