@@ -51,7 +51,7 @@ def overview_default(last_month: date) -> OverviewView:
 
 def overview_numbers(kind: str, year: int, last_month: date) -> list[int]:
     """The months (month, year to date) or quarters the overview offers in `year`: up to the latest month with
-    data, a running quarter included (it is read through its last month with data); a year has one (12)."""
+    data, the running quarter included (as the page always offered it); a year has one (12)."""
     last = last_month.month if year == last_month.year else 12
     if kind == "quarter":
         return list(range(1, (last - 1) // 3 + 2))

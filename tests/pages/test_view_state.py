@@ -28,7 +28,7 @@ def test_an_empty_overview_url_is_the_year_to_date_through_the_latest_month() ->
 @pytest.mark.parametrize("params", [
     {"period": "quarter-2026-3", "district": "440106", "trend": "occupancy_rate", "by": "registration_rate"},
     {"period": "month-2024-1"},
-    {"period": "quarter-2026-4"},  # the running quarter, read through October (the overview offers it)
+    {"period": "quarter-2026-4"},  # the running quarter (the overview offers it)
     {"period": "year-2025-12", "by": "tax_share"},
     {"period": "year-2026-12"},  # the running year
     {"trend": "buildings_reporting"},
