@@ -142,7 +142,8 @@ elif mode == "copy":
         st.dataframe(pd.DataFrame([{"district": names.get(code, code), "buildings": share.buildings,
                                     "factor": round(share.factor, 3)} for code, share in sorted(shares.items())]),
                      hide_index=True, key="copy_factors",
-                     column_config={c: t(f"plan.copy.col.{c}") for c in ("district", "buildings", "factor")})
+                     column_config={"district": t("plan.copy.col.district"), "buildings": t("plan.copy.col.buildings"),
+                                    "factor": st.column_config.NumberColumn(t("plan.copy.col.factor"), format="%.3f")})
 
 else:
     own = cached_goals.plan_list(ctx.url, ctx.version, False)
