@@ -21,15 +21,15 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from data_layer import cached
+from data_layer import cached, goals
+from data_layer.aggregates import Scope
 from data_layer.briefing import PANELS, AlertRules, status_counts
 from data_layer.buildings import BuildingFilter
-from data_layer.cached import briefing as cb
-from data_layer.cached import map as cm
+from data_layer.cached import briefing as cached_briefing
+from data_layer.cached import map as cached_map
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
-from data_layer.aggregates import Scope
-from data_layer.settings import get_settings
 from data_layer.i18n import localized
+from data_layer.settings import get_settings
 from ui import auth
 from ui import briefing_view as view
 from ui.shell import PageContext, current_lang, page_context, t
@@ -74,30 +74,30 @@ def _store_unusable() -> bool:
 
 
 def _kpis(ctx: PageContext, scope: Scope) -> None:
-    frame = cb.headline(ctx.url, ctx.version, ctx.last_month, str(scope))
+    frame = cached_briefing.headline(ctx.url, ctx.version, ctx.last_month, str(scope))
     st.html(view.kpi_html(view.kpi_tiles(frame, lang=lang, t=t)))
 
 
 def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
-    plan, table = cb.target_status(ctx.url, ctx.version, ctx.last_month, str(scope), settings.at_risk_margin_share,
+    plan, table = cached_briefing.target_status(ctx.url, ctx.version, ctx.last_month, str(scope), settings.at_risk_margin_share,
                                    settings.at_risk_margin_pp)
     if plan is None:
         st.html(view.calm_html(t("briefing.targets.no_plan", scope=scope_label, year=ctx.last_month.year)))
         return
     name = plan[localized("name", lang)]
     note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
-    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=bool(len(table)) and bool(table["final"].any()))
+    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=goals.table_is_final(table))
             + view.note_html(note))
 
 
 def _map(ctx: PageContext, scope: Scope) -> None:
     key = (ctx.url, ctx.version, "ytd", ctx.last_month.year, ctx.last_month.month)
-    crs = cm.boundary_crs(ctx.url, ctx.version)
-    districts = cm.district_map(*key, crs)
+    crs = cached_map.boundary_crs(ctx.url, ctx.version)
+    districts = cached_map.district_map(*key, crs)
     chosen = (scope.code,) if scope.kind == "district" else ()
     if chosen:
         districts = districts[districts["code"].isin(chosen)]
-    points = cm.map_points(*key, crs, BuildingFilter(districts=chosen), "grade", lang, None, settings.min_responses)
+    points = cached_map.map_points(*key, crs, BuildingFilter(districts=chosen), "grade", lang, None, settings.min_responses)
     left, right = st.columns([3, 1])
     left.pydeck_chart(view.briefing_deck(points, districts=districts, lang=lang), height=840)
     right.html(view.map_side_html(districts, lang=lang, t=t))
@@ -105,14 +105,14 @@ def _map(ctx: PageContext, scope: Scope) -> None:
 
 def _alerts(ctx: PageContext, scope: Scope, names: dict[str, str]) -> None:
     rules = AlertRules.from_settings()
-    panel = cb.alerts_panel(ctx.url, ctx.version, ctx.last_month, settings.today, str(scope), rules.index_drop,
+    panel = cached_briefing.alerts_panel(ctx.url, ctx.version, ctx.last_month, settings.today, str(scope), rules.index_drop,
                             rules.negative_share,
                             rules.min_responses)
     st.html(view.alerts_html(panel, lang=lang, t=t, district_names=names))
 
 
 def _rankings(ctx: PageContext) -> None:
-    frame = cb.district_ranking(ctx.url, ctx.version, ctx.last_month)
+    frame = cached_briefing.district_ranking(ctx.url, ctx.version, ctx.last_month)
     caption = t("briefing.rank.caption", month=ctx.last_month.strftime("%Y-%m"), min=MIN_RANK_BUILDINGS)
     st.html(view.ranking_html(frame, lang=lang, t=t) + view.note_html(caption))
 
@@ -122,7 +122,7 @@ def _guarded(panel: str, draw: Callable[[], None]) -> None:
     they are not Exceptions)."""
     try:
         draw()
-    except Exception:  # noqa: BLE001 - a wall screen must never show a traceback
+    except Exception:
         log.exception("briefing panel %r failed", panel)
         st.html(view.calm_html(t("briefing.calm")))
 
@@ -169,13 +169,13 @@ def rotate() -> None:
             st.html(view.calm_html(t("briefing.store_calm")))
             return
         ctx = page_context()  # re-checks the store and reads the data version on every rotation
-        names = dict(zip(*cb.district_names(ctx.url, ctx.version, lang), strict=True))
+        names = dict(zip(*cached_briefing.district_names(ctx.url, ctx.version, lang), strict=True))
         scope, unknown = _scope(names)
         scope_label = t("filter.all_districts") if scope.kind == "city" else names.get(scope.code or "", scope.code)
-        updated = cb.updated_at(ctx.url, ctx.version)
+        updated = cached_briefing.updated_at(ctx.url, ctx.version)
         meta = t("briefing.meta", scope=scope_label, as_of=view.month_text(ctx.last_month, lang),
                  updated=view.local_time(updated, zone))
-    except Exception:  # noqa: BLE001 - the store is unreachable: say so calmly and retry at the next rotation
+    except Exception:
         log.exception("briefing screen could not read the store")
         st.html(view.calm_html(t("briefing.store_calm")))
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_layer.cached import map as cm
+from data_layer.cached import map as cached_map
 from ui.building_profile import render_profile
 from ui.map_state import is_id, parse_period, period_param, period_picker
 from ui.shell import md, page_context, plain, t
@@ -21,7 +21,7 @@ st.title(t("building.heading"))
 query = st.text_input(t("building.search"), key="building_q", placeholder=t("building.search_placeholder"),
                       max_chars=60)
 if query.strip():
-    results = cm.search(ctx.url, ctx.version, query.strip(), SEARCH_LIMIT)
+    results = cached_map.search(ctx.url, ctx.version, query.strip(), SEARCH_LIMIT)
     if results.empty:
         st.info(md("building.no_results", text=query.strip()))
     else:

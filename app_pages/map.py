@@ -6,17 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer import cached, fmt
-from data_layer.buildings import summarise
 from data_layer.auth import has_role
+from data_layer.buildings import summarise
 from data_layer.cached import imports as cached_imports
-from data_layer.cached import map as cm
-from data_layer.first_day import place_building
-from data_layer.imports.geo import CRS_CODES
+from data_layer.cached import map as cached_map
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
+from data_layer.first_day import place_building
 from data_layer.geo import normalise_crs, parse_crs
-from data_layer.settings import get_settings
 from data_layer.i18n import localized
+from data_layer.imports.geo import CRS_CODES
 from data_layer.indicators import definition
+from data_layer.settings import get_settings
 from ui import map_charts as mc
 from ui.auth import current_user, require_role, store_engine
 from ui.building_profile import render_profile
@@ -30,10 +30,10 @@ lang, settings = ctx.lang, get_settings()
 district_frame = cached.districts(ctx.url, ctx.version)
 district_names = dict(zip(district_frame["code"], district_frame[localized("name", lang)],
                           strict=True))
-street_frame = cm.streets(ctx.url, ctx.version)
+street_frame = cached_map.streets(ctx.url, ctx.version)
 street_names = dict(zip(street_frame["id"], street_frame[localized("name", lang)], strict=True))
 street_district = dict(zip(street_frame["id"], street_frame["district_code"], strict=True))
-has_sentiment = cm.has_observation_points(ctx.url, ctx.version)  # the index itself only when colouring by it
+has_sentiment = cached_map.has_observation_points(ctx.url, ctx.version)  # the index itself only when colouring by it
 colours = mc.COLOUR_DIMENSIONS if has_sentiment else tuple(c for c in mc.COLOUR_DIMENSIONS if c != "sentiment")
 
 view = sync_from_url(districts=set(district_names), streets=street_district, first_month=ctx.first_month,
@@ -43,10 +43,10 @@ write_url(view, last_month=ctx.last_month)
 period = view.period
 key = (ctx.url, ctx.version, period.kind, period.year, period.number)
 # Draw in the tile server's CRS when one is configured, otherwise in the boundaries' own CRS.
-target_crs = normalise_crs(settings.tile_crs) if settings.tile_url else cm.boundary_crs(ctx.url, ctx.version)
+target_crs = normalise_crs(settings.tile_crs) if settings.tile_url else cached_map.boundary_crs(ctx.url, ctx.version)
 if settings.tile_url and parse_crs(settings.tile_crs) is None:  # a typo would shift every point by ~500 m
     st.warning(t("map.tile_crs_unknown", value=plain(settings.tile_crs), crs=target_crs))
-frame = cm.filtered(*key, target_crs, view.filters)
+frame = cached_map.filtered(*key, target_crs, view.filters)
 
 st.title(t("map.heading"))
 st.caption(t("map.caption", period=period.label(lang), as_of=ctx.last_month.strftime("%Y-%m")))
@@ -60,7 +60,7 @@ for column, (label, code, value) in zip(st.columns(5), [
     column.metric(t(label), value, border=True, help=definition(code, lang))  # the registry's definition
 
 display_options(t, colours=colours)
-districts = cm.district_map(*key, target_crs)
+districts = cached_map.district_map(*key, target_crs)
 map_col, side_col = st.columns([3, 2])
 with map_col:
     if frame.empty:
@@ -68,7 +68,7 @@ with map_col:
     indicator = view.choropleth or None
     features = mc.district_features(districts, lang=lang, indicator=indicator,
                                     formatter=lambda v: fmt.kpi(indicator or "", v, lang))
-    points = cm.map_points(*key, target_crs, view.filters, view.colour, lang,
+    points = cached_map.map_points(*key, target_crs, view.filters, view.colour, lang,
                            view.height if view.mode == "columns" else None, settings.min_responses)
     placed = frame[frame["lon"].notna() & frame["lat"].notna()]  # buildings without coordinates: listed below
     extent = placed if len(placed) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
@@ -102,7 +102,7 @@ with side_col:
         st.html(mc.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
 
 st.subheader(t("map.table"))
-table = cm.table(*key, target_crs, view.filters, lang)
+table = cached_map.table(*key, target_crs, view.filters, lang)
 st.caption(t("map.table_caption", count=f"{table.num_rows:,}"))
 st.dataframe(table, hide_index=True, height=360, key="map_table",
              column_config=map_table_headers(lang))  # each header's definition as its tooltip
@@ -118,7 +118,7 @@ st.subheader(t("map.compare"))
 st.multiselect(t("map.compare.pick"), list(district_names), key="map_compare", format_func=district_names.get,
                placeholder=t("map.filter.any"))
 chosen = list(view.compare) or list(view.filters.districts) or list(district_names)
-st.dataframe(mc.district_comparison(cm.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
+st.dataframe(mc.district_comparison(cached_map.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
 
 if (placed_flash := st.session_state.pop("place_flash", None)) is not None:
     st.success(placed_flash)

@@ -6,23 +6,23 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer import cached, fmt, observation
-from data_layer.cached import observation as obs
+from data_layer.cached import observation as cached_observation
+from data_layer.i18n import localized
 from data_layer.models import DIMENSIONS, SENTIMENTS
 from data_layer.periods import Period
 from data_layer.settings import get_settings
-from data_layer.i18n import localized
 from ui import observation_charts as charts
 from ui import sentiment_learning as learning
-from ui.auth import require_role
 from ui import view_state as vs
+from ui.auth import require_role
 from ui.shell import page_context, plain, t
 
 OBS_SAVED = "obs_saved_params"  # the last view's parameters, for a return from another page
 
 ctx = page_context()
 lang, settings = ctx.lang, get_settings()
-stats = obs.monthly_stats(ctx.url, ctx.version)
-points = obs.points(ctx.url, ctx.version)
+stats = cached_observation.monthly_stats(ctx.url, ctx.version)
+points = cached_observation.points(ctx.url, ctx.version)
 st.title(t("obs.heading"))
 if stats.empty or points.empty:
     st.info(t("obs.no_feedback"))
@@ -63,9 +63,9 @@ scope_name = names[point] if point else (districts[district] if district else t(
 st.caption(t("obs.caption", scope=plain(scope_name), quarter=quarter_label(quarter), min=settings.min_responses))
 # Demands are counted as of today (observation.demand_day), like the briefing screen and this quarter's pack.
 as_of = observation.demand_day(settings.today)
-table = obs.point_table(ctx.url, ctx.version, quarter, settings.min_responses, as_of)
+table = cached_observation.point_table(ctx.url, ctx.version, quarter, settings.min_responses, as_of)
 table = table if district is None else table[table["district_code"] == district]
-trend = obs.trend(ctx.url, ctx.version, settings.min_responses, district, point)
+trend = cached_observation.trend(ctx.url, ctx.version, settings.min_responses, district, point)
 found = charts.alerts_view(observation.alerts(table, index_drop=settings.alert_index_drop,
                                               negative_share=settings.alert_negative_share), lang=lang, t=t)
 now, change = charts.quarter_figures(trend, quarter)
@@ -85,7 +85,7 @@ vs.write_url(vs.observation_params(vs.ObservationView(quarter, district, point, 
 with tab_map:
     left, right = st.columns([3, 2])
     with left:
-        st.pydeck_chart(charts.points_deck(table, obs.boundaries(ctx.url, ctx.version), lang=lang, t=t),
+        st.pydeck_chart(charts.points_deck(table, cached_observation.boundaries(ctx.url, ctx.version), lang=lang, t=t),
                         key="obs_map", height=520)
         st.markdown(charts.legend_html(t), unsafe_allow_html=True)  # constant colours and band labels, no data
     with right:
@@ -101,7 +101,7 @@ with tab_map:
 
 with tab_trend:
     left, right = st.columns(2)
-    city = obs.trend(ctx.url, ctx.version, settings.min_responses, None, None)
+    city = cached_observation.trend(ctx.url, ctx.version, settings.min_responses, None, None)
     chart_labels = {"city": t("filter.all_districts"), "scope": scope_name, "index": t("obs.col.index"),
                     "quarter": t("obs.filter.quarter"), "negative_share": t("obs.col.negative_share"),
                     "responses": t("obs.col.responses"), "count": t("obs.col.mentions")}
@@ -111,13 +111,13 @@ with tab_trend:
                         key="obs_trend")
     with right:
         st.subheader(t("obs.by_dimension"))
-        breakdown = obs.dimension_breakdown(ctx.url, ctx.version, quarter, settings.min_responses, district, point)
+        breakdown = cached_observation.dimension_breakdown(ctx.url, ctx.version, quarter, settings.min_responses, district, point)
         st.plotly_chart(charts.dimension_chart(breakdown, names=dims, labels=chart_labels), key="obs_dimensions")
     st.subheader(t("obs.keywords"))
     start, end = charts.keyword_window(quarter)
     ids = None if district is None and point is None else tuple(int(p) for p in (
         [point] if point else in_scope["point_id"]))
-    words = obs.negative_keywords(ctx.url, ctx.version, start, end, ids)
+    words = cached_observation.negative_keywords(ctx.url, ctx.version, start, end, ids)
     st.caption(t("obs.keywords_caption", start=start.strftime("%Y-%m"), end=end.strftime("%Y-%m")))
     present = [d for d in DIMENSIONS if d in set(words["dimension"])]
     if not present:
@@ -130,13 +130,13 @@ with tab_trend:
         term = st.selectbox(t("obs.keyword.open"), [None, *shown["term"]], key="obs_keyword_term",
                             format_func=lambda w: t("obs.keyword.pick") if w is None else w)
         if term:
-            behind = obs.keyword_comments(ctx.url, ctx.version, term, dimension, start, end, ids)
+            behind = cached_observation.keyword_comments(ctx.url, ctx.version, term, dimension, start, end, ids)
             st.caption(t("obs.keyword.caption", term=plain(term), n=fmt.count(len(behind))))
             st.dataframe(charts.keyword_comments_table(behind, points=names, t=t), hide_index=True,
                          key="obs_keyword_comments")
 
 with tab_demands:
-    scoped = observation.scope_demands(obs.demands(ctx.url, ctx.version), district=district, point_id=point)
+    scoped = observation.scope_demands(cached_observation.demands(ctx.url, ctx.version), district=district, point_id=point)
     left, right = st.columns([2, 3])
     with left:
         st.subheader(t("obs.demands.by_category"))
@@ -145,7 +145,7 @@ with tab_demands:
                                             labels=charts.demand_labels(t)), key="obs_demand_chart")
     with right:
         st.subheader(t("obs.demands.by_district"))
-        by_district = obs.demand_summary(ctx.url, ctx.version, ("district_code",), as_of)
+        by_district = cached_observation.demand_summary(ctx.url, ctx.version, ("district_code",), as_of)
         st.dataframe(charts.demand_table(by_district, key="district_code", names=districts, t=t), hide_index=True,
                      placeholder="—")
         st.subheader(t("obs.demands.by_point"))
@@ -178,8 +178,8 @@ with tab_feedback:
     # "To review" is a filter in SQL like the others, so the newest-500 cap does not hide older ones.
     query = (ctx.url, ctx.version, chosen_point, dimension, None if label == "review" else label, label == "review",
              settings.review_confidence)
-    listing = obs.feedback_list(*query)
-    total, waiting = obs.feedback_counts(*query)
+    listing = cached_observation.feedback_list(*query)
+    total, waiting = cached_observation.feedback_counts(*query)
     st.caption(t("obs.feedback_caption_review" if label == "review" else "obs.feedback_caption",
                  shown=fmt.count(len(listing)), n=fmt.count(total), review=fmt.count(waiting),
                  limit=fmt.count(observation.FEEDBACK_LIST_LIMIT), threshold=f"{settings.review_confidence:g}"))

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from data_layer import cached, fmt
-from data_layer.cached import enterprises as ce
+from data_layer import aggregates, cached, fmt
+from data_layer.cached import enterprises as cached_enterprises
 from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
-from data_layer.settings import get_settings
-from data_layer.periods import PERIOD_KINDS, Period
 from data_layer.i18n import localized
-from data_layer.aggregates import DISTRICT_INDICATORS
 from data_layer.indicators import definition
+from data_layer.periods import PERIOD_KINDS, Period
+from data_layer.settings import get_settings
+from ui import view_state as vs
 from ui.charts import axis_title, district_indicator_bar, indicator_trend
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
-from ui import view_state as vs
 from ui.shell import md, page_context, t
 
 OVERVIEW_SAVED = "overview_saved_params"  # the last view's parameters, for a return from another page
@@ -68,7 +69,7 @@ if kpis["value"].drop(["super_a", "grade_a"]).isna().all():
     st.info(t("overview.no_data", first=ctx.first_month.strftime("%Y-%m"), last=ctx.last_month.strftime("%Y-%m")))
     st.stop()
 
-def _delta(row) -> str | None:  # type: ignore[no-untyped-def]
+def _delta(row: Any) -> str | None:  # a row of overview_kpis.itertuples()
     """The change against last year (fmt.change, as on the wall screen and in the pack)."""
     if row.change_kind == "none":
         return None
@@ -77,8 +78,7 @@ def _delta(row) -> str | None:  # type: ignore[no-untyped-def]
     return fmt.change(row.change_kind, row.change, lang)
 
 
-tiles = ["buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-         "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises"]
+tiles = list(aggregates.HEADLINE_KPIS)
 for row_codes in (tiles[:5], tiles[5:]):
     for column, code in zip(st.columns(len(row_codes)), row_codes, strict=True):
         row = kpis.loc[code]
@@ -86,8 +86,8 @@ for row_codes in (tiles[:5], tiles[5:]):
                       help=definition(code, lang), border=True,  # the registry's definition (indicators.py)
                       delta_color="off" if row.change_kind == "none" else "normal")
 
-if ce.has_register(ctx.url, ctx.version):  # the register-based rate beside the official one, labelled as such
-    st.caption(register_rate_line(ce.register_rates(ctx.url, ctx.version, period.end, GapScope(district=district)),
+if cached_enterprises.has_register(ctx.url, ctx.version):  # the register-based rate beside the official one, labelled as such
+    st.caption(register_rate_line(cached_enterprises.register_rates(ctx.url, ctx.version, period.end, GapScope(district=district)),
                                   t, month=period.end))
 
 left, right = st.columns([3, 2])
@@ -101,8 +101,8 @@ with left:  # any headline figure month by month (aggregates.monthly_indicators:
                                     labels={"month": t("chart.month")}), key="trend_chart")
 with right:
     st.subheader(t("overview.by_district"))
-    by_code = st.selectbox(t("overview.by_district.indicator"), DISTRICT_INDICATORS, key="district_indicator",
-                           format_func=lambda c: t(f"kpi.{c}"))
+    by_code = st.selectbox(t("overview.by_district.indicator"), aggregates.DISTRICT_INDICATORS,
+                           key="district_indicator", format_func=lambda c: t(f"kpi.{c}"))
     breakdown = cached.district_indicators(ctx.url, ctx.version, kind, year, number)
     st.plotly_chart(district_indicator_bar(breakdown, code=by_code, name_column=name_col, title=axis_title(by_code, t),
                                            texts=[fmt.kpi(by_code, v, lang) for v in breakdown[by_code]]),

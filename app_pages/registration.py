@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import cached
-from data_layer.cached import enterprises as ce
-from data_layer.cached import map as cm
+from data_layer.cached import enterprises as cached_enterprises
+from data_layer.cached import map as cached_map
 from data_layer.enterprises import GapScope
 from data_layer.export import to_xlsx_sheets
 from data_layer.periods import add_months, month_range
@@ -24,16 +24,16 @@ ctx = page_context()
 lang = ctx.lang
 st.title(t("gap.heading"))
 st.caption(t("gap.caption"))
-if not ce.has_register(ctx.url, ctx.version):
+if not cached_enterprises.has_register(ctx.url, ctx.version):
     st.info(t("gap.no_register"))
     st.stop()
 
 districts = cached.districts(ctx.url, ctx.version)
 district_names = dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"], strict=True))
-streets = cm.streets(ctx.url, ctx.version)
+streets = cached_map.streets(ctx.url, ctx.version)
 street_names = dict(zip(streets["id"].astype(int), streets["name_zh" if lang == "zh" else "name_en"], strict=True))
 street_district = dict(zip(streets["id"].astype(int), streets["district_code"], strict=True))
-places = ce.building_places(ctx.url, ctx.version)
+places = cached_enterprises.building_places(ctx.url, ctx.version)
 months = month_range(max(ctx.first_month, add_months(ctx.last_month, 1 - MONTHS_OFFERED)), ctx.last_month)
 
 view = parse_gap_params(dict(st.query_params), districts=set(district_names), streets=street_district,
@@ -74,10 +74,10 @@ if street is not None:
 if building is not None:
     scope_words.append(building_names.get(building, str(building)))
 st.subheader(plain(" / ".join(scope_words)) + f" · {month:%Y-%m}")
-rates_block(ce.register_rates(ctx.url, ctx.version, month, scope), t, month=month)
+rates_block(cached_enterprises.register_rates(ctx.url, ctx.version, month, scope), t, month=month)
 
 level = "building" if street is not None or building is not None else "street" if district else "district"
-summary = ce.gap_summary(ctx.url, ctx.version, month, scope, level)
+summary = cached_enterprises.gap_summary(ctx.url, ctx.version, month, scope, level)
 per_area = summary.assign(name=summary["name_zh" if lang == "zh" else "name_en"].fillna("—"))[
     ["name", "enterprises", "area_m2"]].rename(columns={"name": t(f"gap.{level}"), "enterprises": t("gap.filter.rows"),
                                                        "area_m2": t("ent.col.area_m2")})
@@ -86,7 +86,7 @@ if not per_area.empty:
 
 role, kiosk = viewer()
 access = access_of(role, kiosk)
-frame = ce.registration_gap(ctx.url, ctx.version, month, scope, role, kiosk)
+frame = cached_enterprises.registration_gap(ctx.url, ctx.version, month, scope, role, kiosk)
 if frame.empty:
     st.info(t("gap.empty"))
     st.stop()

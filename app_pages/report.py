@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from data_layer import cached, report
-from data_layer.cached import briefing as cb
-from data_layer.periods import Period
+from data_layer.cached import briefing as cached_briefing
 from data_layer.i18n import localized
+from data_layer.periods import Period
 from ui.shell import page_context, t
 
 ctx = page_context()
@@ -52,11 +52,11 @@ options = report.PackSettings.from_settings(now=datetime.now(UTC).replace(second
 pdf_column, pptx_column, _ = st.columns([1, 1, 3])
 pdf_column.download_button(
     t("report.download_pdf"), key="download_pdf", file_name=f"{stem}.pdf", mime=report.MIME["pdf"],
-    data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pdf", lang, options),
+    data=lambda: cached_briefing.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pdf", lang, options),
     on_click="ignore", icon=":material/picture_as_pdf:", type="primary", disabled=font_problem is not None)
 pptx_column.download_button(
     t("report.download_pptx"), key="download_pptx", file_name=f"{stem}.pptx", mime=report.MIME["pptx"],
-    data=lambda: cb.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang, options),
+    data=lambda: cached_briefing.review_pack(ctx.url, ctx.version, year, quarter, scope_text, "pptx", lang, options),
     on_click="ignore", icon=":material/slideshow:")
 if font_problem:
     st.warning(t("report.pdf_unavailable", setting=report.FONT_SETTING, package="fonts-wqy-microhei"))

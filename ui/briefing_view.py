@@ -21,8 +21,8 @@ import pandas as pd
 import pydeck as pdk
 
 from data_layer import fmt
-from data_layer.map_payload import MapPoints
 from data_layer.i18n import localized
+from data_layer.map_payload import MapPoints
 from ui import map_charts as mc
 
 Translate = Callable[..., str]

@@ -13,12 +13,12 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import fmt
 from data_layer.buildings import FLAG_COLUMNS
+from data_layer.cached import enterprises as cached_enterprises
+from data_layer.cached import map as cached_map
 from data_layer.enterprises import GapScope
-from data_layer.cached import enterprises as ce
-from data_layer.cached import map as cm
+from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.settings import get_settings
-from data_layer.i18n import localized
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param
@@ -85,7 +85,7 @@ def _attributes(detail: dict, lang: str) -> pd.DataFrame:
 
 def _history(ctx: PageContext, building_id: int, period: Period, height: int) -> None:
     st.markdown(f"**{t('map.profile.history')}**")
-    history = cm.building_history(ctx.url, ctx.version, building_id, period.end, 36)
+    history = cached_map.building_history(ctx.url, ctx.version, building_id, period.end, 36)
     if history.empty:
         st.info(t("map.history.empty"))
         return
@@ -100,7 +100,7 @@ def _history(ctx: PageContext, building_id: int, period: Period, height: int) ->
 
 
 def _observation(ctx: PageContext, building_id: int, period: Period) -> None:
-    point, scores = cm.observation(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
+    point, scores = cached_map.observation(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
     if point is None:
         return
     st.markdown(f"**{t('map.obs.heading')}**")
@@ -116,7 +116,7 @@ def _observation(ctx: PageContext, building_id: int, period: Period) -> None:
                 t("map.obs.responses", count=n_period), delta_color="off", delta_arrow="off", border=True)
     right.metric(t("map.obs.avg_all"), f"{mean_all:.2f}", t("map.obs.responses", count=n_all), delta_color="off",
                  delta_arrow="off", border=True)
-    sentiment = cm.sentiment_index(ctx.url, ctx.version, period.kind, period.year, period.number,
+    sentiment = cached_map.sentiment_index(ctx.url, ctx.version, period.kind, period.year, period.number,
                                    get_settings().min_responses)
     row = sentiment[sentiment["building_id"] == building_id]
     value = row["sentiment_index"].iloc[0] if len(row) else float("nan")
@@ -147,12 +147,12 @@ def gap_link(district: str, period: Period, lang: str) -> None:
 def _enterprises(ctx: PageContext, building_id: int, detail: dict, period: Period) -> None:
     """The enterprises in the building in the period's last month (一企一档), tax as the viewer's role allows."""
     st.markdown(f"**{t('ent.heading')}**")
-    if not ce.has_register(ctx.url, ctx.version):
+    if not cached_enterprises.has_register(ctx.url, ctx.version):
         st.caption(t("ent.no_register"))
         return
     role, kiosk = viewer()
     month = period.end
-    frame = ce.building_enterprises(ctx.url, ctx.version, building_id, month, role, kiosk)
+    frame = cached_enterprises.building_enterprises(ctx.url, ctx.version, building_id, month, role, kiosk)
     gap_link(detail["district_code"], period, ctx.lang)
     if frame.empty:
         st.info(t("ent.none", month=month.strftime("%Y-%m")))
@@ -167,12 +167,12 @@ def _enterprises(ctx: PageContext, building_id: int, detail: dict, period: Perio
                                                                        strict=True)]
     st.dataframe(table, hide_index=True, key=f"enterprises_{building_id}", height=320)
     scope = GapScope(building_id=building_id)
-    rates_block(ce.register_rates(ctx.url, ctx.version, month, scope), t, month=month)
+    rates_block(cached_enterprises.register_rates(ctx.url, ctx.version, month, scope), t, month=month)
 
 
 def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: bool, show_link: bool) -> bool:
     """Draw the profile; False (after saying so) when there is no such building."""
-    detail = cm.building_detail(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
+    detail = cached_map.building_detail(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
     if detail is None:
         st.warning(t("building.not_found", id=building_id))
         return False

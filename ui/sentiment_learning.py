@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer import cached, fmt
-from data_layer.cached import observation as obs
+from data_layer.cached import observation as cached_observation
 from ui import observation_charts as charts
 from ui.auth import require_role
 from ui.observation_charts import Translate
@@ -20,7 +20,7 @@ def status(url: str, version: str, *, t: Translate) -> None:
     st.subheader(t("obs.learning"))
     model = load_model()
     trained_on = model.trained_on if model else {}
-    since = obs.corrections_since(url, version, trained_on.get("corrections_through"))
+    since = cached_observation.corrections_since(url, version, trained_on.get("corrections_through"))
     st.caption(t("obs.learning.status", model=model.version if model else t("obs.learning.lexicon"),
                  labelled=fmt.count(sum(trained_on.get("labelled_sets", {}).values())),
                  trained=fmt.count(trained_on.get("corrections", 0)), since=fmt.count(since)))

@@ -31,7 +31,7 @@ def _choose(page, label: str, option: str, scope: str = '[data-testid="stSidebar
         try:
             choice.wait_for(timeout=5_000)
             break
-        except Exception:  # noqa: BLE001 - the list closed under a rerun: open it again
+        except Exception:
             continue
     choice.click()
 
