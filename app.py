@@ -61,7 +61,9 @@ admin = st.Page("app_pages/admin.py", title=t("auth.page.admin"), icon=":materia
                 visibility="visible" if gate.is_admin else "hidden")
 # "/" opens the overview through a hidden default page: Streamlit reserves a default page's own path and answers it
 # with "page not found", so the overview itself is not the default and /overview (a bookmark, a link) opens it too.
-root = st.Page(lambda: st.switch_page(overview), title=t("page.overview"), url_path="start", default=True,
+# The switch carries the URL's parameters, so a link to /?district=…&period=… opens that view of the overview.
+root = st.Page(lambda: st.switch_page(overview, query_params=st.query_params.to_dict()), title=t("page.overview"),
+               url_path="start", default=True,
                visibility="hidden")
 registered = auth.arrange(gate, pages, root=root, account=[admin, login], kiosk_paths=KIOSK_PAGES,
                           login_screen=login_screen)

@@ -13,11 +13,15 @@ from data_layer.cached import goals as cached_goals
 from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABLE
 from data_layer.goals import PACE_METHODS, Margins
 from data_layer.i18n import localized
-from data_layer.indicators import BY_CODE, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
+from data_layer.indicators import BY_CODE, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K, definition
 from ui import goal_charts as gc
+from ui import view_state as vs
 from ui.commentary_view import render_commentary
+from ui.definitions import header_config
 from ui.drivers_view import render_drivers
 from ui.shell import md, page_context, plain, t
+
+GOALS_SAVED = "goals_saved_params"  # the last view's parameters, for a return from another page
 
 ctx = page_context()
 lang = ctx.lang
@@ -30,25 +34,37 @@ if all_plans.empty:
     st.info(t("goals.no_plans"))
     st.stop()
 
+# The view (scope, plan, as-of month, pace, tab, chart and ranking choices) lives in the URL (ui.view_state).
+plan_choices = {r.code: vs.PlanChoice("city" if r.scope_type == "city" else r.scope_code, int(r.start_year),
+                                      int(r.end_year)) for r in all_plans.itertuples()}
+url_view = vs.parse_goals(vs.url_params(vs.GOAL_PARAMS, GOALS_SAVED), plans=plan_choices, districts=set(names),
+                          last_month=ctx.last_month)
+vs.seed({"goal_scope": url_view.scope, "goal_plan": url_view.plan, "goal_year": url_view.year,
+         f"goal_month_{url_view.year}": url_view.month, "goal_pace": url_view.pace, "rank_code": url_view.rank,
+         "rank_basis": url_view.basis, "rank_level": url_view.level})
 with st.sidebar:
-    scopes = ["city", *sorted(all_plans.loc[all_plans["scope_type"] == "district", "scope_code"].dropna().unique())]
+    scopes = vs.goal_scopes(plan_choices)
     scope_code = st.selectbox(t("goals.filter.scope"), scopes, key="goal_scope",
                               format_func=lambda s: t("filter.all_districts") if s == "city" else names.get(s, s))
     here = all_plans[all_plans["scope_type"] == "city"] if scope_code == "city" else \
         all_plans[all_plans["scope_code"] == scope_code]
     plan_names = dict(zip(here["code"], here[name_col], strict=True))
+    if st.session_state.get("goal_plan") not in plan_names:  # the scope changed: its first plan
+        st.session_state["goal_plan"] = next(iter(plan_names))
     plan_code = st.selectbox(t("goals.filter.plan"), list(plan_names), key="goal_plan",
                              format_func=lambda c: plan_names[c])
-    plan = here[here["code"] == plan_code].iloc[0]
-    years = list(range(int(plan["start_year"]), int(plan["end_year"]) + 1))
-    default_year = min(max(ctx.last_month.year, years[0]), years[-1])
-    year = st.selectbox(t("filter.year"), years, index=years.index(default_year), key="goal_year")
-    months = list(range(1, (ctx.last_month.month if year == ctx.last_month.year else 12) + 1))
+    plan = plan_choices[plan_code]
+    if st.session_state.get("goal_year") not in plan.years:
+        st.session_state["goal_year"] = vs.default_year(plan, ctx.last_month)
+    year = st.selectbox(t("filter.year"), plan.years, key="goal_year")
+    months = vs.goal_months(year, ctx.last_month)
     # one widget per year, so a finished year opens at December (its final attainment), the running one at the
     # latest month with data
-    month = st.selectbox(t("goals.filter.as_of"), months, index=len(months) - 1, key=f"goal_month_{year}",
+    if st.session_state.get(f"goal_month_{year}") not in months:
+        st.session_state[f"goal_month_{year}"] = months[-1]
+    month = st.selectbox(t("goals.filter.as_of"), months, key=f"goal_month_{year}",
                          format_func=lambda m: f"{year}-{m:02d}")
-    pace = st.segmented_control(t("goals.filter.pace"), PACE_METHODS, default="linear", key="goal_pace",
+    pace = st.segmented_control(t("goals.filter.pace"), PACE_METHODS, key="goal_pace",
                                 format_func=lambda p: t(f"goals.pace.{p}"),
                                 help=t("goals.filter.pace_help")) or "linear"
 
@@ -68,29 +84,33 @@ groups = {"good": ("on_track", "achieved"), "at_risk": ("at_risk",), "bad": ("of
           "no_data": ("no_data", "no_target")}
 for column, (group, codes) in zip(st.columns(4), groups.items(), strict=True):
     column.metric(t(f"goals.metric.{group}" + ("_final" if final and group in ("good", "bad") else "")),
-                  int(sum(counts.get(c, 0) for c in codes)), border=True)
+                  int(sum(counts.get(c, 0) for c in codes)), border=True, help=definition("status_text", lang))
 
-tab_status, tab_chart, tab_rank, tab_movers, tab_drivers, tab_notes = st.tabs(
-    [t("goals.tab.status"), t("goals.tab.chart"), t("goals.tab.ranking"), t("goals.tab.movers"),
-     t("goals.tab.drivers"), t("goals.tab.commentary")])
+tab_labels, tab_key = [t(f"goals.tab.{c}") for c in vs.GOAL_TABS], f"goal_tab_{lang}"  # its state: the label
+vs.tab_state(tab_key, vs.GOAL_TABS, tab_labels, url_view.tab)
+tab_status, tab_chart, tab_rank, tab_movers, tab_drivers, tab_notes = st.tabs(tab_labels, key=tab_key, on_change="rerun")
 
 with tab_status:
     display = gc.status_table(table, lang=lang, t=t)
     st.dataframe(gc.style_status(display), hide_index=True, key="status_table", height=36 * len(display) + 40,
                  column_order=[c for c in display.columns if c != "status"],
-                 column_config={c: t(f"goals.col.{c}") for c in display.columns if c != "status"})
+                 column_config=header_config([c for c in display.columns if c != "status"], lang=lang,
+                                             label=lambda c: t(f"goals.col.{c}")))
     with st.expander(t("goals.method.title")):
         st.markdown(t("goals.method.body", share=f"{margins.share * 100:g}", pp=f"{margins.pp:g}"))
 
 with tab_chart:
-    codes = list(table["indicator"])
-    chosen = st.selectbox(t("goals.chart.indicator"), codes, key="chart_indicator",
+    chart_codes = list(table["indicator"])
+    vs.seed({"chart_indicator": url_view.indicator if url_view.indicator in chart_codes else chart_codes[0]})
+    if st.session_state["chart_indicator"] not in chart_codes:  # another plan: its first indicator
+        st.session_state["chart_indicator"] = chart_codes[0]
+    chosen = st.selectbox(t("goals.chart.indicator"), chart_codes, key="chart_indicator",
                           format_func=lambda c: getattr(BY_CODE[c], name_col))
     history = cached_goals.attainment(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
     labels = {k: t(f"goals.chart.{k}") for k in ("target", "actual", "forecast", "year")}
     st.plotly_chart(gc.target_actual_chart(history[history["indicator"] == chosen], unit=BY_CODE[chosen].unit,
                                            lang=lang, labels=labels, t=t), key="goal_chart")
-    st.caption(t("goals.chart.caption"))
+    st.caption(t("goals.chart.caption") + " " + definition(chosen, lang))
 
 with tab_rank:
     left, middle, right, last = st.columns(4)
@@ -99,6 +119,8 @@ with tab_rank:
     basis = middle.selectbox(t("goals.rank.basis"), BASES, key="rank_basis",
                              format_func=lambda b: t(f"goals.rank.basis.{b}"))
     levels = ["district", *names] if scope_code == "city" else [scope_code]
+    if st.session_state.get("rank_level") not in levels:  # another scope
+        st.session_state["rank_level"] = levels[0]
     level = right.selectbox(t("goals.rank.level"), levels, key="rank_level",
                             format_func=lambda v: t("goals.rank.level.district") if v == "district"
                             else md("goals.rank.level.street", district=names.get(v, v)))
@@ -112,7 +134,9 @@ with tab_rank:
     shown = gc.ranking_table(frame, unit=unit, basis=basis, lang=lang, t=t)
     table_col, chart_col = st.columns([3, 2])
     table_col.dataframe(shown, hide_index=True, key="ranking_table", height=36 * len(shown) + 40,
-                        column_config={c: t(f"goals.rank.col.{c}") for c in shown.columns})
+                        column_config=header_config(shown.columns, label=lambda c: t(f"goals.rank.col.{c}"), lang=lang,
+                                                    codes={"score": rank_code, "buildings": "ranked_buildings",
+                                                           "state": "rank_state"}))
     chart_col.plotly_chart(gc.ranking_chart(frame, unit=unit, basis=basis, lang=lang,
                                             label=t(f"goals.rank.basis.{basis}"), t=t), key="ranking_chart")
 
@@ -132,12 +156,14 @@ with tab_movers:
         else:
             shown = gc.movers_table(part, lang=lang, district_names=names)
             st.dataframe(shown, hide_index=True, key=f"movers_{movement}",
-                         column_config={c: t(f"goals.movers.col.{c}") for c in shown.columns})
+                         column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"),
+                                                     lang=lang))
     st.subheader(t("goals.movers.occupancy"))
     occupancy = cached_goals.occupancy_movers(ctx.url, ctx.version, str(scope), as_of, compare)
     shown = gc.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
     st.dataframe(shown, hide_index=True, key="movers_occupancy",
-                 column_config={c: t(f"goals.movers.col.{c}") for c in shown.columns})
+                 column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"), lang=lang,
+                                             codes={"state": "mover_state"}))
 
 with tab_drivers:  # issue 18: the drivers of change (ui/drivers_view.py)
     render_drivers(url=ctx.url, version=ctx.version, scope=str(scope), as_of=as_of, lang=lang,
@@ -147,3 +173,8 @@ with tab_notes:  # issue 18: the quarter's commentary (ui/commentary_view.py)
     render_commentary(url=ctx.url, version=ctx.version, plan_code=plan_code, year=year, quarter=(month - 1) // 3 + 1,
                       scope=str(scope), indicators={c: getattr(BY_CODE[c], name_col) for c in table["indicator"]
                                                     if c in BY_CODE})
+
+shown_view = vs.GoalsView(scope_code, plan_code, year, month, pace, vs.tab_code(tab_key, vs.GOAL_TABS, tab_labels),
+                          None if chosen == chart_codes[0] else chosen, rank_code, basis, level)
+vs.write_url(vs.goals_params(shown_view, plans=plan_choices, last_month=ctx.last_month), names=vs.GOAL_PARAMS,
+             saved_key=GOALS_SAVED)

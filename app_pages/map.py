@@ -15,10 +15,12 @@ from data_layer.first_day import place_building
 from data_layer.geo import normalise_crs, parse_crs
 from data_layer.i18n import localized
 from data_layer.imports.geo import CRS_CODES
+from data_layer.indicators import definition
 from data_layer.settings import get_settings
 from ui import map_charts as mc
 from ui.auth import current_user, require_role, store_engine
 from ui.building_profile import render_profile
+from ui.definitions import map_table_headers
 from ui.first_day import render_unplaced
 from ui.map_state import display_options, filter_sidebar, period_param, sync_from_url, write_url
 from ui.shell import page_context, plain, t
@@ -49,13 +51,13 @@ frame = cached_map.filtered(*key, target_crs, view.filters)
 st.title(t("map.heading"))
 st.caption(t("map.caption", period=period.label(lang), as_of=ctx.last_month.strftime("%Y-%m")))
 summary = summarise(frame)
-for column, (label, value) in zip(st.columns(5), [
-        ("map.metric.buildings", fmt.count(summary["buildings"])),
-        ("map.metric.occupancy", fmt.pct(summary["occupancy_rate"])),
-        ("map.metric.tax", fmt.money_10k(summary["tax_period"], lang)),
-        ("map.metric.tax_10m", fmt.count(summary["buildings_tax_10m"])),
-        ("map.metric.tax_100m", fmt.count(summary["buildings_tax_100m"]))], strict=True):
-    column.metric(t(label), value, border=True)
+for column, (label, code, value) in zip(st.columns(5), [
+        ("map.metric.buildings", "buildings", fmt.count(summary["buildings"])),
+        ("map.metric.occupancy", "occupancy_rate", fmt.pct(summary["occupancy_rate"])),
+        ("map.metric.tax", "building_tax", fmt.money_10k(summary["tax_period"], lang)),
+        ("map.metric.tax_10m", "buildings_tax_10m", fmt.count(summary["buildings_tax_10m"])),
+        ("map.metric.tax_100m", "buildings_tax_100m", fmt.count(summary["buildings_tax_100m"]))], strict=True):
+    column.metric(t(label), value, border=True, help=definition(code, lang))  # the registry's definition
 
 display_options(t, colours=colours)
 districts = cached_map.district_map(*key, target_crs)
@@ -102,7 +104,8 @@ with side_col:
 st.subheader(t("map.table"))
 table = cached_map.table(*key, target_crs, view.filters, lang)
 st.caption(t("map.table_caption", count=f"{table.num_rows:,}"))
-st.dataframe(table, hide_index=True, height=360, key="map_table")
+st.dataframe(table, hide_index=True, height=360, key="map_table",
+             column_config=map_table_headers(lang))  # each header's definition as its tooltip
 stem = f"buildings_{period_param(period)}"
 left, right, _ = st.columns([1, 1, 4])
 left.download_button(t("map.download_csv"), data=lambda: to_csv_bytes(table.to_pandas()), file_name=f"{stem}.csv",

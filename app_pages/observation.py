@@ -13,8 +13,11 @@ from data_layer.periods import Period
 from data_layer.settings import get_settings
 from ui import observation_charts as charts
 from ui import sentiment_learning as learning
+from ui import view_state as vs
 from ui.auth import require_role
 from ui.shell import page_context, plain, t
+
+OBS_SAVED = "obs_saved_params"  # the last view's parameters, for a return from another page
 
 ctx = page_context()
 lang, settings = ctx.lang, get_settings()
@@ -39,12 +42,19 @@ def quarter_label(key: str) -> str:
     return t("obs.to_date", quarter=period.label(lang), month=ctx.last_month.strftime("%Y-%m"))
 
 
+# quarter, district, point and tab are kept in the URL (ui.view_state)
+quarters = observation.quarters(stats)
+point_district = dict(zip(points["point_id"].astype(int), points["district_code"], strict=True))
+url_view = vs.parse_observation(vs.url_params(vs.OBS_PARAMS, OBS_SAVED), quarters=quarters, districts=set(districts),
+                                point_district=point_district)
+vs.seed({"obs_quarter": url_view.quarter, "obs_district": url_view.district, "obs_point": url_view.point})
 with st.sidebar:
-    quarter = st.selectbox(t("obs.filter.quarter"), observation.quarters(stats), key="obs_quarter",
-                           format_func=quarter_label)
+    quarter = st.selectbox(t("obs.filter.quarter"), quarters, key="obs_quarter", format_func=quarter_label)
     district = st.selectbox(t("filter.district"), [None, *sorted(districts)], key="obs_district",
                             format_func=lambda c: t("filter.all_districts") if c is None else districts[c])
     in_scope = points if district is None else points[points["district_code"] == district]
+    if st.session_state.get("obs_point") not in {None, *in_scope["point_id"].astype(int)}:  # another district
+        del st.session_state["obs_point"]  # its first option, all points (state None would show an empty box)
     point = st.selectbox(t("obs.filter.point"), [None, *in_scope["point_id"].astype(int)], key="obs_point",
                          format_func=lambda p: t("obs.filter.all_points") if p is None else names[p])
 
@@ -66,8 +76,12 @@ for column, (code, value, delta) in zip(st.columns(len(tiles)), tiles, strict=Tr
     column.metric(t(f"obs.kpi.{code}"), value, delta, border=True, help=t("obs.kpi.help.index") if code == "index"
                   else None)
 
-tab_map, tab_trend, tab_feedback, tab_demands = st.tabs(
-    [t("obs.tab.map"), t("obs.tab.trend"), t("obs.tab.feedback"), t("obs.tab.demands")])
+tab_labels, tab_key = [t(f"obs.tab.{c}") for c in vs.OBS_TABS], f"obs_tab_{lang}"  # its state: the label
+vs.tab_state(tab_key, vs.OBS_TABS, tab_labels, url_view.tab)
+tab_map, tab_trend, tab_feedback, tab_demands = st.tabs(tab_labels, key=tab_key, on_change="rerun")
+vs.write_url(vs.observation_params(vs.ObservationView(quarter, district, point, vs.tab_code(tab_key, vs.OBS_TABS,
+                                                                                         tab_labels)),
+                                   quarters=quarters), names=vs.OBS_PARAMS, saved_key=OBS_SAVED)
 with tab_map:
     left, right = st.columns([3, 2])
     with left:

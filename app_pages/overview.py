@@ -11,12 +11,16 @@ from data_layer.cached import enterprises as cached_enterprises
 from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
 from data_layer.i18n import localized
+from data_layer.indicators import definition
 from data_layer.periods import PERIOD_KINDS, Period
 from data_layer.settings import get_settings
-from ui.charts import district_bar, trend_chart
+from ui import view_state as vs
+from ui.charts import axis_title, district_indicator_bar, indicator_trend
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
 from ui.shell import md, page_context, t
+
+OVERVIEW_SAVED = "overview_saved_params"  # the last view's parameters, for a return from another page
 
 ctx = page_context(guide=True)
 lang = ctx.lang
@@ -27,24 +31,30 @@ if guide_wanted(loaded):  # partly loaded: the figures below are real but incomp
                      unplaced=cached_imports.unplaced(ctx.url, ctx.version))
 name_col = localized("name", lang)
 
-# Filters: period kind, year, month or quarter, district. Defaults: year to date through the latest month.
+# Filters: period kind, year, month or quarter, district, kept in the URL (ui.view_state); defaults: year to date
+# through the latest month, the whole city.
+district_frame = cached.districts(ctx.url, ctx.version)
+names = dict(zip(district_frame["code"], district_frame[name_col], strict=True))
+url_view = vs.parse_overview(vs.url_params(vs.OVERVIEW_PARAMS, OVERVIEW_SAVED), districts=set(names),
+                             first_month=ctx.first_month, last_month=ctx.last_month)
+number_key = {"quarter": "quarter", "year": None}.get(url_view.period.kind, "month")
+vs.seed({"period_kind": url_view.period.kind, "year": url_view.period.year, "district": url_view.district,
+         "trend_indicator": url_view.trend, "district_indicator": url_view.by}
+        | ({number_key: url_view.period.number} if number_key else {}))
 with st.sidebar:
-    kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, index=PERIOD_KINDS.index("ytd"),
-                        format_func=lambda k: t(f"period.{k}"), key="period_kind")
-    years = list(range(ctx.last_month.year, ctx.first_month.year - 1, -1))
-    year = st.selectbox(t("filter.year"), years, key="year")
-    last_month_of_year = ctx.last_month.month if year == ctx.last_month.year else 12
+    kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period.{k}"),
+                        key="period_kind")
+    year = st.selectbox(t("filter.year"), vs.overview_years(ctx.first_month, ctx.last_month), key="year")
+    numbers = vs.overview_numbers(kind, year, ctx.last_month)
+    number_key = {"quarter": "quarter", "year": None}.get(kind, "month")
+    if number_key and st.session_state.get(number_key) not in numbers:  # a new kind or year: its latest
+        st.session_state[number_key] = numbers[-1]
     if kind == "quarter":
-        quarters = list(range(1, (last_month_of_year - 1) // 3 + 2))
-        number = st.selectbox(t("filter.quarter"), quarters, index=len(quarters) - 1, key="quarter",
-                              format_func=lambda q: f"Q{q}")
+        number = st.selectbox(t("filter.quarter"), numbers, key="quarter", format_func=lambda q: f"Q{q}")
     elif kind in ("month", "ytd"):
-        months = list(range(1, last_month_of_year + 1))
-        number = st.selectbox(t("filter.month"), months, index=len(months) - 1, key="month")
+        number = st.selectbox(t("filter.month"), numbers, key="month")
     else:
         number = 12
-    district_frame = cached.districts(ctx.url, ctx.version)
-    names = dict(zip(district_frame["code"], district_frame[name_col], strict=True))
     district = st.selectbox(t("filter.district"), [None, *names], key="district",
                             format_func=lambda code: t("filter.all_districts") if code is None else names[code])
 
@@ -72,23 +82,31 @@ tiles = list(aggregates.HEADLINE_KPIS)
 for row_codes in (tiles[:5], tiles[5:]):
     for column, code in zip(st.columns(len(row_codes)), row_codes, strict=True):
         row = kpis.loc[code]
-        help_key = f"kpi.help.{code}" if code in {"occupancy_rate", "buildings_tax_10m", "buildings_tax_100m",
-                                                   "super_a"} else None
         column.metric(t(f"kpi.{code}"), fmt.kpi(code, row.value, lang), _delta(row),
-                      help=t(help_key) if help_key else None, border=True,
+                      help=definition(code, lang), border=True,  # the registry's definition (indicators.py)
                       delta_color="off" if row.change_kind == "none" else "normal")
 
 if cached_enterprises.has_register(ctx.url, ctx.version):  # the register-based rate beside the official one, labelled as such
     st.caption(register_rate_line(cached_enterprises.register_rates(ctx.url, ctx.version, period.end, GapScope(district=district)),
                                   t, month=period.end))
 
-labels = {"tax": t("chart.tax_yi"), "occupancy": t("chart.occupancy"), "month": t("chart.month")}
 left, right = st.columns([3, 2])
-with left:
+with left:  # any headline figure month by month (aggregates.monthly_indicators: the same rules as the tiles)
     st.subheader(t("overview.trend"))
-    trend = cached.monthly_trend(ctx.url, ctx.version, period.end, 36, district)
-    st.plotly_chart(trend_chart(trend, labels=labels), key="trend_chart")
+    trend_code = st.selectbox(t("overview.trend.indicator"), vs.TREND_INDICATORS, key="trend_indicator",
+                              format_func=lambda c: t(f"kpi.{c}"))
+    trend = cached.monthly_indicators(ctx.url, ctx.version, period.end, 36, district)
+    st.plotly_chart(indicator_trend(trend, code=trend_code, title=axis_title(trend_code, t),
+                                    texts=[fmt.kpi(trend_code, v, lang) for v in trend[trend_code]],
+                                    labels={"month": t("chart.month")}), key="trend_chart")
 with right:
     st.subheader(t("overview.by_district"))
-    breakdown = cached.district_breakdown(ctx.url, ctx.version, kind, year, number)
-    st.plotly_chart(district_bar(breakdown, name_column=name_col, labels=labels), key="district_chart")
+    by_code = st.selectbox(t("overview.by_district.indicator"), aggregates.DISTRICT_INDICATORS,
+                           key="district_indicator", format_func=lambda c: t(f"kpi.{c}"))
+    breakdown = cached.district_indicators(ctx.url, ctx.version, kind, year, number)
+    st.plotly_chart(district_indicator_bar(breakdown, code=by_code, name_column=name_col, title=axis_title(by_code, t),
+                                           texts=[fmt.kpi(by_code, v, lang) for v in breakdown[by_code]]),
+                    key="district_chart")
+
+vs.write_url(vs.overview_params(vs.OverviewView(period, district, trend_code, by_code), last_month=ctx.last_month),
+             names=vs.OVERVIEW_PARAMS, saved_key=OVERVIEW_SAVED)

@@ -124,13 +124,28 @@ if mode == "create":
 elif mode == "copy":
     every = cached_goals.plan_list(ctx.url, ctx.version, None).sort_values("is_template", ascending=False)
     labels = dict(zip(every["code"], every[name_col], strict=True))
+    shares = cached_goals.district_shares(ctx.url, ctx.version)
     with st.form("copy_plan"):
         source = st.selectbox(t("plan.field.template"), list(labels), key="copy_source",
                               format_func=lambda c: labels[c], help=t("plan.field.template_help"))
         new = _plan_fields("copy", scope=True, end=False)
+        # count targets (buildings, events) are absolute: a city-wide 40 means little for one district
+        scale = st.radio(t("plan.copy.counts"), ["scale", "keep"], key="copy_scale", horizontal=True,
+                         format_func=lambda o: t(f"plan.copy.counts.{o}"), help=t("plan.copy.counts_help"))
         if st.form_submit_button(t("plan.copy"), type="primary"):
-            _run(lambda: plans.copy_plan(engine, user=user.username, source_code=source, plan=new), "plan.copied",
-                 goto=new.code)
+            share = shares.get(new.scope_code or "") if new.scope_type == "district" else None
+            factor = share.factor if share is not None and scale == "scale" else None
+            _run(lambda: plans.copy_plan(engine, user=user.username, source_code=source, plan=new, scale=factor),
+                 "plan.copied", goto=new.code,
+                 warnings=[md("plan.copy.scaled", factor=f"{factor:.3f}", district=names.get(new.scope_code, ""),
+                              n=f"{share.buildings:,}", total=f"{share.city_buildings:,}")]
+                 if factor is not None and share is not None else [])
+    with st.expander(t("plan.copy.factors")):  # the factor each district's copy would use, before copying
+        st.dataframe(pd.DataFrame([{"district": names.get(code, code), "buildings": share.buildings,
+                                    "factor": round(share.factor, 3)} for code, share in sorted(shares.items())]),
+                     hide_index=True, key="copy_factors",
+                     column_config={"district": t("plan.copy.col.district"), "buildings": t("plan.copy.col.buildings"),
+                                    "factor": st.column_config.NumberColumn(t("plan.copy.col.factor"), format="%.3f")})
 
 else:
     own = cached_goals.plan_list(ctx.url, ctx.version, False)

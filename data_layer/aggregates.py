@@ -149,3 +149,49 @@ def scope_kpis(indicators: pd.DataFrame, *, district: str | None = None) -> dict
         "new_enterprises": total("new_enterprises") if has_flows else None,
         "employees": total("employees") if has_end else None,
     }
+
+
+def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district: str | None = None) -> pd.DataFrame:
+    """Each month's DISTRICT_INDICATORS for the city or one district, `months` months through `end`: the same rules
+    as `district_indicators` for a one-month period (rates as ratios of sums in the month, flows that month's sums,
+    tax share against that month's city tax, threshold counts on the calendar year to date through the month).
+    One row per month that has statistics in the scope; a month reads as the overview's "month" period would."""
+    from data_layer.periods import add_months
+
+    dm = DistrictMonth
+    start = add_months(end, -(months - 1))
+    in_scope = [dm.month >= start, dm.month <= end] + ([dm.district_code == district] if district else [])
+    with engine.connect() as conn:
+        sums = pd.DataFrame(conn.execute(
+            select(dm.month, func.sum(dm.buildings_reporting), func.sum(dm.occupied_area_m2),
+                   func.sum(dm.leasable_area_m2), func.sum(dm.enterprises_registered),
+                   func.sum(dm.enterprises_operating), func.sum(dm.tax_10k), func.sum(dm.new_enterprises))
+            .where(*in_scope).group_by(dm.month).order_by(dm.month)).all(),
+            columns=["month", "buildings_reporting", "occupied", "leasable", "registered", "operating", "building_tax",
+                     "new_enterprises"])
+        city = pd.DataFrame(conn.execute(
+            select(CityMonth.month, CityMonth.city_tax_10k).where(CityMonth.month >= start, CityMonth.month <= end))
+            .all(), columns=["month", "city_tax"])
+        ytd = BuildingYtd
+        counted = select(ytd.month, func.count().filter(ytd.ytd_tax_10k >= TAX_10M_BOUND_10K),
+                         func.count().filter(ytd.ytd_tax_10k >= TAX_100M_BOUND_10K)) \
+            .where(ytd.month >= start, ytd.month <= end, ytd.ytd_tax_10k >= TAX_10M_BOUND_10K)
+        if district:
+            counted = counted.where(ytd.building_id.in_(select(Building.id).where(Building.district_code == district)))
+        counts = pd.DataFrame(conn.execute(counted.group_by(ytd.month)).all(),
+                              columns=["month", "buildings_tax_10m", "buildings_tax_100m"])
+    if sums.empty:
+        return pd.DataFrame(columns=["month", *DISTRICT_INDICATORS])
+    for frame in (sums, city, counts):
+        frame["month"] = pd.to_datetime(frame["month"])
+    out = sums.merge(city, on="month", how="left").merge(counts, on="month", how="left")
+    numbers = [c for c in out.columns if c != "month"]
+    out[numbers] = out[numbers].astype(float)
+    has_end = out["buildings_reporting"].fillna(0) > 0
+    out["occupancy_rate"] = ratio(out["occupied"], out["leasable"]).where(has_end)  # type: ignore[union-attr]
+    out["registration_rate"] = ratio(out["registered"], out["operating"]).where(has_end)  # type: ignore[union-attr]
+    out["tax_share"] = ratio(out["building_tax"], out["city_tax"])
+    for column in ("buildings_tax_10m", "buildings_tax_100m"):  # reporting but nobody over the bound: zero
+        out[column] = out[column].fillna(0.0).where(has_end)
+    out["buildings_reporting"] = out["buildings_reporting"].where(has_end)
+    return out[["month", *DISTRICT_INDICATORS]].reset_index(drop=True)

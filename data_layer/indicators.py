@@ -175,3 +175,90 @@ DESIGNATIONS: dict[str, tuple[str, tuple[object, ...] | None]] = {
 # The bound each threshold count uses.
 BOUNDS: dict[str, float] = {"buildings_tax_10m": TAX_10M_BOUND_10K, "buildings_tax_100m": TAX_100M_BOUND_10K,
                             "new_buildings_tax_100m": TAX_100M_BOUND_10K}
+
+
+# --- definitions of every figure a tile or a table header shows ------------------------------------------------
+# One home for "how is this number made", read by the tiles' and headers' tooltips (overview, map, goals), the
+# README's definitions and the review pack's notes. A goal indicator's definition is its registry entry above; the
+# overview's and the map's KPI codes that are not goal indicators are defined here, and the codes the pages use for
+# a registry indicator under another name point at it (super_a is graded_super_a).
+
+KPI_ALIASES: dict[str, str] = {"super_a": "graded_super_a", "grade_a": "graded_a", "tax_period": "building_tax"}
+
+# (Chinese, English) for the KPI codes and table columns that are not goal indicators.
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "buildings_reporting": ("期末月报送了统计数据的楼宇数",
+                            "Buildings that reported statistics in the period's last month"),
+    "employees": ("期末月 Σ在楼从业人员", "Σ people employed in the buildings, in the period's last month"),
+    "buildings": ("符合当前筛选条件的楼宇数（不论当期是否报送）",
+                  "Buildings matching the filters (whether or not they reported in the period)"),
+    # the map's table: one building per row
+    "gross_area_m2": ("楼宇总建筑面积（㎡）", "The building's gross floor area (m²)"),
+    "building_occupancy": ("期末月该楼已入驻面积 ÷ 可租面积（%）",
+                           "The building's occupied ÷ leasable area in the period's last month (%)"),
+    "building_tax_period": ("期内各月该楼税收之和（万元）", "The building's tax summed over the period's months (10k yuan)"),
+    "tax_ytd": ("当年1月至期末月该楼累计税收（万元），千万元、亿元楼宇按此计数",
+                "The building's tax from January through the period's last month (10k yuan); the ≥ 10M and ≥ 100M "
+                "counts read this"),
+    "tax_band": ("按当年累计税收分档：100万元以下、100-1000、1000-10000、10000万元及以上（含下限）",
+                 "Band of year-to-date tax: under 100, 100-1,000, 1,000-10,000, 10,000 and over (10k yuan; lower "
+                 "bound inclusive)"),
+    "enterprises_operating": ("期末月在楼经营的企业数", "Enterprises operating in the building in the period's last month"),
+    "grade": ("当前评定等级（超甲级、甲级、乙级），不随统计周期变化",
+              "Current grading (super-A, A, B); does not change with the period"),
+    "status": ("楼宇当前状态：已建、在建或改造中", "The building's current status: in use, under construction or being "
+               "renovated"),
+    "industry": ("楼宇的主导产业", "The building's leading industry"),
+    "flags": ("专业特色楼宇、零碳数智试点、节能星级等认定（当前）",
+              "Current designations: featured industry, zero-carbon pilot, energy star"),
+    # the goal table
+    "target": ("计划对该年设定的目标及比较方式（≥、≤、>）", "The plan's target for the year and how it is met (≥, ≤, >)"),
+    "actual": ("当年1月至截至月的实际值：流量求和，比率为比值之和，存量取截至月",
+               "Year to date through the as-of month: flows summed, rates as ratios of sums, stocks read in the "
+               "as-of month"),
+    "progress": ("完成度：实际 ÷ 目标（越低越好的指标为目标 ÷ 实际），100% 即恰好达到；比率指标为差距（百分点）",
+                 "Attainment: actual ÷ target (target ÷ actual when lower is better), 100 % meets it exactly; for "
+                 "rates the gap in percentage points"),
+    "expected": ("应达进度（仅流量指标）：目标 × 截至月应完成的比例（线性为月份 ÷ 12，季节性为上年同期累计占比）",
+                 "Expected by now (flows only): target × the share of the year expected by the as-of month (linear: "
+                 "month ÷ 12; seasonal: last year's cumulative share)"),
+    "forecast": ("预计全年：流量按进度外推，比率与存量按近六个月趋势，认定类保持现值",
+                 "Year-end forecast: flows by pace, rates and stocks by the last six months' trend, designations "
+                 "held"),
+    "status_text": ("预计值与目标比较：达到为可完成，差距在阈值内为有风险，超出为滞后；年度结束后为已完成或未完成",
+                    "The forecast against the target: on track when it meets it, at risk within the margin, off "
+                    "track beyond; achieved or missed once the year is over"),
+    "note": ("口径说明（如无历史数据、按线性进度）", "Notes on how the row was computed (no history, paced linearly…)"),
+    # the ranking table
+    "rank": ("按所选指标的名次，并列取较好名次；在统楼宇不足最低数的区域不排名",
+             "Rank by the chosen indicator, ties share the better rank; areas with fewer buildings reporting than "
+             "the minimum are not ranked"),
+    "score": ("截至月所选指标的值（或同比变化）", "The chosen indicator in the as-of month (or its change on last year)"),
+    "change": ("较上月名次变化（▲上升，▼下降）", "Change in rank since last month (▲ up, ▼ down)"),
+    "ranked_buildings": ("截至月报送数据的楼宇数", "Buildings reporting in the as-of month"),
+    "rank_state": ("已排名，或楼宇数不足、无数据而不排名", "Ranked, or not ranked for too few buildings or no data"),
+    # the movers tables
+    "ytd_before": ("比较月的当年累计税收（万元）", "Year-to-date tax in the month compared with (10k yuan)"),
+    "ytd_now": ("截至月的当年累计税收（万元）", "Year-to-date tax in the as-of month (10k yuan)"),
+    "mover_state": ("入驻面积增加或减少", "Occupied area up or down"),
+    "rate_before": ("比较月该楼入驻率", "The building's occupancy in the month compared with"),
+    "rate_now": ("截至月该楼入驻率", "The building's occupancy in the as-of month"),
+    "delta": ("已入驻面积的变化（㎡）", "Change in occupied area (m²)"),
+}
+# Columns that name a row rather than hold a figure: no definition needed (a test checks every other header).
+LABEL_COLUMNS = frozenset({"code", "name", "district", "street", "address", "indicator"})
+
+
+def definition(code: str, lang: str) -> str:
+    """How the figure `code` is made, in `lang` (zh or en): a goal indicator's registry definition, or the entry of
+    DEFINITIONS; KeyError for a code defined nowhere (so a new tile without a definition fails its test)."""
+    code = KPI_ALIASES.get(code, code)
+    if code in BY_CODE:
+        indicator = BY_CODE[code]
+        return indicator.definition_en if lang == "en" else indicator.definition_zh
+    zh, en = DEFINITIONS[code]
+    return en if lang == "en" else zh
+
+
+def has_definition(code: str) -> bool:
+    return KPI_ALIASES.get(code, code) in BY_CODE or code in DEFINITIONS

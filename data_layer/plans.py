@@ -34,7 +34,7 @@ from data_layer import audit
 from data_layer.i18n import translate
 from data_layer.imports.pipeline import write_transaction
 from data_layer.indicators import BY_CODE, COMPARATORS, REGISTRY
-from data_layer.models import AuditLog, District, Indicator, Plan, PlanTarget
+from data_layer.models import AuditLog, Building, District, Indicator, Plan, PlanTarget
 from data_layer.summaries import bump_data_version
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -313,7 +313,8 @@ def _normalise(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def create_plan(engine: Engine, *, user: str, plan: PlanInput, targets: list[dict[str, Any]] | None = None,
-                via: str = "app", action: str = "plan_create", copied_from: str | None = None) -> int:
+                via: str = "app", action: str = "plan_create", copied_from: str | None = None,
+                scaled_by: float | None = None) -> int:
     """Create a plan (and optionally its targets); returns its id."""
     targets = targets or []
     with engine.begin() as conn:
@@ -325,7 +326,8 @@ def create_plan(engine: Engine, *, user: str, plan: PlanInput, targets: list[dic
                   "start_year": plan.start_year, "end_year": plan.end_year, "source": plan.source, "is_template": False}
         plan_id = int(conn.execute(insert(Plan).values(**values)).inserted_primary_key[0])
         audit.record(conn, user=user, action=action, table="plan", key=plan.code,
-                     new=values | ({"copied_from": copied_from} if copied_from else {}), via=via)
+                     new=values | ({"copied_from": copied_from} if copied_from else {})
+                     | ({"scaled_by": scaled_by} if scaled_by is not None else {}), via=via)
         rows = _normalise(targets)
         _ensure_indicators(conn, {r["indicator_code"] for r in rows})
         for row in rows:
@@ -336,9 +338,51 @@ def create_plan(engine: Engine, *, user: str, plan: PlanInput, targets: list[dic
     return plan_id
 
 
-def copy_plan(engine: Engine, *, user: str, source_code: str, plan: PlanInput, via: str = "app") -> int:
+@dataclass(frozen=True)
+class ScopeShare:
+    """A scope's share of the city's buildings: the factor a copied plan's count targets can be scaled by."""
+
+    buildings: int
+    city_buildings: int
+
+    @property
+    def factor(self) -> float:
+        return self.buildings / self.city_buildings if self.city_buildings else 1.0
+
+
+def scope_share(engine: Engine, *, scope_type: str, scope_code: str | None) -> ScopeShare:
+    """Buildings in the scope (a district, or the city) against all buildings in the register."""
+    with engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(Building)).scalar() or 0)
+        if scope_type != "district":
+            return ScopeShare(total, total)
+        here = conn.execute(select(func.count()).select_from(Building).where(Building.district_code == scope_code))
+        return ScopeShare(int(here.scalar() or 0), total)
+
+
+def district_shares(engine: Engine) -> dict[str, ScopeShare]:
+    """Every district's share of the city's buildings (the factors the plan editor shows before a copy)."""
+    with engine.connect() as conn:
+        counts = dict(conn.execute(select(Building.district_code, func.count()).group_by(Building.district_code)).all())
+    total = int(sum(counts.values()))
+    return {str(code): ScopeShare(int(n), total) for code, n in counts.items()}
+
+
+def scaled_value(code: str, value: float, factor: float) -> float:
+    """A count target × the scope's share, rounded half up to a whole building or event; never below 1 when the
+    source asked for at least one (a target of 0 would be met by doing nothing). Other units are kept: rates are
+    shares already, and only count targets are scaled."""
+    if BY_CODE[code].unit != "count":
+        return value
+    scaled = math.floor(value * factor + 0.5)
+    return float(max(scaled, 1) if value >= 1 else scaled)
+
+
+def copy_plan(engine: Engine, *, user: str, source_code: str, plan: PlanInput, via: str = "app",
+              scale: float | None = None) -> int:
     """A new plan from a template (or any plan): its targets shifted so the source's first year becomes
-    `plan.start_year`; the new plan spans as many years as the source (`plan.end_year` is ignored)."""
+    `plan.start_year`; the new plan spans as many years as the source (`plan.end_year` is ignored). `scale`: the
+    factor count targets are multiplied by (`scope_share(...).factor`, recorded in the audit row); None keeps them."""
     with engine.connect() as conn:
         source = plan_row(conn, source_code)
         source_targets = _targets(conn, source["id"])
@@ -348,10 +392,12 @@ def copy_plan(engine: Engine, *, user: str, source_code: str, plan: PlanInput, v
     copied = " / ".join(translate("plan.source.copied", lang, plan=source_code) for lang in ("zh", "en"))
     new = PlanInput(plan.code, plan.name_zh, plan.name_en, plan.start_year, plan.start_year + span, plan.scope_type,
                     plan.scope_code, plan.source or copied)
-    targets = [{"indicator_code": r.indicator_code, "year": int(r.year) + shift, "target_value": float(r.target_value),
+    targets = [{"indicator_code": r.indicator_code, "year": int(r.year) + shift,
+                "target_value": float(r.target_value) if scale is None
+                else scaled_value(r.indicator_code, float(r.target_value), scale),
                 "comparator": r.comparator} for r in source_targets.itertuples()]
     return create_plan(engine, user=user, plan=new, targets=targets, via=via, action="plan_copy",
-                       copied_from=source_code)
+                       copied_from=source_code, scaled_by=None if scale is None else round(scale, 6))
 
 
 def update_plan(engine: Engine, *, user: str, plan_code: str, name_zh: str, name_en: str, start_year: int,

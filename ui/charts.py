@@ -10,7 +10,6 @@ from typing import Any, ParamSpec
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 P = ParamSpec("P")
 # Trace attributes whose strings plotly draws as its pseudo-HTML (<b>, <a href>, <img>…) in ticks, bars, hovers
@@ -64,35 +63,55 @@ ACCENT = "#C8102E"  # the bureau's red
 SECOND = "#1F4E79"
 
 
+# Headline indicators charted on their own: rates in percent, tax in 亿元 (100M yuan), counts as they are.
+RATE_CODES = ("occupancy_rate", "registration_rate", "tax_share")
+FLOW_CODES = ("building_tax", "new_enterprises")
+
+
+def chart_values(code: str, values: pd.Series) -> pd.Series:
+    """An indicator's values in the unit its axis shows (see `indicator_axis`)."""
+    if code in RATE_CODES:
+        return values * 100
+    return values / 10_000 if code == "building_tax" else values
+
+
 @inert
-def trend_chart(frame: pd.DataFrame, *, labels: dict[str, str]) -> go.Figure:
-    """Monthly tax as bars (亿元) and area-weighted occupancy as a line on a second axis."""
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=frame["month"], y=frame["tax_10k"] / 10_000, name=labels["tax"],
-                            marker_color=SECOND, hovertemplate="%{x|%Y-%m}: %{y:.2f}<extra></extra>"))
-    figure.add_trace(go.Scatter(x=frame["month"], y=frame["occupancy_rate"] * 100, name=labels["occupancy"],
-                                mode="lines+markers", line={"color": ACCENT, "width": 3},
-                                hovertemplate="%{x|%Y-%m}: %{y:.1f}%<extra></extra>"), secondary_y=True)
-    figure.update_yaxes(title_text=labels["tax"], secondary_y=False)
-    figure.update_yaxes(title_text=labels["occupancy"], ticksuffix="%", secondary_y=True, range=[0, 100],
-                         dtick=20, showgrid=False)
+def indicator_trend(frame: pd.DataFrame, *, code: str, title: str, texts: list[str], labels: dict[str, str]) -> go.Figure:
+    """One headline indicator month by month (aggregates.monthly_indicators): flows as bars, rates and stocks as a
+    line. `title`: the axis title with its unit; `texts`: each month's value as the overview prints it (hover)."""
+    values = chart_values(code, frame[code])
+    hover = "%{x|%Y-%m}: %{customdata}<extra></extra>"
+    if code in FLOW_CODES:
+        trace = go.Bar(x=frame["month"], y=values, name=title, marker_color=SECOND, customdata=texts,
+                       hovertemplate=hover)
+    else:
+        trace = go.Scatter(x=frame["month"], y=values, name=title, mode="lines+markers", customdata=texts,
+                           line={"color": ACCENT, "width": 3}, hovertemplate=hover)
+    figure = go.Figure(trace)
+    figure.update_yaxes(title_text=title, ticksuffix="%" if code in RATE_CODES else "", rangemode="tozero")
     figure.update_xaxes(title_text=labels["month"], tickformat="%Y-%m")
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=360,
-                         legend={"orientation": "h", "y": 1.12}, bargap=0.25)
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=360, bargap=0.25)
     return figure
 
 
 @inert
-def district_bar(frame: pd.DataFrame, *, name_column: str, labels: dict[str, str]) -> go.Figure:
-    """Building tax by district over the period, largest first."""
-    ordered = frame.sort_values("tax_10k", ascending=True)
-    figure = go.Figure(go.Bar(
-        x=ordered["tax_10k"] / 10_000, y=ordered[name_column], orientation="h", marker_color=SECOND,
-        text=(ordered["tax_10k"] / 10_000).map(lambda v: f"{v:,.1f}"), textposition="outside",
-        customdata=(ordered["occupancy_rate"] * 100).round(1),
-        hovertemplate="%{y}: %{x:.2f} · " + labels["occupancy"] + " %{customdata}%<extra></extra>",
-    ))
-    figure.update_layout(margin={"l": 10, "r": 40, "t": 30, "b": 10}, height=380,
-                         xaxis_title=labels["tax"], yaxis_title=None)
-    figure.update_xaxes(range=[0, float(ordered["tax_10k"].max() or 0) / 10_000 * 1.15])
+def district_indicator_bar(frame: pd.DataFrame, *, code: str, name_column: str, title: str,
+                           texts: list[str]) -> go.Figure:
+    """Districts by one headline indicator over the period (aggregates.district_indicators), largest at the top;
+    `texts`: each district's value as printed, in the frame's order."""
+    shown = frame.assign(_value=chart_values(code, frame[code]), _text=texts).sort_values("_value", ascending=True,
+                                                                                          na_position="first")
+    figure = go.Figure(go.Bar(x=shown["_value"], y=shown[name_column], orientation="h", marker_color=SECOND,
+                              text=shown["_text"], textposition="outside", cliponaxis=False,
+                              hovertemplate="%{y}: %{text}<extra></extra>"))
+    top = float(shown["_value"].max()) if shown["_value"].notna().any() else 0.0
+    figure.update_layout(margin={"l": 10, "r": 40, "t": 30, "b": 10}, height=380, xaxis_title=title, yaxis_title=None)
+    figure.update_xaxes(range=[0, (top or 1.0) * 1.2], ticksuffix="%" if code in RATE_CODES else "")
     return figure
+
+
+def axis_title(code: str, t: Callable[..., str]) -> str:
+    """The indicator's name with the unit its chart shows it in."""
+    if code in RATE_CODES:
+        return t(f"kpi.{code}") + t("chart.suffix.pct")
+    return t(f"kpi.{code}") + (t("chart.suffix.yi") if code == "building_tax" else "")

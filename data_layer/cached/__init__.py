@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_layer import db, migrations, queries
+from data_layer import aggregates, db, migrations, queries
 from data_layer.periods import Period
 from data_layer.settings import get_settings
 
@@ -56,11 +56,11 @@ def overview_kpis(url: str, version: str, kind: str, year: int, number: int, dis
     return queries.overview_kpis(engine(url), period=Period(kind, year, number), district=district)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def monthly_trend(url: str, version: str, end: object, months: int, district: str | None) -> pd.DataFrame:
-    return queries.monthly_trend(engine(url), end=end, months=months, district=district)  # type: ignore[arg-type]
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=48)
+def monthly_indicators(url: str, version: str, end: object, months: int, district: str | None) -> pd.DataFrame:
+    return aggregates.monthly_indicators(engine(url), end=end, months=months, district=district)  # type: ignore[arg-type]
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def district_breakdown(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
-    return queries.district_breakdown(engine(url), period=Period(kind, year, number))
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=24)
+def district_indicators(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
+    return aggregates.district_indicators(engine(url), period=Period(kind, year, number))

@@ -56,3 +56,8 @@ def threshold_movers(url: str, version: str, scope: str, as_of: date, bound: flo
 @st.cache_data(ttl=TTL, show_spinner=False)
 def occupancy_movers(url: str, version: str, scope: str, as_of: date, compare: str) -> pd.DataFrame:
     return goal_rankings.occupancy_movers(engine(url), scope=Scope.parse(scope), as_of=as_of, compare=compare)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def district_shares(url: str, version: str) -> dict:
+    return plans.district_shares(engine(url))

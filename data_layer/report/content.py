@@ -19,7 +19,7 @@ from data_layer import briefing, fmt, goals, observation, queries
 from data_layer.aggregates import HEADLINE_KPIS, Scope
 from data_layer.i18n import localized, translate
 from data_layer.i18n import table as i18n_table
-from data_layer.indicators import BY_CODE
+from data_layer.indicators import BY_CODE, KPI_ALIASES, definition
 from data_layer.periods import Period, month_end
 from data_layer.report import review_content
 from data_layer.report import sections as pack_sections
@@ -374,12 +374,15 @@ def notes(pack: ReviewPack) -> list[str]:
 
 
 def definitions(pack: ReviewPack) -> list[str]:
-    """'name: definition' for each indicator of the plan's goal table (the registry's wording)."""
-    name = localized("name", pack.lang)
-    definition = localized("definition", pack.lang)
-    colon = "：" if pack.lang == "zh" else ": "
-    return [f"{getattr(BY_CODE[code], name)}{colon}{getattr(BY_CODE[code], definition)}"
-            for code in pack.goals["indicator"] if code in BY_CODE]
+    """'name: definition' for each headline figure of the pack, then each further indicator of the plan's goal
+    table, in the registry's words (`indicators.definition`: the same text as the pages' tooltips and the README)."""
+    lang = pack.lang
+    colon = "：" if lang == "zh" else ": "
+    lines = [f"{pack.t(f'kpi.{code}')}{colon}{definition(code, lang)}" for code in KPI_ROWS]
+    covered = {KPI_ALIASES.get(code, code) for code in KPI_ROWS}
+    name = localized("name", lang)
+    return lines + [f"{getattr(BY_CODE[code], name)}{colon}{definition(code, lang)}"
+                    for code in pack.goals["indicator"] if code in BY_CODE and code not in covered]
 
 
 def goals_min_buildings() -> int:

@@ -217,9 +217,8 @@ def _completeness(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
 def _notes(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
     story += [_p(pack.heading("notes"), styles.h1)]
     story += [_p(f"• {line}", styles.note) for line in c.notes(pack)]
-    if len(pack.goals):
-        story.append(_p(pack.heading("definitions"), styles.h2))
-        story += [_p(f"• {line}", styles.note) for line in c.definitions(pack)]
+    story.append(_p(pack.heading("definitions"), styles.h2))  # the headline figures' at least
+    story += [_p(f"• {line}", styles.note) for line in c.definitions(pack)]
 
 
 SECTION_WRITERS = {"commentary": _commentary, "kpis": _kpis, "targets": _targets, "drivers": _drivers,

@@ -424,10 +424,9 @@ def _note_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-de
     slide = _slide(prs, pack.heading("notes"))
     _text(slide, [f"• {line}" for line in c.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
           height=HEIGHT - TOP, size=14)
-    if len(pack.goals):
-        slide = _slide(prs, pack.heading("definitions"))
-        _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
-              width=BODY_WIDTH, height=HEIGHT - TOP, size=14)
+    slide = _slide(prs, pack.heading("definitions"))  # the headline figures' at least
+    _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
+          width=BODY_WIDTH, height=HEIGHT - TOP, size=11)
 
 
 SLIDE_WRITERS = {"commentary": _commentary_slides, "kpis": _kpi_slides, "targets": _target_slides,

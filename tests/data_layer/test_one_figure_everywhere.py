@@ -126,3 +126,19 @@ def test_the_drivers_of_change_start_and_end_at_the_kpis_the_pack_prints(screens
             assert fmt.kpi(code, result.value_now, "zh") == fmt.kpi(code, row["value"], "zh")
             assert fmt.kpi(code, result.value_before, "zh") == fmt.kpi(code, row["previous"], "zh")
             assert result.bars(scope=pack.scope)["contribution"].sum() == pytest.approx(result.change, abs=1e-9)
+
+
+@pytest.mark.parametrize("district", [None, "440106"])
+def test_the_overview_trend_reads_as_each_months_tiles(screens: dict, district: str | None) -> None:
+    """Every point of the overview's 36-month trend (any headline indicator) is the figure the tiles show for that
+    month as a one-month period, for the city and a district."""
+    from data_layer import aggregates, queries
+
+    trend = aggregates.monthly_indicators(screens["engine"], end=AS_OF, months=36, district=district)
+    assert len(trend) == 36
+    for month in (date(2024, 11, 1), date(2025, 12, 1), date(2026, 7, 1), AS_OF):
+        row = trend.set_index("month").loc[pd.Timestamp(month)]
+        tiles = queries.period_kpis(screens["engine"], period=Period("month", month.year, month.month),
+                                    district=district)
+        for code in aggregates.DISTRICT_INDICATORS:
+            assert fmt.kpi(code, row[code], "zh") == fmt.kpi(code, tiles[code], "zh"), (month, code)
