@@ -187,6 +187,16 @@ KPI_ALIASES: dict[str, str] = {"super_a": "graded_super_a", "grade_a": "graded_a
 
 # (Chinese, English) for the KPI codes and table columns that are not goal indicators.
 DEFINITIONS: dict[str, tuple[str, str]] = {
+    # the drivers-of-change table (goals page, 变动归因)
+    "drivers_unit": ("贡献单位：区、街道或楼宇；本期新增或退出报送的楼宇单列一项",
+                     "The contributing unit: a district, a street or a building; buildings entering or leaving the "
+                     "reporting set are bars of their own"),
+    "drivers_contribution": ("该单位对总变动的贡献，各项之和恰等于总变动（无“其他”项）；流量为单位自身的变动，比率为 "
+                             "(O_i,t − O_i,0)/L_t − r_0·(L_i,t − L_i,0)/L_t，以百分点计",
+                             "The unit's share of the total change; the bars add up to it exactly (no 'other' bar); "
+                             "flows: the unit's own change; rates: (O_i,t − O_i,0)/L_t − r_0·(L_i,t − L_i,0)/L_t, in "
+                             "percentage points"),
+    "drivers_profile": ("打开该楼宇的档案", "Opens the building's profile"),
     "buildings_reporting": ("期末月报送了统计数据的楼宇数",
                             "Buildings that reported statistics in the period's last month"),
     "employees": ("期末月 Σ在楼从业人员", "Σ people employed in the buildings, in the period's last month"),

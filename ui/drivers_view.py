@@ -13,7 +13,7 @@ from streamlit.errors import StreamlitAPIException
 from data_layer import drivers, fmt
 from data_layer.cached import review as cached_review
 from data_layer.i18n import localized
-from data_layer.indicators import BY_CODE
+from data_layer.indicators import BY_CODE, definition
 from ui.review_charts import drivers_chart
 from ui.shell import plain, t
 
@@ -109,7 +109,10 @@ def render_drivers(*, url: str, version: str, scope: str, as_of: date, lang: str
                                           for b in bars["building_id"]],
     })
     st.dataframe(table, hide_index=True, key="drivers_table", column_config={
-        t("review.drivers.col.profile"): st.column_config.LinkColumn(display_text=t("review.drivers.open_profile"))})
+        t("review.drivers.col.name"): st.column_config.Column(help=definition("drivers_unit", lang)),
+        t("review.drivers.col.contribution"): st.column_config.Column(help=definition("drivers_contribution", lang)),
+        t("review.drivers.col.profile"): st.column_config.LinkColumn(display_text=t("review.drivers.open_profile"),
+                                                                     help=definition("drivers_profile", lang))})
 
 
 def _change(result: drivers.Drivers) -> float | None:
