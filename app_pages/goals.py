@@ -16,6 +16,7 @@ from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.i18n import localized
 from ui import goal_charts as gc
 from ui.shell import md, page_context, plain, t
+from ui import workbench_view
 
 ctx = page_context()
 lang = ctx.lang
@@ -78,6 +79,8 @@ with tab_status:
                  column_config={c: t(f"goals.col.{c}") for c in display.columns if c != "status"})
     with st.expander(t("goals.method.title")):
         st.markdown(t("goals.method.body", share=f"{margins.share * 100:g}", pp=f"{margins.pp:g}"))
+    # 准千万元楼 / 准亿元楼 beside the threshold-count targets (the planner's workbench, issue 17)
+    workbench_view.pipeline_block(ctx, goals=table, as_of=as_of, district=scope.code if scope.kind == "district" else None)
 
 with tab_chart:
     codes = list(table["indicator"])

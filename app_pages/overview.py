@@ -15,6 +15,7 @@ from ui.charts import district_bar, trend_chart
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
 from ui.shell import md, page_context, t
+from ui import workbench_view
 
 ctx = page_context(guide=True)
 lang = ctx.lang
@@ -91,3 +92,7 @@ with right:
     st.subheader(t("overview.by_district"))
     breakdown = cached.district_breakdown(ctx.url, ctx.version, kind, year, number)
     st.plotly_chart(district_bar(breakdown, name_column=name_col, labels=labels), key="district_chart")
+
+# Building early warnings (the planner's workbench, issue 17): one list for the period's last month and the
+# district, each row with the rule that fired and its figures; a row opens the profile (ui/workbench_view.py).
+workbench_view.alert_list(ctx, as_of=period.end, district=district, key="overview")

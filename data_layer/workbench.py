@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from data_layer import fmt
 from data_layer.aggregates import ratio
+from data_layer.i18n import translate
 from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, DistrictMonth
 from data_layer.periods import Period, add_months
@@ -275,3 +277,40 @@ def district_names(engine: Engine) -> pd.DataFrame:
 
 def period_months(period: Period) -> int:
     return len(period.months)
+
+
+# ------------------------------------------------------------------------------------------------ how an alert reads
+
+
+def alert_figures(row: pd.Series | dict, lang: str) -> str:
+    """The figures that fired an alert, in words: one wording for the overview, the map, the wall and the pack."""
+    unit, before, after, change = row["unit"], row["before"], row["after"], row["change"]
+    if unit == "pp":
+        values = {"before": fmt.pct(before), "after": fmt.pct(after), "change": fmt.change("pp", change, lang)}
+    elif unit == "rel":
+        values = {"before": fmt.money_10k(before, lang), "after": fmt.money_10k(after, lang),
+                  "change": fmt.change("rel", change, lang)}
+    elif unit == "months":
+        values = {"before": str(before), "after": str(after), "change": f"{int(change)}"}
+    else:
+        values = {"before": fmt.money_10k(before, lang), "after": fmt.money_10k(after, lang), "change": ""}
+    return translate(f"wb.figures.{unit}", lang, **values)
+
+
+def alert_rows(alerts: pd.DataFrame, *, lang: str, district_names: dict[str, str]) -> pd.DataFrame:
+    """The alert list as people read it (codes translated, figures in words): building, code, district, grade,
+    leasable area, rule, figures, plus building_id for opening the profile. Shared by every screen."""
+    return pd.DataFrame({
+        "building_id": alerts["building_id"].astype(int),
+        "building": alerts["name"].astype(str), "code": alerts["code"].astype(str),
+        "district": [district_names.get(c, c) for c in alerts["district_code"]],
+        "grade": [translate(f"map.grade.{g}", lang) for g in alerts["grade"]],
+        "leasable": alerts["leasable_area_m2"].astype(float).round(0),
+        "rule": [translate(f"wb.rule.{r}", lang) for r in alerts["rule"]],
+        "figures": [alert_figures(row, lang) for _, row in alerts.iterrows()],
+    }).reset_index(drop=True)
+
+
+def rules_note(rules: WarningRules, lang: str) -> str:
+    return translate("wb.rules_note", lang, pp=f"{rules.occupancy_drop_pp:g}", share=f"{rules.tax_drop_share * 100:g}",
+                     months=rules.silent_months, area=f"{rules.min_area_m2:,.0f}")

@@ -140,6 +140,10 @@ def render(pack: c.ReviewPack) -> bytes:
     else:
         story.append(_p(t("report.alerts.none"), styles.body))
 
+    story += [_p(t("report.section.building_alerts"), styles.h1), _p(c.building_alerts_text(pack), styles.body)]
+    if len(pack.building_alerts):
+        story.append(_table(c.building_alerts_table(pack), styles, [2.6, 1.2, 1, 1.2, 1.8, 4.2]))
+
     story += [_p(t("report.section.demands"), styles.h1), _p(c.demand_text(pack), styles.body)]
     if len(pack.categories):
         story += [_table(c.categories_table(pack), styles, [3, 1.5, 1.5]), Spacer(1, 3 * mm)]
@@ -171,4 +175,4 @@ def render(pack: c.ReviewPack) -> bytes:
     return buffer.getvalue()
 
 
-SECTIONS = ("kpis", "targets", "trends", "ranking", "sentiment", "demands", "notes")
+SECTIONS = ("kpis", "targets", "trends", "ranking", "sentiment", "building_alerts", "demands", "notes")

@@ -330,6 +330,11 @@ def render(pack: c.ReviewPack) -> bytes:
     else:
         _text(slide, [t("report.alerts.none")], left=LEFT, top=TOP, width=BODY_WIDTH, height=Inches(1))
 
+    slide = _slide(prs, t("report.section.building_alerts"), c.building_alerts_text(pack, ROWS_PER_SLIDE - 2))
+    if len(pack.building_alerts):
+        _table(slide, c.building_alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
+               widths=[2.6, 1.2, 1, 1.2, 1.8, 4.2], size=11)
+
     slide = _slide(prs, t("report.section.demands"), c.demand_text(pack))
     open_list = c.open_demands_table(pack)
     _table(slide, c.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),

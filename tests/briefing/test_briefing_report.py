@@ -65,7 +65,7 @@ def test_the_pdf_text_layer_holds_the_plans_indicator_names(pack_files: dict[str
     missing = [name for name in names if _squeezed(name) not in layer]
     assert not missing
     for heading in ("楼宇经济季度分析通报", "2026年第3季度", "一、核心指标", "二、年度目标进度", "三、走势",
-                    "四、区域动态排名", "五、营商环境感知与预警", "六、企业诉求办理", "七、数据说明", "数据截至"):
+                    "四、区域动态排名", "五、营商环境感知与预警", "五、楼宇预警", "六、企业诉求办理", "七、数据说明", "数据截至"):
         assert heading in layer
 
 
@@ -104,7 +104,7 @@ def test_the_pptx_holds_the_expected_slides_with_east_asian_fonts(pack_files: di
     deck = Presentation(str(pack_files["pptx"]))
     titles = [_slide_title(slide) for slide in deck.slides]
     assert titles == ["楼宇经济季度分析通报", "一、核心指标", "二、年度目标进度", "二、目标完成度", "三、走势",
-                      "四、区域动态排名", "五、营商环境感知与预警", "六、企业诉求办理", "七、数据说明",
+                      "四、区域动态排名", "五、营商环境感知与预警", "五、楼宇预警", "六、企业诉求办理", "七、数据说明",
                       "七、数据说明（指标定义）"]
     assert deck.slide_width == Emu(12192000) or deck.slide_width > deck.slide_height  # 16:9
     runs = [run for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
