@@ -110,3 +110,24 @@ def test_goals_alerts_demands_and_ranking_agree(screens: dict, demo_url: str) ->
 
     ranking = briefing.district_ranking(engine, as_of=AS_OF)
     pd.testing.assert_frame_equal(ranking.reset_index(drop=True), running.ranking.reset_index(drop=True))
+
+
+def test_building_alerts_read_the_same_on_the_overview_the_wall_and_in_the_pack(screens: dict, demo_url: str,
+                                                                                monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    """The workbench's early warnings: the overview's list (as of the period's last month), the wall's alerts panel
+    and the running quarter's pack list the same buildings, rules and figures, worded the same."""
+    from data_layer import workbench
+
+    names = screens["running"].district_names
+    wall = workbench.alert_rows(screens["alerts"].building_alerts, lang="zh", district_names=names)
+    pack = report.content.building_alerts_table(screens["running"], limit=10_000)
+    assert len(wall) > 0
+    assert [[r.building, r.district, r.rule, r.figures] for r in wall.itertuples()] == [
+        [row[0], row[1], row[4], row[5]] for row in pack.rows]
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    page = AppTest.from_file(OVERVIEW, default_timeout=60).run()  # year to date through October: as of October
+    assert not page.exception
+    table = next(frame.value for frame in page.dataframe if "figures" in frame.value.columns)
+    assert list(table["figures"]) == list(wall["figures"]) and list(table["rule"]) == list(wall["rule"])
+    assert list(table["building_id"]) == list(screens["alerts"].building_alerts["building_id"])
