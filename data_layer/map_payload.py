@@ -7,7 +7,8 @@ reruns then reuse the text (see bench/map.py). No pydeck here: `ui.map_charts` e
 Each record carries only what drawing and the tooltip need: p (position as whole 1e-5 degrees, about 1 m, east
 and north of `origin`: the layer's accessor adds the origin back, and the integers are half as long as degrees),
 n (name), g (grade label), o (occupancy % with one decimal, the template adds "%"),
-t (tax over the period in whole 万元, the template adds the unit), and e (column height in metres) in 3D mode.
+t (tax over the period in whole 万元, the template adds the unit), v (vacant ㎡ in the period's last month) and w
+(its change over 3 months, signed), and e (column height in metres) in 3D mode.
 Missing figures are "—".
 The building ids stay on the server: a selection comes back as (layer, index) and is mapped through `ids`.
 """
@@ -126,6 +127,8 @@ def map_points(frame: pd.DataFrame, *, colour_by: str, lang: str, height_by: str
         + ',"g":"' + frame["grade"].astype("object").map(grade_labels).fillna("") + '"'
         + ',"o":' + _numbers(frame["occupancy_rate"] * 100, "%.1f")
         + ',"t":' + _numbers(frame["tax_period"].round(0), "%.0f")
+        + ',"v":' + _numbers(frame["vacant_m2"].round(0), "%.0f")
+        + ',"w":' + _numbers(frame["vacant_change_3m"].round(0), '"%+.0f"')
     )
     if height_by:
         records = records + ',"e":' + heights(frame, height_by).astype(int).astype(str)

@@ -307,7 +307,8 @@ def legend_html(items: Sequence[LegendItem], *, title: str) -> str:
 
 
 COMPARE_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-                "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
+                "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises", "vacant_area", "tax_per_m2",
+                "tax_per_employee")
 
 
 def district_comparison(stats: pd.DataFrame, *, codes: Sequence[str], lang: str) -> pd.DataFrame:

