@@ -314,3 +314,16 @@ def alert_rows(alerts: pd.DataFrame, *, lang: str, district_names: dict[str, str
 def rules_note(rules: WarningRules, lang: str) -> str:
     return translate("wb.rules_note", lang, pp=f"{rules.occupancy_drop_pp:g}", share=f"{rules.tax_drop_share * 100:g}",
                      months=rules.silent_months, area=f"{rules.min_area_m2:,.0f}")
+
+
+def building_figures(frame: pd.DataFrame, *, building_id: int) -> dict | None:
+    """One building's workbench figures from a period frame: vacant_m2, vacant_change_3m, tax_per_m2,
+    tax_per_employee, months_reported and its ranks (output_ranks); None when it is not in the frame."""
+    where = np.flatnonzero(frame["id"].to_numpy() == building_id)
+    if not len(where):
+        return None
+    row = frame.iloc[where[0]]
+    ranks = output_ranks(frame).iloc[where[0]]
+    return {"vacant_m2": row["vacant_m2"], "vacant_change_3m": row["vacant_change_3m"],
+            "tax_per_m2": row["tax_per_m2"], "tax_per_employee": row["tax_per_employee"],
+            "months_reported": row["months_reported"], "grade": row["grade"], **ranks.to_dict()}

@@ -23,6 +23,7 @@ from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param
 from ui.shell import PageContext, plain, t
+from ui import workbench_view
 
 
 def flag_labels(detail: dict) -> list[str]:
@@ -186,6 +187,7 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
     if show_link:
         link_to_profile(building_id, period, ctx.lang)
     _kpis(detail, ctx.lang, columns=4 if wide else 2)
+    workbench_view.profile_figures(ctx, building_id, period, columns=4 if wide else 2)  # vacancy, output, ranks
     if wide:
         left, right = st.columns([3, 2])
         with left:

@@ -121,3 +121,28 @@ def pipeline_block(ctx: PageContext, *, goals: pd.DataFrame, as_of: date, distri
             st.session_state["pipeline_nonce"] = st.session_state.get("pipeline_nonce", 0) + 1
             open_profile(int(shown["building_id"].iloc[picked]), Period("ytd", as_of.year, as_of.month), ctx.lang)
     st.caption(t("wb.pipeline.method"))
+
+
+def profile_figures(ctx: PageContext, building_id: int, period: Period, *, columns: int) -> None:
+    """The profile's workbench tiles: vacant area with its 3-month change, output per ㎡ with its rank among the
+    district's and the grade's buildings, output per employee."""
+    figures = cw.building_figures(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
+    if figures is None:
+        return
+    change = figures["vacant_change_3m"]
+    vacant_delta = None if fmt.missing(change) else t("wb.profile.vacant_3m", change=f"{change:+,.0f}")
+    rank = t("wb.profile.rank", district=_rank(figures["rank_district"], figures["of_district"]),
+             grade_name=t(f"map.grade.{figures['grade']}"), grade=_rank(figures["rank_grade"], figures["of_grade"]))
+    months = figures["months_reported"]
+    part = None if fmt.missing(months) or months >= len(period.months) else t("wb.profile.part_year",
+                                                                              months=int(months))
+    tiles = [("kpi.vacant_area", fmt.kpi("vacant_area", figures["vacant_m2"], ctx.lang), vacant_delta),
+             ("kpi.tax_per_m2", fmt.kpi("tax_per_m2", figures["tax_per_m2"], ctx.lang), rank),
+             ("kpi.tax_per_employee", fmt.kpi("tax_per_employee", figures["tax_per_employee"], ctx.lang), part)]
+    for column, (key, value, delta) in zip(st.columns(columns), tiles, strict=False):
+        column.metric(t(key), value, delta, delta_color="off", delta_arrow="off", border=True,
+                      help=t("wb.profile.help"))
+
+
+def _rank(rank: object, of: object) -> str:
+    return "—" if fmt.missing(rank) else f"{int(rank)}/{int(of)}"  # type: ignore[call-overload]

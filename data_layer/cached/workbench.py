@@ -21,3 +21,13 @@ def building_alerts(url: str, version: str, as_of: date, district: str | None, r
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
 def pipeline(url: str, version: str, as_of: date, district: str | None) -> pd.DataFrame:
     return workbench.pipeline(engine(url), as_of=as_of, district=district)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def building_figures(url: str, version: str, building_id: int, kind: str, year: int, number: int) -> dict | None:
+    """One building's vacant area and trend, output per ㎡ / per employee and its ranks among its district's and
+    its grade's buildings, read from the period frame the map shares (a resource: not read again)."""
+    from data_layer.cached import map as cm
+
+    frame = cm.period_frame(url, version, kind, year, number, cm.boundary_crs(url, version))
+    return workbench.building_figures(frame, building_id=building_id)
