@@ -327,3 +327,25 @@ def building_figures(frame: pd.DataFrame, *, building_id: int) -> dict | None:
     return {"vacant_m2": row["vacant_m2"], "vacant_change_3m": row["vacant_change_3m"],
             "tax_per_m2": row["tax_per_m2"], "tax_per_employee": row["tax_per_employee"],
             "months_reported": row["months_reported"], "grade": row["grade"], **ranks.to_dict()}
+
+
+REVIVE_COLUMNS = ("code", "name", "district", "street", "grade", "status", "industry", "leasable_m2",
+                  "occupancy_rate", "vacant_m2", "vacant_change_3m", "tax_per_m2")
+
+
+def revive_table(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """The 盘活一批 list for people (and its download): codes translated, occupancy in percent, areas in whole ㎡;
+    plain column codes (the page and the workbook put the translated headers on)."""
+    def label(prefix: str, codes: pd.Series) -> list[str]:
+        return [translate(f"{prefix}.{c}", lang) for c in codes.astype("object")]
+
+    street = frame[f"street_{'zh' if lang == 'zh' else 'en'}"]
+    return pd.DataFrame({
+        "building_id": frame["id"].astype(int), "code": frame["code"], "name": frame["name"],
+        "district": frame[f"district_{'zh' if lang == 'zh' else 'en'}"].astype(str),
+        "street": street.where(street.notna(), "").astype(str),
+        "grade": label("map.grade", frame["grade"]), "status": label("map.status", frame["status"]),
+        "industry": label("map.industry", frame["industry"]), "leasable_m2": frame["leasable_end"].round(0),
+        "occupancy_rate": (frame["occupancy_rate"] * 100).round(1), "vacant_m2": frame["vacant_m2"].round(0),
+        "vacant_change_3m": frame["vacant_change_3m"].round(0), "tax_per_m2": frame["tax_per_m2"].round(0),
+    }).reset_index(drop=True)
