@@ -22,6 +22,7 @@ from ui.building_profile import render_profile
 from ui.first_day import render_unplaced
 from ui.map_state import display_options, filter_sidebar, period_param, sync_from_url, write_url
 from ui.shell import page_context, plain, t
+from ui import workbench_view
 
 ctx = page_context()
 lang, settings = ctx.lang, get_settings()
@@ -85,7 +86,8 @@ with map_col:
         notes.append(t("map.density_note"))
     st.caption(" ".join(notes))
 with side_col:
-    selected = mc.selected_building(event, points)
+    # a click on a point or a pick in the table below opens the profile here; the newer of the two wins
+    selected = workbench_view.latest_pick(mc.selected_building(event, points), frame, "map_table")
     if selected is not None:
         render_profile(ctx, selected, period, wide=False, show_link=True)
     else:
@@ -102,7 +104,7 @@ with side_col:
 st.subheader(t("map.table"))
 table = cm.table(*key, target_crs, view.filters, lang)
 st.caption(t("map.table_caption", count=f"{table.num_rows:,}"))
-st.dataframe(table, hide_index=True, height=360, key="map_table")
+st.dataframe(table, hide_index=True, height=360, key="map_table", on_select="rerun", selection_mode="single-row")
 stem = f"buildings_{period_param(period)}"
 left, right, _ = st.columns([1, 1, 4])
 left.download_button(t("map.download_csv"), data=lambda: to_csv_bytes(table.to_pandas()), file_name=f"{stem}.csv",
@@ -116,6 +118,9 @@ st.multiselect(t("map.compare.pick"), list(district_names), key="map_compare", f
                placeholder=t("map.filter.any"))
 chosen = list(view.compare) or list(view.filters.districts) or list(district_names)
 st.dataframe(mc.district_comparison(cm.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
+
+# the building early warnings of the buildings shown (issue 17); a row opens the profile page
+workbench_view.alert_list(ctx, as_of=period.end, key="map", within=set(frame["id"].astype(int)))
 
 if (placed_flash := st.session_state.pop("place_flash", None)) is not None:
     st.success(placed_flash)

@@ -34,7 +34,16 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
     "observation": ("yes", "no"),
     "sentiment": ("positive", "neutral", "negative", "no_data"),
+    # the planner's workbench (issue 17): each flag, the threshold pipeline, output per ㎡
+    "zero_carbon": ("yes", "no"),
+    "energy_star": ("yes", "no"),
+    "featured": ("yes", "no"),
+    "hq_cluster": ("yes", "no"),
+    "pipeline": ("over_100m", "near_100m", "over_10m", "near_10m", "other"),
+    "output_band": ("1000_plus", "500_to_1000", "200_to_500", "under_200", "no_data"),
 }
+FLAG_COLOURS = {"zero_carbon": "is_zero_carbon_pilot", "energy_star": "energy_star", "featured": "is_featured",
+                "hq_cluster": "is_hq_cluster"}
 HEIGHT_METRICS = ("tax", "area", "occupancy")
 # Positions are sent in 1e-5 degree steps (about 1 m) from an origin: "34071" instead of "113.34071". Measured in
 # headless Chromium, the arithmetic accessor that adds the origin back costs no visible time at 10k points.
@@ -50,6 +59,9 @@ class MapPoints:
     ids: dict[str, tuple[int, ...]]
     names: dict[str, tuple[str, ...]]
     origin: tuple[float, float] = (0.0, 0.0)
+    # the categories in drawing order: the one whose largest building carries the least tax first, so the
+    # largest points end on top (ties: the legend's last first, as before)
+    draw_order: tuple[str, ...] = ()
 
     @property
     def position_expression(self) -> str:
@@ -80,6 +92,19 @@ def colour_codes(frame: pd.DataFrame, colour_by: str) -> pd.Series:
     if colour_by == "sentiment":
         index = frame["sentiment_index"] if "sentiment_index" in frame else pd.Series(np.nan, index=frame.index)
         codes = np.select([index.isna(), index >= 60, index >= 40], ["no_data", "positive", "neutral"], "negative")
+        return pd.Series(codes, index=frame.index)
+    if colour_by in FLAG_COLOURS:
+        return pd.Series(np.where(frame[FLAG_COLOURS[colour_by]].to_numpy() > 0, "yes", "no"), index=frame.index)
+    if colour_by == "pipeline":  # `pipeline_bound` (10m | 100m) merged in by the caller for the candidates
+        ytd = frame["tax_ytd"]
+        bound = frame["pipeline_bound"] if "pipeline_bound" in frame else pd.Series(None, index=frame.index)
+        codes = np.select([ytd >= 10_000, bound == "100m", ytd >= 1_000, bound == "10m"],
+                          ["over_100m", "near_100m", "over_10m", "near_10m"], "other")
+        return pd.Series(codes, index=frame.index)
+    if colour_by == "output_band":  # 元 per ㎡ a year, lower bound inclusive
+        value = frame["tax_per_m2"]
+        codes = np.select([value.isna(), value >= 1_000, value >= 500, value >= 200],
+                          ["no_data", "1000_plus", "500_to_1000", "200_to_500"], "under_200")
         return pd.Series(codes, index=frame.index)
     return frame[colour_by].astype("object")
 
@@ -116,6 +141,8 @@ def map_points(frame: pd.DataFrame, *, colour_by: str, lang: str, height_by: str
         frame = frame[placed]
     if frame.empty:
         return MapPoints({}, {}, {})
+    # larger points on top: within a layer the buildings with more tax come last (deck.gl draws data in order)
+    frame = frame.iloc[np.argsort(frame["tax_period"].fillna(-1).to_numpy(), kind="stable")]
     grade_labels = {code: translate(f"map.grade.{code}", lang) for code in GRADES}
     names = clean_text(frame["name"])
     origin = (math.floor(frame["lon"].min() * 100) / 100, math.floor(frame["lat"].min() * 100) / 100)
@@ -135,11 +162,15 @@ def map_points(frame: pd.DataFrame, *, colour_by: str, lang: str, height_by: str
     records = records + "}"
     codes = colour_codes(frame, colour_by).to_numpy()
     ids, names = frame["id"].to_numpy(), names.to_numpy()
-    out_json, out_ids, out_names = {}, {}, {}
+    tax = frame["tax_period"].to_numpy(dtype=float)
+    out_json, out_ids, out_names, top = {}, {}, {}, {}
     for code in CATEGORIES[colour_by]:
         mask = codes == code
         if mask.any():
             out_json[code] = "[" + ",".join(records[mask].tolist()) + "]"
             out_ids[code] = tuple(int(i) for i in ids[mask])
             out_names[code] = tuple(str(n) for n in names[mask])
-    return MapPoints(out_json, out_ids, out_names, origin)
+            top[code] = float(np.nanmax(tax[mask])) if (tax[mask] == tax[mask]).any() else -1.0
+    legend = list(out_json)
+    order = sorted(legend, key=lambda c: (top[c], -legend.index(c)))
+    return MapPoints(out_json, out_ids, out_names, origin, tuple(order))

@@ -218,8 +218,10 @@ def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_na
         streets = [s for s in street_names if not chosen or street_district[s] in chosen]
         st.multiselect(t("map.filter.street"), streets, key="map_streets", format_func=lambda s: street_names[s],
                        placeholder=any_label, help=t("map.filter.street_help"))
+        # grades as buttons, not a type-ahead: typing 甲级 + Enter in a multiselect picks 超甲级, its first match
+        st.pills(t("map.filter.grade"), list(GRADES), selection_mode="multi", key="map_grades",
+                 format_func=lambda c: t(f"map.grade.{c}"))
         for key, label, options, prefix, help_key in (
-                ("map_grades", "map.filter.grade", GRADES, "map.grade", None),
                 ("map_statuses", "map.filter.status", STATUSES, "map.status", None),
                 ("map_industries", "map.filter.industry", INDUSTRIES, "map.industry", None),
                 ("map_flags", "map.filter.flags", FLAGS, "map.flag", None),

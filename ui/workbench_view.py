@@ -146,3 +146,19 @@ def profile_figures(ctx: PageContext, building_id: int, period: Period, *, colum
 
 def _rank(rank: object, of: object) -> str:
     return "—" if fmt.missing(rank) else f"{int(rank)}/{int(of)}"  # type: ignore[call-overload]
+
+
+def latest_pick(point: int | None, frame: pd.DataFrame, table_key: str) -> int | None:
+    """The building to show: the map's clicked point or the table's picked row (a row of `frame`, the table's
+    rows in the same order), whichever changed last."""
+    row = picked_row(table_key)
+    from_table = int(frame["id"].iloc[row]) if row is not None and row < len(frame) else None
+    state = st.session_state
+    previous = state.get(f"{table_key}_picks", (None, None))
+    current = (point, from_table)
+    chosen = state.get(f"{table_key}_chosen")
+    if current != previous:  # a new row picked wins; otherwise (a new click, a row unpicked) the point
+        chosen = from_table if from_table is not None and from_table != previous[1] else point
+    state[f"{table_key}_picks"] = current
+    state[f"{table_key}_chosen"] = chosen
+    return chosen if chosen in (point, from_table) else None
