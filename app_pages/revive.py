@@ -73,7 +73,8 @@ st.caption(md("wb.revive.caption", below=view.below, period=period.label(lang), 
               n=f"{len(table):,}", vacant=fmt.area(float(table["vacant_m2"].sum()), lang)))
 headers = {c: t(f"wb.revive.col.{c}") for c in REVIVE_COLUMNS}
 key = f"revive_table_{state.get('revive_nonce', 0)}"
-st.dataframe(table, hide_index=True, key=key, on_select="rerun", selection_mode="single-row", height=420,
+st.dataframe(table, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
+             height=min(35 * (len(table) + 1) + 3, 420),
              column_order=list(REVIVE_COLUMNS), column_config=headers)
 picked = picked_row(key)
 if picked is not None and picked < len(table):
