@@ -44,6 +44,8 @@ _TAX_BAND_BOUNDS = (100.0, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K)
 # Occupancy bands (fractions, lower bound inclusive) of occupied ÷ leasable in the period's last month.
 OCCUPANCY_BANDS = ("below_50", "50_to_70", "70_to_85", "85_plus", "no_data")
 _OCCUPANCY_BAND_BOUNDS = (0.50, 0.70, 0.85)
+# Output bands: annualised tax per ㎡ of leasable area (元 a year, data_layer.workbench.output), lower bound inclusive.
+OUTPUT_BANDS = ("1000_plus", "500_to_1000", "200_to_500", "under_200", "no_data")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class BuildingFilter:
     occupancy: tuple[int, int] = (0, 100)
     tax_bands: tuple[str, ...] = ()
     name: str = ""
+    output_bands: tuple[str, ...] = ()  # OUTPUT_BANDS codes
 
 
 # --- the period frame --------------------------------------------------------------------------------------------
@@ -130,6 +133,12 @@ def tax_band(ytd: pd.Series) -> pd.Series:
     return pd.Series(codes, index=ytd.index, dtype="object")
 
 
+def output_band(value: pd.Series) -> pd.Series:
+    codes = np.select([value.isna(), value >= 1_000, value >= 500, value >= 200],
+                      ["no_data", "1000_plus", "500_to_1000", "200_to_500"], "under_200")
+    return pd.Series(codes, index=value.index, dtype="object")
+
+
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     """Types, derived rates and bands; codes become categoricals (smaller to cache, faster to filter)."""
     for column in ("occupied_end", "leasable_end", "tax_period", "tax_ytd", "lon", "lat", "gross_area_m2",
@@ -149,6 +158,7 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
         for column in ("occupied_3m", "leasable_3m", "months_reported"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         frame = workbench.output(workbench.vacancy(frame).assign(tax_reported=frame["tax_period"]))
+        frame["output_band"] = output_band(frame["tax_per_m2"]).astype("category")
     frame["tax_band"] = tax_band(frame["tax_ytd"])
     for column in ("district_code", "grade", "status", "industry", "crs", "occupancy_band", "tax_band"):
         frame[column] = frame[column].astype("category")
@@ -256,7 +266,7 @@ def filter_frame(frame: pd.DataFrame, *, filters: BuildingFilter) -> pd.DataFram
     keep = np.ones(len(frame), dtype=bool)
     for column, wanted in (("district_code", filters.districts), ("grade", filters.grades),
                            ("status", filters.statuses), ("industry", filters.industries),
-                           ("tax_band", filters.tax_bands)):
+                           ("tax_band", filters.tax_bands), ("output_band", filters.output_bands)):
         if wanted:
             keep &= frame[column].isin(wanted).to_numpy()
     if filters.streets:

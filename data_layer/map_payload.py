@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data_layer.buildings import OCCUPANCY_BANDS, TAX_BANDS
+from data_layer.buildings import OCCUPANCY_BANDS, OUTPUT_BANDS, TAX_BANDS
 from data_layer.i18n import translate
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
 
@@ -40,7 +40,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "featured": ("yes", "no"),
     "hq_cluster": ("yes", "no"),
     "pipeline": ("over_100m", "near_100m", "over_10m", "near_10m", "other"),
-    "output_band": ("1000_plus", "500_to_1000", "200_to_500", "under_200", "no_data"),
+    "output_band": OUTPUT_BANDS,
 }
 FLAG_COLOURS = {"zero_carbon": "is_zero_carbon_pilot", "energy_star": "energy_star", "featured": "is_featured",
                 "hq_cluster": "is_hq_cluster"}
@@ -100,11 +100,6 @@ def colour_codes(frame: pd.DataFrame, colour_by: str) -> pd.Series:
         bound = frame["pipeline_bound"] if "pipeline_bound" in frame else pd.Series(None, index=frame.index)
         codes = np.select([ytd >= 10_000, bound == "100m", ytd >= 1_000, bound == "10m"],
                           ["over_100m", "near_100m", "over_10m", "near_10m"], "other")
-        return pd.Series(codes, index=frame.index)
-    if colour_by == "output_band":  # 元 per ㎡ a year, lower bound inclusive
-        value = frame["tax_per_m2"]
-        codes = np.select([value.isna(), value >= 1_000, value >= 500, value >= 200],
-                          ["no_data", "1000_plus", "500_to_1000", "200_to_500"], "under_200")
         return pd.Series(codes, index=frame.index)
     return frame[colour_by].astype("object")
 

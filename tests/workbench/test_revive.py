@@ -47,3 +47,14 @@ def test_the_list_is_the_buildings_under_the_line_largest_vacancy_first(demo_url
     assert list(found["vacant_m2"]) == list(expected["vacant"])
     table = workbench.revive_table(found, lang="zh")
     assert list(table["grade"].unique()) == ["甲级"] and list(table["district"].unique()) == ["天河区"]
+
+
+def test_the_maps_output_filter_is_in_its_url() -> None:
+    from ui.map_state import parse_params as map_params
+    from ui.map_state import MapView, to_params as map_to_params
+
+    view = map_params({"out": "500_to_1000,zzz", "grade": "a"}, districts=set(), streets=set(), first_month=FIRST,
+                      last_month=LAST)
+    assert view.filters.output_bands == ("500_to_1000",) and view.filters.grades == ("a",)
+    assert map_to_params(MapView(filters=view.filters, period=view.period), last_month=LAST) == {
+        "grade": "a", "out": "500_to_1000"}

@@ -177,6 +177,12 @@ def test_output_per_m2_annualises_a_part_year(engine, make) -> None:  # type: ig
     assert frame.loc[2, "tax_per_m2"] == 500.0 and frame.loc[2, "tax_per_employee"] == 6.0
     # building 3: 100 → 120 a year ÷ 4,000 ㎡ = 300 元/㎡
     assert frame.loc[3, "tax_per_m2"] == 300.0
+    # the map's output filter: 200-500 元/㎡ holds buildings 1 (450) and 3 (300); 500 and over building 2 (500, inclusive)
+    from data_layer.buildings import BuildingFilter
+
+    flat = frame.reset_index()
+    assert set(buildings.filter_frame(flat, filters=BuildingFilter(output_bands=("200_to_500",)))["id"]) == {1, 3}
+    assert set(buildings.filter_frame(flat, filters=BuildingFilter(output_bands=("500_to_1000",)))["id"]) == {2}
     ranks = workbench.output_ranks(frame.reset_index()).set_index(frame.index)
     # in the district: 500 (2) > 450 (1) > 300 (3); among 甲级: 2 then 1; 乙级: 3 alone
     assert list(ranks.loc[[1, 2, 3], "rank_district"]) == [2, 1, 3] and set(ranks["of_district"]) == {3}
