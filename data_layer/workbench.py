@@ -24,12 +24,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 
 from data_layer import fmt
 from data_layer.aggregates import ratio
 from data_layer.i18n import translate
-from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, DistrictMonth
 from data_layer.periods import Period, add_months
 from data_layer.settings import get_settings
@@ -60,7 +60,7 @@ class WarningRules:
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def _frame(engine: Engine, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(statement)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))

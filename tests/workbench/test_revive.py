@@ -50,8 +50,9 @@ def test_the_list_is_the_buildings_under_the_line_largest_vacancy_first(demo_url
 
 
 def test_the_maps_output_filter_is_in_its_url() -> None:
+    from ui.map_state import MapView
     from ui.map_state import parse_params as map_params
-    from ui.map_state import MapView, to_params as map_to_params
+    from ui.map_state import to_params as map_to_params
 
     view = map_params({"out": "500_to_1000,zzz", "grade": "a"}, districts=set(), streets=set(), first_month=FIRST,
                       last_month=LAST)
