@@ -16,6 +16,7 @@ from data_layer.i18n import localized
 from data_layer.indicators import BY_CODE, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K, definition
 from ui import goal_charts as gc
 from ui import view_state as vs
+from ui import workbench_view
 from ui.commentary_view import render_commentary
 from ui.definitions import header_config
 from ui.drivers_view import render_drivers
@@ -98,6 +99,8 @@ with tab_status:
                                              label=lambda c: t(f"goals.col.{c}")))
     with st.expander(t("goals.method.title")):
         st.markdown(t("goals.method.body", share=f"{margins.share * 100:g}", pp=f"{margins.pp:g}"))
+    # 准千万元楼 / 准亿元楼 beside the threshold-count targets (the planner's workbench, issue 17)
+    workbench_view.pipeline_block(ctx, goals=table, as_of=as_of, district=scope.code if scope.kind == "district" else None)
 
 with tab_chart:
     chart_codes = list(table["indicator"])

@@ -18,6 +18,7 @@ from data_layer.imports.geo import CRS_CODES
 from data_layer.indicators import definition
 from data_layer.settings import get_settings
 from ui import map_charts as mc
+from ui import workbench_view
 from ui.auth import current_user, require_role, store_engine
 from ui.building_profile import render_profile
 from ui.definitions import map_table_headers
@@ -87,7 +88,8 @@ with map_col:
         notes.append(t("map.density_note"))
     st.caption(" ".join(notes))
 with side_col:
-    selected = mc.selected_building(event, points)
+    # a click on a point or a pick in the table below opens the profile here; the newer of the two wins
+    selected = workbench_view.latest_pick(mc.selected_building(event, points), frame, "map_table")
     if selected is not None:
         render_profile(ctx, selected, period, wide=False, show_link=True)
     else:
@@ -104,7 +106,7 @@ with side_col:
 st.subheader(t("map.table"))
 table = cached_map.table(*key, target_crs, view.filters, lang)
 st.caption(t("map.table_caption", count=f"{table.num_rows:,}"))
-st.dataframe(table, hide_index=True, height=360, key="map_table",
+st.dataframe(table, hide_index=True, height=360, key="map_table", on_select="rerun", selection_mode="single-row",
              column_config=map_table_headers(lang))  # each header's definition as its tooltip
 stem = f"buildings_{period_param(period)}"
 left, right, _ = st.columns([1, 1, 4])
@@ -119,6 +121,9 @@ st.multiselect(t("map.compare.pick"), list(district_names), key="map_compare", f
                placeholder=t("map.filter.any"))
 chosen = list(view.compare) or list(view.filters.districts) or list(district_names)
 st.dataframe(mc.district_comparison(cached_map.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
+
+# the building early warnings of the buildings shown (issue 17); a row opens the profile page
+workbench_view.alert_list(ctx, as_of=period.end, key="map", within=set(frame["id"].astype(int)))
 
 if (placed_flash := st.session_state.pop("place_flash", None)) is not None:
     st.success(placed_flash)

@@ -15,6 +15,7 @@ from data_layer.indicators import definition
 from data_layer.periods import PERIOD_KINDS, Period
 from data_layer.settings import get_settings
 from ui import view_state as vs
+from ui import workbench_view
 from ui.charts import axis_title, district_indicator_bar, indicator_trend
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
@@ -110,3 +111,7 @@ with right:
 
 vs.write_url(vs.overview_params(vs.OverviewView(period, district, trend_code, by_code), last_month=ctx.last_month),
              names=vs.OVERVIEW_PARAMS, saved_key=OVERVIEW_SAVED)
+
+# Building early warnings (the planner's workbench, issue 17): one list for the period's last month and the
+# district, each row with the rule that fired and its figures; a row opens the profile (ui/workbench_view.py).
+workbench_view.alert_list(ctx, as_of=period.end, district=district, key="overview")

@@ -28,7 +28,8 @@ from data_layer.periods import Period
 
 # District indicators a choropleth can show (codes shared with the overview's KPIs and the core translations).
 DISTRICT_INDICATORS = ("occupancy_rate", "registration_rate", "building_tax", "tax_share", "buildings_tax_10m",
-                       "buildings_tax_100m", "new_enterprises", "buildings_reporting")
+                       "buildings_tax_100m", "new_enterprises", "buildings_reporting", "vacant_area", "tax_per_m2",
+                       "tax_per_employee")
 # The headline KPIs in reading order: the overview's tiles and the pack's KPI table (the wall screen shows
 # briefing.HEADLINE_CODES, a subset that fits a screen).
 HEADLINE_KPIS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
@@ -115,6 +116,12 @@ def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
     frame["occupancy_rate"] = ratio(frame["occupied"], frame["leasable"]).where(has_end)  # type: ignore[union-attr]
     frame["registration_rate"] = ratio(frame["registered"], frame["operating"]).where(has_end)  # type: ignore[union-attr]
     frame["tax_share"] = ratio(frame["building_tax"], pd.Series(city_tax, index=frame.index, dtype=float))
+    # the workbench's district figures: vacant ㎡ in the last month; output per ㎡ (元 a year) and per employee
+    # (万元 a year) = the period's tax annualised (× 12 ÷ months in the period) ÷ Σ leasable / Σ employees
+    frame["vacant_area"] = (frame["leasable"] - frame["occupied"]).where(has_end)
+    annual = frame["building_tax"] * 12 / len(period.months)
+    frame["tax_per_m2"] = ratio(annual * 10_000, frame["leasable"]).where(has_end)  # type: ignore[union-attr]
+    frame["tax_per_employee"] = ratio(annual, frame["employees"]).where(has_end)  # type: ignore[union-attr]
     for column in ("buildings_tax_10m", "buildings_tax_100m"):  # no tax rows this year but reporting: zero
         frame[column] = frame[column].where(frame[column].notna(), np.where(has_end, 0.0, np.nan))
     frame["buildings_reporting"] = frame["buildings_reporting"].where(has_end)

@@ -14,13 +14,13 @@ on the screen and the 观测点 page, the quarter's end in a past quarter's pack
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_layer import goal_rankings, goals, observation, plans, queries
+from data_layer import goal_rankings, goals, observation, plans, queries, workbench
 from data_layer.aggregates import Scope
 from data_layer.models import ImportBatch, Plan
 from data_layer.periods import Period, add_months
@@ -270,13 +270,17 @@ class AlertsPanel:
     alerts: pd.DataFrame
     demands: dict[str, int]
     demand_day: date
+    # building early warnings at the data month (workbench.building_alerts, workbench.ALERT_COLUMNS)
+    building_alerts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=workbench.ALERT_COLUMNS))
 
 
 def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Scope(),
-                 rules: AlertRules | None = None) -> AlertsPanel:
+                 rules: AlertRules | None = None,
+                 building_rules: workbench.WarningRules | None = None) -> AlertsPanel:
     """The quarter of `as_of` through that month against the whole quarter before (the 观测点 page's rule); the
-    demands as of `today` (observation.demand_day)."""
+    demands as of `today` (observation.demand_day); the building early warnings at `as_of` (the overview's list)."""
     rules = rules or AlertRules.from_settings()
+    building_rules = building_rules or workbench.WarningRules.from_settings()
     (start, end), previous = quarter_window(as_of)
     data = ObservationData.load(engine, scope)
     return AlertsPanel(
@@ -286,4 +290,10 @@ def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Sco
         alerts=sentiment_alerts(data, as_of=as_of, rules=rules),
         demands=demand_summary(engine, day=observation.demand_day(today), scope=scope),
         demand_day=observation.demand_day(today),
+        building_alerts=building_alerts(engine, as_of=as_of, scope=scope, rules=building_rules),
     )
+
+
+def building_alerts(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.WarningRules) -> pd.DataFrame:
+    """The building early warnings of the scope (city or one district) at `as_of`."""
+    return workbench.building_alerts(engine, as_of=as_of, rules=rules, district=_district(scope))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Float, Select, Subquery, and_, case, cast, func, or_, select
 
+from data_layer import workbench
 from data_layer.aggregates import ratio
 from data_layer.i18n import localized, translate
 from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
@@ -43,6 +44,8 @@ _TAX_BAND_BOUNDS = (100.0, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K)
 # Occupancy bands (fractions, lower bound inclusive) of occupied ÷ leasable in the period's last month.
 OCCUPANCY_BANDS = ("below_50", "50_to_70", "70_to_85", "85_plus", "no_data")
 _OCCUPANCY_BAND_BOUNDS = (0.50, 0.70, 0.85)
+# Output bands: annualised tax per ㎡ of leasable area (元 a year, data_layer.workbench.output), lower bound inclusive.
+OUTPUT_BANDS = ("1000_plus", "500_to_1000", "200_to_500", "under_200", "no_data")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class BuildingFilter:
     occupancy: tuple[int, int] = (0, 100)
     tax_bands: tuple[str, ...] = ()
     name: str = ""
+    output_bands: tuple[str, ...] = ()  # OUTPUT_BANDS codes
 
 
 # --- the period frame --------------------------------------------------------------------------------------------
@@ -129,6 +133,12 @@ def tax_band(ytd: pd.Series) -> pd.Series:
     return pd.Series(codes, index=ytd.index, dtype="object")
 
 
+def output_band(value: pd.Series) -> pd.Series:
+    codes = np.select([value.isna(), value >= 1_000, value >= 500, value >= 200],
+                      ["no_data", "1000_plus", "500_to_1000", "200_to_500"], "under_200")
+    return pd.Series(codes, index=value.index, dtype="object")
+
+
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     """Types, derived rates and bands; codes become categoricals (smaller to cache, faster to filter)."""
     for column in ("occupied_end", "leasable_end", "tax_period", "tax_ytd", "lon", "lat", "gross_area_m2",
@@ -144,6 +154,11 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame["occupancy_rate"] = ratio(frame["occupied_end"], frame["leasable_end"]).where(reporting)
     frame["registration_rate"] = ratio(frame["enterprises_registered"], frame["enterprises_operating"])
     frame["occupancy_band"] = occupancy_band(frame["occupancy_rate"])
+    if "leasable_3m" in frame:  # the period frame (the map, the workbench); one building's detail reads less
+        for column in ("occupied_3m", "leasable_3m", "months_reported"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        frame = workbench.output(workbench.vacancy(frame).assign(tax_reported=frame["tax_period"]))
+        frame["output_band"] = output_band(frame["tax_per_m2"]).astype("category")
     frame["tax_band"] = tax_band(frame["tax_ytd"])
     for column in ("district_code", "grade", "status", "industry", "crs", "occupancy_band", "tax_band"):
         frame[column] = frame[column].astype("category")
@@ -164,7 +179,7 @@ _PERIOD_FRAME_COLUMNS = [
     "street_en", "lon", "lat", "crs", "grade", "status", "industry", "operator_type", "gross_area_m2",
     "leasable_area_m2", "year_completed", "is_zero_carbon_pilot", "energy_star", "is_featured", "is_hq_cluster",
     "is_observation_point", "occupied_end", "leasable_end", "enterprises_operating", "enterprises_registered",
-    "employees", "tax_ytd", "tax_period"]
+    "employees", "tax_ytd", "tax_period", "occupied_3m", "leasable_3m", "months_reported"]
 _END_COLUMNS = {"occupied_area_m2": "occupied_end", "leasable_area_m2": "leasable_end",
                 "enterprises_operating": "enterprises_operating",
                 "enterprises_registered": "enterprises_registered", "employees": "employees"}
@@ -190,6 +205,11 @@ def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:
         frame = _records(conn, select(*_BUILDING_COLUMNS).order_by(Building.id))
         end = _records(conn, select(bm.building_id, *(getattr(bm, c) for c in _END_COLUMNS))
                        .where(bm.month == period.end))
+        # the workbench's figures: vacant area three months before the end, months reported in the period
+        before = _records(conn, select(bm.building_id, bm.occupied_area_m2, bm.leasable_area_m2)
+                          .where(bm.month == add_months(period.end, -3)))
+        reported = _records(conn, select(bm.building_id, func.count().label("months"))
+                            .where(bm.month >= period.start, bm.month <= period.end).group_by(bm.building_id))
         ytd = {month: _records(conn, select(BuildingYtd.building_id, BuildingYtd.ytd_tax_10k)
                                 .where(BuildingYtd.month == month)) for month in (ytd_end, ytd_before) if month}
         districts = _records(conn, select(District.code, District.name_zh, District.name_en))
@@ -203,6 +223,11 @@ def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:
     end = end.set_index("building_id").reindex(ids)
     for column, name in _END_COLUMNS.items():
         frame[name] = end[column].to_numpy()
+
+    before = before.set_index("building_id").reindex(ids)
+    frame["occupied_3m"] = before["occupied_area_m2"].to_numpy()
+    frame["leasable_3m"] = before["leasable_area_m2"].to_numpy()
+    frame["months_reported"] = reported.set_index("building_id")["months"].reindex(ids).to_numpy(dtype=float)
 
     def ytd_at(month: date | None) -> np.ndarray:
         if month is None:
@@ -241,7 +266,7 @@ def filter_frame(frame: pd.DataFrame, *, filters: BuildingFilter) -> pd.DataFram
     keep = np.ones(len(frame), dtype=bool)
     for column, wanted in (("district_code", filters.districts), ("grade", filters.grades),
                            ("status", filters.statuses), ("industry", filters.industries),
-                           ("tax_band", filters.tax_bands)):
+                           ("tax_band", filters.tax_bands), ("output_band", filters.output_bands)):
         if wanted:
             keep &= frame[column].isin(wanted).to_numpy()
     if filters.streets:
@@ -281,7 +306,8 @@ def summarise(frame: pd.DataFrame) -> dict[str, float | None]:
 # --- the table and its download ------------------------------------------------------------------------------------
 
 TABLE_COLUMNS = ("code", "name", "district", "street", "grade", "status", "industry", "gross_area_m2",
-                 "occupancy_rate", "tax_period", "tax_ytd", "tax_band", "enterprises_operating", "flags", "address")
+                 "occupancy_rate", "vacant_m2", "vacant_change_3m", "tax_period", "tax_ytd", "tax_band",
+                 "tax_per_m2", "tax_per_employee", "enterprises_operating", "flags", "address")
 
 
 def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
@@ -319,8 +345,10 @@ def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
         "street": repeated(frame[localized("street", lang)]),
         "grade": label("map.grade", frame["grade"]), "status": label("map.status", frame["status"]),
         "industry": label("map.industry", frame["industry"]), "gross_area_m2": frame["gross_area_m2"].round(0),
-        "occupancy_rate": (frame["occupancy_rate"] * 100).round(1), "tax_period": frame["tax_period"].round(2),
+        "occupancy_rate": (frame["occupancy_rate"] * 100).round(1), "vacant_m2": frame["vacant_m2"].round(0),
+        "vacant_change_3m": frame["vacant_change_3m"].round(0), "tax_period": frame["tax_period"].round(2),
         "tax_ytd": frame["tax_ytd"].round(2), "tax_band": label("map.tax_band", frame["tax_band"]),
+        "tax_per_m2": frame["tax_per_m2"].round(0), "tax_per_employee": frame["tax_per_employee"].round(2),
         "enterprises_operating": frame["enterprises_operating"], "flags": flags, "address": frame["address"],
     })
     out.columns = [translate(f"map.col.{c}", lang) for c in TABLE_COLUMNS]

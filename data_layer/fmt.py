@@ -94,6 +94,13 @@ def kpi_parts(code: str, value: float | None, lang: str) -> tuple[str, str]:
     if code == "building_tax":
         number, _, unit = money_10k(value, lang).partition(" ")
         return number, unit
+    if code == "vacant_area":  # the workbench's figures (data_layer.workbench)
+        number, _, unit = area(value, lang).partition(" ")
+        return number, unit
+    if code == "tax_per_m2":
+        return f"{value:,.0f}", "元/㎡" if lang == "zh" else "yuan/m²"
+    if code == "tax_per_employee":
+        return f"{value:,.1f}", "万元/人" if lang == "zh" else "10k yuan/person"
     return count(value), ""
 
 

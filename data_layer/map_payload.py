@@ -7,7 +7,8 @@ reruns then reuse the text (see bench/map.py). No pydeck here: `ui.map_charts` e
 Each record carries only what drawing and the tooltip need: p (position as whole 1e-5 degrees, about 1 m, east
 and north of `origin`: the layer's accessor adds the origin back, and the integers are half as long as degrees),
 n (name), g (grade label), o (occupancy % with one decimal, the template adds "%"),
-t (tax over the period in whole 万元, the template adds the unit), and e (column height in metres) in 3D mode.
+t (tax over the period in whole 万元, the template adds the unit), v (vacant ㎡ in the period's last month) and w
+(its change over 3 months, signed), and e (column height in metres) in 3D mode.
 Missing figures are "—".
 The building ids stay on the server: a selection comes back as (layer, index) and is mapped through `ids`.
 """
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from data_layer import fmt
-from data_layer.buildings import OCCUPANCY_BANDS, TAX_BANDS
+from data_layer.buildings import OCCUPANCY_BANDS, OUTPUT_BANDS, TAX_BANDS
 from data_layer.i18n import translate
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
 
@@ -34,7 +35,16 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
     "observation": ("yes", "no"),
     "sentiment": ("positive", "neutral", "negative", "no_data"),
+    # the planner's workbench (issue 17): each flag, the threshold pipeline, output per ㎡
+    "zero_carbon": ("yes", "no"),
+    "energy_star": ("yes", "no"),
+    "featured": ("yes", "no"),
+    "hq_cluster": ("yes", "no"),
+    "pipeline": ("over_100m", "near_100m", "over_10m", "near_10m", "other"),
+    "output_band": OUTPUT_BANDS,
 }
+FLAG_COLOURS = {"zero_carbon": "is_zero_carbon_pilot", "energy_star": "energy_star", "featured": "is_featured",
+                "hq_cluster": "is_hq_cluster"}
 HEIGHT_METRICS = ("tax", "area", "occupancy")
 # Positions are sent in 1e-5 degree steps (about 1 m) from an origin: "34071" instead of "113.34071". Measured in
 # headless Chromium, the arithmetic accessor that adds the origin back costs no visible time at 10k points.
@@ -50,6 +60,9 @@ class MapPoints:
     ids: dict[str, tuple[int, ...]]
     names: dict[str, tuple[str, ...]]
     origin: tuple[float, float] = (0.0, 0.0)
+    # the categories in drawing order: the one whose largest building carries the least tax first, so the
+    # largest points end on top (ties: the legend's last first, as before)
+    draw_order: tuple[str, ...] = ()
 
     @property
     def position_expression(self) -> str:
@@ -80,6 +93,14 @@ def colour_codes(frame: pd.DataFrame, colour_by: str) -> pd.Series:
     if colour_by == "sentiment":
         index = frame["sentiment_index"] if "sentiment_index" in frame else pd.Series(np.nan, index=frame.index)
         codes = np.select([index.isna(), index >= 60, index >= 40], ["no_data", "positive", "neutral"], "negative")
+        return pd.Series(codes, index=frame.index)
+    if colour_by in FLAG_COLOURS:
+        return pd.Series(np.where(frame[FLAG_COLOURS[colour_by]].to_numpy() > 0, "yes", "no"), index=frame.index)
+    if colour_by == "pipeline":  # `pipeline_bound` (10m | 100m) merged in by the caller for the candidates
+        ytd = frame["tax_ytd"]
+        bound = frame["pipeline_bound"] if "pipeline_bound" in frame else pd.Series(None, index=frame.index)
+        codes = np.select([ytd >= 10_000, bound == "100m", ytd >= 1_000, bound == "10m"],
+                          ["over_100m", "near_100m", "over_10m", "near_10m"], "other")
         return pd.Series(codes, index=frame.index)
     return frame[colour_by].astype("object")
 
@@ -116,6 +137,8 @@ def map_points(frame: pd.DataFrame, *, colour_by: str, lang: str, height_by: str
         frame = frame[placed]
     if frame.empty:
         return MapPoints({}, {}, {})
+    # larger points on top: within a layer the buildings with more tax come last (deck.gl draws data in order)
+    frame = frame.iloc[np.argsort(frame["tax_period"].fillna(-1).to_numpy(), kind="stable")]
     grade_labels = {code: translate(f"map.grade.{code}", lang) for code in GRADES}
     names = clean_text(frame["name"])
     origin = (math.floor(frame["lon"].min() * 100) / 100, math.floor(frame["lat"].min() * 100) / 100)
@@ -127,17 +150,23 @@ def map_points(frame: pd.DataFrame, *, colour_by: str, lang: str, height_by: str
         + ',"g":"' + frame["grade"].astype("object").map(grade_labels).fillna("") + '"'
         + ',"o":' + _numbers(frame["occupancy_rate"] * 100, "%.1f")
         + ',"t":' + _numbers(frame["tax_period"].round(0), "%.0f")
+        + ',"v":' + _numbers(frame["vacant_m2"].round(0), "%.0f")
+        + ',"w":' + _numbers(frame["vacant_change_3m"].round(0), '"%+.0f"')
     )
     if height_by:
         records = records + ',"e":' + heights(frame, height_by).astype(int).astype(str)
     records = records + "}"
     codes = colour_codes(frame, colour_by).to_numpy()
     ids, names = frame["id"].to_numpy(), names.to_numpy()
-    out_json, out_ids, out_names = {}, {}, {}
+    tax = frame["tax_period"].to_numpy(dtype=float)
+    out_json, out_ids, out_names, top = {}, {}, {}, {}
     for code in CATEGORIES[colour_by]:
         mask = codes == code
         if mask.any():
             out_json[code] = "[" + ",".join(records[mask].tolist()) + "]"
             out_ids[code] = tuple(int(i) for i in ids[mask])
             out_names[code] = tuple(str(n) for n in names[mask])
-    return MapPoints(out_json, out_ids, out_names, origin)
+            top[code] = float(np.nanmax(tax[mask])) if (tax[mask] == tax[mask]).any() else -1.0
+    legend = list(out_json)
+    order = sorted(legend, key=lambda c: (top[c], -legend.index(c)))
+    return MapPoints(out_json, out_ids, out_names, origin, tuple(order))

@@ -73,6 +73,18 @@ class Settings:
     alert_negative_share: float = 0.30
     # Fewer responses than this and a point is not ranked and no percentage is shown (noise).
     min_responses: int = 5
+    # Building early warnings (data_layer.workbench): occupancy down by at least this many points over 3 months or
+    # year on year; a ten-point fall is what a floor's tenant leaving does to a mid-size building, smaller moves
+    # are churn between leases.
+    warn_occupancy_drop_pp: float = 10.0
+    # ... year-to-date tax down by at least this share on the same months last year (a 30 % fall is past the
+    # ordinary swing of one large payer's instalments).
+    warn_tax_drop_share: float = 0.30
+    # ... no monthly report for at least this many months (one late month is common; two is a building to call).
+    warn_silent_months: int = 2
+    # ... only buildings with at least this leasable area: Jiaxing's plan has every building over 1,000 ㎡ report,
+    # and a 2,000 ㎡ building swings by tens of points when one tenant moves, which would flood the list.
+    warn_min_area_m2: float = 5_000.0
     # Sentiment labels with a confidence below this are marked for staff review.
     review_confidence: float = 0.6
     # CRS of imported coordinates when neither the file nor the importer says (GCJ-02, WGS-84 or BD-09); empty: ask.
@@ -134,6 +146,10 @@ def get_settings() -> Settings:
         alert_negative_share=_float("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30"),
         min_responses=_int("DASHBOARD_MIN_RESPONSES", "5"),
         review_confidence=_float("DASHBOARD_REVIEW_CONFIDENCE", "0.6"),
+        warn_occupancy_drop_pp=_float("DASHBOARD_WARN_OCCUPANCY_DROP_PP", "10"),
+        warn_tax_drop_share=_float("DASHBOARD_WARN_TAX_DROP_SHARE", "0.30"),
+        warn_silent_months=max(1, _int("DASHBOARD_WARN_SILENT_MONTHS", "2")),
+        warn_min_area_m2=_float("DASHBOARD_WARN_MIN_AREA_M2", "5000"),
         sentiment_model=Path(_env("DASHBOARD_SENTIMENT_MODEL", "")).resolve()
         if _env("DASHBOARD_SENTIMENT_MODEL", "") else None,
         import_max_mb=_int("DASHBOARD_IMPORT_MAX_MB", "50"),

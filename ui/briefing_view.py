@@ -349,8 +349,29 @@ def alerts_html(panel: object, *, lang: str, t: Translate, district_names: dict[
                  f"{note}")
     window = t("briefing.alerts.window", start=month_text(panel.start, lang),  # type: ignore[attr-defined]
                end=month_text(panel.end, lang))  # type: ignore[attr-defined]
+    buildings = building_alerts_html(getattr(panel, "building_alerts", None), lang=lang, t=t,
+                                     district_names=district_names)
     return (f'<div class="bf" style="display:grid;grid-template-columns:560px 1fr;gap:36px">'
-            f'<div class="bf-big">{left}</div><div>{right}<div class="bf-note">{esc(window)}</div></div></div>')
+            f'<div class="bf-big">{left}</div><div>{right}<div class="bf-note">{esc(window)}</div>'
+            f'{buildings}</div></div>')
+
+
+def building_alerts_html(alerts: pd.DataFrame | None, *, lang: str, t: Translate, district_names: dict[str, str],
+                         limit: int = 4) -> str:
+    """The building early warnings under the sentiment alerts: a count and the first few rows (building,
+    district, rule, figures), worded as on the overview (workbench.alert_rows)."""
+    from data_layer.workbench import alert_rows  # the wording shared with the overview and the pack
+
+    if alerts is None or alerts.empty:
+        return f'<div class="bf-side" style="margin-top:18px"><div class="head">{esc(t("briefing.alerts.buildings_none"))}</div></div>'
+    rows = alert_rows(alerts.head(limit), lang=lang, district_names=district_names)
+    body = "".join(f'<tr><td>{esc(r.building)}</td><td>{esc(r.district)}</td><td>{esc(r.rule)}</td>'
+                   f'<td>{esc(r.figures)}</td></tr>' for r in rows.itertuples())
+    more = len(alerts) - limit
+    note = f'<div class="bf-note">{esc(t("briefing.alerts.more_buildings", n=more))}</div>' if more > 0 else ""
+    return (f'<div class="bf-side" style="margin-top:18px"><div class="head">'
+            f'{esc(t("briefing.alerts.buildings", n=len(alerts)))}</div></div>'
+            f'<table class="bf-table tight"><tbody>{body}</tbody></table>{note}')
 
 
 # --------------------------------------------------------------------------------------------------- map

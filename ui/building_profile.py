@@ -19,6 +19,7 @@ from data_layer.enterprises import GapScope
 from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.settings import get_settings
+from ui import workbench_view
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param
@@ -186,6 +187,7 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
     if show_link:
         link_to_profile(building_id, period, ctx.lang)
     _kpis(detail, ctx.lang, columns=4 if wide else 2)
+    workbench_view.profile_figures(ctx, building_id, period, columns=4 if wide else 2)  # vacancy, output, ranks
     if wide:
         left, right = st.columns([3, 2])
         with left:

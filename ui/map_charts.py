@@ -58,7 +58,15 @@ PALETTES: dict[str, dict[str, Rgb]] = {
     "observation": {"yes": (200, 16, 46), "no": (150, 156, 164)},
     "sentiment": {"positive": (26, 130, 60), "neutral": (242, 180, 43), "negative": (200, 16, 46),
                   "no_data": NO_DATA},
+    **{flag: {"yes": (200, 16, 46), "no": (150, 156, 164)} for flag in ("zero_carbon", "energy_star", "featured",
+                                                                         "hq_cluster")},
+    "pipeline": {"over_100m": (8, 48, 107), "near_100m": (200, 16, 46), "over_10m": (33, 113, 181),
+                 "near_10m": (242, 142, 43), "other": (175, 180, 188)},
+    "output_band": {"1000_plus": (8, 48, 107), "500_to_1000": (33, 113, 181), "200_to_500": (107, 174, 214),
+                    "under_200": (189, 215, 238), "no_data": NO_DATA},
 }
+# Point size by tax over the period (万元): a 亿元 building reads larger than a small one, and is drawn on top.
+POINT_RADIUS = "t >= 10000 ? 9 : t >= 1000 ? 6 : 4"
 # Sequential ramp for the district choropleth (light to dark).
 CHOROPLETH_RAMP: tuple[Rgb, ...] = ((254, 235, 226), (252, 187, 161), (252, 146, 114), (239, 59, 44), (165, 15, 21))
 BOUNDARY_FILL = (225, 230, 236)
@@ -249,14 +257,16 @@ def buildings_deck(points: MapPoints, *, districts: dict, labels: list[dict], mo
                   font_settings={"fontSize": 32, "buffer": 2}, **label_background),
     ]
     if mode in ("points", "columns"):
-        # Last in the legend is drawn first, so the categories listed first (super-A, low occupancy, ...) are on top.
-        for code, text in reversed(points.json.items()):
+        # Larger points on top: layers whose buildings carry more tax are drawn later (points.draw_order); within
+        # a layer the records are in ascending tax already (map_payload).
+        for code in points.draw_order:
+            text = points.json[code]
             colour = [*PALETTES[colour_by][code], 215]
             if mode == "points":
                 layers.append(pdk.Layer(
                     "ScatterplotLayer", RawJSON(text), id=f"buildings-{code}", get_position=position,
-                    get_fill_color=colour, get_radius=70, radius_min_pixels=2.5, radius_max_pixels=14,
-                    stroked=False, pickable=True))
+                    get_fill_color=colour, get_radius=POINT_RADIUS, radius_units="'pixels'", stroked=True,
+                    get_line_color=[255, 255, 255, 160], line_width_min_pixels=0.5, pickable=True))
             else:
                 layers.append(pdk.Layer(
                     "ColumnLayer", RawJSON(text), id=f"buildings-{code}", get_position=position,
@@ -307,7 +317,8 @@ def legend_html(items: Sequence[LegendItem], *, title: str) -> str:
 
 
 COMPARE_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-                "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
+                "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises", "vacant_area", "tax_per_m2",
+                "tax_per_employee")
 
 
 def district_comparison(stats: pd.DataFrame, *, codes: Sequence[str], lang: str) -> pd.DataFrame:

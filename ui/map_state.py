@@ -13,14 +13,14 @@ from datetime import date
 
 import streamlit as st
 
-from data_layer.buildings import FLAGS, TAX_BANDS, BuildingFilter
+from data_layer.buildings import FLAGS, OUTPUT_BANDS, TAX_BANDS, BuildingFilter
 from data_layer.geo import DISTRICT_INDICATORS
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
 from data_layer.periods import PERIOD_KINDS, Period
 from ui.map_charts import COLOUR_DIMENSIONS, HEIGHT_METRICS, MODES
 
 LIST_PARAMS = {"district": "districts", "street": "streets", "grade": "grades", "status": "statuses",
-               "industry": "industries", "flag": "flags", "tax": "tax_bands"}
+               "industry": "industries", "flag": "flags", "tax": "tax_bands", "out": "output_bands"}
 PARAM_NAMES = (*LIST_PARAMS, "occ", "q", "period", "colour", "mode", "height", "choro", "cmp")
 Translate = Callable[..., str]  # ui.shell.t, passed in so this module stays importable without a page
 
@@ -79,7 +79,8 @@ def parse_params(params: Mapping[str, str], *, districts: set[str], streets: set
         districts=_codes(params.get("district"), districts), streets=street_ids,
         grades=_codes(params.get("grade"), GRADES), statuses=_codes(params.get("status"), STATUSES),
         industries=_codes(params.get("industry"), INDUSTRIES), flags=_codes(params.get("flag"), FLAGS),
-        occupancy=occupancy, tax_bands=_codes(params.get("tax"), TAX_BANDS), name=(params.get("q") or "")[:60])
+        occupancy=occupancy, tax_bands=_codes(params.get("tax"), TAX_BANDS), name=(params.get("q") or "")[:60],
+        output_bands=_codes(params.get("out"), OUTPUT_BANDS))
     colour = params.get("colour", "grade")
     mode = params.get("mode", "points")
     height = params.get("height", "tax")
@@ -119,7 +120,7 @@ def to_params(view: MapView, *, last_month: date) -> dict[str, str]:
 
 KEYS = {"districts": "map_districts", "streets": "map_streets", "grades": "map_grades", "statuses": "map_statuses",
         "industries": "map_industries", "flags": "map_flags", "occupancy": "map_occ", "tax_bands": "map_tax",
-        "name": "map_name"}
+        "name": "map_name", "output_bands": "map_out"}
 PERIOD_KEYS = ("map_kind", "map_year", "map_number")
 SAVED_KEY = "map_saved_params"  # the last view's parameters, restored when the sidebar brings the user back
 OPTION_KEYS = {"colour": "map_colour", "mode": "map_mode", "height": "map_height", "choropleth": "map_choro",
@@ -218,12 +219,15 @@ def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_na
         streets = [s for s in street_names if not chosen or street_district[s] in chosen]
         st.multiselect(t("map.filter.street"), streets, key="map_streets", format_func=lambda s: street_names[s],
                        placeholder=any_label, help=t("map.filter.street_help"))
+        # grades as buttons, not a type-ahead: typing 甲级 + Enter in a multiselect picks 超甲级, its first match
+        st.pills(t("map.filter.grade"), list(GRADES), selection_mode="multi", key="map_grades",
+                 format_func=lambda c: t(f"map.grade.{c}"))
         for key, label, options, prefix, help_key in (
-                ("map_grades", "map.filter.grade", GRADES, "map.grade", None),
                 ("map_statuses", "map.filter.status", STATUSES, "map.status", None),
                 ("map_industries", "map.filter.industry", INDUSTRIES, "map.industry", None),
                 ("map_flags", "map.filter.flags", FLAGS, "map.flag", None),
-                ("map_tax", "map.filter.tax_band", TAX_BANDS, "map.tax_band", "map.filter.tax_band_help")):
+                ("map_tax", "map.filter.tax_band", TAX_BANDS, "map.tax_band", "map.filter.tax_band_help"),
+                ("map_out", "map.filter.output_band", OUTPUT_BANDS, "map.output_band", "map.filter.output_band_help")):
             st.multiselect(t(label), list(options), key=key, placeholder=any_label,
                            format_func=lambda c, p=prefix: t(f"{p}.{c}"), help=t(help_key) if help_key else None)
         st.slider(t("map.filter.occupancy"), 0, 100, key="map_occ", step=5, help=t("map.filter.occupancy_help"))

@@ -16,6 +16,7 @@ from data_layer.aggregates import Scope
 from data_layer.cached import TTL, engine
 from data_layer.goals import Margins
 from data_layer.i18n import localized
+from data_layer.workbench import WarningRules
 
 _SMALL = 8  # a few scopes and languages per version; older versions fall out
 
@@ -49,8 +50,18 @@ def district_ranking(url: str, version: str, as_of: date) -> pd.DataFrame:
     return briefing.district_ranking(engine(url), as_of=as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
 def alerts_panel(url: str, version: str, as_of: date, today: date, scope: str, index_drop: float,
-                 negative_share: float, min_responses: int) -> briefing.AlertsPanel:
+                 negative_share: float, min_responses: int,
+                 building_rules: WarningRules | None = None) -> briefing.AlertsPanel:
+    """The building-warning rules are part of the key too: the screen's page passes the sentiment rules, and the
+    building rules are read here from the settings (when not given) and handed to the cached part as arguments."""
+    return _alerts_panel(url, version, as_of, today, scope, index_drop, negative_share, min_responses,
+                         building_rules or WarningRules.from_settings())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def _alerts_panel(url: str, version: str, as_of: date, today: date, scope: str, index_drop: float,
+                  negative_share: float, min_responses: int, building_rules: WarningRules) -> briefing.AlertsPanel:
     rules = briefing.AlertRules(index_drop, negative_share, min_responses)
-    return briefing.alerts_panel(engine(url), as_of=as_of, today=today, scope=Scope.parse(scope), rules=rules)
+    return briefing.alerts_panel(engine(url), as_of=as_of, today=today, scope=Scope.parse(scope), rules=rules,
+                                 building_rules=building_rules)

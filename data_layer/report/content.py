@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_layer import briefing, fmt, goals, observation, queries
+from data_layer import briefing, fmt, goals, observation, queries, workbench
 from data_layer.aggregates import HEADLINE_KPIS, Scope
 from data_layer.i18n import localized, translate
 from data_layer.i18n import table as i18n_table
@@ -59,12 +59,14 @@ class PackSettings:
     rules: briefing.AlertRules
     margins: goals.Margins
     generated_at: datetime
+    warnings: workbench.WarningRules = workbench.WarningRules()  # the building early warnings' rules
 
     @classmethod
     def from_settings(cls, now: datetime | None = None) -> PackSettings:
         settings = get_settings()
         return cls(today=settings.today, timezone=settings.timezone, rules=briefing.AlertRules.from_settings(),
-                   margins=goals.Margins.from_settings(), generated_at=now or datetime.now(UTC))
+                   margins=goals.Margins.from_settings(), generated_at=now or datetime.now(UTC),
+                   warnings=workbench.WarningRules.from_settings())
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class ReviewPack:
     sentiment_before: dict
     dimensions: pd.DataFrame
     alerts: pd.DataFrame
+    building_alerts: pd.DataFrame  # building early warnings at the as-of month (workbench.building_alerts)
     demands: dict
     categories: pd.DataFrame
     open_demands: pd.DataFrame
@@ -169,6 +172,7 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
         dimensions=briefing.dimension_figures(observed, start=period.start, end=as_of,
                                               min_responses=rules.min_responses),
         alerts=briefing.sentiment_alerts(observed, as_of=as_of, rules=rules),
+        building_alerts=briefing.building_alerts(engine, as_of=as_of, scope=scope, rules=options.warnings),
         demands=briefing.demand_summary(engine, day=demand_day, scope=scope),
         categories=briefing.demand_categories(engine, day=demand_day, scope=scope),
         open_demands=briefing.open_demands(engine, day=demand_day, scope=scope, limit=OPEN_DEMANDS_LISTED),
@@ -300,6 +304,28 @@ def alerts_table(pack: ReviewPack, limit: int = 20) -> Table:
     return Table(header, rows, ["l", "l", "r", "r", "r", "r", "l"])
 
 
+BUILDING_ALERTS_LISTED = 20
+
+
+def building_alerts_table(pack: ReviewPack, limit: int = BUILDING_ALERTS_LISTED) -> Table:
+    """The building early warnings (the overview's list, workbench.alert_rows): building, district, grade,
+    leasable area, rule, figures."""
+    t = pack.t
+    header = [t("wb.col.building"), t("wb.col.district"), t("wb.col.grade"), t("wb.col.leasable"), t("wb.col.rule"),
+              t("wb.col.figures")]
+    rows = workbench.alert_rows(pack.building_alerts.head(limit), lang=pack.lang, district_names=pack.district_names)
+    return Table(header, [[r.building, r.district, r.grade, fmt.count(r.leasable), r.rule, r.figures]
+                          for r in rows.itertuples()], ["l", "l", "l", "r", "l", "l"])
+
+
+def building_alerts_text(pack: ReviewPack, limit: int = BUILDING_ALERTS_LISTED) -> str:
+    as_of = pack.as_of.strftime("%Y-%m")
+    if pack.building_alerts.empty:
+        return pack.t("report.building_alerts.none", as_of=as_of)
+    return pack.t("report.building_alerts.caption", as_of=as_of, n=len(pack.building_alerts),
+                  shown=min(limit, len(pack.building_alerts)))
+
+
 def demand_text(pack: ReviewPack) -> str:
     d = pack.demands
     return pack.t("report.demands.summary", as_of=pack.as_of.strftime("%Y-%m"), open=f"{d['open']:,}",
@@ -369,7 +395,7 @@ def notes(pack: ReviewPack) -> list[str]:
             t("report.notes.index", min=pack.rules.min_responses),
             t("report.notes.alerts", drop=f"{pack.rules.index_drop:g}",
               share=f"{pack.rules.negative_share * 100:g}"),
-            t("report.notes.demands")]
+            t("report.notes.demands"), workbench.rules_note(pack.options.warnings, pack.lang)]
     return out
 
 

@@ -221,6 +221,13 @@ def _notes(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
     story += [_p(f"• {line}", styles.note) for line in c.definitions(pack)]
 
 
+def _building_alerts(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+    story += [_p(pack.heading("building_alerts"), styles.h1), _p(c.building_alerts_text(pack), styles.body)]
+    if len(pack.building_alerts):
+        story.append(_table(c.building_alerts_table(pack), styles, [2.6, 1.2, 1, 1.2, 1.8, 4.2]))
+
+
 SECTION_WRITERS = {"commentary": _commentary, "kpis": _kpis, "targets": _targets, "drivers": _drivers,
-                   "trends": _trends, "ranking": _ranking, "sentiment": _sentiment, "demands": _demands,
-                   "completeness": _completeness, "notes": _notes}
+                   "trends": _trends, "ranking": _ranking, "sentiment": _sentiment,
+                   "building_alerts": _building_alerts, "demands": _demands, "completeness": _completeness,
+                   "notes": _notes}

@@ -429,7 +429,14 @@ def _note_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-de
           width=BODY_WIDTH, height=HEIGHT - TOP, size=11)
 
 
+def _building_alert_slides(prs, pack: c.ReviewPack) -> None:
+    slide = _slide(prs, pack.heading("building_alerts"), c.building_alerts_text(pack, ROWS_PER_SLIDE - 2))
+    if len(pack.building_alerts):
+        _table(slide, c.building_alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
+               widths=[2.6, 1.2, 1, 1.2, 1.8, 4.2], size=11)
+
+
 SLIDE_WRITERS = {"commentary": _commentary_slides, "kpis": _kpi_slides, "targets": _target_slides,
                  "drivers": _drivers_slides, "trends": _trend_slides, "ranking": _ranking_slides,
-                 "sentiment": _sentiment_slides, "demands": _demand_slides, "completeness": _completeness_slides,
-                 "notes": _note_slides}
+                 "sentiment": _sentiment_slides, "building_alerts": _building_alert_slides,
+                 "demands": _demand_slides, "completeness": _completeness_slides, "notes": _note_slides}

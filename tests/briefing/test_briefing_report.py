@@ -65,8 +65,8 @@ def test_the_pdf_text_layer_holds_the_plans_indicator_names(pack_files: dict[str
     missing = [name for name in names if _squeezed(name) not in layer]
     assert not missing
     for heading in ("楼宇经济季度分析通报", "2026年第3季度", "一、分析意见", "二、核心指标", "三、年度目标进度",
-                    "四、变动归因", "五、走势", "六、区域动态排名", "七、营商环境感知与预警", "八、企业诉求办理",
-                    "九、数据报送情况", "十、数据说明", "数据截至"):
+                    "四、变动归因", "五、走势", "六、区域动态排名", "七、营商环境感知与预警", "八、楼宇预警",
+                    "九、企业诉求办理", "十、数据报送情况", "十一、数据说明", "数据截至"):
         assert heading in layer
 
 
@@ -106,7 +106,7 @@ def test_the_pptx_holds_the_expected_slides_with_east_asian_fonts(pack_files: di
     titles = [_slide_title(slide) for slide in deck.slides]
     assert titles == ["楼宇经济季度分析通报", "一、分析意见", "二、核心指标", "三、年度目标进度", "三、目标完成度",
                       "四、变动归因", "五、走势", "六、区域动态排名", "七、营商环境感知与预警", "七、营商环境感知与预警",
-                      "八、企业诉求办理", "九、数据报送情况", "十、数据说明", "十、数据说明（指标定义）"]
+                      "八、楼宇预警", "九、企业诉求办理", "十、数据报送情况", "十一、数据说明", "十一、数据说明（指标定义）"]
     assert deck.slide_width == Emu(12192000) or deck.slide_width > deck.slide_height  # 16:9
     runs = [run for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
             for paragraph in shape.text_frame.paragraphs for run in paragraph.runs]

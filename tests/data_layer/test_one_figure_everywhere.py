@@ -142,3 +142,49 @@ def test_the_overview_trend_reads_as_each_months_tiles(screens: dict, district: 
                                     district=district)
         for code in aggregates.DISTRICT_INDICATORS:
             assert fmt.kpi(code, row[code], "zh") == fmt.kpi(code, tiles[code], "zh"), (month, code)
+
+
+def test_building_alerts_read_the_same_on_the_overview_the_wall_and_in_the_pack(screens: dict, demo_url: str,
+                                                                                monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    """The workbench's early warnings: the overview's list (as of the period's last month), the wall's alerts panel
+    and the running quarter's pack list the same buildings, rules and figures, worded the same."""
+    from data_layer import workbench
+
+    names = screens["running"].district_names
+    wall = workbench.alert_rows(screens["alerts"].building_alerts, lang="zh", district_names=names)
+    pack = report.content.building_alerts_table(screens["running"], limit=10_000)
+    assert len(wall) > 0
+    assert [[r.building, r.district, r.rule, r.figures] for r in wall.itertuples()] == [
+        [row[0], row[1], row[4], row[5]] for row in pack.rows]
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    page = AppTest.from_file(OVERVIEW, default_timeout=60).run()  # year to date through October: as of October
+    assert not page.exception
+    table = next(frame.value for frame in page.dataframe if "figures" in frame.value.columns)
+    assert list(table["figures"]) == list(wall["figures"]) and list(table["rule"]) == list(wall["rule"])
+    assert list(table["building_id"]) == list(screens["alerts"].building_alerts["building_id"])
+
+
+def test_vacancy_and_output_read_the_same_in_the_table_the_comparison_and_the_profile(screens: dict) -> None:
+    """Vacant ㎡ and output per ㎡: the map's table, the 盘活 list and the profile read one period frame; the
+    district comparison reads aggregates, whose vacant area is the buildings' sum."""
+    from data_layer import aggregates, buildings, workbench
+    from ui import map_charts as mc
+
+    period = Period("ytd", 2026, 10)
+    frame = buildings.period_frame(screens["engine"], period=period)
+    table = buildings.table_frame(frame, lang="zh")
+    revive = workbench.revive_table(workbench.revive_list(frame, below_pct=60), lang="zh").set_index("building_id")
+    for _, row in frame[frame["occupancy_rate"] < 0.6].head(20).iterrows():
+        profile = workbench.building_figures(frame, building_id=int(row["id"]))
+        assert profile is not None
+        shown = table.loc[frame.index[frame["id"] == row["id"]][0]]
+        assert shown["空置面积（㎡）"] == revive.loc[row["id"], "vacant_m2"] == round(profile["vacant_m2"])
+        assert shown["税收单产（元/㎡·年）"] == revive.loc[row["id"], "tax_per_m2"] == round(profile["tax_per_m2"])
+    districts = aggregates.district_indicators(screens["engine"], period=period)
+    by_district = frame.groupby(frame["district_code"].astype(str))["vacant_m2"].sum()
+    for _, row in districts.iterrows():
+        assert row["vacant_area"] == by_district[row["code"]]
+    compare = mc.district_comparison(districts, codes=list(districts["code"]), lang="zh").set_index("指标")
+    assert compare.loc["空置面积", "天河区"] == fmt.kpi("vacant_area", districts.set_index("code").loc[
+        "440106", "vacant_area"], "zh")

@@ -1,0 +1,33 @@
+"""Cached wrappers for the planner's workbench (early warnings, pipeline), keyed by (url, data version, ...):
+the rules are arguments, so a changed setting never serves an older list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from data_layer import workbench
+from data_layer.cached import TTL, engine
+from data_layer.workbench import WarningRules
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def building_alerts(url: str, version: str, as_of: date, district: str | None, rules: WarningRules) -> pd.DataFrame:
+    return workbench.building_alerts(engine(url), as_of=as_of, rules=rules, district=district)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def pipeline(url: str, version: str, as_of: date, district: str | None) -> pd.DataFrame:
+    return workbench.pipeline(engine(url), as_of=as_of, district=district)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def building_figures(url: str, version: str, building_id: int, kind: str, year: int, number: int) -> dict | None:
+    """One building's vacant area and trend, output per ㎡ / per employee and its ranks among its district's and
+    its grade's buildings, read from the period frame the map shares (a resource: not read again)."""
+    from data_layer.cached import map as cached_map
+
+    frame = cached_map.period_frame(url, version, kind, year, number, cached_map.boundary_crs(url, version))
+    return workbench.building_figures(frame, building_id=building_id)
