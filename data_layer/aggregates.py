@@ -30,6 +30,9 @@ from data_layer.periods import Period
 DISTRICT_INDICATORS = ("occupancy_rate", "registration_rate", "building_tax", "tax_share", "buildings_tax_10m",
                        "buildings_tax_100m", "new_enterprises", "buildings_reporting", "vacant_area", "tax_per_m2",
                        "tax_per_employee")
+# The district indicators with a monthly history (the overview's trend): vacancy and output per ㎡ / person are
+# read per period only.
+TREND_INDICATORS = DISTRICT_INDICATORS[:8]
 # The headline KPIs in reading order: the overview's tiles and the pack's KPI table (the wall screen shows
 # briefing.HEADLINE_CODES, a subset that fits a screen).
 HEADLINE_KPIS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
@@ -159,7 +162,7 @@ def scope_kpis(indicators: pd.DataFrame, *, district: str | None = None) -> dict
 
 
 def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district: str | None = None) -> pd.DataFrame:
-    """Each month's DISTRICT_INDICATORS for the city or one district, `months` months through `end`: the same rules
+    """Each month's TREND_INDICATORS for the city or one district, `months` months through `end`: the same rules
     as `district_indicators` for a one-month period (rates as ratios of sums in the month, flows that month's sums,
     tax share against that month's city tax, threshold counts on the calendar year to date through the month).
     One row per month that has statistics in the scope; a month reads as the overview's "month" period would."""
@@ -188,7 +191,7 @@ def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district:
         counts = pd.DataFrame(conn.execute(counted.group_by(ytd.month)).all(),
                               columns=["month", "buildings_tax_10m", "buildings_tax_100m"])
     if sums.empty:
-        return pd.DataFrame(columns=["month", *DISTRICT_INDICATORS])
+        return pd.DataFrame(columns=["month", *TREND_INDICATORS])
     for frame in (sums, city, counts):
         frame["month"] = pd.to_datetime(frame["month"])
     out = sums.merge(city, on="month", how="left").merge(counts, on="month", how="left")
@@ -201,4 +204,4 @@ def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district:
     for column in ("buildings_tax_10m", "buildings_tax_100m"):  # reporting but nobody over the bound: zero
         out[column] = out[column].fillna(0.0).where(has_end)
     out["buildings_reporting"] = out["buildings_reporting"].where(has_end)
-    return out[["month", *DISTRICT_INDICATORS]].reset_index(drop=True)
+    return out[["month", *TREND_INDICATORS]].reset_index(drop=True)

@@ -187,6 +187,32 @@ KPI_ALIASES: dict[str, str] = {"super_a": "graded_super_a", "grade_a": "graded_a
 
 # (Chinese, English) for the KPI codes and table columns that are not goal indicators.
 DEFINITIONS: dict[str, tuple[str, str]] = {
+    # the workbench: vacancy and output per ㎡ / person (map table, choropleth, profile)
+    "vacant_m2": ("楼宇空置面积（㎡）：期末月可租面积 − 已入驻面积",
+                  "The building's vacant area (㎡): leasable minus occupied area in the period's last month"),
+    "vacant_change_3m": ("空置面积较三个月前的变化（㎡），正数为空置增加",
+                         "Change in vacant area since three months earlier (㎡); positive means more vacant space"),
+    "tax_per_m2": ("税收单产：期内税收按报送月数年化后 ÷ 期末可租面积（元/㎡·年）",
+                   "Tax per ㎡: the period's tax, annualised over the months reported, ÷ leasable area in the period's last month (yuan per ㎡ per year)"),
+    "tax_per_employee": ("人均税收：期内税收按报送月数年化后 ÷ 期末从业人员（万元/人·年）",
+                         "Tax per employee: the period's tax, annualised over the months reported, ÷ people employed in the period's last month (10k yuan per person per year)"),
+    # the workbench's warning list (overview, map) and pipeline (goals page)
+    "wb_grade": ("楼宇等级：超甲级、甲级、乙级或未评级",
+                 "The building's grade: super-A, A, B or unrated"),
+    "wb_leasable": ("楼宇可租面积（㎡），预警只看不小于最小面积的楼宇",
+                    "The building's leasable area (㎡); warnings cover buildings at or above the minimum size only"),
+    "wb_rule": ("触发的预警规则（入驻率下降、税收下降、停报、跌破千万元或亿元线），阈值见设置",
+                "The warning rule that fired (occupancy down, tax down, stopped reporting, fell below the 1,000 万元 or 亿元 line); thresholds in the settings"),
+    "wb_figures": ("触发该规则的数值：前后两期的入驻率或税收、停报月数、预测年度税收",
+                   "The figures that fired the rule: occupancy or tax in the two periods, months without a report, the forecast year's tax"),
+    "wb_ytd": ("本年 1 月至截至月的楼宇税收（万元）",
+               "The building's tax from January through the as-of month (万元)"),
+    "wb_forecast": ("按季节规律（本楼去年，否则所在区）预测的全年税收（万元）",
+                    "The year's tax forecast from the seasonal profile (the building's own last year, else its district's), in 万元"),
+    "wb_need_per_month": ("达到门槛线还需的每月税收（万元）",
+                          "Tax still needed per remaining month to reach the line (万元)"),
+    "wb_basis": ("预测所用的季节规律来源：本楼去年、所在区或线性",
+                 "Where the forecast's seasonal profile comes from: the building's last year, its district, or a straight line"),
     # the drivers-of-change table (goals page, 变动归因)
     "drivers_unit": ("贡献单位：区、街道或楼宇；本期新增或退出报送的楼宇单列一项",
                      "The contributing unit: a district, a street or a building; buildings entering or leaving the "
@@ -256,7 +282,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "delta": ("已入驻面积的变化（㎡）", "Change in occupied area (m²)"),
 }
 # Columns that name a row rather than hold a figure: no definition needed (a test checks every other header).
-LABEL_COLUMNS = frozenset({"code", "name", "district", "street", "address", "indicator"})
+LABEL_COLUMNS = frozenset({"code", "name", "building", "district", "street", "address", "indicator"})
 
 
 def definition(code: str, lang: str) -> str:

@@ -24,7 +24,7 @@ from datetime import date
 
 import streamlit as st
 
-from data_layer.aggregates import DISTRICT_INDICATORS
+from data_layer.aggregates import DISTRICT_INDICATORS, TREND_INDICATORS
 from data_layer.goal_rankings import BASES, RANKABLE
 from data_layer.goals import PACE_METHODS
 from data_layer.periods import Period
@@ -33,7 +33,6 @@ from ui.map_state import is_id, period_param
 # --- overview ----------------------------------------------------------------------------------------------------
 
 OVERVIEW_PARAMS = ("period", "district", "trend", "by")
-TREND_INDICATORS = DISTRICT_INDICATORS  # every headline figure with a monthly history (grades are not dated)
 DEFAULT_INDICATOR = "building_tax"
 
 

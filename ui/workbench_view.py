@@ -16,6 +16,7 @@ from data_layer.cached import workbench as cw
 from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.workbench import RULES, WarningRules, alert_rows, rules_note
+from ui.definitions import header_config
 from ui.map_state import period_param
 from ui.shell import PageContext, t
 
@@ -69,9 +70,10 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
     rows = alert_rows(alerts, lang=ctx.lang, district_names=_district_names(ctx))
     nonce = st.session_state.get(f"{key}_alert_nonce", 0)
     table_key = f"{key}_alerts_{nonce}"
-    st.dataframe(rows, hide_index=True, key=table_key, on_select="rerun", selection_mode="single-row",
-                 height=min(36 * (len(rows) + 1), 360), column_order=list(ALERT_SHOWN),
-                 column_config={c: t(f"wb.col.{c}") for c in ALERT_SHOWN})
+    st.dataframe(rows[list(ALERT_SHOWN)], hide_index=True, key=table_key, on_select="rerun",
+                 selection_mode="single-row", height=min(36 * (len(rows) + 1), 360),
+                 column_config=header_config(ALERT_SHOWN, label=lambda c: t(f"wb.col.{c}"), lang=ctx.lang,
+                                             codes={c: f"wb_{c}" for c in ("grade", "leasable", "rule", "figures")}))
     picked = picked_row(table_key)
     if picked is not None and picked < len(rows):
         st.session_state[f"{key}_alert_nonce"] = nonce + 1  # a fresh table when the user comes back
@@ -113,9 +115,12 @@ def pipeline_block(ctx: PageContext, *, goals: pd.DataFrame, as_of: date, distri
             "basis": [t(f"wb.pipeline.basis.{b}") for b in part["basis"]],
         }).reset_index(drop=True)
         key = f"pipeline_{bound}_{st.session_state.get('pipeline_nonce', 0)}"
-        st.dataframe(shown, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
-                     height=min(36 * (len(shown) + 1), 300), column_order=[c for c in shown if c != "building_id"],
-                     column_config={c: t(f"wb.pipeline.col.{c}") for c in shown})
+        visible = [c for c in shown if c != "building_id"]
+        st.dataframe(shown[visible], hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
+                     height=min(36 * (len(shown) + 1), 300),
+                     column_config=header_config(visible, label=lambda c: t(f"wb.pipeline.col.{c}"), lang=ctx.lang,
+                                                 codes={c: f"wb_{c}" for c in
+                                                        ("ytd", "forecast", "need_per_month", "basis")}))
         picked = picked_row(key)
         if picked is not None and picked < len(shown):
             st.session_state["pipeline_nonce"] = st.session_state.get("pipeline_nonce", 0) + 1
