@@ -109,7 +109,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
                 border-bottom: 1px solid #1a2740; white-space: nowrap; }
 .bf-side .head { font-size: 28u; color: #ffd166; margin-bottom: 4u; }
 .bf-side .swatch { display: inline-block; width: 26u; height: 26u; border-radius: 4u; margin-right: 10u;
-                   vertical-align: -3u; }
+                   vertical-align: calc(-3 * var(--u)); }
 .bf-big { display: grid; grid-template-columns: 1fr; gap: 10u; }
 .bf-big .bf-tile .value { font-size: 54u; }
 .bf-note { font-size: 28u; color: #9fb0c3; margin-top: 4u; }
@@ -657,6 +657,15 @@ def _path(geometry: object, project: Callable[[float, float], tuple[float, float
     return "".join(parts)
 
 
+def _ring_area(geometry: object, project: Callable[[float, float], tuple[float, float]]) -> float:
+    """Area of a (multi)polygon's outer rings in map units (shoelace formula)."""
+    total = 0.0
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        points = [project(x, y) for x, y in polygon.exterior.coords]  # type: ignore[attr-defined]
+        total += abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False))) / 2
+    return total
+
+
 def district_map_svg(districts: gpd.GeoDataFrame, *, lang: str, width: float = MAP_WIDTH,
                      height: float = MAP_HEIGHT, marks: Sequence[tuple[float, float]] = ()) -> str:
     """The wall map: districts filled by natural-breaks class of year-to-date tax, every district named with its
@@ -673,7 +682,9 @@ def district_map_svg(districts: gpd.GeoDataFrame, *, lang: str, width: float = M
     for geometry, position in zip(simple, classes, strict=True):
         shapes.append(f'<path class="district" d="{_path(geometry, project)}" fill="{_colour(position, count)}"/>')
     anchors = districts.geometry.representative_point()
-    order = districts.assign(_area=districts.geometry.area).sort_values("_area", ascending=False).index
+    # Largest first in map units (projected, so the comparison is fair in any CRS, geographic ones included).
+    areas = pd.Series([_ring_area(g, project) for g in districts.geometry], index=districts.index)
+    order = areas.sort_values(ascending=False).index
     items = [(str(districts.at[i, name_col]), fmt.money_10k(districts.at[i, "building_tax"], lang),
               *project(anchors[i].x, anchors[i].y)) for i in order]
     labels = place_labels(items, width=width, height=height)
