@@ -249,13 +249,14 @@ def test_a_new_session_resumes_at_the_panel_in_the_url_and_keeps_it_there(demo_e
 
 
 def test_old_data_raise_the_stale_banner(demo_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo's newest month is 2026-10 (DASHBOARD_TODAY 2026-11-…); today 2027-02 is four months on, beyond
-    the default two."""
+    """The demo's newest month is 2026-10: read on 2026-11-20 it is one month old (normal); on 2027-02-15 four,
+    beyond the default two."""
+    monkeypatch.setenv("DASHBOARD_TODAY", "2026-11-20")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert "bf-banner" not in "".join(_bodies(at))
+    assert 'class="bf bf-banner"' not in "".join(_bodies(at))
     monkeypatch.setenv("DASHBOARD_TODAY", "2027-02-15")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert "数据已 4 个月未更新：最新数据月份为 2026年10月（超过 2 个月即提示）" in "".join(_bodies(at))
     monkeypatch.setenv("DASHBOARD_STALE_MONTHS", "4")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert "bf-banner" not in "".join(_bodies(at))
+    assert 'class="bf bf-banner"' not in "".join(_bodies(at))
