@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -205,7 +205,7 @@ def rotate() -> None:
     st.session_state[DRAWN_KEY] = True
     _stale_banner(ctx.last_month)
     st.html(view.panel_bar_html(name=t(f"briefing.panel.{panel}"), meta=meta, position=position,
-                                total=len(plan.panels), code=panel))
+                                total=len(plan.panels), code=panel, drawn=datetime.now(UTC).isoformat()))
     if unknown is not None:
         st.html(view.note_html(t("briefing.scope_unknown", scope=unknown)))
     draw = {"kpis": lambda: _kpis(ctx, scope), "targets": lambda: _targets(ctx, scope, scope_label),

@@ -173,7 +173,7 @@ SCRIPT = """
     for (const e of document.querySelectorAll('.bf-clock .time')) { e.textContent = hms(now); }
     for (const e of document.querySelectorAll('.bf-clock .date')) { e.textContent = day(now); }
     const bar = document.querySelector('.bf-bar');
-    const panel = bar ? bar.dataset.panel + '|' + bar.textContent : null;
+    const panel = bar ? bar.dataset.panel + '|' + bar.dataset.drawn : null;
     if (panel && panel !== lastPanel) { lastPanel = panel; lastGood = now; if (outageAt) { freshSinceOutage = true; } }
     if (outageAt && healthyAt && freshSinceOutage) { outageAt = null; healthyAt = null; overlay.classList.remove('on'); }
   };
@@ -197,7 +197,7 @@ SCRIPT = """
     } else {
       misses = 0;
       if (outageAt && !healthyAt) { healthyAt = now; }
-      if (outageAt && healthyAt && !freshSinceOutage && now - healthyAt > 20000) { window.location.reload(); }
+      if (outageAt && healthyAt && !freshSinceOutage && now - healthyAt > Number(cfg().reload || 20000)) { window.location.reload(); }
     }
   };
   // Streamlit's HTML sanitiser keeps no SVG: the map and the sparklines come as escaped markup in data-svg
@@ -252,10 +252,12 @@ def title_html(title: str, subtitle: str, clock: str = "") -> str:
             f'<span class="bf-sub">{esc(subtitle)}</span></div>{clock}</div>')
 
 
-def panel_bar_html(*, name: str, meta: str, position: int, total: int, code: str = "") -> str:
-    """The panel's name, the scope and data-as-of line, and one dot per panel (the current one lit)."""
+def panel_bar_html(*, name: str, meta: str, position: int, total: int, code: str = "", drawn: str = "") -> str:
+    """The panel's name, the scope and data-as-of line, and one dot per panel (the current one lit). `code` and
+    `drawn` (when the server drew it) tell the page's script which panel is up and that a run has just arrived."""
     dots = "".join('<span class="on">●</span>' if i == position else "●" for i in range(total))
-    return (f'<div class="bf bf-bar" data-panel="{esc(code)}"><span class="name">{esc(name)}</span>'
+    return (f'<div class="bf bf-bar" data-panel="{esc(code)}" data-drawn="{esc(drawn)}">'
+            f'<span class="name">{esc(name)}</span>'
             f'<span class="meta">{esc(meta)}</span><span class="bf-dots">{dots}</span></div>')
 
 
