@@ -123,8 +123,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .bf-map .lbl { font-size: 28px; font-weight: 700; fill: #ffffff; stroke: #0b1220; stroke-width: 5px;
                paint-order: stroke; stroke-linejoin: round; }
 .bf-map .lbl .v { font-weight: 400; fill: #ffe8a3; }
-.bf-map .leader { stroke: #e6edf3; stroke-width: 1.5; fill: none; }
-.bf-map .anchor { fill: #e6edf3; }
+.bf-map .leader { stroke: #ffd166; stroke-width: 2; fill: none; }
+.bf-map .anchor { fill: #ffd166; stroke: #0b1220; stroke-width: 1.5; }
 .bf-map .mark { fill: #ff7b72; stroke: #0b1220; stroke-width: 2; }
 .bf-alerts { display: grid; grid-template-columns: 430u 1fr; gap: 28u; }
 .bf-alerts .section + .section { margin-top: 10u; }
@@ -607,11 +607,14 @@ class MapLabel:
 
 
 def place_labels(items: Sequence[tuple[str, str, float, float]], *, width: float = MAP_WIDTH,
-                 height: float = MAP_HEIGHT, size: float = LABEL_PX) -> list[MapLabel]:
+                 height: float = MAP_HEIGHT, size: float = LABEL_PX,
+                 gutters: tuple[float, float] | None = None) -> list[MapLabel]:
     """Every label placed, none hidden: (name, value, anchor x, anchor y) in the given order (the largest
-    districts first, so they keep their centres); a label goes on its anchor when that spot is free, otherwise
-    at the nearest free spot on rings around it (a leader line then points back), always inside the map. If no
-    free spot exists at all (more labels than room) it goes on its anchor anyway: a name is never dropped."""
+    districts first, so they keep their centres). A label goes on its anchor when that spot is free; otherwise
+    at the nearest free spot within 75 units; otherwise at the nearest free spot in the margins beside the map
+    (`gutters`: the map's left and right edge), with a leader line back; failing that, at the nearest free spot
+    further out; and if no free spot exists at all (more labels than room) on its anchor anyway: a name is never
+    dropped. Always inside the map's box."""
     placed: list[MapLabel] = []
     line = size * 1.15
     for name, value, ax, ay in items:
@@ -623,11 +626,25 @@ def place_labels(items: Sequence[tuple[str, str, float, float]], *, width: float
             return MapLabel(name, value, round(x, 1), round(y, 1), round(w, 1), round(h, 1), round(ax, 1),
                             round(ay, 1))
 
+        def free(label: MapLabel) -> bool:
+            return not any(label.overlaps(other) for other in placed)
+
+        def nearest(options: list[MapLabel]) -> MapLabel | None:
+            fitting = [c for c in options if free(c)]
+            return min(fitting, key=lambda c: math.dist((c.x + c.width / 2, c.y + c.height / 2), (ax, ay)),
+                       default=None)
+
+        rings = [at(ax + r * math.cos(a * math.pi / 12), ay + r * math.sin(a * math.pi / 12))
+                 for r in range(15, int(max(width, height)), 15) for a in range(24)]
+        margins: list[MapLabel] = []
+        if gutters is not None:
+            for cx in (gutters[0] - 16 - w / 2, gutters[1] + 16 + w / 2):
+                if cx - w / 2 >= 0 and cx + w / 2 <= width:
+                    margins += [at(cx, ay + step) for step in range(-int(height), int(height), 10)]
         chosen = at(ax, ay)
-        if any(chosen.overlaps(other) for other in placed):
-            candidates = (at(ax + r * math.cos(a * math.pi / 12), ay + r * math.sin(a * math.pi / 12))
-                          for r in range(30, int(max(width, height)), 15) for a in range(24))
-            chosen = next((c for c in candidates if not any(c.overlaps(other) for other in placed)), chosen)
+        if not free(chosen):  # a small nudge; else the margin beside the map; else anywhere free; else the anchor
+            chosen = (nearest([c for c in rings[:5 * 24]]) or nearest(margins) or nearest(rings[5 * 24:])
+                      or chosen)
         placed.append(chosen)
     return placed
 
@@ -689,7 +706,8 @@ def district_map_svg(districts: gpd.GeoDataFrame, *, lang: str, width: float = M
     order = areas.sort_values(ascending=False).index
     items = [(str(districts.at[i, name_col]), fmt.money_10k(districts.at[i, "building_tax"], lang),
               *project(anchors[i].x, anchors[i].y)) for i in order]
-    labels = place_labels(items, width=width, height=height)
+    west, south, east, north = districts.geometry.total_bounds
+    labels = place_labels(items, width=width, height=height, gutters=(project(west, north)[0], project(east, north)[0]))
     leaders, texts = [], []
     for label in labels:
         cx, cy = label.x + label.width / 2, label.y + label.height / 2
