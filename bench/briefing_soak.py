@@ -106,6 +106,8 @@ def run_server(rotations: int, max_minutes: float) -> dict[str, object]:
             while done < rotations and time.monotonic() < deadline:
                 page.wait_for_timeout(1000)
                 done = page.evaluate("window.__rotations")
+                if done // 250 != (done - 1) // 250:
+                    print(f"{done} rotations, RSS {rss_kib(server.pid) / 1024:.1f} MiB", flush=True)
                 current = rss_kib(server.pid)
                 peak = max(peak, current)
                 if baseline is None and done >= WARM_UP:
@@ -123,7 +125,7 @@ def run_server(rotations: int, max_minutes: float) -> dict[str, object]:
         log.close()
 
 
-def run_apptest(rotations: int) -> dict[str, object]:
+def run_apptest(rotations: int, max_minutes: float) -> dict[str, object]:
     from streamlit.runtime.caching import cache_data_api  # noqa: PLC0415
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415
 
@@ -136,16 +138,24 @@ def run_apptest(rotations: int) -> dict[str, object]:
 
     tracemalloc.start()
     started = time.monotonic()
+    deadline = started + max_minutes * 60
     baseline = traced = caches = None
+    done = 0
     for rotation in range(1, rotations + 1):
+        if time.monotonic() > deadline:
+            break
         at.run()
+        done = rotation
+        if rotation % 250 == 0:
+            print(f"{rotation} rotations, {(time.monotonic() - started) / 60:.1f} min, RSS {rss_kib() / 1024:.1f} MiB",
+                  flush=True)
         if at.exception:
             raise RuntimeError(at.exception)
         if rotation == WARM_UP:
             baseline, traced, caches = rss_kib(), tracemalloc.get_traced_memory()[0], cached()
     final, traced_end = rss_kib(), tracemalloc.get_traced_memory()[0]
     assert baseline is not None and traced is not None
-    return {"mode": "apptest", "rotations": rotations, "minutes": round((time.monotonic() - started) / 60, 1),
+    return {"mode": "apptest", "rotations": done, "minutes": round((time.monotonic() - started) / 60, 1),
             "rss_after_warm_up_mib": round(baseline / 1024, 1), "rss_end_mib": round(final / 1024, 1),
             "growth": f"{(final - baseline) / baseline:+.2%}",
             "traced_after_warm_up_mib": round(traced / 2**20, 1), "traced_end_mib": round(traced_end / 2**20, 1),
@@ -158,7 +168,8 @@ def main() -> None:
     parser.add_argument("--rotations", type=int, default=4320)
     parser.add_argument("--max-minutes", type=float, default=80.0)
     args = parser.parse_args()
-    result = run_server(args.rotations, args.max_minutes) if args.mode == "server" else run_apptest(args.rotations)
+    result = (run_server(args.rotations, args.max_minutes) if args.mode == "server"
+              else run_apptest(args.rotations, args.max_minutes))
     for key, value in result.items():
         print(f"{key:>26}: {value}")
 
