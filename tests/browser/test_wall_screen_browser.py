@@ -161,6 +161,10 @@ def test_a_restarted_server_brings_the_screen_back_on_the_same_panel(kiosk_copy:
         overlay = page.inner_text(".bf-overlay")
         assert "数据连接中断，正在重新连接…" in overlay and "最后一次正常数据：" in overlay
         page.screenshot(path=str(tmp_path / "overlay.png"))
+        # the clock runs in the browser: it keeps ticking with no server at all
+        shown = page.inner_text(".bf-clock .time")
+        page.wait_for_function("(t) => document.querySelector('.bf-clock .time').textContent !== t", arg=shown,
+                               timeout=5_000)
         before = page.evaluate("window.__panels.length")
         with serve(url, log, port=port, **env):
             restarted = time.monotonic()
