@@ -70,10 +70,10 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .bf-clock { text-align: right; }
 .bf-clock .time { font-size: 40u; font-weight: 700; font-variant-numeric: tabular-nums; }
 .bf-clock .date { font-size: 28u; color: #9fb0c3; margin-left: 14u; }
-.bf-bar { display: flex; align-items: baseline; justify-content: space-between; gap: 18u;
-          border-bottom: 2u solid #22314a; padding-bottom: 4u; white-space: nowrap; }
+.bf-bar { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between;
+          column-gap: 18u; border-bottom: 2u solid #22314a; padding-bottom: 4u; white-space: nowrap; }
 .bf-bar .name { font-size: 32u; font-weight: 700; color: #ffd166; }
-.bf-bar .meta { font-size: 28u; color: #9fb0c3; overflow: hidden; }
+.bf-bar .meta { font-size: 28u; color: #9fb0c3; }
 .bf-dots { font-size: 28u; letter-spacing: 4u; color: #3b4b63; }
 .bf-dots .on { color: #ffd166; }
 .bf-banner { font-size: 28u; background: #3d2e00; color: #ffd166; border-radius: 8u; padding: 2u 14u; }
@@ -161,8 +161,8 @@ SCRIPT = """
   const weekdays = {Monday: '星期一', Tuesday: '星期二', Wednesday: '星期三', Thursday: '星期四', Friday: '星期五',
                     Saturday: '星期六', Sunday: '星期日'};
   const day = (now) => { const p = parts(now);
-    return cfg().lang === 'en' ? new Intl.DateTimeFormat('en-GB', {timeZone: zone(), weekday: 'long', day: '2-digit',
-      month: 'long', year: 'numeric'}).format(now) : `${p.year}年${Number(p.month)}月${Number(p.day)}日 ${weekdays[p.weekday]}`; };
+    return cfg().lang === 'en' ? new Intl.DateTimeFormat('en-GB', {timeZone: zone(), weekday: 'short', day: '2-digit',
+      month: 'short', year: 'numeric'}).format(now) : `${p.year}年${Number(p.month)}月${Number(p.day)}日 ${weekdays[p.weekday]}`; };
   let lastGood = new Date(), lastPanel = null, outageAt = null, healthyAt = null, freshSinceOutage = false;
   const overlay = document.createElement('div');
   overlay.className = 'bf-overlay'; overlay.setAttribute('role', 'alert');
@@ -241,7 +241,7 @@ def clock_html(now: datetime, lang: str) -> str:
     ticks them in the browser every second (a clock that stops tells the room nothing is wrong)."""
     weekdays = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
     day = (f"{now.year}年{now.month}月{now.day}日 {weekdays[now.weekday()]}" if lang == "zh"
-           else now.strftime("%A %d %B %Y"))
+           else now.strftime("%a %d %b %Y"))
     return (f'<div class="bf-clock"><span class="time">{now:%H:%M:%S}</span>'
             f'<span class="date">{esc(day)}</span></div>')
 
