@@ -646,7 +646,26 @@ def place_labels(items: Sequence[tuple[str, str, float, float]], *, width: float
             chosen = (nearest([c for c in rings[:5 * 24]]) or nearest(margins) or nearest(rings[5 * 24:])
                       or chosen)
         placed.append(chosen)
-    return placed
+    return _uncrossed(placed)
+
+
+def _uncrossed(labels: list[MapLabel]) -> list[MapLabel]:
+    """Labels moved into the same margin column take its slots in the order of their anchors' heights, so their
+    leader lines do not cross; kept only when nothing then overlaps."""
+    out = list(labels)
+    columns: dict[float, list[int]] = {}
+    for k, label in enumerate(labels):
+        if label.moved:
+            columns.setdefault(round(label.x + label.width / 2), []).append(k)
+    for members in columns.values():
+        slots = sorted(out[k].y for k in members)
+        by_anchor = sorted(members, key=lambda k: out[k].anchor_y)
+        trial = list(out)
+        for k, y in zip(by_anchor, slots, strict=True):
+            trial[k] = MapLabel(**{**out[k].__dict__, "y": y})
+        if not any(a.overlaps(b) for i, a in enumerate(trial) for b in trial[i + 1:]):
+            out = trial
+    return out
 
 
 def _projector(bounds: Sequence[float], width: float, height: float,
