@@ -62,6 +62,11 @@ def test_stored_text_is_escaped_everywhere() -> None:
                  view.note_html(evil)):
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;" in html
+    # the map's SVG is set as markup by the page's script: its own text must already be escaped
+    districts = gpd.GeoDataFrame({"code": ["D1"], "name_zh": [evil], "name_en": [evil], "building_tax": [5000.0]},
+                                 geometry=[Polygon([(113.0, 23.0), (113.2, 23.0), (113.2, 23.2)])])
+    svg = view.district_map_svg(districts, lang="zh")
+    assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;" in svg
 
 
 def test_the_css_is_a_constant_that_hides_the_chrome_and_scales_with_the_screen() -> None:
