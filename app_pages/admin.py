@@ -9,8 +9,8 @@ import streamlit as st
 
 from data_layer import cached, export, users
 from data_layer.auth import ROLES
-from ui.admin_view import audit_display, code_label, kiosk_display, kiosk_url, local_today, timezone, users_display
 from data_layer.settings import get_settings
+from ui.admin_view import audit_display, code_label, kiosk_display, kiosk_url, local_today, timezone, users_display
 from ui.auth import actor, require_role, store_engine
 from ui.shell import current_lang, md, t
 

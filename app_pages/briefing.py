@@ -26,14 +26,14 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from data_layer import cached
+from data_layer import cached, goals
+from data_layer.aggregates import Scope
 from data_layer.briefing import AlertRules, months_behind, screen_plan, status_counts
 from data_layer.cached import briefing as cb
 from data_layer.cached import map as cm
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
-from data_layer.aggregates import Scope
-from data_layer.settings import get_settings
 from data_layer.i18n import localized
+from data_layer.settings import get_settings
 from ui import auth
 from ui import briefing_view as view
 from ui.shell import PageContext, current_lang, page_context, t
@@ -95,8 +95,8 @@ def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
         return
     name = plan[localized("name", lang)]
     note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
-    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t,
-                              final=bool(len(table)) and bool(table["final"].any()), note=note))
+    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=goals.table_is_final(table),
+                              note=note))
 
 
 def _map(ctx: PageContext, scope: Scope) -> None:
@@ -129,7 +129,7 @@ def _guarded(panel: str, draw: Callable[[], None]) -> None:
     they are not Exceptions)."""
     try:
         draw()
-    except Exception:  # noqa: BLE001 - a wall screen must never show a traceback
+    except Exception:
         log.exception("briefing panel %r failed", panel)
         st.html(view.calm_html(t("briefing.calm")))
 
@@ -198,7 +198,7 @@ def rotate() -> None:
         updated = cb.updated_at(ctx.url, ctx.version)
         meta = t("briefing.meta", scope=scope_label, as_of=view.month_text(ctx.last_month, lang),
                  updated=view.local_time(updated, zone))
-    except Exception:  # noqa: BLE001 - the store is unreachable: say so calmly and retry at the next rotation
+    except Exception:
         log.exception("briefing screen could not read the store")
         st.html(view.calm_html(t("briefing.store_calm")))
         return

@@ -10,21 +10,28 @@ from pathlib import Path
 import streamlit as st
 
 from data_layer import backup as backups
-from data_layer import users
-from data_layer import cached
+from data_layer import cached, users
 from data_layer.auth import has_role
-from data_layer.i18n import translate
 from data_layer.cached import imports as cached_imports
 from data_layer.cached import map as cached_map
+from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, StoreBusy, check_upload, parse, prepare, run_import, undo_batch
 from data_layer.imports.geo import CRS_CODES
-from data_layer.imports.tables import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
+from data_layer.imports.pipeline import Outcome
+from data_layer.imports.table_export import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
 from data_layer.imports.templates import template_bytes
 from data_layer.settings import get_settings
 from ui.auth import current_user, require_role, store_engine
-from ui.imports_view import (counts_table, findings_table, history_table, kind_label, preview_table, table_label,
-                             template_columns)
 from ui.first_day import guide_wanted, render_guide
+from ui.imports_view import (
+    counts_table,
+    findings_table,
+    history_table,
+    kind_label,
+    preview_table,
+    table_label,
+    template_columns,
+)
 from ui.shell import current_lang, keep_lang_in_url, md, t
 
 lang = current_lang()  # option labels use this, not t(): format_func may run outside the script run
@@ -49,7 +56,7 @@ section = st.segmented_control(t("imports.section"), SECTIONS, default="import",
                                format_func=lambda s: translate(f"imports.section.{s}", lang))
 
 
-def show_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+def show_outcome(outcome: Outcome) -> None:
     districts = cached.districts(url, version)
     streets = cached_map.streets(url, version)
     lookups = {"district_code": dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"],

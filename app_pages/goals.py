@@ -8,12 +8,12 @@ from datetime import date
 import streamlit as st
 
 from data_layer import cached
+from data_layer.aggregates import Scope
 from data_layer.cached import goals as cached_goals
 from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABLE
-from data_layer.aggregates import Scope
 from data_layer.goals import PACE_METHODS, Margins
-from data_layer.indicators import BY_CODE, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
 from data_layer.i18n import localized
+from data_layer.indicators import BY_CODE, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from ui import goal_charts as gc
 from ui.shell import md, page_context, plain, t
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer import cached, fmt
-from data_layer.buildings import summarise
 from data_layer.auth import has_role
+from data_layer.buildings import summarise
 from data_layer.cached import imports as cached_imports
 from data_layer.cached import map as cm
-from data_layer.first_day import place_building
-from data_layer.imports.geo import CRS_CODES
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
+from data_layer.first_day import place_building
 from data_layer.geo import normalise_crs, parse_crs
-from data_layer.settings import get_settings
 from data_layer.i18n import localized
+from data_layer.imports.geo import CRS_CODES
+from data_layer.settings import get_settings
 from ui import map_charts as mc
 from ui.auth import current_user, require_role, store_engine
 from ui.building_profile import render_profile

@@ -7,10 +7,10 @@ import streamlit as st
 
 from data_layer import cached, fmt, observation
 from data_layer.cached import observation as obs
+from data_layer.i18n import localized
 from data_layer.models import DIMENSIONS, SENTIMENTS
 from data_layer.periods import Period
 from data_layer.settings import get_settings
-from data_layer.i18n import localized
 from ui import observation_charts as charts
 from ui import sentiment_learning as learning
 from ui.auth import require_role

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from data_layer import cached, fmt
+from data_layer import aggregates, cached, fmt
 from data_layer.cached import enterprises as ce
 from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
-from data_layer.settings import get_settings
-from data_layer.periods import PERIOD_KINDS, Period
 from data_layer.i18n import localized
+from data_layer.periods import PERIOD_KINDS, Period
+from data_layer.settings import get_settings
 from ui.charts import district_bar, trend_chart
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
@@ -57,7 +59,7 @@ if kpis["value"].drop(["super_a", "grade_a"]).isna().all():
     st.info(t("overview.no_data", first=ctx.first_month.strftime("%Y-%m"), last=ctx.last_month.strftime("%Y-%m")))
     st.stop()
 
-def _delta(row) -> str | None:  # type: ignore[no-untyped-def]
+def _delta(row: Any) -> str | None:  # a row of overview_kpis.itertuples()
     """The change against last year (fmt.change, as on the wall screen and in the pack)."""
     if row.change_kind == "none":
         return None
@@ -66,8 +68,7 @@ def _delta(row) -> str | None:  # type: ignore[no-untyped-def]
     return fmt.change(row.change_kind, row.change, lang)
 
 
-tiles = ["buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-         "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises"]
+tiles = list(aggregates.HEADLINE_KPIS)
 for row_codes in (tiles[:5], tiles[5:]):
     for column, code in zip(st.columns(len(row_codes)), row_codes, strict=True):
         row = kpis.loc[code]

@@ -8,13 +8,15 @@ changed, and the save is refused (`plans.save_targets(loaded=...)`) until the ed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from data_layer import cached, plans
 from data_layer.cached import goals as cached_goals
-from data_layer.indicators import COMPARATORS, REGISTRY
 from data_layer.i18n import localized
+from data_layer.indicators import COMPARATORS, REGISTRY
 from ui.auth import require_role
 from ui.goal_charts import COMPARATOR_TEXT
 from ui.plan_grid import (
@@ -47,7 +49,7 @@ for caution in st.session_state.pop("plan_flash_warnings", []):
     st.warning(caution)
 
 
-def _run(action, success: str, goto: str | None = None,  # type: ignore[no-untyped-def]
+def _run(action: Callable[[], object], success: str, goto: str | None = None,
          warnings: list[str] | None = None, forget: str | None = None) -> None:
     """Call a data-layer write; show its problems, or remember the success message (and any warnings about what
     was accepted) and rerun. `forget`: a session key to drop on success (the grid's snapshot)."""

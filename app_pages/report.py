@@ -9,8 +9,8 @@ import streamlit as st
 
 from data_layer import cached, report
 from data_layer.cached import briefing as cb
-from data_layer.periods import Period
 from data_layer.i18n import localized
+from data_layer.periods import Period
 from ui.shell import page_context, t
 
 ctx = page_context()

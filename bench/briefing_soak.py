@@ -69,7 +69,7 @@ def demo_store() -> str:
 
 
 def _free_port() -> int:
-    import socket  # noqa: PLC0415
+    import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -77,7 +77,7 @@ def _free_port() -> int:
 
 
 def run_server(rotations: int, max_minutes: float) -> dict[str, object]:
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this mode needs a browser
+    from playwright.sync_api import sync_playwright
 
     url, port = demo_store(), _free_port()
     env = os.environ | {"DATABASE_URL": url, "DASHBOARD_KIOSK_INTERVAL": "1"}
@@ -126,14 +126,14 @@ def run_server(rotations: int, max_minutes: float) -> dict[str, object]:
 
 
 def run_apptest(rotations: int, max_minutes: float) -> dict[str, object]:
-    from streamlit.runtime.caching import cache_data_api  # noqa: PLC0415
-    from streamlit.testing.v1 import AppTest  # noqa: PLC0415
+    from streamlit.runtime.caching import cache_data_api
+    from streamlit.testing.v1 import AppTest
 
     os.environ["DATABASE_URL"] = demo_store()
     at = AppTest.from_file(str(REPO / "app_pages" / "briefing.py"), default_timeout=120)
 
     def cached() -> tuple[int, int]:
-        stats = [s for group in cache_data_api._data_caches.get_stats().values() for s in group]  # noqa: SLF001
+        stats = [s for group in cache_data_api._data_caches.get_stats().values() for s in group]
         return len(stats), sum(s.byte_length for s in stats)
 
     tracemalloc.start()

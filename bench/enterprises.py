@@ -60,7 +60,7 @@ def register_store(enterprises: int, seed: int = 23) -> str:
             with engine.connect() as conn:
                 if conn.execute(text("SELECT COUNT(*) FROM enterprise")).scalar() == enterprises:
                     return url
-        except Exception:  # noqa: BLE001 - an unfinished copy: build it again
+        except Exception:
             pass
         finally:
             engine.dispose()

@@ -78,7 +78,7 @@ async def _session(index: int, base: str, pages: list[str], rounds: int, query: 
                 result.timings.setdefault(page, []).append(seconds)
                 if error:
                     result.errors.append(error)
-    except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the test
+    except Exception as exc:
         result.errors.append(f"session {index}: {type(exc).__name__}: {exc}")
 
 

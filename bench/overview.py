@@ -14,10 +14,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bench.datasets import END_MONTH, SIZES, build
 from data_layer import db, queries
 from data_layer.periods import Period
-
-from bench.datasets import END_MONTH, SIZES, build
 
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/dashboard-bench"))
 REPO = Path(__file__).resolve().parent.parent

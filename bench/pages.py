@@ -19,7 +19,6 @@ import statistics
 import time
 from pathlib import Path
 
-
 from bench.briefing import store_for
 from bench.datasets import add_boundaries
 from bench.overview import print_rows

@@ -7,12 +7,14 @@ import argparse
 import sys
 import time
 
+from sqlalchemy import Engine
+
 from data_layer import backup_cli, db, goals_cli, store, users_cli
+from data_layer.i18n import translate
 from data_layer.imports import cli as imports_cli
 from data_layer.imports.cities import CITY_CHOICES
 from data_layer.report import cli as report_cli
 from data_layer.sentiment import cli as sentiment_cli
-from data_layer.i18n import translate
 from data_layer.settings import get_settings
 
 
@@ -103,7 +105,7 @@ def _remove_sqlite_file(url: str) -> None:
             Path(database + suffix).unlink(missing_ok=True)
 
 
-def _safe_url(engine) -> str:  # type: ignore[no-untyped-def]
+def _safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 

@@ -22,13 +22,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Building, BuildingYtd, CityMonth, District, DistrictMonth
 from data_layer.periods import Period
 
 # District indicators a choropleth can show (codes shared with the overview's KPIs and the core translations).
 DISTRICT_INDICATORS = ("occupancy_rate", "registration_rate", "building_tax", "tax_share", "buildings_tax_10m",
                        "buildings_tax_100m", "new_enterprises", "buildings_reporting")
+# The headline KPIs in reading order: the overview's tiles and the pack's KPI table (the wall screen shows
+# briefing.HEADLINE_CODES, a subset that fits a screen).
+HEADLINE_KPIS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
+                 "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
 # What a scope's KPIs hold (queries.overview_kpis shows them with the change against last year).
 KPI_CODES = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
              "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises", "employees")

@@ -19,11 +19,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Float, Select, and_, case, cast, func, or_, select
+from sqlalchemy import Connection, Engine, Float, Select, Subquery, and_, case, cast, func, or_, select
 
 from data_layer.aggregates import ratio
 from data_layer.i18n import localized, translate
-from data_layer.indicators import TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Feedback, ObservationPoint, Street
 from data_layer.periods import Period, add_months
 
@@ -63,7 +63,7 @@ class BuildingFilter:
 
 # --- the period frame --------------------------------------------------------------------------------------------
 
-def _attributes(end) -> list:  # type: ignore[no-untyped-def]
+def _attributes(end: Subquery) -> list:
     """Every building column a period frame carries, plus the figures read in the period's last month (`end`)."""
     return [Building.id, Building.code, Building.name, Building.address, Building.district_code,
             District.name_zh.label("district_zh"), District.name_en.label("district_en"), Building.street_id,

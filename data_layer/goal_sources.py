@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Connection, Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy import Connection, ScalarSelect, Select, and_, bindparam, func, literal, or_, select
 
 from data_layer.aggregates import Scope
 from data_layer.indicators import DESIGNATIONS
@@ -36,7 +36,7 @@ SUMS = {"buildings": "buildings_reporting", "occupied": "occupied_area_m2", "lea
 _CODE = bindparam("scope_code")
 
 
-def _street_id(code: object = _CODE):  # type: ignore[no-untyped-def]
+def _street_id(code: object = _CODE) -> ScalarSelect:
     return select(Street.id).where(Street.code == code).scalar_subquery()
 
 

@@ -169,6 +169,11 @@ def is_final(as_of: date, *, latest: date | None, year_last: date | None) -> boo
     return latest >= date(as_of.year, 12, 1) and as_of >= year_last
 
 
+def table_is_final(table: pd.DataFrame) -> bool:
+    """Whether a goal table (goal_table) reports a final year: its rows carry `is_final`'s verdict."""
+    return bool(len(table)) and bool(table["final"].any())
+
+
 def year_end(conn: Connection, as_of: date) -> tuple[date, bool]:
     """Whether the table for `as_of` is final, and the month to evaluate: the year's last month with data when
     final (so a final year whose data stops in October is read in October), else `as_of` itself."""

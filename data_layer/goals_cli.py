@@ -18,6 +18,7 @@ import sys
 from datetime import date
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from data_layer import db, export, fmt, goals, plans
 from data_layer.aggregates import Scope
@@ -39,7 +40,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _number(value: object, digits: int = 2) -> float | int | None:
     """Rounded, and whole numbers as integers (402, not 402.0); numbers stay numbers in the CSV."""
-    if _missing(value):
+    if fmt.missing(value):
         return None
     number = round(float(value), digits)  # type: ignore[arg-type]
     return int(number) if number == int(number) else number
@@ -66,11 +67,10 @@ def report_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-_missing = fmt.missing
 
 
 def _shown(value: object, unit: str, lang: str) -> str:
-    number = None if _missing(value) else float(value)  # type: ignore[arg-type]
+    number = None if fmt.missing(value) else float(value)  # type: ignore[arg-type]
     if unit == "pct":
         return fmt.pct(None if number is None else number / 100)
     if unit == "10k_yuan":
@@ -82,8 +82,8 @@ def _shown(value: object, unit: str, lang: str) -> str:
 
 def _progress(row: dict, lang: str) -> str:
     if row["unit"] == "pct":
-        return "—" if _missing(row["gap"]) else f"{row['gap']:+.1f} {translate('unit.pp', lang)}"
-    return "—" if _missing(row["progress"]) else f"{row['progress'] * 100:.1f}%"
+        return "—" if fmt.missing(row["gap"]) else f"{row['gap']:+.1f} {translate('unit.pp', lang)}"
+    return "—" if fmt.missing(row["progress"]) else f"{row['progress'] * 100:.1f}%"
 
 
 def table_text(table: pd.DataFrame, lang: str) -> str:
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_of(engine, year: int, text: str | None) -> date:  # type: ignore[no-untyped-def]
+def _as_of(engine: Engine, year: int, text: str | None) -> date:
     if text:
         try:
             parsed = date.fromisoformat(text + "-01") if len(text) == 7 else date.fromisoformat(text)

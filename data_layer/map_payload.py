@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data_layer import fmt
 from data_layer.buildings import OCCUPANCY_BANDS, TAX_BANDS
 from data_layer.i18n import translate
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
@@ -104,7 +105,7 @@ def heights(frame: pd.DataFrame, height_by: str) -> pd.Series:
 def _numbers(values: pd.Series, pattern: str) -> pd.Series:
     """Numbers as JSON text by a printf `pattern` ("%.1f"), '"—"' for a missing one (a list comprehension: three
     times faster than numpy's char.mod at 50,000 buildings)."""
-    return pd.Series(['"—"' if v != v else pattern % v for v in values.to_numpy(dtype=float).tolist()],
+    return pd.Series(['"—"' if fmt.missing(v) else pattern % v for v in values.to_numpy(dtype=float).tolist()],
                      index=values.index, dtype=object)
 
 

@@ -24,11 +24,20 @@ import json
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, bindparam, case, extract, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, case, extract, func, select, update
 
 from data_layer import audit
-from data_layer.models import (SENTIMENTS, Building, Demand, District, DistrictBoundary, Feedback, ObservationPoint,
-                               Street)
+from data_layer.models import (
+    SENTIMENTS,
+    Building,
+    Demand,
+    District,
+    DistrictBoundary,
+    Feedback,
+    ObservationPoint,
+    Street,
+)
+from data_layer.sentiment.learned import Model
 from data_layer.summaries import bump_data_version
 
 SURVEY_WEIGHT, TEXT_WEIGHT = 0.6, 0.4
@@ -41,12 +50,12 @@ DEMAND_LIST_LIMIT = 2_000
 CHANGE_DIGITS, SHARE_PCT_DIGITS = 1, 1  # as displayed: index points to 0.1, shares to 0.1 %
 
 
-def effective_label():  # type: ignore[no-untyped-def]
+def effective_label() -> ColumnElement:
     """The label every figure uses: a staff correction wins over the model."""
     return func.coalesce(Feedback.corrected_label, Feedback.sentiment_label)
 
 
-def _frame(engine: Engine, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(statement)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
@@ -227,7 +236,7 @@ def dimension_breakdown(stats: pd.DataFrame, point_frame: pd.DataFrame, *, quart
     return perception_index(scoped, ["dimension"], min_responses=min_responses)
 
 
-def needs_review(review_confidence: float):  # type: ignore[no-untyped-def]
+def needs_review(review_confidence: float) -> ColumnElement:
     """A comment waits for review when the model's confidence is below the setting and staff have not
     corrected it (a comment with no model label has no confidence and is not listed)."""
     return Feedback.corrected_label.is_(None) & (Feedback.sentiment_confidence < review_confidence)
@@ -487,7 +496,7 @@ def score_unlabelled(engine: Engine, *, batch: int = 5_000) -> int:
             done += len(rows)
 
 
-def _write_scores(conn, ids: list[int], results: list) -> None:  # type: ignore[no-untyped-def, type-arg]
+def _write_scores(conn: Connection, ids: list[int], results: list) -> None:  # type: ignore[type-arg]
     """The model's columns only: corrected_label (and the dimension) are never written here."""
     table = Feedback.__table__  # type: ignore[attr-defined]
     conn.execute(update(table).where(table.c.id == bindparam("row_id")).values(
@@ -498,7 +507,7 @@ def _write_scores(conn, ids: list[int], results: list) -> None:  # type: ignore[
           "b_evidence": r.evidence, "b_model": r.model} for row_id, r in zip(ids, results, strict=True)])
 
 
-def rescore_feedback(engine: Engine, *, model, user: str, via: str = "app",  # type: ignore[no-untyped-def]
+def rescore_feedback(engine: Engine, *, model: Model, user: str, via: str = "app",
                      note: dict | None = None) -> tuple[int, int]:  # type: ignore[type-arg]
     """Re-score every stored comment with `model` in one transaction, with one audit row; returns (comments
     re-scored, comments whose model label changed). Only the model's columns are written: a staff correction

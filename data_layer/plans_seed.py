@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from data_layer.aggregates import ratio
-from data_layer.indicators import REGISTRY, TAX_100M_BOUND_10K, TAX_10M_BOUND_10K
+from data_layer.indicators import REGISTRY, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Indicator, Plan, PlanTarget
 
 # Reference plans from the source documents (../shared/seeds): stored as templates to copy.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, Select, func, select, true
+from sqlalchemy import ColumnElement, Engine, Select, func, select, true
 
 from data_layer import aggregates
 from data_layer.models import District, DistrictMonth, StoreMeta
@@ -60,7 +60,7 @@ def districts(engine: Engine) -> pd.DataFrame:
     return _frame(engine, select(District.code, District.name_zh, District.name_en).order_by(District.code))
 
 
-def _scope(column, district: str | None):  # type: ignore[no-untyped-def]
+def _scope(column: ColumnElement, district: str | None) -> ColumnElement:
     return column == district if district else true()
 
 

@@ -28,10 +28,13 @@ ensure_venv() {
       "$PYTHON" -m venv "$VENV"
     fi
   fi
-  local stamp="$VENV/.installed-$(basename "$requirements")"
-  if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -r "$requirements"
+  # Installs come from the lock file beside the readable list (requirements.txt -> requirements.lock): every
+  # package, transitive ones included, pinned with its hashes, so an install is the same everywhere. PIP_NO_INDEX=1
+  # PIP_FIND_LINKS=/path/to/wheels installs it on an intranet machine from a folder of wheels (README).
+  local lock="${requirements%.txt}.lock"
+  local stamp="$VENV/.installed-$(basename "$lock")"
+  if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install -q --require-hashes --no-deps -r "$lock"
     touch "$stamp"
   fi
 }

@@ -9,6 +9,9 @@ source scripts/_venv.sh
 apt_install chromium fonts-wqy-microhei postgresql poppler-utils
 ensure_venv requirements-test.txt
 
+echo "== House style (ruff: pyproject.toml [tool.ruff.lint]) =="
+"$VENV/bin/python" -m ruff check .
+
 echo "== SQLite and browser =="
 "$VENV/bin/python" -m pytest "$@"
 

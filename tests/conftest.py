@@ -93,7 +93,7 @@ def postgres(backend: str) -> Iterator[PostgresDatabases | None]:
     try:
         with databases.admin.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server fails the run, never skips
+    except Exception as exc:
         pytest.fail(f"PostgreSQL at {admin_url} is not reachable: {exc}")
     yield databases
     databases.admin.dispose()
@@ -184,3 +184,29 @@ class Factory:
 @pytest.fixture
 def make(engine: Engine) -> Factory:
     return Factory(engine)
+
+
+# ---------------------------------------------------------------------------------------------- the browser
+# One Chromium for the whole session, shared by tests/browser and tests/security (two sync Playwright instances
+# cannot run in one thread). The server helpers live in tests/browser/conftest.py.
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, Watched  # noqa: E402 - beside the fixtures using them
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+
+@pytest.fixture
+def watched_page(browser) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    yield Watched(context.new_page())
+    context.close()

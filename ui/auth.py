@@ -104,7 +104,7 @@ def client_key() -> str:
     try:
         forwarded = st.context.headers.get("X-Forwarded-For", "")
         ip = st.context.ip_address
-    except Exception:  # noqa: BLE001 - no request context (bare runs)
+    except Exception:
         forwarded, ip = "", None
     return client_address(forwarded if isinstance(forwarded, str) else "", ip if isinstance(ip, str) else "",
                           hops=get_settings().trusted_proxy_hops)
@@ -139,7 +139,7 @@ def oidc_provider() -> str | None:
     """The named provider when [auth] holds exactly one [auth.<name>] table; None for the unnamed form."""
     try:
         section = st.secrets.get("auth", {})
-    except Exception:  # noqa: BLE001 - no secrets file
+    except Exception:
         return None
     named = [key for key, value in section.items() if isinstance(value, Mapping)]
     return named[0] if len(named) == 1 else None
@@ -234,7 +234,7 @@ def session_lapse() -> str | None:
 def _account_lapsed(user: AuthUser) -> bool:
     try:
         account = users.get_user(cached.engine(get_settings().database_url), username=user.username)
-    except Exception:  # noqa: BLE001 - the store is down: not a lapse (see session_lapsed)
+    except Exception:
         return False
     if account is None:
         return user.source != "oidc"
@@ -244,7 +244,7 @@ def _account_lapsed(user: AuthUser) -> bool:
 def _kiosk_lapsed(token: str) -> bool:
     try:
         return users.kiosk_grant(cached.engine(get_settings().database_url), token=token) is None
-    except Exception:  # noqa: BLE001 - the store is down: not a lapse (see session_lapsed)
+    except Exception:
         return False
 
 
@@ -297,7 +297,7 @@ def arrange(gate: Gate, pages: Mapping[str, Sequence[st.Page]], *, root: st.Page
     if gate.closed:
         login = next(p for p in account if _path(p) == "login")
         stand_ins = [st.Page(login_screen, title=p.title, icon=p.icon or None, url_path=_path(p),
-                             default=p._default, visibility="hidden")  # noqa: SLF001
+                             default=p._default, visibility="hidden")
                      for p in [root, *everything] if p is not login]
         return {"": [*stand_ins, login]}
     return {**{section: list(group) for section, group in pages.items()}, t("auth.section.account"): list(account),
@@ -311,7 +311,7 @@ def redirect(gate: Gate, current: st.Page, *, login: st.Page, registered: Mappin
     if gate.expired and not gate.closed and current is not login:
         st.switch_page(login)
     if just_signed_in and current is login and gate.user is not None:
-        home = next((p for group in registered.values() for p in group if p._default), None)  # noqa: SLF001
+        home = next((p for group in registered.values() for p in group if p._default), None)
         if home is not None and home is not login:
             st.switch_page(home)  # the root page, which opens the overview
 

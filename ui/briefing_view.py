@@ -616,37 +616,41 @@ def place_labels(items: Sequence[tuple[str, str, float, float]], *, width: float
     further out; and if no free spot exists at all (more labels than room) on its anchor anyway: a name is never
     dropped. Always inside the map's box."""
     placed: list[MapLabel] = []
-    line = size * 1.15
     for name, value, ax, ay in items:
-        w, h = max(_text_width(name, size), _text_width(value, size)) + 8, 2 * line + 4
-
-        def at(cx: float, cy: float) -> MapLabel:
-            x = min(max(cx - w / 2, 0.0), width - w)
-            y = min(max(cy - h / 2, 0.0), height - h)
-            return MapLabel(name, value, round(x, 1), round(y, 1), round(w, 1), round(h, 1), round(ax, 1),
-                            round(ay, 1))
-
-        def free(label: MapLabel) -> bool:
-            return not any(label.overlaps(other) for other in placed)
-
-        def nearest(options: list[MapLabel]) -> MapLabel | None:
-            fitting = [c for c in options if free(c)]
-            return min(fitting, key=lambda c: math.dist((c.x + c.width / 2, c.y + c.height / 2), (ax, ay)),
-                       default=None)
-
-        rings = [at(ax + r * math.cos(a * math.pi / 12), ay + r * math.sin(a * math.pi / 12))
-                 for r in range(15, int(max(width, height)), 15) for a in range(24)]
-        margins: list[MapLabel] = []
-        if gutters is not None:
-            for cx in (gutters[0] - 16 - w / 2, gutters[1] + 16 + w / 2):
-                if cx - w / 2 >= 0 and cx + w / 2 <= width:
-                    margins += [at(cx, ay + step) for step in range(-int(height), int(height), 10)]
-        chosen = at(ax, ay)
-        if not free(chosen):  # a small nudge; else the margin beside the map; else anywhere free; else the anchor
-            chosen = (nearest([c for c in rings[:5 * 24]]) or nearest(margins) or nearest(rings[5 * 24:])
-                      or chosen)
-        placed.append(chosen)
+        placed.append(_place_one(name, value, ax, ay, placed, width=width, height=height, size=size,
+                                 gutters=gutters))
     return _uncrossed(placed)
+
+
+def _place_one(name: str, value: str, ax: float, ay: float, placed: Sequence[MapLabel], *, width: float,
+               height: float, size: float, gutters: tuple[float, float] | None) -> MapLabel:
+    """One label by place_labels' rule, given the labels already placed."""
+    line = size * 1.15
+    w, h = max(_text_width(name, size), _text_width(value, size)) + 8, 2 * line + 4
+
+    def at(cx: float, cy: float) -> MapLabel:
+        x = min(max(cx - w / 2, 0.0), width - w)
+        y = min(max(cy - h / 2, 0.0), height - h)
+        return MapLabel(name, value, round(x, 1), round(y, 1), round(w, 1), round(h, 1), round(ax, 1), round(ay, 1))
+
+    def free(label: MapLabel) -> bool:
+        return not any(label.overlaps(other) for other in placed)
+
+    def nearest(options: list[MapLabel]) -> MapLabel | None:
+        fitting = [c for c in options if free(c)]
+        return min(fitting, key=lambda c: math.dist((c.x + c.width / 2, c.y + c.height / 2), (ax, ay)), default=None)
+
+    rings = [at(ax + r * math.cos(a * math.pi / 12), ay + r * math.sin(a * math.pi / 12))
+             for r in range(15, int(max(width, height)), 15) for a in range(24)]
+    margins: list[MapLabel] = []
+    if gutters is not None:
+        for cx in (gutters[0] - 16 - w / 2, gutters[1] + 16 + w / 2):
+            if cx - w / 2 >= 0 and cx + w / 2 <= width:
+                margins += [at(cx, ay + step) for step in range(-int(height), int(height), 10)]
+    chosen = at(ax, ay)
+    if not free(chosen):  # a small nudge; else the margin beside the map; else anywhere free; else the anchor
+        chosen = nearest(rings[:5 * 24]) or nearest(margins) or nearest(rings[5 * 24:]) or chosen
+    return chosen
 
 
 def _uncrossed(labels: list[MapLabel]) -> list[MapLabel]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts import ACCENT, SECOND
-from ui.charts import inert
+from ui.charts import ACCENT, SECOND, inert
 
 
 def _layout(figure: go.Figure, height: int) -> go.Figure:

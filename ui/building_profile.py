@@ -13,12 +13,12 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import fmt
 from data_layer.buildings import FLAG_COLUMNS
-from data_layer.enterprises import GapScope
 from data_layer.cached import enterprises as ce
 from data_layer.cached import map as cm
+from data_layer.enterprises import GapScope
+from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.settings import get_settings
-from data_layer.i18n import localized
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param

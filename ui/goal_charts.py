@@ -11,8 +11,7 @@ from pandas.io.formats.style import Styler
 
 from data_layer import fmt
 from data_layer.i18n import localized
-from ui.charts import ACCENT, SECOND
-from ui.charts import inert
+from ui.charts import ACCENT, SECOND, inert
 
 # Status words carry the meaning; colour and symbol only repeat it (readable without colour).
 STATUS_STYLE = {
@@ -22,7 +21,6 @@ STATUS_STYLE = {
     "no_data": "color: #57606a", "no_target": "color: #57606a",
 }
 STATUS_SYMBOL, COMPARATOR_TEXT = fmt.STATUS_SYMBOL, fmt.COMPARATOR_TEXT
-_missing = fmt.missing
 
 
 
@@ -34,12 +32,12 @@ def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd
     for row in table.to_dict("records"):
         unit = str(row["unit"])
         expected = "—"
-        if not _missing(row["expected"]):
+        if not fmt.missing(row["expected"]):
             expected = f"{fmt.indicator(row['expected'], unit, lang)} ({t('goals.pace.' + str(row['pace_method']))})"
         note = t(f"goals.note.{row['note']}") if row["note"] else ""
         rows.append({
             "indicator": row[name],
-            "target": "—" if _missing(row["target"])
+            "target": "—" if fmt.missing(row["target"])
             else f"{COMPARATOR_TEXT[str(row['comparator'])]} {fmt.indicator(row['target'], unit, lang)}",
             "actual": fmt.indicator(row["actual"], unit, lang),
             "progress": fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
@@ -104,7 +102,7 @@ def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Ma
                                 hovertemplate="%{x}: %{text}<extra>" + labels["forecast"] + "</extra>"))
     top = pd.concat([frame["target"], frame["actual"], frame["forecast"]]).max()
     figure.update_yaxes(title_text=suffix or None, ticksuffix="%" if unit == "pct" else "",
-                        range=[0, float(top) / scale * 1.18] if not _missing(top) and top > 0 else None)
+                        range=[0, float(top) / scale * 1.18] if not fmt.missing(top) and top > 0 else None)
     figure.update_xaxes(title_text=labels["year"], type="category")
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=360, barmode="overlay",
                          legend={"orientation": "h", "y": 1.12})
@@ -112,7 +110,7 @@ def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Ma
 
 
 def rank_change_text(change: object) -> str:
-    if _missing(change):
+    if fmt.missing(change):
         return "—"
     value = int(change)  # type: ignore[call-overload]
     return "＝" if value == 0 else (f"▲{value}" if value > 0 else f"▼{-value}")
@@ -124,12 +122,12 @@ def ranking_table(frame: pd.DataFrame, *, unit: str, basis: str, lang: str, t: C
     rows = []
     for row in frame.to_dict("records"):
         score = row["score"]
-        if basis == "yoy" and not _missing(score):
+        if basis == "yoy" and not fmt.missing(score):
             score_text = f"{score:+.1f} {t('unit.pp')}" if unit == "pct" else f"{score:+.1f}%"
         else:
             score_text = fmt.indicator(score, unit, lang)
         rows.append({
-            "rank": "—" if _missing(row["rank"]) else str(int(row["rank"])),
+            "rank": "—" if fmt.missing(row["rank"]) else str(int(row["rank"])),
             "name": row[name],
             "score": score_text,
             "change": rank_change_text(row["rank_change"]),
@@ -163,8 +161,8 @@ def movers_table(frame: pd.DataFrame, *, lang: str, district_names: Mapping[str,
     return pd.DataFrame({
         "code": frame["code"], "name": frame["name"],
         "district": frame["district_code"].map(lambda c: district_names.get(c, c)),
-        "ytd_before": [fmt.money_10k(None if _missing(v) else float(v), lang) for v in frame["ytd_before"]],
-        "ytd_now": [fmt.money_10k(None if _missing(v) else float(v), lang) for v in frame["ytd_now"]],
+        "ytd_before": [fmt.money_10k(None if fmt.missing(v) else float(v), lang) for v in frame["ytd_before"]],
+        "ytd_now": [fmt.money_10k(None if fmt.missing(v) else float(v), lang) for v in frame["ytd_now"]],
     })
 
 

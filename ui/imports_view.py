@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from data_layer import fmt
 from data_layer.i18n import table as i18n_table
 from data_layer.i18n import translate
 from data_layer.imports import KINDS, Outcome
@@ -112,7 +113,7 @@ _COLUMN_CHOICES = {"district_code": "district", "street_id": "street"}  # store 
 
 def _plain_number(value: float) -> str:
     """90000.0 -> '90000', 0.125 -> '0.125' (what was typed, not Python's float text)."""
-    if value != value:
+    if fmt.missing(value):
         return ""
     if float(value).is_integer():
         return str(int(value))
@@ -137,7 +138,7 @@ def _human(out: pd.DataFrame, kind: str, lang: str, lookups: Mapping[str, Mappin
         series = out[column]
         if column in lookups:
             table = lookups[column]
-            out[column] = series.map(lambda v, t=table: None if v is None or (isinstance(v, float) and v != v)
+            out[column] = series.map(lambda v, t=table: None if fmt.missing(v)
                                      else t.get(v, t.get(str(v), v)))
         elif field in choices and column != "crs":
             options = choices[field]
@@ -145,7 +146,7 @@ def _human(out: pd.DataFrame, kind: str, lang: str, lookups: Mapping[str, Mappin
         elif pd.api.types.is_bool_dtype(series.dtype) or (series.dtype == object and series.map(
                 lambda v: isinstance(v, bool | np.bool_) or v is None).all() and series.notna().any()):
             yes, no = _BOOL_WORDS.get(lang, _BOOL_WORDS["zh"])
-            out[column] = series.map(lambda v: None if v is None else (yes if v else no))
+            out[column] = series.map(lambda v, yes=yes, no=no: None if v is None else (yes if v else no))
         elif pd.api.types.is_float_dtype(series.dtype) or series.map(lambda v: isinstance(v, float)).any():
             out[column] = series.map(lambda v: _plain_number(v) if isinstance(v, float | np.floating) else v)
     return out

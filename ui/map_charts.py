@@ -167,7 +167,7 @@ def district_features(districts: gpd.GeoDataFrame, *, lang: str, indicator: str 
 
 
 def _round_coords(geometry: dict, decimals: int) -> dict:
-    def walk(value):  # type: ignore[no-untyped-def]
+    def walk(value: object) -> object:
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], (int, float)):
             return [round(float(v), decimals) for v in value]
         return [walk(v) for v in value]

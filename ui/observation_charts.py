@@ -5,7 +5,6 @@ in a plotly figure (whose text understands a few HTML tags) it is entity-escaped
 
 from __future__ import annotations
 
-from data_layer.i18n import localized
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -14,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
+from data_layer.i18n import localized
+from data_layer.sentiment.retrain import Outcome as RetrainOutcome
 from ui.charts import ACCENT, SECOND, inert
 
 # Index bands (0-100) and their colours, worst first: the map, the legend and the bars share them.
@@ -333,7 +334,7 @@ def keyword_comments_table(frame: pd.DataFrame, *, points: dict[int, str], t: Tr
     })
 
 
-def retrain_table(outcome, *, t: Translate) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def retrain_table(outcome: RetrainOutcome, *, t: Translate) -> pd.DataFrame:
     """The model in use and the retrained one side by side on the blind set: macro-F1, accuracy, F1 per class."""
     rows = []
     for which, version, report in (("in_use", outcome.old_version, outcome.old), ("new", outcome.new_version,

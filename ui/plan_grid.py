@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from data_layer.i18n import localized
 from data_layer.indicators import BY_CODE
 from data_layer.plans import Problem
-from data_layer.i18n import localized
 from ui.shell import plain
 
 GRID_FIXED = ["indicator", "name", "unit", "comparator"]

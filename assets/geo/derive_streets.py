@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from derive_boundaries import DISTRICTS  # noqa: E402 - the same district names as the shipped boundaries
+from derive_boundaries import DISTRICTS
 
 CITY_PREFIX = "4401"
 OUT = Path(__file__).with_name("guangzhou_streets.csv")

@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import briefing, queries, report
-from data_layer.cached import TTL, engine
 from data_layer.aggregates import Scope
+from data_layer.cached import TTL, engine
 from data_layer.goals import Margins
 from data_layer.i18n import localized
 

@@ -9,7 +9,7 @@ import streamlit as st
 from data_layer import first_day
 from data_layer.cached import TTL, engine
 from data_layer.imports import history as import_history
-from data_layer.imports.tables import row_count as table_rows
+from data_layer.imports.table_export import row_count as table_rows
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,8 +8,16 @@ Kinds: buildings, monthly (building_month), city (city_month), plans (plan + pla
 boundaries (GeoJSON), and workbook (each sheet matched to the kind its headers show)."""
 
 from data_layer.imports.fields import ALL_KINDS, KINDS, resolve_kind
-from data_layer.imports.pipeline import (Options, Outcome, StoreBusy, check_upload, parse, prepare, run_import,
-                                         write_transaction)
+from data_layer.imports.pipeline import (
+                                         Options,
+                                         Outcome,
+                                         StoreBusy,
+                                         check_upload,
+                                         parse,
+                                         prepare,
+                                         run_import,
+                                         write_transaction,
+)
 from data_layer.imports.problems import Findings, Problem, frame
 from data_layer.imports.undo import UndoOutcome, history, undo_batch
 

@@ -7,7 +7,6 @@ ISO text, which both SQLite and PostgreSQL store as dates; flags as Python bools
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -281,7 +280,7 @@ def fetch(conn: Connection, sql: str, params: dict[str, object] | None = None, *
     keys = list(result.keys())
     rows = result.fetchall()
     # Column-wise construction: building a frame from Row objects costs ~20x more at a million rows.
-    columns = list(zip(*rows)) if rows else [()] * len(keys)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
     frame = pd.DataFrame({k: pd.Series(list(v), dtype=object) if len(v) else pd.Series([], dtype=object)
                           for k, v in zip(keys, columns, strict=True)})
     for key, values in zip(keys, columns, strict=True):

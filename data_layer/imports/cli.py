@@ -19,12 +19,14 @@ import getpass
 import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from data_layer import db, users
 from data_layer.i18n import translate
 from data_layer.imports import ALL_KINDS, Options, Outcome, StoreBusy, resolve_kind, run_import, undo_batch
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import CRS_CODES
-from data_layer.imports.tables import EXPORTABLE, TooManyRows, export_bytes
+from data_layer.imports.table_export import EXPORTABLE, TooManyRows, export_bytes
 from data_layer.imports.templates import template_bytes
 from data_layer.imports.values import norm
 from data_layer.settings import get_settings
@@ -35,7 +37,7 @@ LANGS = ("zh", "en")
 def cli_user() -> str:
     try:
         return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:
         return "cli"
 
 
@@ -74,7 +76,7 @@ def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type
         verb.add_argument("--lang", choices=LANGS, default=None, help="language of the messages (zh or en)")
 
 
-def _engine(lang: str):  # type: ignore[no-untyped-def]
+def _engine(lang: str) -> Engine | None:
     engine = db.make_engine(get_settings().database_url)
     status = db.store_status(engine)
     if not status.usable:

@@ -21,13 +21,13 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from data_layer import audit, summaries
+from data_layer import audit, fmt, summaries
 from data_layer.imports import kinds
 from data_layer.imports.base import Change, Rows, sync_sequences
 from data_layer.imports.fields import CRS_NAMES, KINDS, TABULAR, Kind, resolve_kind
 from data_layer.imports.problems import Bilingual, Findings
 from data_layer.imports.reader import RawSheet, find_header, read_sheets, sniff_format, unzipped_size
-from data_layer.imports.table import typed_rows
+from data_layer.imports.typed_rows import typed_rows
 from data_layer.imports.values import norm
 from data_layer.models import ImportBatch
 from data_layer.settings import get_settings
@@ -191,7 +191,7 @@ def parse(kind: str, file_name: str, data: bytes, options: Options | None = None
             enrich = getattr(kinds.module(kind_code), "enrich", None)
             if enrich is not None and isinstance(rows, Rows):
                 enrich(rows, findings)
-    except Exception as exc:  # noqa: BLE001 - random bytes must give a clear refusal, not a traceback
+    except Exception as exc:
         findings.error("unreadable", detail=f"{type(exc).__name__}: {str(exc)[:160]}")
         parsed.rows.clear()
     return parsed
@@ -286,7 +286,7 @@ def _check(conn: Connection, parsed: Parsed, ctx: Context) -> dict[str, list[Cha
             return {}
     except DBAPIError:
         raise  # a busy store is retried by write_transaction; other database errors are not the file's fault
-    except Exception as exc:  # noqa: BLE001 - an unforeseen table shape: refuse the file in words, log the cause
+    except Exception as exc:
         LOG.exception("import check failed for %s", parsed.file_name)
         ctx.findings.error("internal", detail=f"{type(exc).__name__}: {str(exc)[:160]}")
         return {}
@@ -316,7 +316,7 @@ def _within_scope(conn: Connection, parsed: Parsed, ctx: Context) -> None:
         if not isinstance(rows, Rows):
             continue
         values = districts.to_numpy(dtype=object)
-        outside = np.array([v is not None and not (isinstance(v, float) and v != v) and v not in scope
+        outside = np.array([not fmt.missing(v) and v not in scope
                             for v in values], dtype=bool)
         at = next((n for n in ("district", "scope", "building_code", "building_name", "point_code", "code", "name",
                                "month", "plan_code") if rows.has(n)), None)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from openpyxl.worksheet.worksheet import Worksheet
 
 from data_layer.imports.fields import Kind
 from data_layer.imports.problems import Findings
@@ -421,7 +422,7 @@ def check_workbook_parts(data: bytes, findings: Findings) -> bool:
     return True
 
 
-def _sheet_rows(ws, big: bool) -> tuple[list[list[object]], dict[tuple[int, int], object]]:  # type: ignore[no-untyped-def]
+def _sheet_rows(ws: Worksheet, big: bool) -> tuple[list[list[object]], dict[tuple[int, int], object]]:  # type: ignore[no-untyped-def]
     """The cells the sheet holds, row by row (each row as long as its own last cell), and where formulas are.
     Built from the cells themselves, not from iter_rows over the sheet's bounding box: one stray cell far right
     would otherwise make every row that wide."""
@@ -461,7 +462,7 @@ def _read_workbook(data: bytes, findings: Findings) -> list[RawSheet]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = load_workbook(io.BytesIO(data), read_only=big, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - a zip that is not a workbook, a damaged file: say so in words
+    except Exception as exc:
         findings.error("bad_xlsx", detail=type(exc).__name__)
         return []
     sheets: list[RawSheet] = []
@@ -482,7 +483,7 @@ def _read_workbook(data: bytes, findings: Findings) -> list[RawSheet]:
     return sheets
 
 
-def _fill_merged(ws, rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+def _fill_merged(ws: Worksheet, rows: list[list[object]]) -> None:
     """Give every cell of a merged range the top-left value, as a reader of the sheet sees it."""
     for merged in list(ws.merged_cells.ranges):
         top, left = merged.min_row - 1, merged.min_col - 1

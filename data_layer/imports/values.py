@@ -17,11 +17,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
+from data_layer import fmt
 
 EMPTY_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "/", "n/a", "na", "null", "none", "nan", "#n/a"})
 
@@ -60,8 +62,7 @@ def per_unique(values: pd.Series | np.ndarray, fn: Callable[[object], object], *
     return results[codes]
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+_is_missing = fmt.missing
 
 
 def _is_empty_series(raw: pd.Series) -> np.ndarray:

@@ -14,13 +14,20 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on a server; must precede the figure imports
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from data_layer.report.content import (ACCENT, SECOND, STATUS_COLOURS, ReviewPack, progress_bars,  # noqa: E402
-                                       ranking_series, trend_series)
-from data_layer.report.fonts import chart_family, cjk_font_path  # noqa: E402
+from data_layer.report.content import (
+    ACCENT,
+    SECOND,
+    STATUS_COLOURS,
+    ReviewPack,
+    progress_bars,
+    ranking_series,
+    trend_series,
+)
+from data_layer.report.fonts import chart_family, cjk_font_path
 
 DPI = 200
 CAP_PERCENT = 150.0  # bars beyond this are drawn to it and labelled with their real value

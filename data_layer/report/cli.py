@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     except (report.ReportError, report.FontMissingError, ValueError) as error:
         print(str(error), file=sys.stderr)
         return 2
-    except Exception as error:  # noqa: BLE001 - a scheduled job needs a line to act on and exit 2, not a traceback
+    except Exception as error:
         log.debug("report failed", exc_info=True)  # the traceback, for whoever turns on debug logging
         print(f"The pack could not be made ({args.year} Q{args.quarter}, {args.scope}, {args.format}): "
               f"{type(error).__name__}: {error}", file=sys.stderr)

@@ -16,18 +16,16 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_layer import briefing, fmt, goals, observation, queries
-from data_layer.aggregates import Scope
+from data_layer.aggregates import HEADLINE_KPIS, Scope
+from data_layer.i18n import localized, translate
 from data_layer.i18n import table as i18n_table
-from data_layer.i18n import localized
-from data_layer.i18n import translate
 from data_layer.indicators import BY_CODE
 from data_layer.periods import Period, month_end
 from data_layer.settings import get_settings
 
 Translate = Callable[..., str]
 COMPARATOR_TEXT, STATUS_SYMBOL = fmt.COMPARATOR_TEXT, fmt.STATUS_SYMBOL
-KPI_ROWS = ("buildings_reporting", "super_a", "grade_a", "occupancy_rate", "registration_rate", "building_tax",
-            "tax_share", "buildings_tax_10m", "buildings_tax_100m", "new_enterprises")
+KPI_ROWS = HEADLINE_KPIS
 TREND_MONTHS = 24
 OPEN_DEMANDS_LISTED = 15
 DEMAND_TEXT_CHARS = 40
@@ -117,7 +115,6 @@ class ReviewPack:
         return f"review_{self.year}Q{self.quarter}_{scope}"
 
 
-_missing = fmt.missing
 
 
 def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), lang: str = "zh",
@@ -208,7 +205,7 @@ def goals_table(pack: ReviewPack) -> Table:
     rows, status = [], []
     for _, row in pack.goals.iterrows():
         unit = str(row["unit"])
-        target = "—" if _missing(row["target"]) else \
+        target = "—" if fmt.missing(row["target"]) else \
             f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
         rows.append([str(row[name]), target, fmt.indicator(row["actual"], unit, lang), fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
                      fmt.indicator(row["expected"], unit, lang), fmt.indicator(row["forecast"], unit, lang),
@@ -219,7 +216,7 @@ def goals_table(pack: ReviewPack) -> Table:
 
 def goal_counts_text(pack: ReviewPack) -> str:
     counts = briefing.status_counts(pack.goals)
-    final = bool(len(pack.goals)) and bool(pack.goals["final"].any())  # goals.is_final: the one rule
+    final = goals.table_is_final(pack.goals)
     return pack.t("report.targets.counts" + ("_final" if final else ""), total=len(pack.goals), **counts)
 
 
@@ -231,12 +228,12 @@ def ranking_table(pack: ReviewPack) -> Table:
     rows, marks = [], []
     for _, row in pack.ranking.iterrows():
         change = row["rank_change"]
-        change_text_ = "—" if _missing(change) else ("＝" if int(change) == 0 else
+        change_text_ = "—" if fmt.missing(change) else ("＝" if int(change) == 0 else
                                                      f"▲{int(change)}" if change > 0 else f"▼{-int(change)}")
-        rows.append(["—" if _missing(row["rank"]) else str(int(row["rank"])), str(row[name]),
+        rows.append(["—" if fmt.missing(row["rank"]) else str(int(row["rank"])), str(row[name]),
                      fmt.money_10k(row["tax"], lang), change_text_,
-                     "—" if _missing(row["occupancy"]) else f"{float(row['occupancy']):.1f}%",
-                     "—" if _missing(row["occupancy_rank"]) else str(int(row["occupancy_rank"])),
+                     "—" if fmt.missing(row["occupancy"]) else f"{float(row['occupancy']):.1f}%",
+                     "—" if fmt.missing(row["occupancy_rank"]) else str(int(row["occupancy_rank"])),
                      fmt.count(row["buildings"])])
         marks.append("highlight" if pack.scope.kind == "district" and row["entity"] == pack.scope.code else None)
     return Table(header, rows, ["r", "l", "r", "r", "r", "r", "r"], marks)
@@ -246,9 +243,9 @@ def sentiment_text(pack: ReviewPack) -> str:
     t, now, before = pack.t, pack.sentiment, pack.sentiment_before
     if not now["responses"]:
         return t("report.sentiment.none")
-    index = "—" if _missing(now["index"]) else f"{float(now['index']):.1f}"
-    share = "—" if _missing(now["negative_share"]) else fmt.pct(now["negative_share"])
-    if _missing(now["index"]) or _missing(before["index"]):
+    index = "—" if fmt.missing(now["index"]) else f"{float(now['index']):.1f}"
+    share = "—" if fmt.missing(now["negative_share"]) else fmt.pct(now["negative_share"])
+    if fmt.missing(now["index"]) or fmt.missing(before["index"]):
         change = t("report.sentiment.no_previous")
     else:
         change = t("report.sentiment.change", change=f"{float(now['index']) - float(before['index']):+.1f}")
@@ -264,8 +261,8 @@ def dimension_table(pack: ReviewPack) -> Table:
     for _, row in pack.dimensions.iterrows():
         rows.append([label(f"map.dimension.{row['dimension']}", pack.lang, str(row["dimension"])),
                      fmt.count(row["responses"]),
-                     "—" if _missing(row["index"]) else f"{float(row['index']):.1f}",
-                     fmt.pct(None if _missing(row["negative_share"]) else float(row["negative_share"]))])
+                     "—" if fmt.missing(row["index"]) else f"{float(row['index']):.1f}",
+                     fmt.pct(None if fmt.missing(row["negative_share"]) else float(row["negative_share"]))])
     return Table(header, rows, ["l", "r", "r", "r"])
 
 
@@ -278,9 +275,9 @@ def alerts_table(pack: ReviewPack, limit: int = 20) -> Table:
         reasons = "、".join(t(f"report.reason.{r}") for r in str(row["reason"]).split("+") if r)
         rows.append([str(row["building"]), pack.district_names.get(row["district_code"], str(row["district_code"])),
                      fmt.count(row["responses"]),
-                     "—" if _missing(row["index"]) else f"{float(row['index']):.1f}",
-                     "—" if _missing(row["change"]) else f"{float(row['change']):+.1f}",
-                     fmt.pct(None if _missing(row["negative_share"]) else float(row["negative_share"])), reasons])
+                     "—" if fmt.missing(row["index"]) else f"{float(row['index']):.1f}",
+                     "—" if fmt.missing(row["change"]) else f"{float(row['change']):+.1f}",
+                     fmt.pct(None if fmt.missing(row["negative_share"]) else float(row["negative_share"])), reasons])
     return Table(header, rows, ["l", "l", "r", "r", "r", "r", "l"])
 
 
@@ -392,14 +389,14 @@ def progress_bars(pack: ReviewPack) -> list[ProgressBar]:
     for _, row in pack.goals.iterrows():
         target, actual = row["target"], row["actual"]
         percent = None
-        if not _missing(target) and not _missing(actual) and float(target) != 0:
+        if not fmt.missing(target) and not fmt.missing(actual) and float(target) != 0:
             lower = str(row["comparator"]) in ("<=", "<")
             if lower:
                 percent = 100 * float(target) / float(actual) if float(actual) else None
             else:
                 percent = 100 * float(actual) / float(target)
         expected = None
-        if not _missing(row["expected"]) and not _missing(target) and float(target):
+        if not fmt.missing(row["expected"]) and not fmt.missing(target) and float(target):
             expected = 100 * float(row["expected"]) / float(target)
         unit = str(row["unit"])
         bars.append(ProgressBar(str(row[name]), percent, expected, str(row["status"]),

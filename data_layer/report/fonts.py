@@ -58,7 +58,7 @@ def _register(path: str, mtime_ns: int, size: int) -> tuple[str, str | None]:
     name = f"{PDF_FONT_NAME}-{hashlib.sha1(f'{path}:{mtime_ns}:{size}'.encode()).hexdigest()[:8]}"
     try:
         pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
-    except Exception as exc:  # noqa: BLE001 - reportlab raises several kinds for unusable fonts
+    except Exception as exc:
         return name, f"{path} (from {FONT_SETTING}) cannot be embedded in a PDF: {exc}. " + _REMEDY
     return name, None
 

@@ -15,13 +15,12 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                TableStyle)
+from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from data_layer.i18n import localized
 from data_layer.report import charts
 from data_layer.report import content as c
 from data_layer.report.fonts import cjk_font_path, pdf_font
-from data_layer.i18n import localized
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 16 * mm

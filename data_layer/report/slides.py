@@ -20,9 +20,9 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
+from data_layer.i18n import localized
 from data_layer.report import content as c
 from data_layer.report.fonts import PPTX_EA_FONT, PPTX_LATIN_FONT
-from data_layer.i18n import localized
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 LEFT = Inches(0.5)
@@ -67,7 +67,7 @@ def _run(paragraph, text: str, *, size: float, bold: bool = False,  # type: igno
     run.font.bold = bold
     if colour is not None:
         run.font.color.rgb = colour
-    set_east_asian(run._r.get_or_add_rPr())  # noqa: SLF001 - python-pptx has no API for <a:ea>
+    set_east_asian(run._r.get_or_add_rPr())
     return run
 
 
@@ -133,7 +133,7 @@ def _table(slide, table: c.Table, *, top, widths: list[float], size: float = 12,
 def _chart_fonts(chart, size: float = 12) -> None:  # type: ignore[no-untyped-def]
     """The chart's default text: size and the Latin / East Asian typefaces (python-pptx sets only Latin)."""
     chart.font.size = Pt(size)
-    tx_pr = chart._chartSpace.get_or_add_txPr()  # noqa: SLF001
+    tx_pr = chart._chartSpace.get_or_add_txPr()
     def_rpr = tx_pr.find(".//" + qn("a:defRPr"))
     set_east_asian(def_rpr)
 
@@ -198,7 +198,7 @@ def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: i
     _chart_fonts(chart, 10)
     chart.has_title = True
     chart.chart_title.text_frame.text = pack.t("report.chart.tax")
-    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())  # noqa: SLF001
+    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())
     chart.has_legend = False
     chart.series[0].format.fill.solid()
     chart.series[0].format.fill.fore_color.rgb = BLUE
@@ -210,7 +210,7 @@ def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: i
     _chart_fonts(chart, 10)
     chart.has_title = True
     chart.chart_title.text_frame.text = pack.t("report.chart.occupancy")
-    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())  # noqa: SLF001
+    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())
     chart.has_legend = False
     chart.series[0].format.line.color.rgb = RED
     chart.value_axis.tick_labels.number_format = '0"%"'

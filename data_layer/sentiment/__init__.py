@@ -17,8 +17,15 @@ from dataclasses import replace
 import numpy as np
 
 from data_layer.models import DIMENSIONS
-from data_layer.sentiment.learned import LABELS, LEXICON_ONLY, Model, confidence_of, load_model, signed_score
-from data_layer.sentiment.learned import stack_features
+from data_layer.sentiment.learned import (
+    LABELS,
+    LEXICON_ONLY,
+    Model,
+    confidence_of,
+    load_model,
+    signed_score,
+    stack_features,
+)
 from data_layer.sentiment.lexicon import load
 from data_layer.sentiment.scorer import SentimentResult, score_text
 from data_layer.sentiment.text import normalize, tokens

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 
 def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sentiment = verbs.add_parser("sentiment", help="score Chinese feedback offline, measure the scorers, retrain")
@@ -69,7 +71,7 @@ def _cmd_sentiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Engine | None:
     from data_layer import db
     from data_layer.settings import get_settings
 

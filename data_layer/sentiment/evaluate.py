@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-import numpy as np
-
 from data_layer.sentiment import LABELS, lexicon_dimension, lexicon_many, score_many
+from data_layer.sentiment.learned import Model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "tests" / "data" / "sentiment"
@@ -172,7 +172,7 @@ def calibration_line(frame: pd.DataFrame, bins: int = 10) -> str:
             f"expected calibration error {ece:.3f}")
 
 
-def dimension_accuracy(path: Path, model) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
+def dimension_accuracy(path: Path, model: Model) -> tuple[float, float] | None:
     """(lexicon keywords, learned assignment) accuracy against the file's dimension column, Chinese names mapped to
     the project's codes as in training.DIMENSION_NAMES (rows whose name has no code are left out; a comment the
     assignment leaves without a dimension counts as 其他). None when the file has no dimension column."""

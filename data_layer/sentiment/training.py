@@ -22,12 +22,17 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from data_layer.sentiment.learned import LABELS, Model, from_json, round_sig, stack_features
+
+if TYPE_CHECKING:  # scikit-learn is imported where training runs: scoring needs only numpy
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "tests" / "data" / "sentiment"
@@ -190,7 +195,7 @@ def with_dimension_gate(text: str, blind: Path) -> str:
     return serialize(payload)
 
 
-def _linear(model) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _linear(model: LogisticRegression) -> dict:  # type: ignore[type-arg]
     """A fitted LogisticRegression as plain numbers (coef stored features × classes, row-major)."""
     coef = model.coef_
     if coef.shape[0] == 1:  # two classes: scikit-learn keeps one row; softmax needs both (−z/2, +z/2)
@@ -203,7 +208,7 @@ def _linear(model) -> dict:  # type: ignore[no-untyped-def, type-arg]
             "intercept": [round_sig(v) for v in intercept]}
 
 
-def _check_features(model: Model, vectorizer, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _check_features(model: Model, vectorizer: TfidfVectorizer, texts: list[str]) -> None:
     """Our numpy features must be scikit-learn's (up to the rounding of idf), or the file would not be the model."""
     ours = model.features(texts)
     theirs = vectorizer.transform(texts).toarray()

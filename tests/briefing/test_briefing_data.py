@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, text, update
 
 from data_layer import briefing, db, plans
-from data_layer.briefing import AlertRules, ObservationData
 from data_layer.aggregates import Scope
+from data_layer.briefing import AlertRules, ObservationData
 from data_layer.models import Plan
 
 RULES = AlertRules(index_drop=5.0, negative_share=0.30, min_responses=5)

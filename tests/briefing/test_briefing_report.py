@@ -112,7 +112,7 @@ def test_the_pptx_holds_the_expected_slides_with_east_asian_fonts(pack_files: di
     runs += [run for slide in deck.slides for shape in slide.shapes if shape.has_table
              for row in shape.table.rows for cell in row.cells for paragraph in cell.text_frame.paragraphs
              for run in paragraph.runs]
-    assert runs and all(run._r.rPr.find(EA).get("typeface") == PPTX_EA_FONT for run in runs)  # noqa: SLF001
+    assert runs and all(run._r.rPr.find(EA).get("typeface") == PPTX_EA_FONT for run in runs)
     charts = {slide_number: [shape.chart for shape in slide.shapes if shape.has_chart]
               for slide_number, slide in enumerate(deck.slides)}
     progress = charts[3][0]
@@ -121,7 +121,7 @@ def test_the_pptx_holds_the_expected_slides_with_east_asian_fonts(pack_files: di
     assert len(charts[5][0].plots[0].categories) == 11  # the ranked districts
     for chart_list in charts.values():
         for chart in chart_list:
-            assert chart._chartSpace.txPr.find(".//" + EA).get("typeface") == PPTX_EA_FONT  # noqa: SLF001
+            assert chart._chartSpace.txPr.find(".//" + EA).get("typeface") == PPTX_EA_FONT
 
 
 def _table_column(slide, index: int) -> list[str]:  # type: ignore[no-untyped-def]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd

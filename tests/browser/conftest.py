@@ -73,18 +73,6 @@ def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield running.base
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
-
-
 class Watched:
     """A page plus every request URL and console error it produced."""
 
@@ -97,10 +85,3 @@ class Watched:
 
     def foreign_requests(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(LOCAL_PREFIXES)]
-
-
-@pytest.fixture
-def watched_page(browser) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    yield Watched(context.new_page())
-    context.close()

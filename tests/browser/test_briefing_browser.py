@@ -205,7 +205,7 @@ def test_memory_stays_flat_over_many_rotations(kiosk_store: tuple[str, str], bro
     This browser has WebGL switched off: the server does the same work for every panel (the map's deck is built
     and sent all the same), but software-rendered WebGL on a busy test machine stalls the page for seconds at each
     map panel, which would measure the test machine instead of the server."""
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: PLC0415 - the shared launch settings
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
 
     url, token = kiosk_store
     no_gl = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, "--disable-3d-apis"])
@@ -244,9 +244,9 @@ OBJECT_SLACK = 120  # objects; see the docstring of test_objects_caches_and_sess
 
 def _cached_entries_and_bytes() -> tuple[int, int]:
     """Entries and bytes held by every st.cache_data cache in this process (what the server would keep)."""
-    from streamlit.runtime.caching import cache_data_api  # noqa: PLC0415 - Streamlit's own stats hook
+    from streamlit.runtime.caching import cache_data_api
 
-    stats = [stat for group in cache_data_api._data_caches.get_stats().values() for stat in group]  # noqa: SLF001
+    stats = [stat for group in cache_data_api._data_caches.get_stats().values() for stat in group]
     return len(stats), sum(stat.byte_length for stat in stats)
 
 

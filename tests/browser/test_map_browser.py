@@ -41,7 +41,7 @@ def _wait_for_count(page, expected: str, timeout_s: float = 60) -> None:  # type
         try:
             if _count_metric(page) == expected:
                 return
-        except Exception:  # noqa: BLE001 - the element is being re-rendered
+        except Exception:
             pass
         time.sleep(0.2)
     raise AssertionError(f"building count never became {expected} (last: {_count_metric(page)})")
@@ -151,7 +151,7 @@ class _TileHandler(BaseHTTPRequestHandler):
     requested: list[str] = []
     png = b""
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         type(self).requested.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")

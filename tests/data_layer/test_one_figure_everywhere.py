@@ -116,7 +116,7 @@ def test_the_wall_sparklines_end_on_the_tiles_figures(screens: dict) -> None:
     """Each headline tile's 12-month sparkline (briefing.headline_trend) is the overview's month figures: its stocks
     end on the tile's value (read in the as-of month either way), and its monthly tax from January sums to the
     tile's year-to-date tax."""
-    from data_layer import queries  # noqa: PLC0415
+    from data_layer import queries
 
     trend = briefing.headline_trend(screens["engine"], as_of=AS_OF)
     headline = screens["headline"]

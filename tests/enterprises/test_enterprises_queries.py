@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from data_layer import enterprises
 from data_layer.enterprises import GapScope
-from data_layer.imports.tables import export_bytes
+from data_layer.imports.table_export import export_bytes
 from tests.enterprises.conftest import JAN
 
 

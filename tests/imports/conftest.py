@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from imports_helpers import TODAY, inside
 from sqlalchemy import Engine, insert
 
 from data_layer import db
 from data_layer.demo import load_districts
 from data_layer.models import Building, BuildingMonth, District, DistrictBoundary, ObservationPoint
 from data_layer.summaries import bump_data_version, refresh_all
-from imports_helpers import TODAY, inside
-
 
 
 @pytest.fixture(autouse=True)

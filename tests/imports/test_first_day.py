@@ -35,6 +35,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from imports_helpers import csv_bytes, domain_rows, inside, snapshot, xlsx_bytes
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
@@ -44,7 +45,6 @@ from data_layer.__main__ import main as cli_main
 from data_layer.auth import Actor
 from data_layer.first_day import loaded, place_building, unplaced
 from data_layer.imports import Options, run_import
-from imports_helpers import csv_bytes, domain_rows, inside, snapshot, xlsx_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = REPO / "app_pages"
@@ -388,11 +388,11 @@ def test_a_renamed_building_still_matches_by_its_former_name(rosters: Engine) ->
 
 
 def test_the_plans_template_lists_every_indicator_and_still_imports(rosters: Engine) -> None:
+    from imports_helpers import TODAY
     from openpyxl import load_workbook
 
     from data_layer.imports.templates import INDICATORS_SHEET, template_bytes
     from data_layer.indicators import REGISTRY
-    from imports_helpers import TODAY
 
     data = template_bytes("plans", "xlsx", TODAY)
     sheet = load_workbook(io.BytesIO(data))[INDICATORS_SHEET]

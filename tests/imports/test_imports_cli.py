@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
-import pytest
-
 from data_layer import db, store, users
-from data_layer.auth import Actor
 from data_layer.__main__ import main
-from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
+from data_layer.auth import Actor
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -107,7 +106,7 @@ def test_template_then_export_then_backup_and_restore(city: Engine, tmp_path: Pa
 
 
 def test_export_xlsx_escapes_formula_cells(city: Engine) -> None:
-    from data_layer.imports.tables import export_bytes
+    from data_layer.imports.table_export import export_bytes
 
     with city.begin() as conn:
         conn.execute(text("UPDATE building SET address = '+1-2', name = '@SUM(A1)' WHERE id = 3"))

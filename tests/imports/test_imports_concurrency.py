@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from imports_helpers import MONTHLY_HEADER, csv_bytes, domain_rows
 from sqlalchemy import Engine, create_engine, event, text
 
 from data_layer import db
 from data_layer.backup import backup
 from data_layer.imports import run_import, write_transaction
-from imports_helpers import MONTHLY_HEADER, csv_bytes, domain_rows
 
 
 def _file(codes: list[str], month: str) -> bytes:
@@ -76,7 +76,7 @@ def _at_once(engine: Engine, files: dict[str, bytes]) -> dict[str, object]:
         try:
             barrier.wait()
             results[name] = run_import(engine, kind="monthly", file_name=name, data=files[name], user="c")
-        except BaseException as exc:  # noqa: BLE001 - the assertion below reports it
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(name,)) for name in files]
@@ -137,7 +137,7 @@ def test_readers_see_before_or_after_never_half_and_never_an_error(demo_engine: 
                         "SELECT (SELECT COUNT(*) FROM building_month WHERE month = '2019-06-01'),"
                         " (SELECT COALESCE(SUM(buildings_reporting), 0) FROM district_month"
                         "  WHERE month = '2019-06-01')")).one()))
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 errors.append(exc)
 
     readers = [threading.Thread(target=read) for _ in range(2)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from imports_helpers import csv_bytes, snapshot
 from sqlalchemy import Engine, text
 
 from data_layer import credit_code
 from data_layer.imports import Options, run_import, undo_batch
-from imports_helpers import csv_bytes, snapshot
 
 ENT_HEADER = ["统一社会信用代码", "企业名称", "所属行业", "企业规模", "总部企业", "纳税年度", "年度纳税额（万元）"]
 TEN_HEADER = ["统一社会信用代码", "楼宇编号", "入驻月份", "迁出月份", "使用面积（㎡）", "注册在本楼"]
@@ -142,9 +142,10 @@ def test_an_overlap_names_the_other_tenancy_in_words(city: Engine) -> None:
 
 
 def test_the_register_templates_import_as_downloaded(city: Engine) -> None:
+    from imports_helpers import TODAY
+
     from data_layer.imports import prepare
     from data_layer.imports.templates import template_bytes
-    from imports_helpers import TODAY
 
     assert _import(city, "buildings", template_bytes("buildings", "csv", TODAY)).committed  # the example building
     for fmt in ("csv", "xlsx"):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from imports_helpers import MONTHLY_HEADER, csv_bytes, inside, snapshot, xlsx_bytes
 from sqlalchemy import Engine, text
 
 from data_layer.imports import Options, run_import
-from imports_helpers import MONTHLY_HEADER, csv_bytes, inside, snapshot, xlsx_bytes
 
 
 def _rows(engine: Engine, sql: str, **params: object) -> list[tuple]:
@@ -201,8 +201,9 @@ def test_coordinates_outside_the_city_or_without_a_crs_are_rejected(city: Engine
 
 
 def test_wgs84_coordinates_are_converted_before_the_city_check_and_stored_as_given(city: Engine) -> None:
-    from data_layer.geo import gcj02_to_wgs84
     import numpy as np
+
+    from data_layer.geo import gcj02_to_wgs84
 
     lon, lat = inside("440106")
     w_lon, w_lat = (float(v[0]) for v in gcj02_to_wgs84(np.array([lon]), np.array([lat])))

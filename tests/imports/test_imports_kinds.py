@@ -6,10 +6,10 @@ import json
 from datetime import date
 
 import pytest
+from imports_helpers import MONTHLY_HEADER, csv_bytes, domain_rows, inside, snapshot
 from sqlalchemy import Engine, text
 
 from data_layer.imports import Options, run_import, undo_batch
-from imports_helpers import MONTHLY_HEADER, csv_bytes, domain_rows, inside, snapshot
 
 
 def _rows(engine: Engine, sql: str, **params: object) -> list[tuple]:
@@ -181,6 +181,7 @@ def test_undo_of_new_buildings_is_refused_while_later_data_refers_to_them(city: 
 
 def test_the_template_workbook_imports_whole_and_undoes_whole(city: Engine) -> None:
     from imports_helpers import TODAY
+
     from data_layer.imports.templates import template_bytes
 
     original = domain_rows(city, without=())
@@ -194,6 +195,7 @@ def test_the_template_workbook_imports_whole_and_undoes_whole(city: Engine) -> N
 
 def test_every_template_imports_as_downloaded(city: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from imports_helpers import TODAY
+
     from data_layer import db, store
     from data_layer.imports import prepare
     from data_layer.imports.templates import template_bytes

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 import ui.auth
 from data_layer import db
-from imports_helpers import MONTHLY_HEADER, csv_bytes, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = str(REPO / "app_pages" / "data_admin.py")

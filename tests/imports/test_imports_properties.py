@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from imports_helpers import csv_bytes, snapshot, xlsx_bytes
 from sqlalchemy import Engine, text
 
 from data_layer.imports import Options, run_import
-from imports_helpers import csv_bytes, snapshot, xlsx_bytes
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])

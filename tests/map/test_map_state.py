@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from datetime import date
+
+import pytest
 
 from data_layer.buildings import BuildingFilter
 from data_layer.periods import Period

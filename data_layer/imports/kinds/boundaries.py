@@ -7,6 +7,7 @@ CRS chosen for the file on the page or the command line."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_b
 from data_layer.imports.problems import Findings
 from data_layer.imports.reader import decode_reported
 from data_layer.imports.values import norm
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context, Options
 
 PROPERTY_NAMES = {"code": ("code", "adcode", "district_code", "区划代码", "id"),
                   "name_zh": ("name_zh", "name", "名称", "district", "区名"),
@@ -50,7 +54,7 @@ def _declared_crs(collection: dict, option: str | None, findings: Findings) -> s
     return None
 
 
-def parse(file_name: str, data: bytes, options, findings: Findings) -> Rows | None:  # type: ignore[no-untyped-def]
+def parse(file_name: str, data: bytes, options: Options, findings: Findings) -> Rows | None:
     decoded = decode_reported(data, findings)
     if decoded is None:
         return None
@@ -102,7 +106,7 @@ def _geometry(feature: object) -> tuple[str | None, tuple[str, dict] | None]:
         return None, ("not_polygon", {"value": str(kind)})
     try:
         shp = shape(geometry)
-    except Exception as exc:  # noqa: BLE001 - malformed coordinates arrays
+    except Exception as exc:
         return None, ("invalid_geometry", {"detail": type(exc).__name__})
     if shp.is_empty:
         return None, ("invalid_geometry", {"detail": "empty"})
@@ -114,7 +118,7 @@ def _geometry(feature: object) -> tuple[str | None, tuple[str, dict] | None]:
     return json.dumps(geometry, separators=(",", ":"), ensure_ascii=False), None
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     if rows is None:
         return []
@@ -161,7 +165,7 @@ def _buildings_outside(conn: Connection, findings: Findings, boundaries: pd.Data
         findings.note("buildings_outside_new", count=outside, total=len(buildings))
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     if not changes:
         return {}
     district_change, boundary_change = changes

@@ -10,20 +10,48 @@ created with the building (shown in the preview as a new street of its district)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from data_layer.imports.base import (Change, Rows, delete_rows, diff, empty_change, fetch, fetch_in, insert_rows,
-                                    update_rows)
+from data_layer.imports.base import (
+    Change,
+    Rows,
+    delete_rows,
+    diff,
+    empty_change,
+    fetch,
+    fetch_in,
+    insert_rows,
+    update_rows,
+)
 from data_layer.imports.fields import CRS_NAMES
 from data_layer.imports.geo import city_shape
-from data_layer.imports.identity import (generated_code, join_former, name_key, split_former, stored_streets,
-                                        street_index, street_key)
-from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_payload, undo_batch_table
+from data_layer.imports.identity import (
+    generated_code,
+    join_former,
+    name_key,
+    split_former,
+    stored_streets,
+    street_index,
+    street_key,
+)
+from data_layer.imports.kinds.common import (
+    UndoConflict,
+    duplicates,
+    replaced_payload,
+    undo_batch_table,
+    with_defaults,
+    with_stored,
+)
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm
 from data_layer.settings import get_settings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "building"
 COLUMNS = ("name", "former_names", "address", "district_code", "street_id", "lon", "lat", "crs", "grade", "gross_area_m2",
@@ -168,7 +196,7 @@ def _former_names(rows: Rows, codes: pd.Series, existing: pd.DataFrame) -> list[
     return out
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     if not rows.has("code") and not rows.has("name"):
@@ -210,7 +238,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     _areas(rows, findings, incoming, existing)
     given = frame["code"].notna().to_numpy() if rows.has("code") else np.zeros(len(frame), dtype=bool)
     _same_name(conn, rows, findings, incoming, is_new & given)
-    merged = _with_stored(incoming, existing, is_new)
+    merged = with_stored(incoming, existing, is_new, key="code")
     _inside_city(conn, rows, findings, merged)
     _points_pending(conn, rows, findings, merged, ctx)
     if not findings.ok:
@@ -309,34 +337,10 @@ def _same_name(conn: Connection, rows: Rows, findings: Findings, incoming: pd.Da
     rows.report(findings, hit, "name", "duplicate_building_name", params=params)
 
 
-def _with_stored(incoming: pd.DataFrame, existing: pd.DataFrame, is_new: np.ndarray) -> pd.DataFrame:
-    """Blank cells on existing buildings take the stored value (a blank means 'no change')."""
-    merged = incoming.copy()
-    if existing.empty:
-        return merged
-    stored = existing.set_index("code")
-    for column in merged.columns:
-        if column == "code" or column not in stored.columns:
-            continue
-        fill = merged[column].isna().to_numpy() & ~is_new
-        if fill.any():
-            merged[column] = merged[column].astype(object)
-            merged.loc[fill, column] = merged.loc[fill, "code"].map(stored[column]).to_numpy()
-    return merged
-
-
 def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
-    if new.empty:
-        return new
-    out = new.copy()
-    for column, default in DEFAULTS.items():
-        if column not in out.columns:
-            out[column] = default
-        else:
-            out[column] = out[column].astype(object).where(out[column].notna(), default)
-    for column in ("street_id", "renovated_year", "year_completed", "lon", "lat"):  # may stay empty
-        if column not in out.columns:
-            out[column] = None
+    out = with_defaults(new, DEFAULTS, optional=("street_id", "renovated_year", "year_completed", "lon", "lat",))  # these may stay empty
+    if out.empty:
+        return out
     for column in INTS:
         out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
     return out
@@ -373,7 +377,7 @@ def _inside_city(conn: Connection, rows: Rows, findings: Findings, merged: pd.Da
 
 
 def _points_pending(conn: Connection, rows: Rows, findings: Findings, merged: pd.DataFrame,
-                    ctx) -> None:  # type: ignore[no-untyped-def]
+                    ctx: Context) -> None:
     """Observation points to create for buildings flagged 营商环境观测点 that have none yet."""
     if "is_observation_point" not in merged.columns:
         return
@@ -418,7 +422,7 @@ def _create_streets(conn: Connection, streets: Change, change: Change) -> list[s
     return streets.new["code"].tolist()
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change, points, streets = changes
     created_streets = _create_streets(conn, streets, change)
     new = change.new.drop(columns=["id"], errors="ignore").assign(batch_id=batch_id)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from sqlalchemy import Connection
 
 from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, update_rows
 from data_layer.imports.kinds.common import duplicates, months_of, replaced_payload, undo_batch_table
 from data_layer.imports.kinds.monthly import _future_months
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 CITY_WIDE = "*city*"  # data_layer.imports.pipeline.CITY_WIDE (the pipeline imports the kinds, not the reverse)
 
@@ -16,7 +21,7 @@ KEY = ("month",)
 MEASURES = ("city_tax_10k",)
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings = ctx.findings
     for name in ("month", "city_tax_10k"):
         if not rows.has(name):
@@ -36,7 +41,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     return [diff(TABLE, incoming, existing, KEY, MEASURES, carry=("batch_id",))]
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     insert_rows(conn, TABLE, change.new.assign(batch_id=batch_id), [*KEY, *MEASURES, "batch_id"])
     if not change.updated.empty:

@@ -218,3 +218,37 @@ def months_of(frame: pd.DataFrame, column: str = "month") -> set[str]:
     if frame.empty or column not in frame.columns:
         return set()
     return {str(m)[:10] for m in frame[column].dropna().unique()}
+
+
+def with_stored(incoming: pd.DataFrame, existing: pd.DataFrame, is_new: np.ndarray, *, key: str) -> pd.DataFrame:
+    """Blank cells on rows that update a stored record (matched on `key`) take the stored value: in an import file
+    a blank means "no change", never "erase"."""
+    merged = incoming.copy()
+    if existing.empty:
+        return merged
+    stored = existing.set_index(key)
+    for column in merged.columns:
+        if column == key or column not in stored.columns:
+            continue
+        fill = merged[column].isna().to_numpy() & ~is_new
+        if fill.any():
+            merged[column] = merged[column].astype(object)
+            merged.loc[fill, column] = merged.loc[fill, key].map(stored[column]).to_numpy()
+    return merged
+
+
+def with_defaults(new: pd.DataFrame, defaults: dict[str, object], *, optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """New records with every column a blank cell left empty set to its default, and the `optional` columns
+    present (empty) even when the file did not have them."""
+    if new.empty:
+        return new
+    out = new.copy()
+    for column, default in defaults.items():
+        if column not in out.columns:
+            out[column] = default
+        else:
+            out[column] = out[column].astype(object).where(out[column].notna(), default)
+    for column in optional:
+        if column not in out.columns:
+            out[column] = None
+    return out

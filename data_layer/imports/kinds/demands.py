@@ -5,15 +5,20 @@ changes."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from data_layer import fmt
 from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in, insert_rows, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
 from data_layer.imports.kinds.feedback import future_dates, point_ids, resolve_points, store_points
 from data_layer.imports.problems import Findings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "demand"
 KEY = ("building_id", "opened_on", "category", "text")
@@ -21,7 +26,7 @@ COMPARE = ("status", "due_on", "closed_on", "point_id")
 DUE_DAYS = 30  # default time limit when the file gives none (the bureau's usual 30 days)
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     n = len(frame)
@@ -52,7 +57,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     status = frame["status"].fillna("open") if rows.has("status") else pd.Series(["open"] * n, dtype=object)
     opened = frame["opened_on"]
     due = frame["due_on"] if rows.has("due_on") else pd.Series([None] * n, dtype=object)
-    due = due.where(due.notna(), opened.map(lambda v: None if v is None or v != v else
+    due = due.where(due.notna(), opened.map(lambda v: None if fmt.missing(v) else
                                             (date.fromisoformat(v) + timedelta(days=DUE_DAYS)).isoformat()))
     closed = frame["closed_on"] if rows.has("closed_on") else pd.Series([None] * n, dtype=object)
     _dates(rows, findings, status, opened, due, closed, ctx.today)
@@ -118,7 +123,7 @@ def _resolve_new(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     insert_rows(conn, TABLE, _resolve_new(conn, change.new).assign(batch_id=batch_id), [*KEY, *COMPARE, "batch_id"])
     update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*COMPARE, "batch_id"])

@@ -4,14 +4,19 @@ an enterprise and needs a name; a row whose code exists updates it, and a blank 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer import credit_code
+from data_layer import credit_code, fmt
 from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
-from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table
+from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table, with_defaults, with_stored
 from data_layer.imports.problems import Findings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "enterprise"
 KEY = ("credit_code",)
@@ -23,7 +28,7 @@ def credit_codes(rows: Rows, findings: Findings) -> tuple[pd.Series, np.ndarray]
     """Each row's credit code, normalised (full-width folded, capitals), and which rows hold a valid one;
     invalid ones are reported at the credit-code column with the reason. Shared with the tenancies kind."""
     raw = rows.frame["credit_code"] if rows.has("credit_code") else pd.Series([None] * len(rows.frame), dtype=object)
-    codes = raw.map(lambda v: None if v is None or v != v else credit_code.normalise(v)).astype(object)
+    codes = raw.map(lambda v: None if fmt.missing(v) else credit_code.normalise(v)).astype(object)
     problems = codes.map(lambda v: None if v is None else credit_code.problem(v))
     for code in ("credit_length", "credit_characters", "credit_division", "credit_check"):
         mask = (problems == code).to_numpy()
@@ -32,7 +37,7 @@ def credit_codes(rows: Rows, findings: Findings) -> tuple[pd.Series, np.ndarray]
     return codes, valid
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     if not rows.has("credit_code"):
         rows.missing_column(findings, "credit_code")
@@ -55,7 +60,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     for name in COLUMNS:
         if rows.has(name):
             incoming[name] = frame[name].to_numpy()
-    merged = _with_stored(incoming, existing, is_new)
+    merged = with_stored(incoming, existing, is_new, key="credit_code")
     ctx.pending["enterprises"] = set(codes[is_new])
     compare = [c for c in COLUMNS if c in merged.columns]
     change = diff(TABLE, merged[["credit_code", *compare]], existing, KEY, compare, carry=("batch_id",))
@@ -63,40 +68,16 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     return [change]
 
 
-def _with_stored(incoming: pd.DataFrame, existing: pd.DataFrame, is_new: np.ndarray) -> pd.DataFrame:
-    """Blank cells on existing enterprises take the stored value (a blank means 'no change')."""
-    merged = incoming.copy()
-    if existing.empty:
-        return merged
-    stored = existing.set_index("credit_code")
-    for column in merged.columns:
-        if column == "credit_code" or column not in stored.columns:
-            continue
-        fill = merged[column].isna().to_numpy() & ~is_new
-        if fill.any():
-            merged[column] = merged[column].astype(object)
-            merged.loc[fill, column] = merged.loc[fill, "credit_code"].map(stored[column]).to_numpy()
-    return merged
-
-
 def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
-    if new.empty:
-        return new
-    out = new.copy()
-    for column, default in DEFAULTS.items():
-        if column not in out.columns:
-            out[column] = default
-        else:
-            out[column] = out[column].astype(object).where(out[column].notna(), default)
-    for column in ("tax_year", "tax_10k"):
-        if column not in out.columns:
-            out[column] = None
+    out = with_defaults(new, DEFAULTS, optional=("tax_year", "tax_10k",))  # these may stay empty
+    if out.empty:
+        return out
     out["tax_year"] = pd.to_numeric(out["tax_year"], errors="coerce").round().astype("Int64")
     out["tax_10k"] = pd.to_numeric(out["tax_10k"], errors="coerce").astype("float64")
     return out
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     sync_sequences(conn, ("enterprise",))  # the demo build writes explicit ids
     insert_rows(conn, TABLE, change.new.assign(batch_id=batch_id), [*KEY, *COLUMNS, "batch_id"])

@@ -9,7 +9,8 @@ twice changes nothing, and a changed score on the same response is an update."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from sqlalchemy import Connection
 from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in, insert_rows, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
 from data_layer.imports.problems import Findings, row_ranges
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "feedback"
 KEY = ("point_id", "submitted_on", "dimension", "channel", "text")
@@ -88,7 +92,7 @@ def enrich(rows: Rows, findings: Findings) -> None:
     except ImportError:
         findings.note("sentiment_unavailable")
         return
-    except Exception as exc:  # noqa: BLE001 - a scorer failure must not lose the data; say so and go on
+    except Exception as exc:
         findings.note("sentiment_failed", detail=f"{type(exc).__name__}")
         return
     for column, attribute in zip(SENTIMENT, ("label", "score", "confidence", "evidence", "model"), strict=True):
@@ -108,7 +112,7 @@ def store_points(conn: Connection, pending: pd.DataFrame | None = None) -> pd.Da
     return points
 
 
-def resolve_points(conn: Connection, rows: Rows, findings: Findings, ctx, *,  # type: ignore[no-untyped-def]
+def resolve_points(conn: Connection, rows: Rows, findings: Findings, ctx: Context, *,
                    required: bool) -> tuple[pd.Series, np.ndarray]:
     """Each row's observation point code: from its 观测点编号, else the point of its building. Returns the codes
     and which rows have one."""
@@ -149,14 +153,14 @@ def point_ids(conn: Connection, codes: pd.Series) -> pd.Series:
                                                                                  dtype="Int64")
 
 
-def future_dates(rows: Rows, findings: Findings, name: str, today) -> None:  # type: ignore[no-untyped-def]
+def future_dates(rows: Rows, findings: Findings, name: str, today: date) -> None:
     values = rows.frame[name]
     limit = (today + timedelta(days=1)).isoformat()
     future = values.notna().to_numpy() & (values.astype(object).fillna("") >= limit).to_numpy()
     rows.report(findings, future, name, "future_date", params=[{"value": str(v)} for v in values[future]])
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     if not rows.has("submitted_on"):
@@ -207,7 +211,7 @@ def resolve_new_points(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(point_id=frame["point_id"].fillna(point_ids(conn, frame["point_code"])))
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     new = resolve_new_points(conn, change.new).assign(batch_id=batch_id)
     insert_rows(conn, TABLE, new, [*KEY, "score", *SENTIMENT, "batch_id"])

@@ -3,14 +3,19 @@ is a column operation."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, update_rows
-from data_layer.imports.kinds.common import (duplicates, months_of, replaced_payload, resolve_buildings,
-                                             undo_batch_table)
+from data_layer.imports.kinds.common import duplicates, months_of, replaced_payload, resolve_buildings, undo_batch_table
 from data_layer.imports.problems import Findings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "building_month"
 KEY = ("building_id", "month")
@@ -20,7 +25,7 @@ COUNTS = ("enterprises_operating", "enterprises_registered", "employees", "new_e
 OPTIONAL_ZERO = ("employees", "new_enterprises")  # columns a district sheet may leave out: stored as 0
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     n = len(frame)
@@ -75,7 +80,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     return [diff(TABLE, incoming, existing, KEY, MEASURES, carry=("batch_id",), show=("building_code",))]
 
 
-def _future_months(rows: Rows, findings: Findings, month: pd.Series, today) -> None:  # type: ignore[no-untyped-def]
+def _future_months(rows: Rows, findings: Findings, month: pd.Series, today: date) -> None:
     current = today.replace(day=1).isoformat()  # statistics for a month arrive after it ends
     future = month.notna().to_numpy() & (month.astype(object).fillna("") >= current).to_numpy()
     rows.report(findings, future, "month", "future_month",
@@ -141,7 +146,7 @@ def _resolve_new_ids(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     new = _resolve_new_ids(conn, change.new).assign(batch_id=batch_id)
     insert_rows(conn, TABLE, new, [*KEY, *MEASURES, "batch_id"])

@@ -10,6 +10,7 @@ import's audit row, and undo checks that nobody changed those rows since."""
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from data_layer.imports.kinds.common import UndoConflict, duplicates, replaced_p
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm, parse_number
 from data_layer.indicators import BY_CODE
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 PLAN_FIELDS = {"plan_name": "name_zh", "plan_name_en": "name_en", "start_year": "start_year",
                "end_year": "end_year", "source": "source"}
@@ -100,7 +104,7 @@ def _scope(rows: Rows, findings: Findings, districts: dict[str, str]) -> tuple[p
     return pd.Series(kinds, dtype=object), pd.Series(codes, dtype=object)
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     for name in ("plan_code", "indicator", "year", "target"):
@@ -263,7 +267,7 @@ def _plan_ids(conn: Connection) -> dict[str, int]:
     return {code: int(i) for i, code in conn.execute(text("SELECT id, code FROM plan"))}
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     plan_change, target_change = changes
     if not plan_change.new.empty:
         insert_rows(conn, "plan", plan_change.new.assign(is_template=False),

@@ -10,6 +10,8 @@ import's audit row (as plans do); undo is refused while buildings stand in a str
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
@@ -21,6 +23,9 @@ from data_layer.imports.kinds.common import duplicates, replaced_payload
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm
 
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context, Options
+
 TABLE = "street"
 COLUMNS = ("district_code", "name_zh", "name_en", "geojson", "crs")
 GEOJSON_PROPERTIES = {"district": ("district", "所属区", "district_code", "区", "区划代码"),
@@ -29,7 +34,7 @@ GEOJSON_PROPERTIES = {"district": ("district", "所属区", "district_code", "�
                       "name_en": ("name_en", "英文名称")}
 
 
-def parse_geojson(file_name: str, data: bytes, options, findings: Findings) -> Rows | None:  # type: ignore[no-untyped-def]
+def parse_geojson(file_name: str, data: bytes, options: Options, findings: Findings) -> Rows | None:
     """A streets FeatureCollection as the rows of this kind, with each outline (checked as district outlines are)."""
     import json
 
@@ -72,7 +77,7 @@ def parse_geojson(file_name: str, data: bytes, options, findings: Findings) -> R
     return rows
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     for name in ("district", "name"):
@@ -136,7 +141,7 @@ def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no
     return [diff(TABLE, incoming, stored, ("code",), COLUMNS)]
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     insert_rows(conn, TABLE, change.new, ["code", *[c for c in COLUMNS if c in change.new.columns]])
     columns = [c for c in change.updated.columns if c in COLUMNS]

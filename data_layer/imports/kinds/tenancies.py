@@ -8,15 +8,19 @@ an enterprise registered at two buildings in the same month (an enterprise has o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer.imports.base import (Change, Rows, diff, fetch_in, insert_rows, sync_sequences,
-                                     update_rows)
+from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
 from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
 from data_layer.imports.kinds.enterprises import credit_codes
 from data_layer.imports.problems import Bilingual, Findings
+
+if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
+    from data_layer.imports.pipeline import Context
 
 TABLE = "tenancy"
 KEY = ("enterprise_id", "building_id", "from_month")
@@ -24,7 +28,7 @@ COMPARE = ("to_month", "area_m2", "registered_here")
 OPEN_END = "9999-12-01"  # a tenancy with no move-out month runs on
 
 
-def check(conn: Connection, rows: Rows, ctx) -> list[Change]:  # type: ignore[no-untyped-def]
+def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     n = len(frame)
@@ -158,7 +162,7 @@ def _resolve_new(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write(conn: Connection, changes: list[Change], ctx, batch_id: int) -> dict:  # type: ignore[no-untyped-def]
+def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     sync_sequences(conn, ("tenancy",))  # the demo build writes explicit ids
     insert_rows(conn, TABLE, _resolve_new(conn, change.new).assign(batch_id=batch_id), [*KEY, *COMPARE, "batch_id"])

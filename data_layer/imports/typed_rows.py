@@ -8,12 +8,23 @@ import re
 import numpy as np
 import pandas as pd
 
+from data_layer import fmt
 from data_layer.imports.base import Rows
 from data_layer.imports.fields import Field, Kind
 from data_layer.imports.problems import Findings, row_ranges
 from data_layer.imports.reader import Header, RawSheet, column_letter
-from data_layer.imports.values import (Column, canonical_unit, header_factor, parse_bool, parse_choice, parse_date,
-                                       parse_month, parse_number, parse_text, per_unique)
+from data_layer.imports.values import (
+    Column,
+    canonical_unit,
+    header_factor,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_month,
+    parse_number,
+    parse_text,
+    per_unique,
+)
 
 _TOTAL = re.compile(r"^\s*(?:全市|全区|本月|本期|各区|总)?\s*(?:合\s*计|总\s*计|小\s*计)|^\s*(?:sub)?total\b|^\s*sum\s*$",
                     re.IGNORECASE)
@@ -46,7 +57,7 @@ def _blank(frame: pd.DataFrame) -> np.ndarray:
         if pd.api.types.is_numeric_dtype(series.dtype):
             filled = series.notna().to_numpy(dtype=bool)
         elif series.dtype == object:
-            filled = per_unique(series, lambda v: not (isinstance(v, float) and v != v) and str(v).strip() != "",
+            filled = per_unique(series, lambda v: not fmt.missing(v) and str(v).strip() != "",
                                 missing=False, dtype=bool)
         else:
             filled = (series.notna() & (series.str.strip() != "")).to_numpy(dtype=bool)
@@ -163,7 +174,7 @@ def _extra_cells(sheet: RawSheet, header: Header, raw: pd.DataFrame, row_numbers
     filled = np.zeros(len(raw), dtype=bool)
     first = np.full(len(raw), -1, dtype="int64")
     for column in extra:
-        has = per_unique(raw[column], lambda v: not (isinstance(v, float) and v != v) and str(v).strip() != "",
+        has = per_unique(raw[column], lambda v: not fmt.missing(v) and str(v).strip() != "",
                          missing=False, dtype=bool)
         first[has & (first < 0)] = int(column)
         filled |= has
