@@ -1,30 +1,34 @@
-"""领导驾驶舱: the big screen. Full screen, dark, large type; the panels rotate by themselves every
-`DASHBOARD_KIOSK_INTERVAL` seconds (headline figures, targets, map, sentiment alerts, rankings), a clock ticks,
-and each rotation re-reads the data version, so an import shows within one interval without reloading the page.
+"""领导驾驶舱: the wall screen. Full screen, dark, large type; the panels rotate by themselves (headline figures,
+targets, map, sentiment alerts, rankings), a clock ticks in the browser, and each rotation re-reads the data
+version, so an import shows within one panel change without reloading the page.
 A panel that fails shows a calm placeholder and the error goes to the log; the next rotation tries again. So does
 a store that cannot be read, or that goes away once the screen is up (page_context's red setup message, with the
 raw database error, is for other pages and for a first start on a missing store).
-The clock and the "updated" time are in DASHBOARD_TIMEZONE, not the server's zone.
+The clock and the "updated" time are in DASHBOARD_TIMEZONE, not the server's.
 
 URL parameters: `scope=district:CODE` for one district's screen (default: the city; an unknown code says so and
-shows the city), `lang=en`, and on a kiosk `kiosk=TOKEN` (app.py lets a valid token open this page without an
-account, even when login is required). Fragment reruns do not pass app.py's gate again, so every rotation
-re-checks the session (ui.auth.session_lapsed): a revoked kiosk link stops the data at the next rotation; an expired
-or disabled sign-in goes back through app.py's gate to the login form. The clock fragment shows only the time."""
+shows the city), `lang=en`, `panels=kpis:30,map:45,rankings` (which panels, in which order, seconds each; the
+default DASHBOARD_KIOSK_INTERVAL where none is given), `pin=map` (one panel, no rotation), and on a kiosk
+`kiosk=TOKEN` (app.py lets a valid token open this page without an account, even when login is required).
+`panel=NAME` is written by the screen itself at every change: after a server restart the browser reconnects with
+that URL and the new session resumes on the same panel (the page's script shows a Chinese overlay while the
+connection is lost, and reloads the URL if the reconnection does not draw a panel).
+Fragment reruns do not pass app.py's gate again, so every rotation re-checks the session (ui.auth.session_lapse):
+a revoked kiosk link stops the data at the next rotation; an expired or disabled sign-in goes back through
+app.py's gate to the login form."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from data_layer import cached, goals
 from data_layer.aggregates import Scope
-from data_layer.briefing import PANELS, AlertRules, status_counts
-from data_layer.buildings import BuildingFilter
+from data_layer.briefing import AlertRules, months_behind, screen_plan, status_counts
 from data_layer.cached import briefing as cached_briefing
 from data_layer.cached import map as cached_map
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
@@ -36,6 +40,7 @@ from ui.shell import PageContext, current_lang, page_context, t
 
 log = logging.getLogger("dashboard.briefing")
 NEXT_KEY = "briefing_next_panel"
+LEFT_KEY = "briefing_ticks_left"  # ticks the panel on screen has still to stay
 DRAWN_KEY = "briefing_drawn"  # this session's screen has shown data: every store problem from now on is calm
 REVOKED_KEY = "briefing_kiosk_revoked"
 UNUSABLE = {"missing", "newer", "unreadable"}  # what page_context answers with a red box and st.stop()
@@ -45,6 +50,7 @@ lang = current_lang()
 settings = get_settings()
 interval = max(1, settings.kiosk_interval_seconds)
 zone = ZoneInfo(settings.timezone)
+plan = screen_plan(st.query_params.to_dict(), default_seconds=interval)
 
 
 def _scope(names: dict[str, str]) -> tuple[Scope, str | None]:
@@ -75,7 +81,10 @@ def _store_unusable() -> bool:
 
 def _kpis(ctx: PageContext, scope: Scope) -> None:
     frame = cached_briefing.headline(ctx.url, ctx.version, ctx.last_month, str(scope))
-    st.html(view.kpi_html(view.kpi_tiles(frame, lang=lang, t=t)))
+    trend = cached_briefing.headline_trend(ctx.url, ctx.version, ctx.last_month, str(scope))
+    note = t("briefing.kpi.spark", start=view.month_text(trend.index[0], lang),
+             end=view.month_text(trend.index[-1], lang))
+    st.html(view.kpi_html(view.kpi_tiles(frame, lang=lang, t=t, trend=trend)) + view.note_html(note))
 
 
 def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
@@ -86,21 +95,16 @@ def _targets(ctx: PageContext, scope: Scope, scope_label: str) -> None:
         return
     name = plan[localized("name", lang)]
     note = t("briefing.targets.plan", plan=name, year=ctx.last_month.year, as_of=ctx.last_month.strftime("%Y-%m"))
-    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=goals.table_is_final(table))
-            + view.note_html(note))
+    st.html(view.targets_html(table, status_counts(table), lang=lang, t=t, final=goals.table_is_final(table),
+                              note=note))
 
 
 def _map(ctx: PageContext, scope: Scope) -> None:
-    key = (ctx.url, ctx.version, "ytd", ctx.last_month.year, ctx.last_month.month)
     crs = cached_map.boundary_crs(ctx.url, ctx.version)
-    districts = cached_map.district_map(*key, crs)
-    chosen = (scope.code,) if scope.kind == "district" else ()
-    if chosen:
-        districts = districts[districts["code"].isin(chosen)]
-    points = cached_map.map_points(*key, crs, BuildingFilter(districts=chosen), "grade", lang, None, settings.min_responses)
-    left, right = st.columns([3, 1])
-    left.pydeck_chart(view.briefing_deck(points, districts=districts, lang=lang), height=840)
-    right.html(view.map_side_html(districts, lang=lang, t=t))
+    districts = cached_map.district_map(ctx.url, ctx.version, "ytd", ctx.last_month.year, ctx.last_month.month, crs)
+    if scope.kind == "district":
+        districts = districts[districts["code"] == scope.code]
+    st.html(view.map_html(districts, lang=lang, t=t))
 
 
 def _alerts(ctx: PageContext, scope: Scope, names: dict[str, str]) -> None:
@@ -113,8 +117,11 @@ def _alerts(ctx: PageContext, scope: Scope, names: dict[str, str]) -> None:
 
 def _rankings(ctx: PageContext) -> None:
     frame = cached_briefing.district_ranking(ctx.url, ctx.version, ctx.last_month)
+    why = view.ranking_note_text(cached_briefing.ranking_note(ctx.url, ctx.version, ctx.last_month), as_of=ctx.last_month,
+                                 lang=lang, t=t)
     caption = t("briefing.rank.caption", month=ctx.last_month.strftime("%Y-%m"), min=MIN_RANK_BUILDINGS)
-    st.html(view.ranking_html(frame, lang=lang, t=t) + view.note_html(caption))
+    st.html(view.ranking_html(frame, lang=lang, t=t) + (view.note_html(why) if why else "")
+            + view.note_html(caption))
 
 
 def _guarded(panel: str, draw: Callable[[], None]) -> None:
@@ -127,20 +134,35 @@ def _guarded(panel: str, draw: Callable[[], None]) -> None:
         st.html(view.calm_html(t("briefing.calm")))
 
 
-head, clock_column = st.columns([3, 1], vertical_alignment="center")
-head.html(view.title_html(t("briefing.title"), t("briefing.subtitle")))
+st.html(view.title_html(t("briefing.title"), t("briefing.subtitle"), view.clock_html(datetime.now(zone), lang)))
+st.html(view.kiosk_config_html(zone=settings.timezone, lang=lang, lost=t("briefing.overlay.lost"),
+                               last=t("briefing.overlay.last", time="{time}")) + view.SCRIPT,
+        unsafe_allow_javascript=True)
 
 
-@st.fragment(run_every=1)
-def clock() -> None:
-    st.html(view.clock_html(datetime.now(zone), lang))
+def _advance() -> int:
+    """The position to show on this tick: the same panel while it has ticks left, else the next one. A new
+    session starts at the URL's `panel` (the one on screen before a reconnect), or at the first."""
+    if NEXT_KEY not in st.session_state:
+        st.session_state[NEXT_KEY] = plan.position_of(st.query_params.get("panel"))
+    left = int(st.session_state.get(LEFT_KEY, 0))
+    if left > 1:
+        st.session_state[LEFT_KEY] = left - 1
+        return (int(st.session_state[NEXT_KEY]) - 1) % len(plan.panels)
+    position = int(st.session_state[NEXT_KEY]) % len(plan.panels)
+    st.session_state[NEXT_KEY] = position + 1
+    st.session_state[LEFT_KEY] = plan.ticks(position)
+    return position
 
 
-with clock_column:
-    clock()
+def _stale_banner(last_month: date) -> None:
+    behind = months_behind(last_month, settings.today)
+    if behind is not None and behind > settings.stale_after_months:
+        st.html(view.banner_html(t("briefing.stale", n=behind, month=view.month_text(last_month, lang),
+                                   limit=settings.stale_after_months)))
 
 
-@st.fragment(run_every=interval)
+@st.fragment(run_every=plan.tick)
 def rotate() -> None:
     """One panel per run; the next run shows the next one. Every run first re-checks the session (fragment reruns
     skip app.py's gate): a revoked kiosk link darkens the screen for good; an expired or disabled sign-in is signed
@@ -161,9 +183,10 @@ def rotate() -> None:
     if lapse == "login":
         st.html(view.calm_html(t("auth.login.title")))
         return
-    position = int(st.session_state.get(NEXT_KEY, 0)) % len(PANELS)
-    st.session_state[NEXT_KEY] = position + 1
-    panel = PANELS[position]
+    position = _advance()
+    panel = plan.panels[position]
+    if not plan.pinned and st.query_params.get("panel") != panel:
+        st.query_params["panel"] = panel  # where a reconnected session resumes (see the module docstring)
     try:
         if _store_unusable():
             st.html(view.calm_html(t("briefing.store_calm")))
@@ -180,7 +203,9 @@ def rotate() -> None:
         st.html(view.calm_html(t("briefing.store_calm")))
         return
     st.session_state[DRAWN_KEY] = True
-    st.html(view.panel_bar_html(name=t(f"briefing.panel.{panel}"), meta=meta, position=position, total=len(PANELS)))
+    _stale_banner(ctx.last_month)
+    st.html(view.panel_bar_html(name=t(f"briefing.panel.{panel}"), meta=meta, position=position,
+                                total=len(plan.panels), code=panel, drawn=datetime.now(UTC).isoformat()))
     if unknown is not None:
         st.html(view.note_html(t("briefing.scope_unknown", scope=unknown)))
     draw = {"kpis": lambda: _kpis(ctx, scope), "targets": lambda: _targets(ctx, scope, scope_label),

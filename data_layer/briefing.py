@@ -14,6 +14,7 @@ on the screen and the 观测点 page, the quarter's end in a past quarter's pack
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -297,3 +298,174 @@ def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Sco
 def building_alerts(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.WarningRules) -> pd.DataFrame:
     """The building early warnings of the scope (city or one district) at `as_of`."""
     return workbench.building_alerts(engine, as_of=as_of, rules=rules, district=_district(scope))
+
+
+# ------------------------------------------------------------------------------------------------ where to look
+
+STATUS_ORDER = {"off_track": 0, "missed": 0, "at_risk": 1, "no_data": 2, "on_track": 3, "achieved": 3, "no_target": 4}
+
+
+def goals_worst_first(table: pd.DataFrame) -> pd.DataFrame:
+    """The goal table ordered by status: off track (or missed) first, then at risk, no data, on track, no target;
+    the plan's order within a status (a stable sort), so a leader reads the rows that need attention first."""
+    if table.empty:
+        return table
+    order = table["status"].map(STATUS_ORDER).fillna(len(STATUS_ORDER))
+    return table.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def headline_trend(engine: Engine, *, as_of: date, scope: Scope = Scope(), months: int = 12) -> pd.DataFrame:
+    """The headline figures month by month for the `months` months through `as_of` (a sparkline per tile): each
+    month is its own period (`queries.period_kpis`, the pages' rule): tax and new enterprises are the month's
+    sums, stocks and rates are read in the month, threshold counts use calendar-year-to-date tax through it.
+    Index: the months (first days); columns: HEADLINE_CODES; None where the month has no data."""
+    as_of = as_of.replace(day=1)
+    rows = {}
+    for back in range(months - 1, -1, -1):
+        month = add_months(as_of, -back)
+        figures = queries.period_kpis(engine, period=Period("month", month.year, month.month),
+                                      district=_district(scope))
+        rows[month] = {code: figures.get(code) for code in HEADLINE_CODES}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(HEADLINE_CODES))
+
+
+@dataclass(frozen=True)
+class RankingNote:
+    """Why every district's rank is what it was last month: `open_month` when the as-of month has fewer
+    buildings reporting than the month before (the month has not closed), otherwise `steady` with the smallest
+    gap between neighbours in the ranking (万元), which says how far the order is from changing."""
+
+    reason: str  # "moved" (some rank changed: no note), "open_month", "steady", "no_previous"
+    reporting: int = 0
+    reporting_before: int = 0
+    smallest_gap: float | None = None
+
+
+def ranking_note(engine: Engine, *, as_of: date, frame: pd.DataFrame) -> RankingNote:
+    """The note under the ranking when no rank changed since last month (`district_ranking`'s frame)."""
+    ranked = frame[frame["state"] == "ranked"]
+    changes = ranked["rank_change"].dropna()
+    if changes.empty:
+        return RankingNote("no_previous")
+    if (changes != 0).any():
+        return RankingNote("moved")
+    previous = goal_rankings.ranking(engine, code="building_tax", as_of=add_months(as_of.replace(day=1), -1))
+    now, before = int(frame["buildings"].fillna(0).sum()), int(previous["buildings"].fillna(0).sum())
+    if now < before:
+        return RankingNote("open_month", now, before)
+    tax = ranked.sort_values("rank")["tax"].astype(float)
+    gaps = (tax.shift(1) - tax).dropna()
+    return RankingNote("steady", now, before, float(gaps.min()) if len(gaps) else None)
+
+
+# ------------------------------------------------------------------------------------------------ map classes
+
+
+def natural_breaks(values: pd.Series, classes: int = 4) -> list[float]:
+    """Class edges by Jenks natural breaks (Fisher's exact optimisation: the least squared deviation within
+    classes), so a leader far ahead of the rest gets a class of its own instead of sharing the darkest quantile
+    with the runner-up. len(edges) - 1 classes, fewer when there are fewer distinct values; the first edge is the
+    minimum and the last the maximum, and a value belongs to the class whose upper edge it does not exceed."""
+    data = sorted(float(v) for v in values.dropna())
+    distinct = sorted(set(data))
+    if not distinct:
+        return []
+    if len(distinct) == 1:
+        return [distinct[0], distinct[0]]
+    k = min(classes, len(distinct))
+    n = len(data)
+    prefix, prefix_sq = [0.0], [0.0]
+    for value in data:
+        prefix.append(prefix[-1] + value)
+        prefix_sq.append(prefix_sq[-1] + value * value)
+
+    def cost(i: int, j: int) -> float:  # squared deviation of data[i..j] (inclusive) from its mean
+        total, count = prefix[j + 1] - prefix[i], j - i + 1
+        return prefix_sq[j + 1] - prefix_sq[i] - total * total / count
+
+    best = [[math.inf] * n for _ in range(k + 1)]
+    cut = [[0] * n for _ in range(k + 1)]
+    for j in range(n):
+        best[1][j] = cost(0, j)
+    for c in range(2, k + 1):
+        for j in range(c - 1, n):
+            for i in range(c - 1, j + 1):  # the last class is data[i..j]
+                candidate = best[c - 1][i - 1] + cost(i, j)
+                if candidate < best[c][j]:
+                    best[c][j], cut[c][j] = candidate, i
+    uppers, j = [], n - 1
+    for c in range(k, 1, -1):
+        i = cut[c][j]
+        uppers.append(data[i - 1])
+        j = i - 1
+    return [data[0], *sorted(set(uppers)), data[-1]]
+
+
+def break_class(value: float | None, edges: list[float]) -> int | None:
+    """The class (0-based) of `value` under `natural_breaks` edges; None for a missing value."""
+    if value is None or pd.isna(value) or len(edges) < 2:
+        return None
+    for position, upper in enumerate(edges[1:]):
+        if float(value) <= upper:
+            return position
+    return len(edges) - 2
+
+
+# ------------------------------------------------------------------------------------------------ the screen itself
+
+
+@dataclass(frozen=True)
+class ScreenPlan:
+    """What one wall screen shows: its panels in order, each with its seconds, and whether it is pinned (one
+    panel, no rotation). From the kiosk link's parameters (`screen_plan`)."""
+
+    panels: tuple[str, ...]
+    seconds: tuple[int, ...]
+    pinned: bool = False
+
+    @property
+    def tick(self) -> int:
+        """The fragment's timer (seconds): the greatest common divisor of the panels' seconds, so every panel
+        changes on a tick and a screen of 20 s panels reruns every 20 s, not every second."""
+        return math.gcd(*self.seconds) if self.seconds else 1
+
+    def ticks(self, position: int) -> int:
+        return max(1, self.seconds[position % len(self.panels)] // self.tick)
+
+    def position_of(self, panel: str | None) -> int:
+        return self.panels.index(panel) if panel in self.panels else 0
+
+
+MAX_PANEL_SECONDS = 3600
+
+
+def screen_plan(params: dict[str, str], *, default_seconds: int) -> ScreenPlan:
+    """The screen from URL parameters: `panels=kpis:30,map:45,rankings` (order; seconds per panel, the default
+    interval where none is given), `pin=map` (that one panel only). Unknown panel names and impossible seconds
+    are ignored (a mistyped link still shows a working screen: every panel, the default interval)."""
+    default = max(1, int(default_seconds))
+    pin = str(params.get("pin", "")).strip()
+    if pin in PANELS:
+        return ScreenPlan((pin,), (default,), pinned=True)
+    panels: list[str] = []
+    seconds: list[int] = []
+    for item in str(params.get("panels", "")).split(","):
+        name, _, text = item.strip().partition(":")
+        if name not in PANELS or name in panels:
+            continue
+        try:
+            value = int(text) if text else default
+        except ValueError:
+            value = default
+        panels.append(name)
+        seconds.append(value if 1 <= value <= MAX_PANEL_SECONDS else default)
+    if not panels:
+        return ScreenPlan(PANELS, (default,) * len(PANELS))
+    return ScreenPlan(tuple(panels), tuple(seconds))
+
+
+def months_behind(last_month: date | None, today: date) -> int | None:
+    """Whole months from the newest data month to today's month (data for October read in December: 2)."""
+    if last_month is None:
+        return None
+    return (today.year - last_month.year) * 12 + today.month - last_month.month

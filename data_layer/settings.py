@@ -67,6 +67,9 @@ class Settings:
     at_risk_margin_pp: float = 2.0
     # Seconds between panels of the briefing screen.
     kiosk_interval_seconds: int = 20
+    # The briefing screen shows a stale-data banner when its newest data month is more than this many months
+    # before today's month (October's figures arrive in November: 1 is normal).
+    stale_after_months: int = 2
     # Sentiment alerts: a fall of more than this many index points since last quarter ...
     alert_index_drop: float = 5.0
     # ... or a share of negative feedback above this.
@@ -142,6 +145,7 @@ def get_settings() -> Settings:
         at_risk_margin_share=_float("DASHBOARD_AT_RISK_SHARE", "0.10"),
         at_risk_margin_pp=_float("DASHBOARD_AT_RISK_PP", "2.0"),
         kiosk_interval_seconds=_int("DASHBOARD_KIOSK_INTERVAL", "20"),
+        stale_after_months=_int("DASHBOARD_STALE_MONTHS", "2"),
         alert_index_drop=_float("DASHBOARD_ALERT_INDEX_DROP", "5"),
         alert_negative_share=_float("DASHBOARD_ALERT_NEGATIVE_SHARE", "0.30"),
         min_responses=_int("DASHBOARD_MIN_RESPONSES", "5"),

@@ -39,6 +39,16 @@ def headline(url: str, version: str, as_of: date, scope: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def headline_trend(url: str, version: str, as_of: date, scope: str) -> pd.DataFrame:
+    return briefing.headline_trend(engine(url), as_of=as_of, scope=Scope.parse(scope))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def ranking_note(url: str, version: str, as_of: date) -> briefing.RankingNote:
+    return briefing.ranking_note(engine(url), as_of=as_of, frame=district_ranking(url, version, as_of))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
 def target_status(url: str, version: str, as_of: date, scope: str, share: float,
                   pp: float) -> tuple[dict | None, pd.DataFrame]:
     """The margins are arguments (part of the key): a changed setting must not be served from an older entry."""

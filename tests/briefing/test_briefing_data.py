@@ -176,3 +176,56 @@ def test_alerts_panel_on_the_demo_city(demo_url: str) -> None:
     assert panel.demands["open"] == open_now
     assert 0 <= panel.summary["index"] <= 100
     assert set(panel.alerts["reason"]) <= {"index_drop", "negative_share", "index_drop+negative_share"}
+
+
+def test_natural_breaks_give_the_leader_a_class_of_its_own() -> None:
+    # {1, 2} {10, 11} {50}: squared deviations 0.5 + 0.5 + 0 = 1, the least of any three classes
+    assert briefing.natural_breaks(pd.Series([50.0, 1.0, 10.0, 2.0, 11.0]), 3) == [1.0, 2.0, 11.0, 50.0]
+    tax = pd.Series([176.8, 47.6, 17.1, 14.3, 12.4, 9.3, 5.7, 5.5, 4.3, 3.5, 2.2])  # the issue's districts (亿元)
+    edges = briefing.natural_breaks(tax, 4)
+    classes = [briefing.break_class(v, edges) for v in tax]
+    assert classes[0] == 3 and classes[1] == 2  # 天河 alone at the top, 海珠 (47.6) below it
+    assert briefing.natural_breaks(pd.Series([5.0, 5.0]), 4) == [5.0, 5.0]
+    assert briefing.break_class(None, edges) is None
+
+
+def test_goal_rows_are_ordered_worst_first_keeping_the_plans_order_within_a_status() -> None:
+    table = pd.DataFrame({"code": list("abcdef"),
+                          "status": ["on_track", "off_track", "at_risk", "missed", "no_data", "at_risk"]})
+    assert list(briefing.goals_worst_first(table)["code"]) == ["b", "d", "c", "f", "e", "a"]
+
+
+def test_the_screen_comes_from_the_links_parameters() -> None:
+    plan = briefing.screen_plan({"panels": "map:45,kpis,bogus,rankings:30,map:5"}, default_seconds=15)
+    assert plan.panels == ("map", "kpis", "rankings") and plan.seconds == (45, 15, 30)
+    assert plan.tick == 15 and [plan.ticks(k) for k in range(3)] == [3, 1, 2]  # gcd(45, 15, 30) = 15
+    assert briefing.screen_plan({"pin": "alerts", "panels": "kpis"}, default_seconds=20) == \
+        briefing.ScreenPlan(("alerts",), (20,), pinned=True)
+    assert briefing.screen_plan({"panels": "kpis:0,map:x"}, default_seconds=20).seconds == (20, 20)
+    assert briefing.screen_plan({}, default_seconds=20).panels == briefing.PANELS
+    assert plan.position_of("rankings") == 2 and plan.position_of("alerts") == 0 and plan.position_of(None) == 0
+
+
+def test_months_behind_counts_calendar_months() -> None:
+    assert briefing.months_behind(date(2026, 10, 1), date(2026, 12, 6)) == 2
+    assert briefing.months_behind(date(2025, 11, 1), date(2026, 2, 1)) == 3
+    assert briefing.months_behind(None, date(2026, 2, 1)) is None
+
+
+def test_every_unchanged_rank_comes_with_its_reason(demo_url: str) -> None:
+    """The demo city's year-to-date ranking does not move between September and October: the month is complete
+    (as many buildings report as the month before), so the reason is the gaps between neighbours."""
+    engine = db.make_engine(demo_url)
+    as_of = date(2026, 10, 1)
+    frame = briefing.district_ranking(engine, as_of=as_of)
+    note = briefing.ranking_note(engine, as_of=as_of, frame=frame)
+    ranked = frame[frame["state"] == "ranked"].sort_values("rank")
+    if (ranked["rank_change"] != 0).any():
+        assert note.reason == "moved"
+        return
+    assert note.reason in ("steady", "open_month")
+    if note.reason == "steady":
+        gaps = ranked["tax"].shift(1) - ranked["tax"]
+        assert note.smallest_gap == pytest.approx(float(gaps.dropna().min()))
+    moved = frame.assign(rank_change=[1.0] + [0.0] * (len(frame) - 1))
+    assert briefing.ranking_note(engine, as_of=as_of, frame=moved).reason == "moved"

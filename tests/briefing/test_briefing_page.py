@@ -209,7 +209,54 @@ def test_the_clock_and_updated_time_are_in_the_configured_zone(demo_env: str, ut
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     after = datetime.now(ZoneInfo("Asia/Shanghai"))
     html = "".join(_bodies(at))
-    clock = re.search(r'<div class="time">(\d\d):(\d\d):\d\d</div>', html)
+    clock = re.search(r'<span class="time">(\d\d):(\d\d):\d\d</span>', html)  # the browser ticks it on
     assert clock and f"{clock.group(1)}:{clock.group(2)}" in {f"{before:%H:%M}", f"{after:%H:%M}"}
     updated = briefing.data_updated_at(db.make_engine(demo_env))
     assert f"更新于 {view.local_time(updated, ZoneInfo('Asia/Shanghai'))}" in html
+
+
+def test_the_link_chooses_the_panels_their_order_and_seconds(demo_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """panels=map:2,kpis with a 1 s interval: the map stays two ticks (the timer beats every gcd(2, 1) = 1 s),
+    then the KPIs one, then the map again; the rest are not shown."""
+    monkeypatch.setenv("DASHBOARD_KIOSK_INTERVAL", "1")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["panels"] = "map:2,kpis,bogus"
+    seen = []
+    for _ in range(5):
+        at.run()
+        assert not at.exception
+        seen.append(_panel(at))
+    assert seen == ["各区楼宇税收分布", "各区楼宇税收分布", "核心指标（年初至今）", "各区楼宇税收分布", "各区楼宇税收分布"]
+
+
+def test_a_pinned_panel_stays(demo_env: str) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["pin"] = "rankings"
+    for _ in range(3):
+        at.run()
+        assert _panel(at) == "各区动态排名"
+    assert "相邻两区最小差距" in "".join(_bodies(at))  # every rank is unchanged in the demo city: it says why
+
+
+def test_a_new_session_resumes_at_the_panel_in_the_url_and_keeps_it_there(demo_env: str) -> None:
+    """What a reconnect after a server restart does: a new session with the URL the screen last wrote."""
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["panel"] = "alerts"
+    at.run()
+    assert _panel(at) == "营商环境感知与预警"
+    at.run()
+    assert _panel(at) == "各区动态排名" and at.query_params["panel"] == "rankings"
+
+
+def test_old_data_raise_the_stale_banner(demo_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's newest month is 2026-10: read on 2026-11-20 it is one month old (normal); on 2027-02-15 four,
+    beyond the default two."""
+    monkeypatch.setenv("DASHBOARD_TODAY", "2026-11-20")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert 'class="bf bf-banner"' not in "".join(_bodies(at))
+    monkeypatch.setenv("DASHBOARD_TODAY", "2027-02-15")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert "数据已 4 个月未更新：最新数据月份为 2026年10月（超过 2 个月即提示）" in "".join(_bodies(at))
+    monkeypatch.setenv("DASHBOARD_STALE_MONTHS", "4")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert 'class="bf bf-banner"' not in "".join(_bodies(at))

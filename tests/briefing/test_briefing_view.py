@@ -3,9 +3,10 @@ constant, tables that fit the screen, map labels that do not pile up, and a deck
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -14,11 +15,12 @@ import pytest
 from shapely.geometry import Polygon
 
 from data_layer import settings
-from data_layer.briefing import AlertsPanel
+from data_layer.briefing import AlertsPanel, RankingNote
 from data_layer.i18n import translate
-from data_layer.map_payload import MapPoints
 from data_layer.settings import get_settings
 from ui import briefing_view as view
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def t(key: str, **values: object) -> str:
@@ -60,13 +62,31 @@ def test_stored_text_is_escaped_everywhere() -> None:
                  view.note_html(evil)):
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;" in html
+    # the map's SVG is set as markup by the page's script: its own text must already be escaped
+    districts = gpd.GeoDataFrame({"code": ["D1"], "name_zh": [evil], "name_en": [evil], "building_tax": [5000.0]},
+                                 geometry=[Polygon([(113.0, 23.0), (113.2, 23.0), (113.2, 23.2)])])
+    svg = view.district_map_svg(districts, lang="zh")
+    assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;" in svg
 
 
-def test_the_css_is_a_constant_that_hides_the_chrome() -> None:
+def test_the_css_is_a_constant_that_hides_the_chrome_and_scales_with_the_screen() -> None:
     assert view.CSS.strip().startswith("<style>") and view.CSS.strip().endswith("</style>")
-    for hidden in ('[data-testid="stSidebar"]', 'header[data-testid="stHeader"]', '[data-testid="stToolbar"]'):
+    for hidden in ('[data-testid="stSidebar"]', 'header[data-testid="stHeader"]', '[data-testid="stToolbar"]',
+                   '[role="dialog"]'):  # Streamlit's own English connection dialog too
         assert hidden in view.CSS
-    assert "font-size: 96px" in view.CSS  # headline numbers (at least 64 px)
+    # one unit: 1 px at 1366×768, larger screens scale up
+    assert "--u: min(calc(100vw / 1366), calc(100vh / 768))" in view.CSS
+    assert "font-size: calc(58 * var(--u))" in view.CSS  # headline numbers: 82 px at 1920×1080
+    sizes = [float(size) for size in re.findall(r"font-size: calc\((\d+(?:\.\d+)?) \* var\(--u\)\)", view.CSS)]
+    assert sizes and min(sizes) >= 28  # no text under 28 px at 1366×768
+    assert re.search(r"\d+u\b", view.CSS.replace("1366", "").replace("768", "")) is None  # every unit converted
+
+
+def test_the_script_carries_no_markup_the_sanitiser_would_drop() -> None:
+    """DOMPurify drops a <script> whose text contains "<" before a letter, "/" or "!" (it looks like markup)."""
+    body = view.SCRIPT.split("<script>")[1].split("</script>")[0]
+    assert re.search(r"<[/\w!]", body) is None
+    assert "_stcore/health" in body and "bf-overlay" in body
 
 
 def _goal_rows(count: int) -> pd.DataFrame:
@@ -77,36 +97,76 @@ def _goal_rows(count: int) -> pd.DataFrame:
                          "status": [statuses[k % 3] for k in range(count)]})
 
 
-def test_a_long_plan_is_split_into_two_tables_and_then_trimmed() -> None:
+def test_goal_rows_are_worst_first_and_trimmed_to_what_fits() -> None:
     counts = {"good": 1, "at_risk": 1, "bad": 1, "no_data": 0}
-    assert view.targets_html(_goal_rows(14), counts, lang="zh", t=t, final=False).count("<table") == 1
-    assert view.targets_html(_goal_rows(20), counts, lang="zh", t=t, final=False).count("<table") == 2
-    long = view.targets_html(_goal_rows(31), counts, lang="zh", t=t, final=False)
-    assert long.count("<tr>") == 2 + 28 and "另有 3 项" in long
-    assert "可完成 1 项" in long and "✖ 滞后" in long
+    short = view.targets_html(_goal_rows(6), counts, lang="zh", t=t, final=False)
+    # rows 0..5 have statuses on, off, risk, on, off, risk: off track (1, 4), at risk (2, 5), on track (0, 3)
+    order = [int(name) for name in re.findall(r"<td>指标(\d+)</td>", short)]
+    assert order == [1, 4, 2, 5, 0, 3]
+    long = view.targets_html(_goal_rows(14), counts, lang="zh", t=t, final=False)
+    assert long.count("<table") == 1 and long.count("<tr>") == 1 + view.ROWS_PER_TABLE
+    assert "另有 3 项" in long and "可完成 1 项" in long and "✖ 滞后" in long
+    # the three left out are on-track rows: 14 rows hold 5 on track (0, 3, 6, 9, 12); the last three are cut
+    assert "指标6" not in long and "指标9" not in long and "指标12" not in long and "指标3" in long
 
 
-def test_map_labels_that_would_overlap_are_left_out() -> None:
-    labels = [{"n": "天河区", "x": 113.36, "y": 23.12}, {"n": "越秀区", "x": 113.361, "y": 23.121},
-              {"n": "从化区", "x": 113.59, "y": 23.65}]
-    kept = view.placed_labels(labels, zoom=9.0, size_px=30)
-    assert [label["n"] for label in kept] == ["天河区", "从化区"]
+def test_every_district_label_is_placed_and_none_overlaps() -> None:
+    districts = gpd.read_file(REPO / "assets" / "geo" / "guangzhou_districts.geojson")
+    districts["building_tax"] = [float(k + 1) * 10_000 for k in range(len(districts))]
+    districts["name_zh"] = districts["name_zh"] if "name_zh" in districts else districts["name"]
+    svg = view.district_map_svg(districts, lang="zh")
+    names = re.findall(r'data-name="([^"]+)"', svg)
+    assert len(names) == len(districts) == 11 and set(names) == set(districts["name_zh"])
+    project = view._projector(districts.geometry.total_bounds, view.MAP_WIDTH, view.MAP_HEIGHT)
+    anchors = districts.geometry.representative_point()
+    labels = view.place_labels([(n, "1.00 亿元", *project(p.x, p.y)) for n, p in zip(districts["name_zh"], anchors,
+                                                                                    strict=True)])
+    assert len(labels) == 11
+    for k, label in enumerate(labels):
+        assert 0 <= label.x and label.x + label.width <= view.MAP_WIDTH
+        assert 0 <= label.y and label.y + label.height <= view.MAP_HEIGHT
+        assert not any(label.overlaps(other, gap=0) for other in labels[k + 1:]), label.name
+    assert view.LABEL_PX >= 28 and 'font-size: 28px' in view.CSS  # 28 map units = 28 px at 1366×768
 
 
-def test_the_deck_draws_districts_and_buildings_without_any_outside_host() -> None:
-    districts = gpd.GeoDataFrame({"code": ["D1", "D2"], "name_zh": ["甲区", "乙区"], "name_en": ["Jia", "Yi"],
-                                  "building_tax": [20_000.0, 5_000.0], "occupancy_rate": [0.7, 0.6],
-                                  "buildings_reporting": [10.0, 5.0]},
+def test_a_crowded_label_moves_out_with_a_leader_instead_of_being_dropped() -> None:
+    labels = view.place_labels([("天河区", "176.84 亿元", 400.0, 300.0), ("越秀区", "17.11 亿元", 402.0, 301.0)])
+    assert [label.name for label in labels] == ["天河区", "越秀区"]
+    assert not labels[0].moved and labels[1].moved and not labels[0].overlaps(labels[1])
+
+
+def test_the_map_and_its_key_show_the_classes_with_their_values() -> None:
+    districts = gpd.GeoDataFrame({"code": ["D1", "D2", "D3"], "name_zh": ["甲区", "乙区", "丙区"],
+                                  "name_en": ["Jia", "Yi", "Bing"], "building_tax": [1_768_381.0, 475_896.0, 20_000.0]},
                                  geometry=[Polygon([(113.0, 23.0), (113.2, 23.0), (113.2, 23.2)]),
-                                           Polygon([(113.3, 23.0), (113.5, 23.0), (113.5, 23.2)])])
-    points = MapPoints({"super_a": '[{"p":[1,2],"n":"x"}]'}, {"super_a": (1,)}, {"super_a": ("x",)}, (113.0, 23.0))
-    deck = view.briefing_deck(points, districts=districts, lang="zh")
-    spec = json.loads(deck.to_json())
-    assert [layer["id"] for layer in spec["layers"]] == ["districts", "buildings-super_a", "district-names"]
-    assert "http" not in deck.to_json()
-    assert spec["layers"][2]["getSize"] >= 28
+                                           Polygon([(113.3, 23.0), (113.5, 23.0), (113.5, 23.2)]),
+                                           Polygon([(113.6, 23.0), (113.8, 23.0), (113.8, 23.2)])])
+    html = view.map_html(districts, lang="zh", t=t)
+    assert "http" not in html and "176.84 亿元" in html and "甲区" in html
+    # three values, three classes: each its own; the key lists the leader's class first, with its range
     side = view.map_side_html(districts, lang="zh", t=t)
-    assert side.index("甲区") < side.index("乙区") and "2.00 亿元" in side
+    assert side.index("176.84 亿元") < side.index("2.00 亿元") and side.count("1 个区") == 3
+
+
+def test_a_sparkline_is_drawn_from_the_values_and_breaks_at_gaps() -> None:
+    svg = view.sparkline_svg([1.0, 3.0, None, 2.0, 2.0], width=100, height=30)
+    # x step 25; y = 30 - 2 - (v - 1) / 2 * 26: 1 → 28, 3 → 2, 2 → 15
+    assert '<polyline class="line" vector-effect="non-scaling-stroke" points="0.0,28.0 25.0,2.0"/>' in svg
+    assert 'points="75.0,15.0 100.0,15.0"' in svg
+    assert view.sparkline_svg([5.0]) == "" and view.sparkline_svg([]) == ""
+
+
+def test_the_rank_change_is_an_arrow_and_a_number_and_no_change_says_why() -> None:
+    assert view.rank_change_html(2.0) == '<span class="up">▲ 2</span>'
+    assert view.rank_change_html(-1.0) == '<span class="down">▼ 1</span>'
+    assert view.rank_change_html(0.0) == '<span class="flat">＝ 0</span>'
+    open_month = RankingNote("open_month", 1200, 1455)
+    assert "2026年11月数据尚未报齐（在统楼宇 1,200 栋，上月 1,455 栋）" in view.ranking_note_text(
+        open_month, as_of=date(2026, 11, 1), lang="zh", t=t)
+    steady = view.ranking_note_text(RankingNote("steady", 1455, 1455, 2_663.54), as_of=date(2026, 11, 1), lang="zh",
+                                    t=t)
+    assert "最小差距 2,664 万元" in steady
+    assert view.ranking_note_text(RankingNote("moved"), as_of=date(2026, 11, 1), lang="zh", t=t) == ""
 
 
 def test_times_are_shown_in_the_given_zone_not_the_servers(utc_process: None) -> None:
@@ -132,4 +192,6 @@ def test_the_time_zone_setting_defaults_to_china_and_survives_a_typo(monkeypatch
 
 
 def test_the_module_says_the_sizes_the_css_sets() -> None:
-    assert "headline numbers 96 px" in " ".join(str(view.__doc__).split()) and "font-size: 96px" in view.CSS
+    doc = " ".join(str(view.__doc__).split())
+    assert "headline numbers 58 units" in doc and "font-size: calc(58 * var(--u))" in view.CSS
+    assert "28 units" in doc and "font-size: calc(28 * var(--u))" in view.CSS

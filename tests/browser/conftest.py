@@ -36,11 +36,12 @@ class Running:
 
 
 @contextmanager
-def serve(database_url: str, log: Path, **settings: str) -> Iterator[Running]:
-    """`streamlit run app.py` on a free loopback port with `settings` in its environment, until the block ends.
+def serve(database_url: str, log: Path, port: int | None = None, **settings: str) -> Iterator[Running]:
+    """`streamlit run app.py` on a free loopback port (or `port`: a restarted server on the same address) with
+    `settings` in its environment, until the block ends.
     The file watcher is off: edits elsewhere in the checkout must not reload the server mid-test."""
-    port = _free_port()
-    with log.open("w") as out:
+    port = port or _free_port()
+    with log.open("a") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],

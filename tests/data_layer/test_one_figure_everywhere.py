@@ -188,3 +188,21 @@ def test_vacancy_and_output_read_the_same_in_the_table_the_comparison_and_the_pr
     compare = mc.district_comparison(districts, codes=list(districts["code"]), lang="zh").set_index("指标")
     assert compare.loc["空置面积", "天河区"] == fmt.kpi("vacant_area", districts.set_index("code").loc[
         "440106", "vacant_area"], "zh")
+
+
+def test_the_wall_sparklines_end_on_the_tiles_figures(screens: dict) -> None:
+    """Each headline tile's 12-month sparkline (briefing.headline_trend) is the overview's month figures: its stocks
+    end on the tile's value (read in the as-of month either way), and its monthly tax from January sums to the
+    tile's year-to-date tax."""
+    from data_layer import queries
+
+    trend = briefing.headline_trend(screens["engine"], as_of=AS_OF)
+    headline = screens["headline"]
+    assert list(trend.index) == [date(2025, 11, 1), date(2025, 12, 1), *(date(2026, m, 1) for m in range(1, 11))]
+    month = queries.overview_kpis(screens["engine"], period=Period("month", 2026, 10))
+    for code in briefing.HEADLINE_CODES:
+        assert fmt.kpi(code, trend.loc[AS_OF, code], "zh") == fmt.kpi(code, month.loc[code, "value"], "zh"), code
+    for code in ("buildings_reporting", "super_a", "grade_a", "occupancy_rate"):
+        assert fmt.kpi(code, trend.loc[AS_OF, code], "zh") == fmt.kpi(code, headline.loc[code, "value"], "zh"), code
+    year = trend.loc[[m for m in trend.index if m.year == 2026], "building_tax"].sum()
+    assert fmt.kpi("building_tax", year, "zh") == fmt.kpi("building_tax", headline.loc["building_tax", "value"], "zh")
