@@ -552,20 +552,21 @@ def alerts_html(panel: object, *, lang: str, t: Translate, district_names: dict[
 
 def building_alerts_html(alerts: pd.DataFrame | None, *, lang: str, t: Translate, district_names: dict[str, str],
                          limit: int = BUILDING_ROWS) -> str:
-    """The building early warnings under the sentiment alerts: a count and the first few rows (building,
-    district, rule, figures), worded as on the overview (workbench.alert_rows)."""
+    """The building early warnings under the sentiment alerts, in the rows the layout keeps for them: a count and
+    the first few buildings with their district and the rule that fired (one line each, so the panel still fits
+    the screen); the figures behind each rule are on the overview's list and in the pack (workbench.alert_rows,
+    the same wording)."""
     from data_layer.workbench import alert_rows  # the wording shared with the overview and the pack
 
     if alerts is None or alerts.empty:
-        return f'<div class="bf-side" style="margin-top:18px"><div class="head">{esc(t("briefing.alerts.buildings_none"))}</div></div>'
+        return f'<div class="bf-note">{esc(t("briefing.alerts.buildings_none"))}</div>'
     rows = alert_rows(alerts.head(limit), lang=lang, district_names=district_names)
-    body = "".join(f'<tr><td>{esc(r.building)}</td><td>{esc(r.district)}</td><td>{esc(r.rule)}</td>'
-                   f'<td>{esc(r.figures)}</td></tr>' for r in rows.itertuples())
+    body = "".join(f'<tr><td>{esc(r.building)}</td><td>{esc(r.district)}</td><td>{esc(r.rule)}</td></tr>'
+                   for r in rows.itertuples())
     more = len(alerts) - limit
     note = f'<div class="bf-note">{esc(t("briefing.alerts.more_buildings", n=more))}</div>' if more > 0 else ""
-    return (f'<div class="bf-side" style="margin-top:18px"><div class="head">'
-            f'{esc(t("briefing.alerts.buildings", n=len(alerts)))}</div></div>'
-            f'<table class="bf-table tight"><tbody>{body}</tbody></table>{note}')
+    return (f'<div class="bf-note">{esc(t("briefing.alerts.buildings", n=len(alerts)))}</div>'
+            f'<table class="bf-table"><tbody>{body}</tbody></table>{note}')
 
 
 # --------------------------------------------------------------------------------------------------- map
