@@ -4,14 +4,13 @@ filters recorded on the first sheet (anonymous session: no tax in the file)."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
 from data_layer import db
+from tests.browser.actions import click_until, download, idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,25 +18,6 @@ pytestmark = pytest.mark.browser
 def _one(url: str, sql: str, **params: object) -> tuple:
     with db.make_engine(url).connect() as conn:
         return tuple(conn.execute(text(sql), params).one())
-
-
-def _idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until no script run is in progress (the status widget is gone)."""
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
-
-
-def _download(page, name: str) -> bytes:  # type: ignore[no-untyped-def]
-    """Click a download button; one more try when a rerun replaced the button under the click."""
-    for attempt in range(2):
-        try:
-            with page.expect_download(timeout=45_000) as info:
-                page.get_by_role("button", name=name, exact=True).click()
-            return Path(info.value.path()).read_bytes()
-        except PlaywrightTimeout:
-            if attempt:
-                raise
-            _idle(page)
-    raise AssertionError("unreachable")
 
 
 def test_from_a_profile_to_the_districts_registration_gap_exported_with_its_filters(
@@ -58,12 +38,13 @@ def test_from_a_profile_to_the_districts_registration_gap_exported_with_its_filt
     page.goto(f"{server}/building?id={building_id}")
     link = page.get_by_role("link", name="本区注册缺口清单")
     link.wait_for(timeout=90_000)
-    link.click()
-    page.wait_for_url(lambda url: "registration-gap" in url and f"district={district}" in url, timeout=60_000)
+    click_until(page, lambda: link.click(timeout=20_000),
+                lambda: "registration-gap" in page.url and f"district={district}" in page.url,
+                what="the registration-gap page from the profile's link")
     page.get_by_text(f"共 {expected:,} 家企业在楼经营但未在本址注册").wait_for(timeout=60_000)
-    _idle(page)
+    idle(page)
 
-    book = load_workbook(io.BytesIO(_download(page, "下载走访清单（XLSX）")))
+    book = load_workbook(io.BytesIO(download(page, "下载走访清单（XLSX）")))
     assert book.sheetnames == ["筛选条件", "分区汇总", "走访清单"]
     per_street = list(book["分区汇总"].iter_rows(min_row=2, values_only=True))
     assert sum(row[1] for row in per_street) == expected  # the district's streets (and "—": no street) add up

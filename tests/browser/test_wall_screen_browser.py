@@ -141,7 +141,6 @@ LOG_PANELS_JS = """() => {
 }"""
 
 
-@pytest.mark.xfail(reason="fails on main after the round's merges (passed on its branch); see the closing note of 2026-12-06 — under investigation", strict=False)
 def test_a_restarted_server_brings_the_screen_back_on_the_same_panel(kiosk_copy: tuple[str, str], browser,  # type: ignore[no-untyped-def]
                                                                      tmp_path: Path) -> None:
     url, token = kiosk_copy
@@ -158,14 +157,14 @@ def test_a_restarted_server_brings_the_screen_back_on_the_same_panel(kiosk_copy:
             page.wait_for_function("() => new URL(location.href).searchParams.get('panel') === 'map'")
             page.evaluate(LOG_PANELS_JS)
         # the server is gone
-        page.wait_for_selector(".bf-overlay.on", timeout=15_000)
+        page.wait_for_selector(".bf-overlay.on", timeout=30_000)
         overlay = page.inner_text(".bf-overlay")
         assert "数据连接中断，正在重新连接…" in overlay and "最后一次正常数据：" in overlay
         page.screenshot(path=str(tmp_path / "overlay.png"))
         # the clock runs in the browser: it keeps ticking with no server at all
         shown = page.inner_text(".bf-clock .time")
         page.wait_for_function("(t) => document.querySelector('.bf-clock .time').textContent !== t", arg=shown,
-                               timeout=5_000)
+                               timeout=15_000)
         before = page.evaluate("window.__panels.length")
         with serve(url, log, port=port, **env):
             restarted = time.monotonic()
@@ -176,6 +175,8 @@ def test_a_restarted_server_brings_the_screen_back_on_the_same_panel(kiosk_copy:
             print(f"\nresumed on {first_after['panel']} {took:.1f} s after the restart")
             assert first_after["panel"] == "map" and took <= 30
             assert page.locator("input[type=password]").count() == 0  # the kiosk link still opens it
-            assert page.locator("svg.bf-map text.lbl").count() == 11
+            # the map is drawn again in full (its SVG arrives just after the panel bar)
+            page.wait_for_function("() => document.querySelectorAll('svg.bf-map text.lbl').length === 11",
+                                   timeout=30_000)
     finally:
         context.close()
