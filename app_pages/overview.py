@@ -12,7 +12,7 @@ from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
 from data_layer.i18n import localized
 from data_layer.indicators import definition
-from data_layer.periods import PERIOD_KINDS, Period
+from data_layer.periods import PERIOD_KINDS, Period, offered_numbers, offered_years
 from data_layer.settings import get_settings
 from ui import view_state as vs
 from ui import workbench_view
@@ -45,9 +45,12 @@ vs.seed({"period_kind": url_view.period.kind, "year": url_view.period.year, "dis
 with st.sidebar:
     kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period.{k}"),
                         index=vs.held("period_kind", PERIOD_KINDS), key="period_kind")
-    years = vs.overview_years(ctx.first_month, ctx.last_month)
+    # one rule for every period picker (data_layer.periods.offered_years): complete quarters and years only
+    years = offered_years(kind, ctx.first_month, ctx.last_month)
+    if st.session_state.get("year") not in years:  # a new kind without the year: its latest
+        st.session_state["year"] = years[0]
     year = st.selectbox(t("filter.year"), years, index=vs.held("year", years), key="year")
-    numbers = vs.overview_numbers(kind, year, ctx.last_month)
+    numbers = offered_numbers(kind, year, ctx.last_month)
     number_key = {"quarter": "quarter", "year": None}.get(kind, "month")
     if number_key and st.session_state.get(number_key) not in numbers:  # a new kind or year: its latest
         st.session_state[number_key] = numbers[-1]

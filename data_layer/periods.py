@@ -36,6 +36,29 @@ def last_full_month(today: date) -> date:
     return add_months(month_start(today), -1)
 
 
+def offered_years(kind: str, first_month: date, last_month: date) -> list[int]:
+    """The years a period picker offers for `kind`, latest first: those with a complete period of that kind in
+    the data (first_month .. last_month). The one rule of every picker (overview, map, other pages): a quarter or a
+    year is offered once its last month has data, never while it runs, because its stock figures (occupancy,
+    vacant ㎡) are read at its last month and its output per ㎡ is annualised over its months: a running quarter
+    would show blanks and a third of its output. The running part of a year is the year to date."""
+    last_year = last_month.year
+    if (kind == "year" and last_month.month < 12) or (kind == "quarter" and last_month.month < 3):
+        last_year -= 1
+    return list(range(last_year, first_month.year - 1, -1)) or [last_month.year]
+
+
+def offered_numbers(kind: str, year: int, last_month: date) -> list[int]:
+    """The months (month, ytd) or quarters a picker offers in `year`: those whose last month has data (see
+    `offered_years`); a year has one number, 12."""
+    last = last_month.month if year == last_month.year else 12
+    if kind == "quarter":
+        return list(range(1, last // 3 + 1)) or [1]
+    if kind == "year":
+        return [12]
+    return list(range(1, last + 1))
+
+
 @dataclass(frozen=True)
 class Period:
     """kind: month | quarter | ytd | year. `number` is the month (month, ytd) or the quarter (quarter)."""

@@ -16,7 +16,7 @@ import streamlit as st
 from data_layer.buildings import FLAGS, OUTPUT_BANDS, TAX_BANDS, BuildingFilter
 from data_layer.geo import DISTRICT_INDICATORS
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
-from data_layer.periods import PERIOD_KINDS, Period
+from data_layer.periods import PERIOD_KINDS, Period, offered_numbers, offered_years
 from ui.map_charts import COLOUR_DIMENSIONS, HEIGHT_METRICS, MODES
 
 LIST_PARAMS = {"district": "districts", "street": "streets", "grade": "grades", "status": "statuses",
@@ -127,24 +127,6 @@ OPTION_KEYS = {"colour": "map_colour", "mode": "map_mode", "height": "map_height
                "compare": "map_compare"}
 
 
-def period_years(kind: str, first_month: date, last_month: date) -> list[int]:
-    """Years that have a complete period of this kind in the data, latest first."""
-    last_year = last_month.year
-    if (kind == "year" and last_month.month < 12) or (kind == "quarter" and last_month.month < 3):
-        last_year -= 1
-    return list(range(last_year, first_month.year - 1, -1)) or [last_month.year]
-
-
-def period_numbers(kind: str, year: int, last_month: date) -> list[int]:
-    """Months (month, ytd) or quarters whose last month has data in `year`."""
-    last = last_month.month if year == last_month.year else 12
-    if kind == "quarter":
-        return list(range(1, last // 3 + 1)) or [1]
-    if kind == "year":
-        return [12]
-    return list(range(1, last + 1))
-
-
 def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_month: date, last_month: date,
                   colours: tuple[str, ...] = COLOUR_DIMENSIONS) -> MapView:
     """Seed widget state from the URL the first time this session renders the page, clamp it to valid options,
@@ -165,10 +147,10 @@ def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_mont
             value = getattr(view, attribute)
             state[key] = list(value) if attribute == "compare" else value
     # A year or kind change can leave the year, month or quarter out of range: take the latest valid one.
-    years = period_years(state["map_kind"], first_month, last_month)
+    years = offered_years(state["map_kind"], first_month, last_month)
     if state["map_year"] not in years:
         state["map_year"] = years[0]
-    numbers = period_numbers(state["map_kind"], state["map_year"], last_month)
+    numbers = offered_numbers(state["map_kind"], state["map_year"], last_month)
     if state["map_number"] not in numbers:
         state["map_number"] = numbers[-1]
     chosen = set(state["map_districts"])  # streets follow the district filter
@@ -207,9 +189,9 @@ def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_na
         st.subheader(t("map.filters"))
         kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key="map_kind",
                             format_func=lambda k: t(f"period.{k}"))
-        year = st.selectbox(t("filter.year"), period_years(kind, first_month, last_month), key="map_year")
+        year = st.selectbox(t("filter.year"), offered_years(kind, first_month, last_month), key="map_year")
         st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"),
-                     period_numbers(kind, year, last_month), key="map_number", disabled=kind == "year",
+                     offered_numbers(kind, year, last_month), key="map_number", disabled=kind == "year",
                      format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
         st.text_input(t("map.filter.name"), key="map_name", max_chars=60)
         any_label = t("map.filter.any")
@@ -252,10 +234,10 @@ def period_picker(t: Translate, *, prefix: str, initial: Period, first_month: da
     kind_key, year_key, number_key = f"{prefix}_kind", f"{prefix}_year", f"{prefix}_number"
     if kind_key not in state:
         state[kind_key], state[year_key], state[number_key] = initial.kind, initial.year, initial.number
-    years = period_years(state[kind_key], first_month, last_month)
+    years = offered_years(state[kind_key], first_month, last_month)
     if state[year_key] not in years:
         state[year_key] = years[0]
-    numbers = period_numbers(state[kind_key], state[year_key], last_month)
+    numbers = offered_numbers(state[kind_key], state[year_key], last_month)
     if state[number_key] not in numbers:
         state[number_key] = numbers[-1]
     with st.sidebar:

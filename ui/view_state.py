@@ -27,7 +27,7 @@ import streamlit as st
 from data_layer.aggregates import DISTRICT_INDICATORS, TREND_INDICATORS
 from data_layer.goal_rankings import BASES, RANKABLE
 from data_layer.goals import PACE_METHODS
-from data_layer.periods import Period
+from data_layer.periods import Period, offered_numbers, offered_years
 from ui.map_state import is_id, period_param
 
 # --- overview ----------------------------------------------------------------------------------------------------
@@ -48,19 +48,6 @@ def overview_default(last_month: date) -> OverviewView:
     return OverviewView(Period("ytd", last_month.year, last_month.month))
 
 
-def overview_numbers(kind: str, year: int, last_month: date) -> list[int]:
-    """The months (month, year to date) or quarters the overview offers in `year`: up to the latest month with
-    data, the running quarter included (as the page always offered it); a year has one (12)."""
-    last = last_month.month if year == last_month.year else 12
-    if kind == "quarter":
-        return list(range(1, (last - 1) // 3 + 2))
-    return [12] if kind == "year" else list(range(1, last + 1))
-
-
-def overview_years(first_month: date, last_month: date) -> list[int]:
-    return list(range(last_month.year, first_month.year - 1, -1))
-
-
 def parse_overview(params: Mapping[str, str], *, districts: set[str], first_month: date,
                    last_month: date) -> OverviewView:
     default = overview_default(last_month)
@@ -68,8 +55,8 @@ def parse_overview(params: Mapping[str, str], *, districts: set[str], first_mont
     try:
         kind, year, number = (params.get("period") or "").split("-")
         asked = Period(kind, int(year), int(number))
-        if asked.year in overview_years(first_month, last_month) and \
-                asked.number in overview_numbers(asked.kind, asked.year, last_month):
+        if asked.year in offered_years(asked.kind, first_month, last_month) and \
+                asked.number in offered_numbers(asked.kind, asked.year, last_month):
             period = asked
     except ValueError:
         pass

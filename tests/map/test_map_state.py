@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from data_layer.buildings import BuildingFilter
-from data_layer.periods import Period
-from ui.map_state import MapView, parse_params, period_numbers, period_years, to_params
+from data_layer.periods import Period, offered_numbers, offered_years
+from ui.map_state import MapView, parse_params, to_params
 
 FIRST, LAST = date(2021, 1, 1), date(2026, 10, 1)
 DISTRICTS = {"440106", "440105", "440104"}
@@ -62,8 +62,8 @@ def test_reversed_occupancy_bounds_are_put_in_order() -> None:
 
 
 def test_period_choices_stop_at_the_last_month_with_data() -> None:
-    assert period_numbers("month", 2026, LAST) == list(range(1, 11))
-    assert period_numbers("quarter", 2026, LAST) == [1, 2, 3]
-    assert period_numbers("quarter", 2025, LAST) == [1, 2, 3, 4]
-    assert period_years("year", FIRST, LAST)[0] == 2025  # 2026 is not complete
-    assert period_years("ytd", FIRST, LAST) == [2026, 2025, 2024, 2023, 2022, 2021]
+    assert offered_numbers("month", 2026, LAST) == list(range(1, 11))
+    assert offered_numbers("quarter", 2026, LAST) == [1, 2, 3]
+    assert offered_numbers("quarter", 2025, LAST) == [1, 2, 3, 4]
+    assert offered_years("year", FIRST, LAST)[0] == 2025  # 2026 is not complete
+    assert offered_years("ytd", FIRST, LAST) == [2026, 2025, 2024, 2023, 2022, 2021]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from data_layer.periods import Period
+from data_layer.periods import Period, offered_numbers, offered_years
 from ui import view_state as vs
 
 FIRST, LAST = date(2024, 1, 1), date(2026, 10, 1)  # data from January 2024 through October 2026
@@ -28,9 +28,7 @@ def test_an_empty_overview_url_is_the_year_to_date_through_the_latest_month() ->
 @pytest.mark.parametrize("params", [
     {"period": "quarter-2026-3", "district": "440106", "trend": "occupancy_rate", "by": "registration_rate"},
     {"period": "month-2024-1"},
-    {"period": "quarter-2026-4"},  # the running quarter (the overview offers it)
     {"period": "year-2025-12", "by": "tax_share"},
-    {"period": "year-2026-12"},  # the running year
     {"trend": "buildings_reporting"},
 ])
 def test_an_overview_view_survives_the_round_trip(params: dict[str, str]) -> None:
@@ -41,6 +39,7 @@ def test_an_overview_view_survives_the_round_trip(params: dict[str, str]) -> Non
 
 @pytest.mark.parametrize("bad", [
     {"period": "month-2026-11"},  # after the latest month
+    {"period": "quarter-2026-4"}, {"period": "year-2026-12"},  # running: one rule with the map, complete ones only
     {"period": "month-2023-12"},  # before the first year
     {"period": "quarter-2026-5"}, {"period": "week-2026-3"}, {"period": "ytd-2026"}, {"period": "ytd-x-1"},
     {"period": "ytd-99999999999999999999-1"}, {"district": "999999"}, {"district": ""},
@@ -56,12 +55,13 @@ def test_a_bad_value_only_resets_itself() -> None:
     assert (view.period, view.district, view.trend) == (Period("quarter", 2025, 2), None, "tax_share")
 
 
-def test_overview_offers_months_and_quarters_through_the_latest_month() -> None:
-    assert vs.overview_numbers("month", 2026, LAST) == list(range(1, 11))
-    assert vs.overview_numbers("quarter", 2026, LAST) == [1, 2, 3, 4]  # October opens Q4
-    assert vs.overview_numbers("quarter", 2026, date(2026, 9, 1)) == [1, 2, 3]
-    assert vs.overview_numbers("year", 2025, LAST) == [12]
-    assert vs.overview_years(FIRST, LAST) == [2026, 2025, 2024]
+def test_every_picker_offers_complete_quarters_and_years_and_months_through_the_latest() -> None:
+    assert offered_numbers("month", 2026, LAST) == list(range(1, 11))
+    assert offered_numbers("quarter", 2026, LAST) == [1, 2, 3]  # October: the fourth quarter is running
+    assert offered_numbers("quarter", 2026, date(2026, 12, 1)) == [1, 2, 3, 4]
+    assert offered_numbers("year", 2025, LAST) == [12]
+    assert offered_years("year", FIRST, LAST) == [2025, 2024]  # 2026 has not closed
+    assert offered_years("ytd", FIRST, LAST) == [2026, 2025, 2024]
 
 
 # --- goals -------------------------------------------------------------------------------------------------------
