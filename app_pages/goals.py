@@ -20,6 +20,7 @@ from ui import workbench_view
 from ui.commentary_view import render_commentary
 from ui.definitions import header_config
 from ui.drivers_view import render_drivers
+from ui.held import held, held_choice
 from ui.shell import md, page_context, plain, t
 
 GOALS_SAVED = "goals_saved_params"  # the last view's parameters, for a return from another page
@@ -45,30 +46,30 @@ vs.seed({"goal_scope": url_view.scope, "goal_plan": url_view.plan, "goal_year": 
          "rank_basis": url_view.basis, "rank_level": url_view.level})
 with st.sidebar:
     scopes = vs.goal_scopes(plan_choices)
-    scope_code = st.selectbox(t("goals.filter.scope"), scopes, index=vs.held("goal_scope", scopes), key="goal_scope",
+    scope_code = st.selectbox(t("goals.filter.scope"), scopes, index=held("goal_scope", scopes), key="goal_scope",
                               format_func=lambda s: t("filter.all_districts") if s == "city" else names.get(s, s))
     here = all_plans[all_plans["scope_type"] == "city"] if scope_code == "city" else \
         all_plans[all_plans["scope_code"] == scope_code]
     plan_names = dict(zip(here["code"], here[name_col], strict=True))
     if st.session_state.get("goal_plan") not in plan_names:  # the scope changed: its first plan
         st.session_state["goal_plan"] = next(iter(plan_names))
-    plan_code = st.selectbox(t("goals.filter.plan"), list(plan_names), index=vs.held("goal_plan", list(plan_names)),
+    plan_code = st.selectbox(t("goals.filter.plan"), list(plan_names), index=held("goal_plan", list(plan_names)),
                              key="goal_plan",
                              format_func=lambda c: plan_names[c])
     plan = plan_choices[plan_code]
     if st.session_state.get("goal_year") not in plan.years:
         st.session_state["goal_year"] = vs.default_year(plan, ctx.last_month)
-    year = st.selectbox(t("filter.year"), plan.years, index=vs.held("goal_year", plan.years), key="goal_year")
+    year = st.selectbox(t("filter.year"), plan.years, index=held("goal_year", plan.years), key="goal_year")
     months = vs.goal_months(year, ctx.last_month)
     # one widget per year, so a finished year opens at December (its final attainment), the running one at the
     # latest month with data
     if st.session_state.get(f"goal_month_{year}") not in months:
         st.session_state[f"goal_month_{year}"] = months[-1]
-    month = st.selectbox(t("goals.filter.as_of"), months, index=vs.held(f"goal_month_{year}", months),
+    month = st.selectbox(t("goals.filter.as_of"), months, index=held(f"goal_month_{year}", months),
                          key=f"goal_month_{year}",
                          format_func=lambda m: f"{year}-{m:02d}")
     pace = st.segmented_control(t("goals.filter.pace"), PACE_METHODS, key="goal_pace",
-                                default=vs.held_choice("goal_pace", PACE_METHODS),
+                                default=held_choice("goal_pace", PACE_METHODS),
                                 format_func=lambda p: t(f"goals.pace.{p}"),
                                 help=t("goals.filter.pace_help")) or "linear"
 
@@ -110,7 +111,7 @@ with tab_chart:
     vs.seed({"chart_indicator": url_view.indicator if url_view.indicator in chart_codes else chart_codes[0]})
     if st.session_state["chart_indicator"] not in chart_codes:  # another plan: its first indicator
         st.session_state["chart_indicator"] = chart_codes[0]
-    chosen = st.selectbox(t("goals.chart.indicator"), chart_codes, index=vs.held("chart_indicator", chart_codes),
+    chosen = st.selectbox(t("goals.chart.indicator"), chart_codes, index=held("chart_indicator", chart_codes),
                           key="chart_indicator",
                           format_func=lambda c: getattr(BY_CODE[c], name_col))
     history = cached_goals.attainment(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
@@ -121,14 +122,14 @@ with tab_chart:
 
 with tab_rank:
     left, middle, right, last = st.columns(4)
-    rank_code = left.selectbox(t("goals.rank.indicator"), RANKABLE, index=vs.held("rank_code", RANKABLE), key="rank_code",
+    rank_code = left.selectbox(t("goals.rank.indicator"), RANKABLE, index=held("rank_code", RANKABLE), key="rank_code",
                                format_func=lambda c: getattr(BY_CODE[c], name_col))
-    basis = middle.selectbox(t("goals.rank.basis"), BASES, index=vs.held("rank_basis", BASES), key="rank_basis",
+    basis = middle.selectbox(t("goals.rank.basis"), BASES, index=held("rank_basis", BASES), key="rank_basis",
                              format_func=lambda b: t(f"goals.rank.basis.{b}"))
     levels = ["district", *names] if scope_code == "city" else [scope_code]
     if st.session_state.get("rank_level") not in levels:  # another scope
         st.session_state["rank_level"] = levels[0]
-    level = right.selectbox(t("goals.rank.level"), levels, index=vs.held("rank_level", levels), key="rank_level",
+    level = right.selectbox(t("goals.rank.level"), levels, index=held("rank_level", levels), key="rank_level",
                             format_func=lambda v: t("goals.rank.level.district") if v == "district"
                             else md("goals.rank.level.street", district=names.get(v, v)))
     min_buildings = int(last.number_input(t("goals.rank.min_buildings"), min_value=1, max_value=10_000,

@@ -15,6 +15,7 @@ from ui import observation_charts as charts
 from ui import sentiment_learning as learning
 from ui import view_state as vs
 from ui.auth import require_role
+from ui.held import held
 from ui.shell import page_context, plain, t
 
 OBS_SAVED = "obs_saved_params"  # the last view's parameters, for a return from another page
@@ -49,17 +50,17 @@ url_view = vs.parse_observation(vs.url_params(vs.OBS_PARAMS, OBS_SAVED), quarter
                                 point_district=point_district)
 vs.seed({"obs_quarter": url_view.quarter, "obs_district": url_view.district, "obs_point": url_view.point})
 with st.sidebar:
-    quarter = st.selectbox(t("obs.filter.quarter"), quarters, index=vs.held("obs_quarter", quarters), key="obs_quarter",
+    quarter = st.selectbox(t("obs.filter.quarter"), quarters, index=held("obs_quarter", quarters), key="obs_quarter",
                            format_func=quarter_label)
     district_options = [None, *sorted(districts)]
-    district = st.selectbox(t("filter.district"), district_options, index=vs.held("obs_district", district_options),
+    district = st.selectbox(t("filter.district"), district_options, index=held("obs_district", district_options),
                             key="obs_district",
                             format_func=lambda c: t("filter.all_districts") if c is None else districts[c])
     in_scope = points if district is None else points[points["district_code"] == district]
     if st.session_state.get("obs_point") not in {None, *in_scope["point_id"].astype(int)}:  # another district
         del st.session_state["obs_point"]  # its first option, all points (state None would show an empty box)
     point_options = [None, *in_scope["point_id"].astype(int)]
-    point = st.selectbox(t("obs.filter.point"), point_options, index=vs.held("obs_point", point_options), key="obs_point",
+    point = st.selectbox(t("obs.filter.point"), point_options, index=held("obs_point", point_options), key="obs_point",
                          format_func=lambda p: t("obs.filter.all_points") if p is None else names[p])
 
 scope_name = names[point] if point else (districts[district] if district else t("filter.all_districts"))

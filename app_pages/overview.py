@@ -19,6 +19,7 @@ from ui import workbench_view
 from ui.charts import axis_title, district_indicator_bar, indicator_trend
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
+from ui.held import held
 from ui.shell import md, page_context, t
 
 OVERVIEW_SAVED = "overview_saved_params"  # the last view's parameters, for a return from another page
@@ -44,24 +45,24 @@ vs.seed({"period_kind": url_view.period.kind, "year": url_view.period.year, "dis
         | ({number_key: url_view.period.number} if number_key else {}))
 with st.sidebar:
     kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period.{k}"),
-                        index=vs.held("period_kind", PERIOD_KINDS), key="period_kind")
+                        index=held("period_kind", PERIOD_KINDS), key="period_kind")
     # one rule for every period picker (data_layer.periods.offered_years): complete quarters and years only
     years = offered_years(kind, ctx.first_month, ctx.last_month)
     if st.session_state.get("year") not in years:  # a new kind without the year: its latest
         st.session_state["year"] = years[0]
-    year = st.selectbox(t("filter.year"), years, index=vs.held("year", years), key="year")
+    year = st.selectbox(t("filter.year"), years, index=held("year", years), key="year")
     numbers = offered_numbers(kind, year, ctx.last_month)
     number_key = {"quarter": "quarter", "year": None}.get(kind, "month")
     if number_key and st.session_state.get(number_key) not in numbers:  # a new kind or year: its latest
         st.session_state[number_key] = numbers[-1]
     if kind == "quarter":
-        number = st.selectbox(t("filter.quarter"), numbers, index=vs.held("quarter", numbers), key="quarter",
+        number = st.selectbox(t("filter.quarter"), numbers, index=held("quarter", numbers), key="quarter",
                               format_func=lambda q: f"Q{q}")
     elif kind in ("month", "ytd"):
-        number = st.selectbox(t("filter.month"), numbers, index=vs.held("month", numbers), key="month")
+        number = st.selectbox(t("filter.month"), numbers, index=held("month", numbers), key="month")
     else:
         number = 12
-    district = st.selectbox(t("filter.district"), [None, *names], index=vs.held("district", [None, *names]), key="district",
+    district = st.selectbox(t("filter.district"), [None, *names], index=held("district", [None, *names]), key="district",
                             format_func=lambda code: t("filter.all_districts") if code is None else names[code])
 
 period = Period(kind, year, number)
@@ -100,7 +101,7 @@ left, right = st.columns([3, 2])
 with left:  # any headline figure month by month (aggregates.monthly_indicators: the same rules as the tiles)
     st.subheader(t("overview.trend"))
     trend_code = st.selectbox(t("overview.trend.indicator"), vs.TREND_INDICATORS, key="trend_indicator",
-                              index=vs.held("trend_indicator", vs.TREND_INDICATORS),
+                              index=held("trend_indicator", vs.TREND_INDICATORS),
                               format_func=lambda c: t(f"kpi.{c}"))
     trend = cached.monthly_indicators(ctx.url, ctx.version, period.end, 36, district)
     st.plotly_chart(indicator_trend(trend, code=trend_code, title=axis_title(trend_code, t),
@@ -109,7 +110,7 @@ with left:  # any headline figure month by month (aggregates.monthly_indicators:
 with right:
     st.subheader(t("overview.by_district"))
     by_code = st.selectbox(t("overview.by_district.indicator"), aggregates.DISTRICT_INDICATORS,
-                           index=vs.held("district_indicator", aggregates.DISTRICT_INDICATORS),
+                           index=held("district_indicator", aggregates.DISTRICT_INDICATORS),
                            key="district_indicator", format_func=lambda c: t(f"kpi.{c}"))
     breakdown = cached.district_indicators(ctx.url, ctx.version, kind, year, number)
     st.plotly_chart(district_indicator_bar(breakdown, code=by_code, name_column=name_col, title=axis_title(by_code, t),

@@ -16,6 +16,7 @@ from data_layer.export import to_xlsx_sheets
 from data_layer.i18n import localized
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
 from data_layer.workbench import REVIVE_COLUMNS, revive_list, revive_table
+from ui.held import held_value
 from ui.map_state import period_param, period_picker
 from ui.shell import md, page_context, t
 from ui.workbench_state import PARAMS, ReviveView, parse_params, to_params
@@ -40,19 +41,24 @@ any_label = t("map.filter.any")
 period = period_picker(t, prefix="rev", initial=asked.period, first_month=ctx.first_month, last_month=ctx.last_month)
 with st.sidebar:
     st.multiselect(t("filter.district"), list(district_names), key="rev_districts", format_func=district_names.get,
+                   default=held_value("rev_districts", []),
                    placeholder=any_label)
     chosen = set(state["rev_districts"])
     state["rev_streets"] = [s for s in state["rev_streets"] if not chosen or street_district.get(s) in chosen]
     st.multiselect(t("map.filter.street"), [s for s in street_names if not chosen or street_district[s] in chosen],
-                   key="rev_streets", format_func=street_names.get, placeholder=any_label)
+                   key="rev_streets", format_func=street_names.get, placeholder=any_label,
+                   default=held_value("rev_streets", []))
     # buttons, not a type-ahead: typing 甲级 + Enter in a multiselect picks 超甲级 (its first match)
     st.pills(t("map.filter.grade"), list(GRADES), selection_mode="multi", key="rev_grades",
+             default=held_value("rev_grades", []),
              format_func=lambda c: t(f"map.grade.{c}"))
     st.multiselect(t("map.filter.status"), list(STATUSES), key="rev_statuses", placeholder=any_label,
+                   default=held_value("rev_statuses", []),
                    format_func=lambda c: t(f"map.status.{c}"))
     st.multiselect(t("map.filter.industry"), list(INDUSTRIES), key="rev_industries", placeholder=any_label,
+                   default=held_value("rev_industries", []),
                    format_func=lambda c: t(f"map.industry.{c}"))
-    st.slider(t("wb.revive.below"), 5, 100, key="rev_below", step=5)
+    st.slider(t("wb.revive.below"), 5, 100, key="rev_below", step=5, value=held_value("rev_below", 60))
 view = ReviveView(BuildingFilter(districts=tuple(state["rev_districts"]), streets=tuple(state["rev_streets"]),
                                  grades=tuple(g for g in GRADES if g in state["rev_grades"]),
                                  statuses=tuple(state["rev_statuses"]), industries=tuple(state["rev_industries"])),

@@ -17,6 +17,7 @@ from data_layer.buildings import FLAGS, OUTPUT_BANDS, TAX_BANDS, BuildingFilter
 from data_layer.geo import DISTRICT_INDICATORS
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
 from data_layer.periods import PERIOD_KINDS, Period, offered_numbers, offered_years
+from ui.held import held, held_value
 from ui.map_charts import COLOUR_DIMENSIONS, HEIGHT_METRICS, MODES
 
 LIST_PARAMS = {"district": "districts", "street": "streets", "grade": "grades", "status": "statuses",
@@ -187,22 +188,27 @@ def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_na
     state = st.session_state
     with st.sidebar:
         st.subheader(t("map.filters"))
-        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key="map_kind",
+        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key="map_kind", index=held("map_kind", PERIOD_KINDS),
                             format_func=lambda k: t(f"period.{k}"))
-        year = st.selectbox(t("filter.year"), offered_years(kind, first_month, last_month), key="map_year")
-        st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"),
-                     offered_numbers(kind, year, last_month), key="map_number", disabled=kind == "year",
+        years = offered_years(kind, first_month, last_month)
+        year = st.selectbox(t("filter.year"), years, key="map_year", index=held("map_year", years))
+        numbers = offered_numbers(kind, year, last_month)
+        st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"), numbers,
+                     index=held("map_number", numbers), key="map_number", disabled=kind == "year",
                      format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
-        st.text_input(t("map.filter.name"), key="map_name", max_chars=60)
+        st.text_input(t("map.filter.name"), key="map_name", max_chars=60, value=held_value("map_name", ""))
         any_label = t("map.filter.any")
         st.multiselect(t("filter.district"), list(district_names), key="map_districts",
+                       default=held_value("map_districts", []),
                        format_func=lambda c: district_names[c], placeholder=any_label)
         chosen = set(state["map_districts"])
         streets = [s for s in street_names if not chosen or street_district[s] in chosen]
         st.multiselect(t("map.filter.street"), streets, key="map_streets", format_func=lambda s: street_names[s],
+                       default=[s for s in held_value("map_streets", []) if s in streets],
                        placeholder=any_label, help=t("map.filter.street_help"))
         # grades as buttons, not a type-ahead: typing 甲级 + Enter in a multiselect picks 超甲级, its first match
         st.pills(t("map.filter.grade"), list(GRADES), selection_mode="multi", key="map_grades",
+                 default=held_value("map_grades", []),
                  format_func=lambda c: t(f"map.grade.{c}"))
         for key, label, options, prefix, help_key in (
                 ("map_statuses", "map.filter.status", STATUSES, "map.status", None),
@@ -210,9 +216,10 @@ def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_na
                 ("map_flags", "map.filter.flags", FLAGS, "map.flag", None),
                 ("map_tax", "map.filter.tax_band", TAX_BANDS, "map.tax_band", "map.filter.tax_band_help"),
                 ("map_out", "map.filter.output_band", OUTPUT_BANDS, "map.output_band", "map.filter.output_band_help")):
-            st.multiselect(t(label), list(options), key=key, placeholder=any_label,
+            st.multiselect(t(label), list(options), key=key, placeholder=any_label, default=held_value(key, []),
                            format_func=lambda c, p=prefix: t(f"{p}.{c}"), help=t(help_key) if help_key else None)
-        st.slider(t("map.filter.occupancy"), 0, 100, key="map_occ", step=5, help=t("map.filter.occupancy_help"))
+        st.slider(t("map.filter.occupancy"), 0, 100, key="map_occ", step=5, value=held_value("map_occ", (0, 100)),
+                  help=t("map.filter.occupancy_help"))
         st.button(t("map.filter.reset"), on_click=clear_filters, icon=":material/filter_alt_off:")
 
 
@@ -220,11 +227,14 @@ def display_options(t: Translate, *, colours: tuple[str, ...]) -> None:
     """Colour, display mode, column height and choropleth, in a row above the map."""
     state = st.session_state
     c1, c2, c3, c4 = st.columns(4)
-    c1.selectbox(t("map.colour_by"), list(colours), key="map_colour", format_func=lambda c: t(f"map.colour.{c}"))
-    c2.selectbox(t("map.mode"), list(MODES), key="map_mode", format_func=lambda m: t(f"map.mode.{m}"))
+    c1.selectbox(t("map.colour_by"), list(colours), key="map_colour", index=held("map_colour", list(colours)),
+                 format_func=lambda c: t(f"map.colour.{c}"))
+    c2.selectbox(t("map.mode"), list(MODES), key="map_mode", index=held("map_mode", list(MODES)),
+                 format_func=lambda m: t(f"map.mode.{m}"))
     c3.selectbox(t("map.height"), list(HEIGHT_METRICS), key="map_height", disabled=state["map_mode"] != "columns",
-                 format_func=lambda h: t(f"map.height.{h}"))
+                 index=held("map_height", list(HEIGHT_METRICS)), format_func=lambda h: t(f"map.height.{h}"))
     c4.selectbox(t("map.choropleth"), ["", *DISTRICT_INDICATORS], key="map_choro",
+                 index=held("map_choro", ["", *DISTRICT_INDICATORS]),
                  format_func=lambda c: t(f"kpi.{c}") if c else t("map.choropleth.none"))
 
 
@@ -241,8 +251,10 @@ def period_picker(t: Translate, *, prefix: str, initial: Period, first_month: da
     if state[number_key] not in numbers:
         state[number_key] = numbers[-1]
     with st.sidebar:
-        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key=kind_key, format_func=lambda k: t(f"period.{k}"))
-        year = st.selectbox(t("filter.year"), years, key=year_key)
+        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key=kind_key, index=held(kind_key, PERIOD_KINDS),
+                            format_func=lambda k: t(f"period.{k}"))
+        year = st.selectbox(t("filter.year"), years, key=year_key, index=held(year_key, years))
         number = st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"), numbers, key=number_key,
+                              index=held(number_key, numbers),
                               disabled=kind == "year", format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
     return Period(kind, year, number)

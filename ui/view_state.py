@@ -253,22 +253,6 @@ def seed(values: Mapping[str, object]) -> None:
             st.session_state[key] = value
 
 
-def held(key: str, options: Sequence[object]) -> int:
-    """The `index` of a keyed selectbox: the option the session holds for `key` (0 when it holds none of them).
-    Streamlit sends a value set through st.session_state to the browser only on the run that set it; when the
-    browser re-creates the widget later it shows the `index` option and sends it back with the next click
-    anywhere, so a view seeded from the URL jumped after one click (the goals page's year 2026 became the plan's
-    first year, 2025, when a drivers bar was clicked). Giving the held value as the default keeps both the same."""
-    value = st.session_state.get(key)
-    return list(options).index(value) if value in options else 0
-
-
-def held_choice(key: str, options: Sequence[object], fallback: object = None) -> object:
-    """`held` for a segmented control's `default`: the option the session holds, else `fallback`."""
-    value = st.session_state.get(key)
-    return value if value in options else fallback
-
-
 def write_url(wanted: Mapping[str, str], *, names: Sequence[str], saved_key: str) -> None:
     """Put this page's parameters into the URL (only those that changed; no rerun), and remember them."""
     st.session_state[saved_key] = dict(wanted)
