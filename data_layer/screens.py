@@ -68,7 +68,7 @@ def panels_text(panels: Sequence[tuple[str, int]]) -> str:
     return ",".join(f"{code}:{int(seconds)}" for code, seconds in panels)
 
 
-def _parse(text: str) -> tuple[tuple[str, int], ...]:
+def parse_panels(text: str) -> tuple[tuple[str, int], ...]:
     out = []
     for item in text.split(","):
         code, _, seconds = item.partition(":")
@@ -152,7 +152,7 @@ def get_screen(engine: Engine, *, name: str) -> SavedScreen | None:
                                   DisplayScreen.updated_at).where(DisplayScreen.name == name)).first()
     if row is None:
         return None
-    return SavedScreen(row.name, _parse(row.panels), row.pin, row.updated_by, row.updated_at)
+    return SavedScreen(row.name, parse_panels(row.panels), row.pin, row.updated_by, row.updated_at)
 
 
 def list_screens(engine: Engine) -> pd.DataFrame:
