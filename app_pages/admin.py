@@ -134,7 +134,7 @@ with tab_kiosk:
     with st.form("add_kiosk", clear_on_submit=True):
         kiosk_label = st.text_input(t("auth.admin.kiosk.label"), key="kiosk_label", max_chars=120)
         for_screen = st.selectbox(t("briefing.screen.for_link"), ["", *screen_names], key="kiosk_screen",
-                                  format_func=lambda n: n or t("briefing.screen.pin_none"))
+                                  format_func=lambda n: n or t("briefing.screen.for_link_none"))
         if st.form_submit_button(t("auth.admin.kiosk.create"), type="primary"):
             try:
                 token_id, token = users.create_kiosk_token(engine, label=kiosk_label, by=by)
