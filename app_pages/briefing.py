@@ -8,8 +8,10 @@ The clock and the "updated" time are in DASHBOARD_TIMEZONE, not the server's.
 
 URL parameters: `scope=district:CODE` for one district's screen (default: the city; an unknown code says so and
 shows the city), `lang=en`, `panels=kpis:30,map:45,rankings` (which panels, in which order, seconds each; the
-default DASHBOARD_KIOSK_INTERVAL where none is given), `pin=map` (one panel, no rotation), and on a kiosk
-`kiosk=TOKEN` (app.py lets a valid token open this page without an account, even when login is required).
+default DASHBOARD_KIOSK_INTERVAL where none is given), `pin=map` (one panel, no rotation), `screen=NAME` (a named
+screen an admin saved, data_layer.screens: read again at every tick, so an edit shows at the next one; the link's
+own `panels=` / `pin=` win over it), and on a kiosk `kiosk=TOKEN` (app.py lets a valid token open this page
+without an account, even when login is required).
 `panel=NAME` is written by the screen itself at every change: after a server restart the browser reconnects with
 that URL and the new session resumes on the same panel (the page's script shows a Chinese overlay while the
 connection is lost, and reloads the URL if the reconnection does not draw a panel).
