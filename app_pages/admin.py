@@ -7,9 +7,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from data_layer import cached, export, users
+from data_layer import cached, export, screens, users
 from data_layer.auth import ROLES
 from data_layer.settings import get_settings
+from ui import screens_view
 from ui.admin_view import audit_display, code_label, kiosk_display, kiosk_url, local_today, timezone, users_display
 from ui.auth import actor, require_role, store_engine
 from ui.shell import current_lang, md, t
@@ -129,12 +130,15 @@ with tab_users:
 
 with tab_kiosk:
     st.caption(t("auth.admin.kiosk.explain"))
+    screen_names = screens.list_screens(engine)["name"].tolist()
     with st.form("add_kiosk", clear_on_submit=True):
         kiosk_label = st.text_input(t("auth.admin.kiosk.label"), key="kiosk_label", max_chars=120)
+        for_screen = st.selectbox(t("briefing.screen.for_link"), ["", *screen_names], key="kiosk_screen",
+                                  format_func=lambda n: n or t("briefing.screen.for_link_none"))
         if st.form_submit_button(t("auth.admin.kiosk.create"), type="primary"):
             try:
                 token_id, token = users.create_kiosk_token(engine, label=kiosk_label, by=by)
-                st.session_state["admin_new_kiosk"] = kiosk_url(st.context.url, token, lang)
+                st.session_state["admin_new_kiosk"] = kiosk_url(st.context.url, token, lang, screen=for_screen)
                 done(t("auth.admin.kiosk.created", id=token_id))
             except users.UserError as error:
                 refused(error)
@@ -151,6 +155,8 @@ with tab_kiosk:
             if st.button(t("auth.admin.kiosk.revoke"), key="revoke_kiosk", icon=":material/link_off:"):
                 users.revoke_kiosk_token(engine, token_id=int(chosen), by=by)
                 done(t("auth.admin.kiosk.revoked", id=chosen))
+    st.divider()
+    screens_view.draw(engine, by=by, tz=timezone(), lang=lang, done=done)
 
 with tab_audit:
     choices = users.audit_choices(engine)

@@ -8,8 +8,10 @@ The clock and the "updated" time are in DASHBOARD_TIMEZONE, not the server's.
 
 URL parameters: `scope=district:CODE` for one district's screen (default: the city; an unknown code says so and
 shows the city), `lang=en`, `panels=kpis:30,map:45,rankings` (which panels, in which order, seconds each; the
-default DASHBOARD_KIOSK_INTERVAL where none is given), `pin=map` (one panel, no rotation), and on a kiosk
-`kiosk=TOKEN` (app.py lets a valid token open this page without an account, even when login is required).
+default DASHBOARD_KIOSK_INTERVAL where none is given), `pin=map` (one panel, no rotation), `screen=NAME` (a named
+screen an admin saved, data_layer.screens: read again at every tick, so an edit shows at the next one; the link's
+own `panels=` / `pin=` win over it), and on a kiosk `kiosk=TOKEN` (app.py lets a valid token open this page
+without an account, even when login is required).
 `panel=NAME` is written by the screen itself at every change: after a server restart the browser reconnects with
 that URL and the new session resumes on the same panel (the page's script shows a Chinese overlay while the
 connection is lost, and reloads the URL if the reconnection does not draw a panel).
@@ -26,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from data_layer import cached, goals
+from data_layer import cached, goals, screens
 from data_layer.aggregates import Scope
-from data_layer.briefing import AlertRules, months_behind, screen_plan, status_counts
+from data_layer.briefing import AlertRules, ScreenPlan, months_behind, status_counts
 from data_layer.cached import briefing as cached_briefing
 from data_layer.cached import map as cached_map
 from data_layer.goal_rankings import MIN_RANK_BUILDINGS
@@ -50,7 +52,25 @@ lang = current_lang()
 settings = get_settings()
 interval = max(1, settings.kiosk_interval_seconds)
 zone = ZoneInfo(settings.timezone)
-plan = screen_plan(st.query_params.to_dict(), default_seconds=interval)
+PLAN_KEY = "briefing_plan"  # the screen plan the rotation state (NEXT_KEY, LEFT_KEY) belongs to
+
+
+def _screen() -> tuple[ScreenPlan, str | None]:
+    """The screen's plan from the link and the named screen it asks for (`screen=`), read afresh each time (an
+    admin's edit shows at the next tick), and the name when no such screen is saved. A store that cannot be read
+    yet gives the link's own plan; the next tick reads it again."""
+    params = st.query_params.to_dict()
+    name = str(params.get("screen", "")).strip()
+    saved = None
+    if name:
+        try:
+            saved = screens.get_screen(cached.engine(settings.database_url), name=name)
+        except Exception:
+            log.exception("briefing screen: the named screen %r could not be read", name)
+    return screens.plan_for(params, saved, default_seconds=interval), name if name and saved is None else None
+
+
+plan, _ = _screen()  # the fragment's timer beats at this plan's tick; a screen edited to another tick reruns the page
 
 
 def _scope(names: dict[str, str]) -> tuple[Scope, str | None]:
@@ -104,7 +124,12 @@ def _map(ctx: PageContext, scope: Scope) -> None:
     districts = cached_map.district_map(ctx.url, ctx.version, "ytd", ctx.last_month.year, ctx.last_month.month, crs)
     if scope.kind == "district":
         districts = districts[districts["code"] == scope.code]
-    st.html(view.map_html(districts, lang=lang, t=t))
+    # the alerts panel's building warnings (one list), each placed building a mark
+    warned = cached_briefing.alert_marks(ctx.url, ctx.version, ctx.last_month, str(scope), crs)
+    placed = warned.dropna(subset=["lon", "lat"])
+    st.html(view.map_html(districts, lang=lang, t=t, marks=list(zip(placed["lon"], placed["lat"], placed["district_code"],
+                                                                  strict=True)),
+                          unplaced=len(warned) - len(placed)))
 
 
 def _alerts(ctx: PageContext, scope: Scope, names: dict[str, str]) -> None:
@@ -140,9 +165,15 @@ st.html(view.kiosk_config_html(zone=settings.timezone, lang=lang, lost=t("briefi
         unsafe_allow_javascript=True)
 
 
-def _advance() -> int:
+def _advance(plan: ScreenPlan) -> int:
     """The position to show on this tick: the same panel while it has ticks left, else the next one. A new
-    session starts at the URL's `panel` (the one on screen before a reconnect), or at the first."""
+    session, or a screen whose plan has just changed, starts at the URL's `panel` (the one on screen before a
+    reconnect or the edit) when the plan still has it, or at the first."""
+    previous = st.session_state.get(PLAN_KEY)
+    st.session_state[PLAN_KEY] = plan
+    if previous is not None and previous != plan:
+        st.session_state.pop(NEXT_KEY, None)
+        st.session_state.pop(LEFT_KEY, None)
     if NEXT_KEY not in st.session_state:
         st.session_state[NEXT_KEY] = plan.position_of(st.query_params.get("panel"))
     left = int(st.session_state.get(LEFT_KEY, 0))
@@ -183,9 +214,12 @@ def rotate() -> None:
     if lapse == "login":
         st.html(view.calm_html(t("auth.login.title")))
         return
-    position = _advance()
-    panel = plan.panels[position]
-    if not plan.pinned and st.query_params.get("panel") != panel:
+    current, unknown_screen = _screen()
+    if current.tick != plan.tick:  # the timer beats at the old screen's rhythm: rerun the page to reset it
+        st.rerun(scope="app")
+    position = _advance(current)
+    panel = current.panels[position]
+    if not current.pinned and st.query_params.get("panel") != panel:
         st.query_params["panel"] = panel  # where a reconnected session resumes (see the module docstring)
     try:
         if _store_unusable():
@@ -205,9 +239,11 @@ def rotate() -> None:
     st.session_state[DRAWN_KEY] = True
     _stale_banner(ctx.last_month)
     st.html(view.panel_bar_html(name=t(f"briefing.panel.{panel}"), meta=meta, position=position,
-                                total=len(plan.panels), code=panel, drawn=datetime.now(UTC).isoformat()))
+                                total=len(current.panels), code=panel, drawn=datetime.now(UTC).isoformat()))
     if unknown is not None:
         st.html(view.note_html(t("briefing.scope_unknown", scope=unknown)))
+    if unknown_screen is not None:
+        st.html(view.note_html(t("briefing.screen_unknown", name=unknown_screen)))
     draw = {"kpis": lambda: _kpis(ctx, scope), "targets": lambda: _targets(ctx, scope, scope_label),
             "map": lambda: _map(ctx, scope), "alerts": lambda: _alerts(ctx, scope, names),
             "rankings": lambda: _rankings(ctx)}[panel]

@@ -3,7 +3,8 @@
 Two scopes:
 - **data** (what an editor may download, and what every restore on the page replaces): the domain tables —
   districts, streets, buildings, monthly statistics, plans, observation data, import history, summaries. Never
-  `app_user` (password hashes), `kiosk_token` (link hashes), `login_attempt` (sign-in history) or `audit_log`.
+  `app_user` (password hashes), `kiosk_token` (link hashes), `display_screen` (the named wall screens those links
+  show), `login_attempt` (sign-in history) or `audit_log`.
 - **full** (the command line only, `backup --full` / `restore --full`, for an operator with the server's
   DATABASE_URL): the whole store, accounts and links included, for disaster recovery.
 
@@ -45,9 +46,10 @@ from data_layer.models import AuditLog
 from data_layer.settings import get_settings
 
 PAGES_PER_STEP = 4096  # copy in steps so other connections get the database between them
-# Accounts, display links, sign-in history and the audit trail: never in an editor's backup, never replaced by a
-# data restore. The audit trail is never replaced at all (see _merge_audit).
-PROTECTED = ("app_user", "kiosk_token", "login_attempt", "audit_log")
+# Accounts, display links and their named screens, sign-in history and the audit trail: never in an editor's backup,
+# never replaced by a data restore (restoring last month's figures must not wipe the wall screens an admin set up).
+# The audit trail is never replaced at all (see _merge_audit).
+PROTECTED = ("app_user", "kiosk_token", "display_screen", "login_attempt", "audit_log")
 _META = ("alembic_version",)
 _AUDIT_FIELDS = ("at", "user_name", "action", "via", "table_name", "row_key", "old_value", "new_value")
 _COPY = re.compile(r"^COPY public\.(\w+) \(([^)]*)\) FROM stdin;$")

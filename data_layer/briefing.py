@@ -21,9 +21,9 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_layer import goal_rankings, goals, observation, plans, queries, workbench
+from data_layer import geo, goal_rankings, goals, observation, plans, queries, workbench
 from data_layer.aggregates import Scope
-from data_layer.models import ImportBatch, Plan
+from data_layer.models import Building, ImportBatch, Plan
 from data_layer.periods import Period, add_months
 from data_layer.settings import get_settings
 
@@ -298,6 +298,31 @@ def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Sco
 def building_alerts(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.WarningRules) -> pd.DataFrame:
     """The building early warnings of the scope (city or one district) at `as_of`."""
     return workbench.building_alerts(engine, as_of=as_of, rules=rules, district=_district(scope))
+
+
+def alert_marks(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.WarningRules,
+                target_crs: str) -> pd.DataFrame:
+    """The buildings of the building early warnings (the alerts panel's list, `building_alerts`: one home) for the
+    wall map, one row per building: building_id, name, district_code, rules (how many rules it trips), lon, lat in
+    `target_crs` (the boundaries' CRS, so a mark lands in its district); lon/lat NaN for a building not yet
+    placed (the map's key counts those)."""
+    columns = ["building_id", "name", "district_code", "rules", "lon", "lat"]
+    alerts = building_alerts(engine, as_of=as_of, scope=scope, rules=rules)
+    if alerts.empty:
+        return pd.DataFrame(columns=columns)
+    per_building = (alerts.groupby("building_id", sort=False)
+                    .agg(name=("name", "first"), district_code=("district_code", "first"), rules=("rule", "size"))
+                    .reset_index())
+    ids = [int(i) for i in per_building["building_id"]]
+    with engine.connect() as conn:
+        rows = conn.execute(select(Building.id, Building.lon, Building.lat, Building.crs)
+                            .where(Building.id.in_(ids))).all()
+    where = pd.DataFrame(rows, columns=["building_id", "lon", "lat", "crs"])
+    placed = where.dropna(subset=["lon", "lat"])
+    if len(placed):
+        placed = geo.convert_frame(placed, target=target_crs)
+    out = per_building.merge(placed[["building_id", "lon", "lat"]], on="building_id", how="left")
+    return out[columns].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------ where to look

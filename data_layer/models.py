@@ -277,6 +277,20 @@ class KioskToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class DisplayScreen(SQLModel, table=True):
+    """A named wall screen saved by an admin (issue 20): which panels, in which order, how many seconds each, or one
+    pinned panel. A kiosk link names it (`/briefing?kiosk=TOKEN&screen=NAME`); `panels` is the text a link's
+    `panels=` takes (`kpis:30,map:45`), `pin` a panel code or ''. Rules in data_layer/screens.py."""
+
+    __tablename__ = "display_screen"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, unique=True)
+    panels: str = Field(default="", max_length=200)
+    pin: str = Field(default="", max_length=20)
+    updated_by: str = Field(max_length=80)
+    updated_at: datetime
+
+
 class AuditLog(SQLModel, table=True):
     """Every change made through the app or the command line: who, when, what, old and new, through which action."""
 

@@ -88,9 +88,11 @@ def audit_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return _headers(out, lang)
 
 
-def kiosk_url(current_url: str | None, token: str, lang: str) -> str:
+def kiosk_url(current_url: str | None, token: str, lang: str, screen: str = "") -> str:
     """The briefing screen's URL carrying the kiosk token (derived from the URL the admin is on): a display link
-    is for the wall screen, and the app's root would open the overview with its sidebar instead."""
+    is for the wall screen, and the app's root would open the overview with its sidebar instead. `screen`: the
+    named screen it shows (data_layer.screens)."""
     parts = urlsplit(current_url or "http://localhost:8501/admin")
     path = parts.path.rsplit("/", 1)[0]  # drop the page, keep any base path the proxy adds
-    return f"{parts.scheme}://{parts.netloc}{path}/briefing?{urlencode({'kiosk': token, 'lang': lang})}"
+    query = {"kiosk": token, "lang": lang} | ({"screen": screen} if screen else {})
+    return f"{parts.scheme}://{parts.netloc}{path}/briefing?{urlencode(query)}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -125,7 +125,10 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .bf-map .lbl .v { font-weight: 400; fill: #ffe8a3; }
 .bf-map .leader { stroke: #ffd166; stroke-width: 2; fill: none; }
 .bf-map .anchor { fill: #ffd166; stroke: #0b1220; stroke-width: 1.5; }
-.bf-map .mark { fill: #ff7b72; stroke: #0b1220; stroke-width: 2; }
+.bf-map .mark rect { fill: #e5484d; stroke: #ffffff; stroke-width: 2; }
+.bf-map .mark text { font-size: 28px; font-weight: 700; fill: #ffffff; }
+.bf-map .markdot { fill: #e5484d; stroke: #ffffff; stroke-width: 2.5; }
+.bf-side .swatch.markkey { border-radius: 50%; background: #e5484d; box-shadow: 0 0 0 3u #ffffff inset; }
 .bf-alerts { display: grid; grid-template-columns: 430u 1fr; gap: 28u; }
 .bf-alerts .section + .section { margin-top: 10u; }
 .bf-overlay { position: fixed; inset: 0; z-index: 2147483647; background: rgba(11, 18, 32, 0.96);
@@ -621,25 +624,30 @@ class MapLabel:
 
 def place_labels(items: Sequence[tuple[str, str, float, float]], *, width: float = MAP_WIDTH,
                  height: float = MAP_HEIGHT, size: float = LABEL_PX,
-                 gutters: tuple[float, float] | None = None) -> list[MapLabel]:
+                 gutters: tuple[float, float] | None = None,
+                 obstacles: Sequence[tuple[float, float, float, float]] = (),
+                 extra: Mapping[str, float] | None = None) -> list[MapLabel]:
     """Every label placed, none hidden: (name, value, anchor x, anchor y) in the given order (the largest
     districts first, so they keep their centres). A label goes on its anchor when that spot is free; otherwise
     at the nearest free spot within 75 units; otherwise at the nearest free spot in the margins beside the map
     (`gutters`: the map's left and right edge), with a leader line back; failing that, at the nearest free spot
     further out; and if no free spot exists at all (more labels than room) on its anchor anyway: a name is never
-    dropped. Always inside the map's box."""
+    dropped. Always inside the map's box. `obstacles` (x, y, width, height: the warning marks) are kept clear
+    like labels already placed, so no name covers a mark; `extra` widens a name's line (by name: the warning
+    count beside it)."""
+    blocked = [MapLabel("", "", x, y, w, h, x + w / 2, y + h / 2) for x, y, w, h in obstacles]
     placed: list[MapLabel] = []
     for name, value, ax, ay in items:
-        placed.append(_place_one(name, value, ax, ay, placed, width=width, height=height, size=size,
-                                 gutters=gutters))
-    return _uncrossed(placed)
+        placed.append(_place_one(name, value, ax, ay, [*blocked, *placed], width=width, height=height, size=size,
+                                 gutters=gutters, extra=(extra or {}).get(name, 0.0)))
+    return _uncrossed(placed, blocked)
 
 
 def _place_one(name: str, value: str, ax: float, ay: float, placed: Sequence[MapLabel], *, width: float,
-               height: float, size: float, gutters: tuple[float, float] | None) -> MapLabel:
+               height: float, size: float, gutters: tuple[float, float] | None, extra: float = 0.0) -> MapLabel:
     """One label by place_labels' rule, given the labels already placed."""
     line = size * 1.15
-    w, h = max(_text_width(name, size), _text_width(value, size)) + 8, 2 * line + 4
+    w, h = max(_text_width(name, size) + extra, _text_width(value, size)) + 8, 2 * line + 4
 
     def at(cx: float, cy: float) -> MapLabel:
         x = min(max(cx - w / 2, 0.0), width - w)
@@ -666,9 +674,9 @@ def _place_one(name: str, value: str, ax: float, ay: float, placed: Sequence[Map
     return chosen
 
 
-def _uncrossed(labels: list[MapLabel]) -> list[MapLabel]:
+def _uncrossed(labels: list[MapLabel], blocked: Sequence[MapLabel] = ()) -> list[MapLabel]:
     """Labels moved into the same margin column take its slots in the order of their anchors' heights, so their
-    leader lines do not cross; kept only when nothing then overlaps."""
+    leader lines do not cross; kept only when nothing then overlaps (each other or the `blocked` boxes)."""
     out = list(labels)
     columns: dict[float, list[int]] = {}
     for k, label in enumerate(labels):
@@ -680,7 +688,7 @@ def _uncrossed(labels: list[MapLabel]) -> list[MapLabel]:
         trial = list(out)
         for k, y in zip(by_anchor, slots, strict=True):
             trial[k] = MapLabel(**{**out[k].__dict__, "y": y})
-        if not any(a.overlaps(b) for i, a in enumerate(trial) for b in trial[i + 1:]):
+        if not any(a.overlaps(b) for i, a in enumerate(trial) for b in [*trial[i + 1:], *blocked]):
             out = trial
     return out
 
@@ -721,11 +729,21 @@ def _ring_area(geometry: object, project: Callable[[float, float], tuple[float, 
     return total
 
 
+MARK_RADIUS = 7  # a warned building's dot, in map units: 14 px across at 1366×768, 39 px at 3840×2160
+BADGE_HEIGHT = 34  # the red count beside a district's name: its number in the labels' 28-unit type
+
+
+def badge_width(count: int) -> float:
+    return _text_width(str(count), LABEL_PX) + 18
+
+
 def district_map_svg(districts: gpd.GeoDataFrame, *, lang: str, width: float = MAP_WIDTH,
-                     height: float = MAP_HEIGHT, marks: Sequence[tuple[float, float]] = ()) -> str:
+                     height: float = MAP_HEIGHT, marks: Sequence[tuple[float, float, str]] = ()) -> str:
     """The wall map: districts filled by natural-breaks class of year-to-date tax, every district named with its
-    value printed (place_labels: none hidden), and optional large warning marks at (lon, lat) for building
-    alerts. Inline SVG: no WebGL, no request, nothing for the browser to stall on; text is real text."""
+    value printed (place_labels: none hidden), and the building alerts at (lon, lat, district code): a red dot
+    with a white ring on each warned building (no label covers one) and, beside the name of each district that
+    has any, a red badge with how many (read from 4 m even where a business district's dots pile into one spot at
+    a city's scale). Inline SVG: no WebGL, no request, nothing for the browser to stall on; text is real text."""
     if not len(districts):
         return ""
     name_col = localized("name", lang)
@@ -743,7 +761,13 @@ def district_map_svg(districts: gpd.GeoDataFrame, *, lang: str, width: float = M
     items = [(str(districts.at[i, name_col]), fmt.money_10k(districts.at[i, "building_tax"], lang),
               *project(anchors[i].x, anchors[i].y)) for i in order]
     west, south, east, north = districts.geometry.total_bounds
-    labels = place_labels(items, width=width, height=height, gutters=(project(west, north)[0], project(east, north)[0]))
+    dots = [project(lon, lat) for lon, lat, _ in marks]
+    names = dict(zip(districts["code"], districts[name_col].astype(str), strict=True))
+    counts = pd.Series([names.get(key, "") for _, _, key in marks], dtype=object).value_counts().to_dict()
+    counts.pop("", None)
+    obstacles = [(x - MARK_RADIUS, y - MARK_RADIUS, 2 * MARK_RADIUS, 2 * MARK_RADIUS) for x, y in dots]
+    labels = place_labels(items, width=width, height=height, gutters=(project(west, north)[0], project(east, north)[0]),
+                          obstacles=obstacles, extra={name: 8 + badge_width(n) for name, n in counts.items()})
     leaders, texts = [], []
     for label in labels:
         cx, cy = label.x + label.width / 2, label.y + label.height / 2
@@ -753,21 +777,28 @@ def district_map_svg(districts: gpd.GeoDataFrame, *, lang: str, width: float = M
             leaders.append(f'<line class="leader" x1="{label.anchor_x}" y1="{label.anchor_y}" x2="{ex:.1f}" '
                            f'y2="{ey:.1f}"/><circle class="anchor" cx="{label.anchor_x}" cy="{label.anchor_y}" r="4"/>')
         first = round(cy - LABEL_PX * 0.15, 1)
+        count = counts.get(label.name, 0)
+        name_x, badge = cx, ""
+        if count:  # the name and its badge centred together on the label's first line
+            name_w, badge_w = _text_width(label.name, LABEL_PX), badge_width(count)
+            left = cx - (name_w + 8 + badge_w) / 2
+            name_x, bx = left + name_w / 2, left + name_w + 8
+            badge = (f'<g class="mark" data-buildings="{count}" data-name="{esc(label.name)}">'
+                     f'<rect x="{bx:.1f}" y="{first - 26:.1f}" width="{badge_w:.1f}" height="{BADGE_HEIGHT}" rx="8"/>'
+                     f'<text x="{bx + badge_w / 2:.1f}" y="{first}" text-anchor="middle">{count}</text></g>')
         texts.append(f'<text class="lbl" x="{cx:.1f}" y="{first}" text-anchor="middle" data-name="{esc(label.name)}">'
-                     f'<tspan x="{cx:.1f}">{esc(label.name)}</tspan>'
-                     f'<tspan class="v" x="{cx:.1f}" dy="{LABEL_PX * 1.15:.1f}">{esc(label.value)}</tspan></text>')
-    markers = []
-    for lon, lat in marks:
-        mx, my = project(lon, lat)
-        markers.append(f'<path class="mark" d="M{mx:.1f},{my - 22:.1f}L{mx + 19:.1f},{my + 12:.1f}'
-                       f'L{mx - 19:.1f},{my + 12:.1f}Z"/>')
+                     f'<tspan x="{name_x:.1f}">{esc(label.name)}</tspan>'
+                     f'<tspan class="v" x="{cx:.1f}" dy="{LABEL_PX * 1.15:.1f}">{esc(label.value)}</tspan></text>{badge}')
+    markers = [f'<circle class="markdot" cx="{x:.1f}" cy="{y:.1f}" r="{MARK_RADIUS}"/>' for x, y in dots]
     return (f'<svg class="bf-map" viewBox="0 0 {width} {height}" role="img">{"".join(shapes)}'
-            f'{"".join(markers)}{"".join(leaders)}{"".join(texts)}</svg>')
+            f'{"".join(leaders)}{"".join(markers)}{"".join(texts)}</svg>')
 
 
-def map_side_html(districts: pd.DataFrame, *, lang: str, t: Translate) -> str:
+def map_side_html(districts: pd.DataFrame, *, lang: str, t: Translate, marked: int | None = None,
+                  unplaced: int = 0) -> str:
     """The choropleth's key: each class's colour and its range of year-to-date tax (natural breaks), with how
-    many districts fall in it."""
+    many districts fall in it; then the warning mark with the number of warned buildings on the map (`marked`;
+    None: no marks are drawn) and those without coordinates."""
     edges, classes = district_classes(districts)
     count = max(1, len(edges) - 1)
     rows = []
@@ -776,12 +807,22 @@ def map_side_html(districts: pd.DataFrame, *, lang: str, t: Translate) -> str:
         text = t("briefing.map.class", low=fmt.money_10k(edges[position], lang), high=fmt.money_10k(edges[position + 1], lang))
         rows.append(f'<div class="row"><span><span class="swatch" style="background:{_colour(position, count)}">'
                     f'</span>{esc(text)}</span><span>{esc(t("briefing.map.members", n=members))}</span></div>')
+    key = ""
+    if marked is not None:
+        key = (f'<div class="row"><span><span class="swatch markkey"></span>{esc(t("briefing.map.marks"))}</span>'
+               f'<span>{esc(t("briefing.map.marks_n", n=marked))}</span></div>'
+               f'<div class="bf-note">{esc(t("briefing.map.marks_note"))}</div>')
+        if unplaced:
+            key += f'<div class="bf-note">{esc(t("briefing.map.marks_unplaced", n=unplaced))}</div>'
     return (f'<div class="bf bf-side"><div class="head">{esc(t("briefing.map.legend"))}</div>{"".join(rows)}'
-            f'<div class="bf-note">{esc(t("briefing.map.breaks"))}</div></div>')
+            f'<div class="bf-note">{esc(t("briefing.map.breaks"))}</div>{key}</div>')
 
 
 def map_html(districts: gpd.GeoDataFrame, *, lang: str, t: Translate,
-             marks: Sequence[tuple[float, float]] = ()) -> str:
-    """The map panel: the SVG map and its key side by side."""
-    return (f'<div class="bf bf-mapwrap">{svg_slot(district_map_svg(districts, lang=lang, marks=marks), "bf-map-slot")}'
-            f'{map_side_html(districts, lang=lang, t=t)}</div>')
+             marks: Sequence[tuple[float, float, str]] | None = None, unplaced: int = 0) -> str:
+    """The map panel: the SVG map and its key side by side. `marks`: the warned buildings' (lon, lat) in the
+    boundaries' CRS and their district (None: the key has no warning row); `unplaced`: warned buildings without
+    coordinates."""
+    svg = district_map_svg(districts, lang=lang, marks=marks or ())
+    side = map_side_html(districts, lang=lang, t=t, marked=None if marks is None else len(marks), unplaced=unplaced)
+    return f'<div class="bf bf-mapwrap">{svg_slot(svg, "bf-map-slot")}{side}</div>'

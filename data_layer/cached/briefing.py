@@ -75,3 +75,16 @@ def _alerts_panel(url: str, version: str, as_of: date, today: date, scope: str, 
     rules = briefing.AlertRules(index_drop, negative_share, min_responses)
     return briefing.alerts_panel(engine(url), as_of=as_of, today=today, scope=Scope.parse(scope), rules=rules,
                                  building_rules=building_rules)
+
+
+def alert_marks(url: str, version: str, as_of: date, scope: str, target_crs: str,
+                building_rules: WarningRules | None = None) -> pd.DataFrame:
+    """The wall map's building-warning marks; the rules are part of the key as for alerts_panel."""
+    return _alert_marks(url, version, as_of, scope, target_crs, building_rules or WarningRules.from_settings())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=_SMALL)
+def _alert_marks(url: str, version: str, as_of: date, scope: str, target_crs: str,
+                 building_rules: WarningRules) -> pd.DataFrame:
+    return briefing.alert_marks(engine(url), as_of=as_of, scope=Scope.parse(scope), rules=building_rules,
+                                target_crs=target_crs)

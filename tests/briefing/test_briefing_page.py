@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from data_layer import briefing, db, users
-from data_layer.auth import Actor
+from data_layer import briefing, db, screens, users
+from data_layer.auth import Actor, PermissionDenied
 from data_layer.summaries import bump_data_version
 from ui import auth
 from ui import briefing_view as view
@@ -260,3 +260,63 @@ def test_old_data_raise_the_stale_banner(demo_env: str, monkeypatch: pytest.Monk
     monkeypatch.setenv("DASHBOARD_STALE_MONTHS", "4")
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert 'class="bf bf-banner"' not in "".join(_bodies(at))
+
+
+def test_a_named_screen_saved_by_an_admin_drives_the_kiosk_screens_that_name_it(monkeypatch: pytest.MonkeyPatch,
+                                                                                demo_copy: str) -> None:
+    """An admin saves 三楼 on the 账号与审计 page: 地图 40 s, then 排名 20 s and 核心指标 20 s. A kiosk screen opened
+    with ?screen=三楼 shows those three in that order, the map for two 20-second ticks (40 s); the link's own pin=
+    wins; an edit shows at the next tick; a viewer cannot save, and bad seconds or panels are refused in words."""
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    engine = db.make_engine(demo_copy)
+    with pytest.raises(PermissionDenied):  # the data layer checks the role itself
+        screens.save_screen(engine, name="三楼", panels=[("map", 40)], by=Actor(name="vera", role="viewer"))
+    boss = Actor(name="boss", role="admin")
+    with pytest.raises(screens.ScreenError) as refused:
+        screens.save_screen(engine, name="三楼", panels=[("map", 40), ("kpis", 2)], by=boss)
+    assert refused.value.text() == "第 2 个面板“核心指标（年初至今）”的停留时间 2 秒超出范围：须为 5–3600 之间的整数秒。"
+    with pytest.raises(screens.ScreenError) as refused:
+        screens.save_screen(engine, name="三楼", panels=[("weather", 30)], by=boss)
+    assert refused.value.text() == "第 1 个面板“weather”不存在，可选：kpis、targets、map、alerts、rankings。"
+    assert screens.list_screens(engine).empty
+
+    admin = AppTest.from_file(str(REPO / "app_pages" / "admin.py"), default_timeout=60)
+    admin.session_state[auth.SESSION_KEY] = auth.AuthUser("boss", "admin")
+    admin.run()
+    admin.text_input(key="screen_name_new").input("三楼")
+    admin.multiselect(key="screen_panels_new").set_value(["map", "rankings", "kpis"])
+    admin.number_input(key="screen_seconds_new_map").set_value(40)
+    admin.button(key="FormSubmitter:screen_form_new-保存大屏配置").click().run()
+    assert not admin.exception and not admin.error
+    assert admin.success[0].value == "已保存大屏配置“三楼”：展示链接后加 &screen=三楼 使用。"
+    assert users.audit_trail(engine, action="screen_save")["user_name"].tolist() == ["boss"]
+
+    _, token = users.create_kiosk_token(engine, label="三楼会议室", by=boss)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[auth.KIOSK_KEY] = token
+    at.query_params["screen"] = "三楼"
+    shown = []
+    for _ in range(5):
+        at.run()  # one tick of the fragment's timer each
+        assert not at.exception
+        shown.append(_panel(at))
+    assert shown == ["各区楼宇税收分布", "各区楼宇税收分布", "各区动态排名", "核心指标（年初至今）", "各区楼宇税收分布"]
+    assert "".join(_bodies(at)).count("●") == 3  # a dot per panel of the screen
+
+    screens.save_screen(engine, name="三楼", panels=[("targets", 30), ("alerts", 30)], by=boss)  # edited
+    at.run()
+    assert _panel(at) == "年度目标进度"
+    at.run()
+    assert _panel(at) == "营商环境感知与预警"
+
+    pinned = AppTest.from_file(PAGE, default_timeout=60)
+    pinned.query_params["screen"] = "三楼"
+    pinned.query_params["pin"] = "rankings"  # the link's own parameter wins over the saved screen
+    pinned.run()
+    assert _panel(pinned) == "各区动态排名"
+
+    screens.delete_screen(engine, name="三楼", by=boss)
+    at.run()
+    assert not at.exception
+    assert "未找到名为“三楼”的大屏配置" in "".join(_bodies(at))
+    assert "".join(_bodies(at)).count("●") == 5  # every panel again

@@ -72,7 +72,7 @@ def test_an_editor_cannot_become_admin_or_erase_the_audit_trail_through_a_backup
     raw = (tmp_path / "mine.db").read_bytes()
     assert b"$argon2id$" not in raw
     doctored = sqlite3.connect(tmp_path / "mine.db")
-    assert [doctored.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in backups.PROTECTED] == [0, 0, 0, 0]
+    assert [doctored.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in backups.PROTECTED] == [0] * 5
     doctored.execute("INSERT INTO app_user (username, display_name, role, password_hash, is_active, created_at) "
                      "VALUES ('ed', '', 'admin', 'x', 1, '2026-01-01'), ('mallory', '', 'admin', 'x', 1, '2026-01-01')")
     doctored.execute("UPDATE building SET name = '改过的名字' WHERE id = 1")
