@@ -62,13 +62,19 @@ def count(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
-def indicator(value: float | None, unit: str, lang: str) -> str:
-    """A value in its indicator's unit (`indicators.UNITS`; rates are percentages: 72.5 means 72.5 %)."""
+# digits of a rate shown as a percentage, by indicator code (the rest: one)
+RATE_DIGITS = {"occupancy_rate": 1, "registration_rate": 1, "tax_share": 2}
+
+
+def indicator(value: float | None, unit: str, lang: str, code: str = "") -> str:
+    """A value in its indicator's unit (`indicators.UNITS`; rates are percentages: 72.5 means 72.5 %). `code`, the
+    indicator, gives a rate the digits its KPI tile shows (RATE_DIGITS: tax share to 0.01 %), so the goal table,
+    the tile, the wall and the pack read the same."""
     if _missing(value):
         return "—"
     assert value is not None
     if unit == "pct":
-        return f"{value:.1f}%"
+        return f"{value:.{RATE_DIGITS.get(code, 1)}f}%"
     if unit == "10k_yuan":
         return money_10k(value, lang)
     if unit == "m2":
@@ -80,7 +86,6 @@ def indicator(value: float | None, unit: str, lang: str) -> str:
 STATUS_SYMBOL = {"on_track": "✔", "achieved": "✔", "at_risk": "▲", "off_track": "✖", "missed": "✖",
                  "no_data": "–", "no_target": "–"}
 COMPARATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
-RATE_DIGITS = {"occupancy_rate": 1, "registration_rate": 1, "tax_share": 2}
 
 
 def kpi_parts(code: str, value: float | None, lang: str) -> tuple[str, str]:

@@ -33,16 +33,16 @@ def status_table(table: pd.DataFrame, *, lang: str, t: Callable[..., str]) -> pd
         unit = str(row["unit"])
         expected = "—"
         if not fmt.missing(row["expected"]):
-            expected = f"{fmt.indicator(row['expected'], unit, lang)} ({t('goals.pace.' + str(row['pace_method']))})"
+            expected = f"{fmt.indicator(row['expected'], unit, lang, str(row['indicator']))} ({t('goals.pace.' + str(row['pace_method']))})"
         note = t(f"goals.note.{row['note']}") if row["note"] else ""
         rows.append({
             "indicator": row[name],
             "target": "—" if fmt.missing(row["target"])
-            else f"{COMPARATOR_TEXT[str(row['comparator'])]} {fmt.indicator(row['target'], unit, lang)}",
-            "actual": fmt.indicator(row["actual"], unit, lang),
+            else f"{COMPARATOR_TEXT[str(row['comparator'])]} {fmt.indicator(row['target'], unit, lang, str(row['indicator']))}",
+            "actual": fmt.indicator(row["actual"], unit, lang, str(row["indicator"])),
             "progress": fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
             "expected": expected,
-            "forecast": fmt.indicator(row["forecast"], unit, lang),
+            "forecast": fmt.indicator(row["forecast"], unit, lang, str(row["indicator"])),
             "status_text": f"{STATUS_SYMBOL[str(row['status'])]} {t('goals.status.' + str(row['status']))}",
             "note": note,
             "status": row["status"],
@@ -80,25 +80,26 @@ def target_actual_chart(frame: pd.DataFrame, *, unit: str, lang: str, labels: Ma
     """Target per plan year as bars, the actual (final for past years, to date for the running one) and the
     year-end forecast as markers. frame: year, target, actual, forecast, final."""
     scale, suffix = _display_scale(unit, lang, t)
+    code = str(frame["indicator"].iloc[0]) if "indicator" in frame and len(frame) else ""
     years = frame["year"].astype(str)
     figure = go.Figure()
     # target labels sit at the foot of the bars, clear of the actual and forecast markers near their tops
     figure.add_trace(go.Bar(x=years, y=frame["target"] / scale, name=labels["target"], marker_color="#c9d6e3",
-                            text=[f"{labels['target']} {fmt.indicator(v, unit, lang)}" for v in frame["target"]],
+                            text=[f"{labels['target']} {fmt.indicator(v, unit, lang, code)}" for v in frame["target"]],
                             textposition="inside", insidetextanchor="start", textfont={"color": "#1f2328"},
                             hovertemplate="%{x}: %{text}<extra></extra>"))
     # markers only: a past year's full-year actual and the running year's actual to date are not one series
     figure.add_trace(go.Scatter(x=years, y=frame["actual"] / scale, name=labels["actual"], mode="markers+text",
                                 marker={"color": ACCENT, "size": 14, "symbol": "circle"}, textposition="middle left",
                                 textfont={"size": 14, "color": ACCENT},
-                                text=[fmt.indicator(v, unit, lang) for v in frame["actual"]],
+                                text=[fmt.indicator(v, unit, lang, code) for v in frame["actual"]],
                                 hovertemplate="%{x}: %{text}<extra>" + labels["actual"] + "</extra>"))
     running = frame[~frame["final"].astype(bool) & frame["forecast"].notna()]
     figure.add_trace(go.Scatter(x=running["year"].astype(str), y=running["forecast"] / scale, name=labels["forecast"],
                                 mode="markers+text", textposition="middle right",
                                 textfont={"size": 14, "color": SECOND},
                                 marker={"color": SECOND, "size": 14, "symbol": "diamond-open", "line": {"width": 3}},
-                                text=[fmt.indicator(v, unit, lang) for v in running["forecast"]],
+                                text=[fmt.indicator(v, unit, lang, code) for v in running["forecast"]],
                                 hovertemplate="%{x}: %{text}<extra>" + labels["forecast"] + "</extra>"))
     top = pd.concat([frame["target"], frame["actual"], frame["forecast"]]).max()
     figure.update_yaxes(title_text=suffix or None, ticksuffix="%" if unit == "pct" else "",

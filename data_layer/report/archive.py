@@ -39,7 +39,7 @@ def _figures(*, quarter_kpis: pd.DataFrame, ytd_kpis: pd.DataFrame, goal_table: 
     for _, row in goal_table.iterrows():
         out[f"goal.{row['indicator']}"] = {
             "label": f"{row[name_col]} · {translate('report.col.actual', lang)}",
-            "text": fmt.indicator(row["actual"], str(row["unit"]), lang)}
+            "text": fmt.indicator(row["actual"], str(row["unit"]), lang, str(row["indicator"]))}
     return out
 
 

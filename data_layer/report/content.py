@@ -229,9 +229,9 @@ def goals_table(pack: ReviewPack) -> Table:
     for _, row in pack.goals.iterrows():
         unit = str(row["unit"])
         target = "—" if fmt.missing(row["target"]) else \
-            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
-        rows.append([str(row[name]), target, fmt.indicator(row["actual"], unit, lang), fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
-                     fmt.indicator(row["expected"], unit, lang), fmt.indicator(row["forecast"], unit, lang),
+            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang, str(row['indicator']))}"
+        rows.append([str(row[name]), target, fmt.indicator(row["actual"], unit, lang, str(row["indicator"])), fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
+                     fmt.indicator(row["expected"], unit, lang, str(row["indicator"])), fmt.indicator(row["forecast"], unit, lang, str(row["indicator"])),
                      f"{STATUS_SYMBOL.get(str(row['status']), '–')} {t('goals.status.' + str(row['status']))}"])
         status.append(str(row["status"]))
     return Table(header, rows, ["l", "r", "r", "r", "r", "r", "l"], status)
@@ -448,7 +448,8 @@ def progress_bars(pack: ReviewPack) -> list[ProgressBar]:
             expected = 100 * float(row["expected"]) / float(target)
         unit = str(row["unit"])
         bars.append(ProgressBar(str(row[name]), percent, expected, str(row["status"]),
-                                fmt.indicator(actual, unit, pack.lang), fmt.indicator(target, unit, pack.lang)))
+                                fmt.indicator(actual, unit, pack.lang, str(row["indicator"])),
+                                fmt.indicator(target, unit, pack.lang, str(row["indicator"]))))
     return bars
 
 

@@ -90,6 +90,9 @@ def test_goals_alerts_demands_and_ranking_agree(screens: dict, demo_url: str) ->
                                              for _, r in wall_goals.iterrows()]
     assert list(running.goals["status"]) == list(wall_goals["status"])
     assert len(page) == len(wall_goals)
+    # the goal table's tax share reads as its tile does, to 0.01 % (it read 24.9 % beside a 24.95 % tile)
+    shares = page.loc[page["indicator"] == "楼宇税收占全市税收比重", "actual"]
+    assert list(shares) == [fmt.kpi("tax_share", screens["headline"].loc["tax_share", "value"], "zh")]
 
     # observation-point alerts: the page's count for the running quarter, the wall's and the pack's
     engine = screens["engine"]
