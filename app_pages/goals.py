@@ -14,9 +14,8 @@ from data_layer.goal_rankings import BASES, COMPARE, MIN_RANK_BUILDINGS, RANKABL
 from data_layer.goals import PACE_METHODS, Margins
 from data_layer.i18n import localized
 from data_layer.indicators import BY_CODE, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K, definition
-from ui import goal_charts as gc
+from ui import goal_charts, workbench_view
 from ui import view_state as vs
-from ui import workbench_view
 from ui.commentary_view import render_commentary
 from ui.definitions import header_config
 from ui.drivers_view import render_drivers
@@ -96,8 +95,8 @@ vs.tab_state(tab_key, vs.GOAL_TABS, tab_labels, url_view.tab)
 tab_status, tab_chart, tab_rank, tab_movers, tab_drivers, tab_notes = st.tabs(tab_labels, key=tab_key, on_change="rerun")
 
 with tab_status:
-    display = gc.status_table(table, lang=lang, t=t)
-    st.dataframe(gc.style_status(display), hide_index=True, key="status_table", height=36 * len(display) + 40,
+    display = goal_charts.status_table(table, lang=lang, t=t)
+    st.dataframe(goal_charts.style_status(display), hide_index=True, key="status_table", height=36 * len(display) + 40,
                  column_order=[c for c in display.columns if c != "status"],
                  column_config=header_config([c for c in display.columns if c != "status"], lang=lang,
                                              label=lambda c: t(f"goals.col.{c}")))
@@ -116,7 +115,7 @@ with tab_chart:
                           format_func=lambda c: getattr(BY_CODE[c], name_col))
     history = cached_goals.attainment(ctx.url, ctx.version, plan_code, as_of, pace, margins.share, margins.pp)
     labels = {k: t(f"goals.chart.{k}") for k in ("target", "actual", "forecast", "year")}
-    st.plotly_chart(gc.target_actual_chart(history[history["indicator"] == chosen], unit=BY_CODE[chosen].unit,
+    st.plotly_chart(goal_charts.target_actual_chart(history[history["indicator"] == chosen], unit=BY_CODE[chosen].unit,
                                            lang=lang, labels=labels, t=t), key="goal_chart")
     st.caption(t("goals.chart.caption") + " " + definition(chosen, lang))
 
@@ -139,13 +138,13 @@ with tab_rank:
                                  None if by_district else level, basis, min_buildings)
     st.caption(t("goals.rank.caption", min=min_buildings, month=f"{year}-{month:02d}"))
     unit = BY_CODE[rank_code].unit
-    shown = gc.ranking_table(frame, unit=unit, basis=basis, lang=lang, t=t)
+    shown = goal_charts.ranking_table(frame, unit=unit, basis=basis, lang=lang, t=t)
     table_col, chart_col = st.columns([3, 2])
     table_col.dataframe(shown, hide_index=True, key="ranking_table", height=36 * len(shown) + 40,
                         column_config=header_config(shown.columns, label=lambda c: t(f"goals.rank.col.{c}"), lang=lang,
                                                     codes={"score": rank_code, "buildings": "ranked_buildings",
                                                            "state": "rank_state"}))
-    chart_col.plotly_chart(gc.ranking_chart(frame, unit=unit, basis=basis, lang=lang,
+    chart_col.plotly_chart(goal_charts.ranking_chart(frame, unit=unit, basis=basis, lang=lang,
                                             label=t(f"goals.rank.basis.{basis}"), t=t), key="ranking_chart")
 
 with tab_movers:
@@ -162,13 +161,13 @@ with tab_movers:
         if part.empty:
             st.caption(t("goals.movers.none"))
         else:
-            shown = gc.movers_table(part, lang=lang, district_names=names)
+            shown = goal_charts.movers_table(part, lang=lang, district_names=names)
             st.dataframe(shown, hide_index=True, key=f"movers_{movement}",
                          column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"),
                                                      lang=lang))
     st.subheader(t("goals.movers.occupancy"))
     occupancy = cached_goals.occupancy_movers(ctx.url, ctx.version, str(scope), as_of, compare)
-    shown = gc.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
+    shown = goal_charts.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
     st.dataframe(shown, hide_index=True, key="movers_occupancy",
                  column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"), lang=lang,
                                              codes={"state": "mover_state"}))

@@ -17,8 +17,7 @@ from data_layer.i18n import localized
 from data_layer.imports.geo import CRS_CODES
 from data_layer.indicators import definition
 from data_layer.settings import get_settings
-from ui import map_charts as mc
-from ui import workbench_view
+from ui import map_charts, workbench_view
 from ui.auth import current_user, require_role, store_engine
 from ui.building_profile import render_profile
 from ui.definitions import map_table_headers
@@ -35,7 +34,7 @@ street_frame = cached_map.streets(ctx.url, ctx.version)
 street_names = dict(zip(street_frame["id"], street_frame[localized("name", lang)], strict=True))
 street_district = dict(zip(street_frame["id"], street_frame["district_code"], strict=True))
 has_sentiment = cached_map.has_observation_points(ctx.url, ctx.version)  # the index itself only when colouring by it
-colours = mc.COLOUR_DIMENSIONS if has_sentiment else tuple(c for c in mc.COLOUR_DIMENSIONS if c != "sentiment")
+colours = map_charts.COLOUR_DIMENSIONS if has_sentiment else tuple(c for c in map_charts.COLOUR_DIMENSIONS if c != "sentiment")
 
 view = sync_from_url(districts=set(district_names), streets=street_district, first_month=ctx.first_month,
                      last_month=ctx.last_month, colours=colours)
@@ -67,16 +66,16 @@ with map_col:
     if frame.empty:
         st.info(t("map.empty"))
     indicator = view.choropleth or None
-    features = mc.district_features(districts, lang=lang, indicator=indicator,
+    features = map_charts.district_features(districts, lang=lang, indicator=indicator,
                                     formatter=lambda v: fmt.kpi(indicator or "", v, lang))
     points = cached_map.map_points(*key, target_crs, view.filters, view.colour, lang,
                            view.height if view.mode == "columns" else None, settings.min_responses)
     placed = frame[frame["lon"].notna() & frame["lat"].notna()]  # buildings without coordinates: listed below
     extent = placed if len(placed) else districts.geometry.get_coordinates().rename(columns={"x": "lon", "y": "lat"})
-    deck = mc.buildings_deck(
-        points, districts=features, labels=mc.district_labels(districts, lang=lang), mode=view.mode,
+    deck = map_charts.buildings_deck(
+        points, districts=features, labels=map_charts.district_labels(districts, lang=lang), mode=view.mode,
         colour_by=view.colour, tooltip=t("map.tooltip"), choropleth=indicator is not None, tile_url=settings.tile_url,
-        view=mc.fit_view(extent["lon"], extent["lat"], pitch=45 if view.mode in ("columns", "hexagon") else 0))
+        view=map_charts.fit_view(extent["lon"], extent["lat"], pitch=45 if view.mode in ("columns", "hexagon") else 0))
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck", height=560)
     # The filters are drawn after the map (their values were settled by sync_from_url): the browser then starts
     # loading the map's deck.gl code before it renders a dozen sidebar widgets, which draws the map ~0.2 s sooner.
@@ -89,19 +88,19 @@ with map_col:
     st.caption(" ".join(notes))
 with side_col:
     # a click on a point or a pick in the table below opens the profile here; the newer of the two wins
-    selected = workbench_view.latest_pick(mc.selected_building(event, points), frame, "map_table")
+    selected = workbench_view.latest_pick(map_charts.selected_building(event, points), frame, "map_table")
     if selected is not None:
         render_profile(ctx, selected, period, wide=False, show_link=True)
     else:
         st.caption(t("map.pick_hint"))
     # the legends stay while a profile is open: the map beside it still needs reading
     if view.mode in ("points", "columns") and len(frame):
-        items = mc.legend(points, colour_by=view.colour, lang=lang)
-        st.html(mc.legend_html(items, title=t(f"map.colour.{view.colour}")))
+        items = map_charts.legend(points, colour_by=view.colour, lang=lang)
+        st.html(map_charts.legend_html(items, title=t(f"map.colour.{view.colour}")))
     if indicator:
-        edges = mc.choropleth_bins(districts[indicator])
-        items = mc.choropleth_legend(edges, lambda v: fmt.kpi(indicator, v, lang))
-        st.html(mc.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
+        edges = map_charts.choropleth_bins(districts[indicator])
+        items = map_charts.choropleth_legend(edges, lambda v: fmt.kpi(indicator, v, lang))
+        st.html(map_charts.legend_html(items, title=t("map.legend.choropleth", indicator=t(f"kpi.{indicator}"))))
 
 st.subheader(t("map.table"))
 table = cached_map.table(*key, target_crs, view.filters, lang)
@@ -120,7 +119,7 @@ st.subheader(t("map.compare"))
 st.multiselect(t("map.compare.pick"), list(district_names), key="map_compare", format_func=district_names.get,
                placeholder=t("map.filter.any"))
 chosen = list(view.compare) or list(view.filters.districts) or list(district_names)
-st.dataframe(mc.district_comparison(cached_map.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
+st.dataframe(map_charts.district_comparison(cached_map.district_indicators(*key), codes=chosen, lang=lang), hide_index=True)
 
 # the building early warnings of the buildings shown (issue 17); a row opens the profile page
 workbench_view.alert_list(ctx, as_of=period.end, key="map", within=set(frame["id"].astype(int)))

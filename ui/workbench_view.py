@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import cached, fmt
-from data_layer.cached import workbench as cw
+from data_layer.cached import workbench as cached_workbench
 from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.workbench import RULES, WarningRules, alert_rows, rules_note
@@ -52,7 +52,7 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
     rule that fired and its figures; picking a row opens the building's profile."""
     as_of = min(as_of, ctx.last_month)
     rules = WarningRules.from_settings()
-    alerts = cw.building_alerts(ctx.url, ctx.version, as_of, district, rules)
+    alerts = cached_workbench.building_alerts(ctx.url, ctx.version, as_of, district, rules)
     if within is not None:
         alerts = alerts[alerts["building_id"].isin(within)]
     st.subheader(t("wb.alerts.heading"))
@@ -83,7 +83,7 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
 def pipeline_block(ctx: PageContext, *, goals: pd.DataFrame, as_of: date, district: str | None) -> None:
     """准千万元楼 / 准亿元楼 beside the threshold-count targets: "target needs +N more: these M candidates", each
     candidate with its year to date, seasonal forecast and the tax still needed per remaining month."""
-    frame = cw.pipeline(ctx.url, ctx.version, as_of, district)
+    frame = cached_workbench.pipeline(ctx.url, ctx.version, as_of, district)
     st.subheader(t("wb.pipeline.heading"))
     if as_of.month == 12:
         st.caption(t("wb.pipeline.complete"))
@@ -131,7 +131,7 @@ def pipeline_block(ctx: PageContext, *, goals: pd.DataFrame, as_of: date, distri
 def profile_figures(ctx: PageContext, building_id: int, period: Period, *, columns: int) -> None:
     """The profile's workbench tiles: vacant area with its 3-month change, output per ㎡ with its rank among the
     district's and the grade's buildings, output per employee."""
-    figures = cw.building_figures(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
+    figures = cached_workbench.building_figures(ctx.url, ctx.version, building_id, period.kind, period.year, period.number)
     if figures is None:
         return
     change = figures["vacant_change_3m"]

@@ -55,9 +55,9 @@ def map_points(url: str, version: str, kind: str, year: int, number: int, target
         frame = frame.merge(sentiment_index(url, version, kind, year, number, min_responses), left_on="id",
                             right_on="building_id", how="left")
     if colour_by == "pipeline":  # the candidates as of the period's last month (one per building: 亿元 first)
-        from data_layer.cached import workbench as cw
+        from data_layer.cached import workbench as cached_workbench
 
-        found = cw.pipeline(url, version, Period(kind, year, number).end, None)
+        found = cached_workbench.pipeline(url, version, Period(kind, year, number).end, None)
         bound = found.drop_duplicates("building_id", keep="last").set_index("building_id")["bound"]
         frame = frame.assign(pipeline_bound=frame["id"].map(bound))
     return map_payload.map_points(frame, colour_by=colour_by, lang=lang, height_by=height_by)

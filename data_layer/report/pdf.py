@@ -18,9 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from data_layer.i18n import localized
-from data_layer.report import charts
-from data_layer.report import content as c
-from data_layer.report import review_content as rc
+from data_layer.report import charts, content, review_content
 from data_layer.report.fonts import cjk_font_path, pdf_font
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -55,7 +53,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(xml_escape(text), style)
 
 
-def _table(table: c.Table, styles: _Styles, widths: list[float] | None = None) -> Table:
+def _table(table: content.Table, styles: _Styles, widths: list[float] | None = None) -> Table:
     """A text table: header on blue, zebra rows, numbers right-aligned, status cells tinted."""
     data = [[_p(h, styles.head_right if align == "r" else styles.head)
              for h, align in zip(table.header, table.align, strict=True)]]
@@ -90,14 +88,14 @@ def _image(png: bytes, width: float = BODY_WIDTH) -> Image:
     return image
 
 
-def render(pack: c.ReviewPack) -> bytes:
+def render(pack: content.ReviewPack) -> bytes:
     """The pack as PDF bytes: the cover, then each chosen section (sections.SECTIONS order)."""
     font = pdf_font(str(cjk_font_path()))
     styles = _Styles(font)
     t = pack.t
     story: list = [Spacer(1, 60 * mm), _p(pack.title, styles.title), Spacer(1, 6 * mm),
                    _p(pack.quarter_label, styles.subtitle), Spacer(1, 14 * mm)]
-    story += [_p(line, styles.cover) for line in c.cover_lines(pack)]
+    story += [_p(line, styles.cover) for line in content.cover_lines(pack)]
     story += [Spacer(1, 20 * mm), _p(t("report.cover.contents"), styles.cover)]
     story += [_p(pack.heading(key), styles.cover) for key in pack.sections]
     for index, key in enumerate(pack.sections):
@@ -128,21 +126,21 @@ def render(pack: c.ReviewPack) -> bytes:
 _NEW_PAGE = {"commentary", "drivers", "trends", "sentiment", "completeness", "notes"}
 
 
-def _commentary(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
-    story += [_p(pack.heading("commentary"), styles.h1), _p(rc.commentary_status(pack), styles.note)]
-    for heading, text in rc.commentary_blocks(pack):
+def _commentary(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
+    story += [_p(pack.heading("commentary"), styles.h1), _p(review_content.commentary_status(pack), styles.note)]
+    for heading, text in review_content.commentary_blocks(pack):
         story.append(_p(heading, styles.h2))
         story += [_p(line, styles.body) for line in text.splitlines() if line.strip()]
 
 
-def _kpis(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _kpis(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     t = pack.t
     story += [_p(pack.heading("kpis"), styles.h1),
               _p(t("report.kpis.caption_qoq", quarter=pack.quarter_label, scope=pack.scope_label), styles.body),
-              _table(c.kpi_table(pack), styles, [3, 2, 1.8, 1.8, 2, 1.8])]
+              _table(content.kpi_table(pack), styles, [3, 2, 1.8, 1.8, 2, 1.8])]
 
 
-def _targets(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _targets(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     t = pack.t
     story.append(_p(pack.heading("targets"), styles.h1))
     if pack.plan is None:
@@ -151,80 +149,80 @@ def _targets(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
     plan_name = pack.plan[localized("name", pack.lang)]
     story.append(_p(t("report.targets.caption", plan=plan_name, as_of=pack.as_of.strftime("%Y-%m")), styles.body))
     if len(pack.goals):
-        story += [_p(c.goal_counts_text(pack), styles.lead),
-                  _table(c.goals_table(pack), styles, [3.2, 2, 2, 2, 2, 2, 1.6]), Spacer(1, 4 * mm)]
-    if c.has_year_targets(pack):
+        story += [_p(content.goal_counts_text(pack), styles.lead),
+                  _table(content.goals_table(pack), styles, [3.2, 2, 2, 2, 2, 2, 1.6]), Spacer(1, 4 * mm)]
+    if content.has_year_targets(pack):
         story.append(KeepTogether([_image(charts.progress_chart(pack)),
                                    _p(t("report.chart.progress_note"), styles.note)]))
     else:  # no target for this year: an empty chart would say nothing, words do
         story.append(_p(t("report.targets.no_targets", plan=plan_name, year=pack.as_of.year), styles.body))
 
 
-def _drivers(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
-    story += [_p(pack.heading("drivers"), styles.h1), _p(rc.drivers_caption(pack), styles.body)]
-    if len(rc.drivers_series(pack)):
+def _drivers(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
+    story += [_p(pack.heading("drivers"), styles.h1), _p(review_content.drivers_caption(pack), styles.body)]
+    if len(review_content.drivers_series(pack)):
         story.append(KeepTogether([_image(charts.drivers_chart(pack), BODY_WIDTH * 0.95)]))
-    story += [_table(rc.drivers_table(pack), styles, [3, 2, 2]), _p(pack.t("report.drivers.note"), styles.note)]
+    story += [_table(review_content.drivers_table(pack), styles, [3, 2, 2]), _p(pack.t("report.drivers.note"), styles.note)]
 
 
-def _trends(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _trends(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     story.append(_p(pack.heading("trends"), styles.h1))
     story.append(_image(charts.trend_chart(pack)) if len(pack.trend)
                  else _p(pack.t("report.chart.no_trend"), styles.body))
 
 
-def _ranking(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _ranking(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     story += [_p(pack.heading("ranking"), styles.h1),
-              _table(c.ranking_table(pack), styles, [1, 2, 2.2, 1.4, 1.6, 1.6, 1.4]), Spacer(1, 4 * mm)]
-    if len(c.ranking_series(pack)):
+              _table(content.ranking_table(pack), styles, [1, 2, 2.2, 1.4, 1.6, 1.6, 1.4]), Spacer(1, 4 * mm)]
+    if len(content.ranking_series(pack)):
         story.append(KeepTogether([_image(charts.ranking_chart(pack), BODY_WIDTH * 0.9)]))
     else:  # no district has enough buildings reporting to be ranked
-        story.append(_p(pack.t("report.chart.nothing_ranked", min=c.goals_min_buildings()), styles.body))
+        story.append(_p(pack.t("report.chart.nothing_ranked", min=content.goals_min_buildings()), styles.body))
 
 
-def _sentiment(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _sentiment(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     t = pack.t
-    story += [_p(pack.heading("sentiment"), styles.h1), _p(c.sentiment_text(pack), styles.body)]
+    story += [_p(pack.heading("sentiment"), styles.h1), _p(content.sentiment_text(pack), styles.body)]
     if len(pack.dimensions):
-        story += [_table(c.dimension_table(pack), styles, [3, 2, 2, 2]), Spacer(1, 3 * mm)]
+        story += [_table(content.dimension_table(pack), styles, [3, 2, 2, 2]), Spacer(1, 3 * mm)]
     if len(pack.alerts):
         story += [_p(t("report.alerts.caption", n=len(pack.alerts)), styles.lead),
-                  _table(c.alerts_table(pack), styles, [3, 1.6, 1.2, 1.2, 1.3, 1.4, 2.2])]
+                  _table(content.alerts_table(pack), styles, [3, 1.6, 1.2, 1.2, 1.3, 1.4, 2.2])]
     else:
         story.append(_p(t("report.alerts.none"), styles.body))
 
 
-def _demands(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _demands(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     t = pack.t
-    story += [_p(pack.heading("demands"), styles.h1), _p(c.demand_text(pack), styles.body)]
+    story += [_p(pack.heading("demands"), styles.h1), _p(content.demand_text(pack), styles.body)]
     if len(pack.categories):
-        story += [_table(c.categories_table(pack), styles, [3, 1.5, 1.5]), Spacer(1, 3 * mm)]
+        story += [_table(content.categories_table(pack), styles, [3, 1.5, 1.5]), Spacer(1, 3 * mm)]
     if len(pack.open_demands):
         story += [_p(t("report.demands.list", n=len(pack.open_demands)), styles.lead),
-                  _table(c.open_demands_table(pack), styles, [2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6])]
+                  _table(content.open_demands_table(pack), styles, [2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6])]
 
 
-def _completeness(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _completeness(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     story.append(_p(pack.heading("completeness"), styles.h1))
-    story += [_p(line, styles.body) for line in rc.completeness_lines(pack)]
-    story += [_table(rc.completeness_table(pack), styles, [3, 1.5, 1.5, 1.5, 1.5]), Spacer(1, 3 * mm)]
-    missing = rc.missing_buildings_table(pack)
+    story += [_p(line, styles.body) for line in review_content.completeness_lines(pack)]
+    story += [_table(review_content.completeness_table(pack), styles, [3, 1.5, 1.5, 1.5, 1.5]), Spacer(1, 3 * mm)]
+    missing = review_content.missing_buildings_table(pack)
     if missing.rows:
         story += [_p(pack.t("report.completeness.missing", n=len(missing.rows)), styles.lead),
                   _table(missing, styles, [3, 1.5, 2, 1.2])]
 
 
-def _notes(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
+def _notes(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
     story += [_p(pack.heading("notes"), styles.h1)]
-    story += [_p(f"• {line}", styles.note) for line in c.notes(pack)]
+    story += [_p(f"• {line}", styles.note) for line in content.notes(pack)]
     story.append(_p(pack.heading("definitions"), styles.h2))  # the headline figures' at least
-    story += [_p(f"• {line}", styles.note) for line in c.definitions(pack)]
+    story += [_p(f"• {line}", styles.note) for line in content.definitions(pack)]
 
 
-def _building_alerts(pack: c.ReviewPack, styles: _Styles, story: list) -> None:
-    story += [_p(pack.heading("building_alerts"), styles.h1), _p(c.building_alerts_text(pack), styles.body)]
+def _building_alerts(pack: content.ReviewPack, styles: _Styles, story: list) -> None:
+    story += [_p(pack.heading("building_alerts"), styles.h1), _p(content.building_alerts_text(pack), styles.body)]
     if len(pack.building_alerts):
-        story.append(_table(c.building_alerts_table(pack), styles, [2.6, 1.2, 1, 1.2, 1.8, 4.2]))
+        story.append(_table(content.building_alerts_table(pack), styles, [2.6, 1.2, 1, 1.2, 1.8, 4.2]))
 
 
 SECTION_WRITERS = {"commentary": _commentary, "kpis": _kpis, "targets": _targets, "drivers": _drivers,

@@ -21,8 +21,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from data_layer.i18n import localized
-from data_layer.report import content as c
-from data_layer.report import review_content as rc
+from data_layer.report import content, review_content
 from data_layer.report.fonts import PPTX_EA_FONT, PPTX_LATIN_FONT
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -96,7 +95,7 @@ def _slide(prs, title: str, *subtitle: str):  # type: ignore[no-untyped-def]
     return slide
 
 
-def _table(slide, table: c.Table, *, top, widths: list[float], size: float = 12,  # type: ignore[no-untyped-def]
+def _table(slide, table: content.Table, *, top, widths: list[float], size: float = 12,  # type: ignore[no-untyped-def]
            height=None):
     rows, columns = len(table.rows) + 1, len(table.header)
     total = sum(widths)
@@ -139,8 +138,8 @@ def _chart_fonts(chart, size: float = 12) -> None:  # type: ignore[no-untyped-de
     set_east_asian(def_rpr)
 
 
-def _progress_chart(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
-    bars = list(reversed(c.progress_bars(pack)))
+def _progress_chart(slide, pack: content.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
+    bars = list(reversed(content.progress_bars(pack)))
     data = CategoryChartData()
     data.categories = [b.name for b in bars]
     data.add_series(pack.t("report.chart.progress_series"),
@@ -156,7 +155,7 @@ def _progress_chart(slide, pack: c.ReviewPack, *, top, height) -> None:  # type:
     actual, expected = chart.series
     for point, bar in zip(actual.points, bars, strict=True):
         point.format.fill.solid()
-        point.format.fill.fore_color.rgb = RGBColor.from_string(c.STATUS_COLOURS.get(bar.status, "#8c959f")[1:])
+        point.format.fill.fore_color.rgb = RGBColor.from_string(content.STATUS_COLOURS.get(bar.status, "#8c959f")[1:])
     expected.format.fill.solid()
     expected.format.fill.fore_color.rgb = RGBColor(0xC9, 0xD6, 0xE3)
     plot = chart.plots[0]
@@ -186,8 +185,8 @@ def _number(value: object, digits: int) -> float | None:
     return round(float(value), digits)  # type: ignore[arg-type]
 
 
-def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
-    series = c.trend_series(pack)
+def _trend_charts(slide, pack: content.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
+    series = content.trend_series(pack)
     if series.empty:
         _nothing(slide, pack.t("report.chart.no_trend"), top=top)
         return
@@ -218,10 +217,10 @@ def _trend_charts(slide, pack: c.ReviewPack, *, top, height) -> None:  # type: i
     chart.value_axis.tick_labels.number_format_is_linked = False
 
 
-def _ranking_chart(slide, pack: c.ReviewPack, *, left, top, width, height) -> None:  # type: ignore[no-untyped-def]
-    series = c.ranking_series(pack).iloc[::-1]
+def _ranking_chart(slide, pack: content.ReviewPack, *, left, top, width, height) -> None:  # type: ignore[no-untyped-def]
+    series = content.ranking_series(pack).iloc[::-1]
     if series.empty:  # no district has enough buildings reporting to be ranked
-        _nothing(slide, pack.t("report.chart.nothing_ranked", min=c.goals_min_buildings()), left=left, top=top,
+        _nothing(slide, pack.t("report.chart.nothing_ranked", min=content.goals_min_buildings()), left=left, top=top,
                  width=width)
         return
     data = CategoryChartData()
@@ -242,22 +241,22 @@ def _ranking_chart(slide, pack: c.ReviewPack, *, left, top, width, height) -> No
     bars.data_labels.number_format_is_linked = False
 
 
-def _chunks(table: c.Table, size: int) -> list[c.Table]:
+def _chunks(table: content.Table, size: int) -> list[content.Table]:
     if len(table.rows) <= size:
         return [table]
-    return [c.Table(table.header, table.rows[i:i + size], table.align, table.status[i:i + size])
+    return [content.Table(table.header, table.rows[i:i + size], table.align, table.status[i:i + size])
             for i in range(0, len(table.rows), size)]
 
 
 RANKING_WIDTHS = [0.8, 1.6, 2, 1.2, 1.4, 1.2]
 
 
-def _ranking_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _ranking_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     """The ranking table beside the chart; a long list of districts goes on over further slides (ROWS_PER_SLIDE
     rows each) instead of running off the bottom, and the chart stays on the first."""
     t = pack.t
-    ranking = c.ranking_table(pack)
-    narrow = c.Table(ranking.header[:6], [r[:6] for r in ranking.rows], ranking.align[:6], ranking.status)
+    ranking = content.ranking_table(pack)
+    narrow = content.Table(ranking.header[:6], [r[:6] for r in ranking.rows], ranking.align[:6], ranking.status)
     parts = _chunks(narrow, ROWS_PER_SLIDE)
     table_width = Inches(7.4)
     for number, part in enumerate(parts, start=1):
@@ -274,7 +273,7 @@ def _ranking_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped
                            width=BODY_WIDTH - table_width - Inches(0.2), height=HEIGHT - TOP - Inches(0.4))
 
 
-def render(pack: c.ReviewPack) -> bytes:
+def render(pack: content.ReviewPack) -> bytes:
     """The pack as PPTX bytes."""
     t = pack.t
     prs = Presentation()
@@ -288,7 +287,7 @@ def render(pack: c.ReviewPack) -> bytes:
           colour=BLUE, align=PP_ALIGN.CENTER)
     _text(cover, [pack.quarter_label], left=LEFT, top=Inches(3.0), width=BODY_WIDTH, height=Inches(0.7), size=26,
           align=PP_ALIGN.CENTER)
-    _text(cover, c.cover_lines(pack), left=LEFT, top=Inches(4.0), width=BODY_WIDTH, height=Inches(2), size=16,
+    _text(cover, content.cover_lines(pack), left=LEFT, top=Inches(4.0), width=BODY_WIDTH, height=Inches(2), size=16,
           colour=GREY, align=PP_ALIGN.CENTER)
 
     for key in pack.sections:
@@ -303,9 +302,9 @@ def render(pack: c.ReviewPack) -> bytes:
 # One writer per code of sections.SECTIONS (the PDF has the same list): each adds its slides.
 
 
-def _commentary_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
-    blocks = rc.commentary_blocks(pack)
-    slide = _slide(prs, pack.heading("commentary"), rc.commentary_status(pack))
+def _commentary_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    blocks = review_content.commentary_blocks(pack)
+    slide = _slide(prs, pack.heading("commentary"), review_content.commentary_status(pack))
     lines: list[str] = []
     for heading, text in blocks:
         lines += [f"【{heading}】", *[line for line in text.splitlines() if line.strip()]]
@@ -313,13 +312,13 @@ def _commentary_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-unty
         _text(slide, lines, left=LEFT, top=TOP, width=BODY_WIDTH, height=HEIGHT - TOP - Inches(0.3), size=14)
 
 
-def _kpi_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _kpi_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     slide = _slide(prs, pack.heading("kpis"), pack.t("report.kpis.caption_qoq", quarter=pack.quarter_label,
                                                       scope=pack.scope_label))
-    _table(slide, c.kpi_table(pack), top=TOP, widths=[3, 2, 1.8, 1.8, 2, 1.8], size=14)
+    _table(slide, content.kpi_table(pack), top=TOP, widths=[3, 2, 1.8, 1.8, 2, 1.8], size=14)
 
 
-def _target_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _target_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     t = pack.t
     if pack.plan is None:
         slide = _slide(prs, pack.heading("targets"))
@@ -332,10 +331,10 @@ def _target_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-
     if pack.goals.empty:  # a plan without a single target yet
         slide = _slide(prs, pack.heading("targets"), caption)
         _nothing(slide, no_targets)
-    for part in _chunks(c.goals_table(pack), ROWS_PER_SLIDE) if len(pack.goals) else []:
-        slide = _slide(prs, pack.heading("targets"), caption, c.goal_counts_text(pack))
+    for part in _chunks(content.goals_table(pack), ROWS_PER_SLIDE) if len(pack.goals) else []:
+        slide = _slide(prs, pack.heading("targets"), caption, content.goal_counts_text(pack))
         _table(slide, part, top=TOP, widths=[3.2, 2, 2, 1.6, 2, 2, 1.6], size=12)
-    if c.has_year_targets(pack):
+    if content.has_year_targets(pack):
         slide = _slide(prs, pack.heading("target_chart"), t("report.chart.progress_note"))
         _progress_chart(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.3))
     else:  # targets for other years only: bars of "—" against nothing would say nothing
@@ -343,13 +342,13 @@ def _target_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-
         _nothing(slide, no_targets)
 
 
-def _drivers_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _drivers_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     """The bridge as a native stacked column chart (an invisible base series under the visible bars), beside the
     table of contributions against last year and the previous quarter."""
-    slide = _slide(prs, pack.heading("drivers"), rc.drivers_caption(pack))
-    series = rc.drivers_series(pack)
+    slide = _slide(prs, pack.heading("drivers"), review_content.drivers_caption(pack))
+    series = review_content.drivers_series(pack)
     chart_width = Inches(7.6)
-    table = rc.drivers_table(pack)
+    table = review_content.drivers_table(pack)
     if series.empty:
         _nothing(slide, pack.t("review.drivers.none"), width=chart_width)
     else:
@@ -375,7 +374,7 @@ def _drivers_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped
                 RGBColor(0x1A, 0x7F, 0x37) if value >= 0 else RED)
         chart.plots[0].gap_width = 40
     rows = ROWS_PER_SLIDE - 1
-    part = c.Table(table.header, table.rows[:rows - 1] + table.rows[-1:], table.align,
+    part = content.Table(table.header, table.rows[:rows - 1] + table.rows[-1:], table.align,
                    table.status[:rows - 1] + table.status[-1:])
     shape = _table(slide, part, top=TOP, widths=[3, 2, 2], size=11)
     shape.left = LEFT + chart_width + Inches(0.2)
@@ -384,55 +383,55 @@ def _drivers_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped
         column.width = Emu(int(shape.width * width / 7))
 
 
-def _trend_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _trend_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     slide = _slide(prs, pack.heading("trends"), pack.t("report.chart.trend_title"))
     _trend_charts(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.4))
 
 
-def _sentiment_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _sentiment_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     t = pack.t
-    slide = _slide(prs, pack.heading("sentiment"), c.sentiment_text(pack))
+    slide = _slide(prs, pack.heading("sentiment"), content.sentiment_text(pack))
     if len(pack.dimensions):  # the index by dimension, as in the PDF
-        _table(slide, c.dimension_table(pack), top=TOP + Inches(0.2), widths=[3, 2, 2, 2], size=12)
+        _table(slide, content.dimension_table(pack), top=TOP + Inches(0.2), widths=[3, 2, 2, 2], size=12)
     if len(pack.alerts):
         slide = _slide(prs, pack.heading("sentiment"), t("report.alerts.caption", n=len(pack.alerts)))
-        _table(slide, c.alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
+        _table(slide, content.alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
                widths=[3, 1.6, 1.2, 1.2, 1.3, 1.4, 2.2], size=12)
     else:
         _text(slide, [t("report.alerts.none")], left=LEFT, top=HEIGHT - Inches(1.2), width=BODY_WIDTH,
               height=Inches(0.8))
 
 
-def _demand_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
-    slide = _slide(prs, pack.heading("demands"), c.demand_text(pack))
-    open_list = c.open_demands_table(pack)
-    _table(slide, c.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),
+def _demand_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("demands"), content.demand_text(pack))
+    open_list = content.open_demands_table(pack)
+    _table(slide, content.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),
            top=TOP + Inches(0.2), widths=[2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6], size=11)
 
 
-def _completeness_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
-    slide = _slide(prs, pack.heading("completeness"), *rc.completeness_lines(pack))
-    _table(slide, rc.completeness_table(pack), top=TOP + Inches(0.2), widths=[3, 1.5, 1.5, 1.5, 1.5], size=12)
-    missing = rc.missing_buildings_table(pack)
+def _completeness_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+    slide = _slide(prs, pack.heading("completeness"), *review_content.completeness_lines(pack))
+    _table(slide, review_content.completeness_table(pack), top=TOP + Inches(0.2), widths=[3, 1.5, 1.5, 1.5, 1.5], size=12)
+    missing = review_content.missing_buildings_table(pack)
     for part in _chunks(missing, ROWS_PER_SLIDE) if missing.rows else []:
         slide = _slide(prs, pack.heading("completeness"), pack.t("report.completeness.missing",
                                                                   n=len(missing.rows)))
         _table(slide, part, top=TOP, widths=[3, 1.5, 2, 1.2], size=12)
 
 
-def _note_slides(prs, pack: c.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _note_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
     slide = _slide(prs, pack.heading("notes"))
-    _text(slide, [f"• {line}" for line in c.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
+    _text(slide, [f"• {line}" for line in content.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
           height=HEIGHT - TOP, size=14)
     slide = _slide(prs, pack.heading("definitions"))  # the headline figures' at least
-    _text(slide, [f"• {line}" for line in c.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
+    _text(slide, [f"• {line}" for line in content.definitions(pack)], left=LEFT, top=TOP - Inches(0.2),
           width=BODY_WIDTH, height=HEIGHT - TOP, size=11)
 
 
-def _building_alert_slides(prs, pack: c.ReviewPack) -> None:
-    slide = _slide(prs, pack.heading("building_alerts"), c.building_alerts_text(pack, ROWS_PER_SLIDE - 2))
+def _building_alert_slides(prs, pack: content.ReviewPack) -> None:
+    slide = _slide(prs, pack.heading("building_alerts"), content.building_alerts_text(pack, ROWS_PER_SLIDE - 2))
     if len(pack.building_alerts):
-        _table(slide, c.building_alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
+        _table(slide, content.building_alerts_table(pack, limit=ROWS_PER_SLIDE - 2), top=TOP + Inches(0.2),
                widths=[2.6, 1.2, 1, 1.2, 1.8, 4.2], size=11)
 
 
