@@ -98,6 +98,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .bf-table td { padding: 2u 10u; border-bottom: 1px solid #1a2740; font-variant-numeric: tabular-nums;
                white-space: nowrap; }
 .bf-table td.num, .bf-table th.num { text-align: right; }
+.bf-table td.bf-cut { max-width: 240u; overflow: hidden; text-overflow: ellipsis; }
+.bf-table th { white-space: normal; }  /* English headers are long: wrap rather than push the table out */
 .bf-chip { display: inline-block; padding: 0 12u; border-radius: 20u; font-size: 28u; font-weight: 700;
            white-space: nowrap; }
 .s-good { background: #12361f; color: #56d364; } .s-risk { background: #3d2e00; color: #ffd166; }
@@ -556,15 +558,16 @@ def alerts_html(panel: object, *, lang: str, t: Translate, district_names: dict[
 def building_alerts_html(alerts: pd.DataFrame | None, *, lang: str, t: Translate, district_names: dict[str, str],
                          limit: int = BUILDING_ROWS) -> str:
     """The building early warnings under the sentiment alerts, in the rows the layout keeps for them: a count and
-    the first few buildings with their district and the rule that fired (one line each, so the panel still fits
-    the screen); the figures behind each rule are on the overview's list and in the pack (workbench.alert_rows,
-    the same wording)."""
+    the first few buildings with their district, the rule that fired and its figures in their short form (one line
+    each, a long building name cut with an ellipsis, so the panel still fits the screen); the overview's list and
+    the pack give the same figures in full (workbench.alert_rows, one wording)."""
     from data_layer.workbench import alert_rows  # the wording shared with the overview and the pack
 
     if alerts is None or alerts.empty:
         return f'<div class="bf-note">{esc(t("briefing.alerts.buildings_none"))}</div>'
     rows = alert_rows(alerts.head(limit), lang=lang, district_names=district_names)
-    body = "".join(f'<tr><td>{esc(r.building)}</td><td>{esc(r.district)}</td><td>{esc(r.rule)}</td></tr>'
+    body = "".join(f'<tr><td class="bf-cut" title="{esc(r.building)}">{esc(r.building)}</td><td>{esc(r.district)}</td>'
+                   f'<td>{esc(r.rule_short)}</td><td class="num">{esc(r.figures_short)}</td></tr>'
                    for r in rows.itertuples())
     more = len(alerts) - limit
     note = f'<div class="bf-note">{esc(t("briefing.alerts.more_buildings", n=more))}</div>' if more > 0 else ""

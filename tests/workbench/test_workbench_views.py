@@ -14,16 +14,20 @@ def _t(key: str, **values: object) -> str:
 
 
 def test_the_wall_lists_building_warnings_escaped_with_their_rules() -> None:
-    """One line a warning on the wall (building, district, rule), so the panel fits every resolution; the figures
-    are on the overview's list and in the pack."""
+    """One line a warning on the wall (building, district, rule, its figures in short), so the panel fits every
+    resolution; the overview's list and the pack give the figures in full."""
     rows = [[7, "B7", "<b>楼</b>", "D1", "a", 8_000.0, "occupancy_drop_3m", 0.9, 0.8, -0.1, "pp"],
             [8, "B8", "乙楼", "D1", "b", 9_000.0, "stopped_reporting", "2026-08", "2026-10", 2, "months"]] * 3
     frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     html = view.building_alerts_html(frame, lang="zh", t=_t, district_names={"D1": "甲区"}, limit=4)
     assert "楼宇预警 6 条" in html and "另有 2 条楼宇预警" in html
     assert "&lt;b&gt;楼&lt;/b&gt;" in html and "<b>楼" not in html
-    assert "<td>甲区</td><td>停止报送</td>" in html and "入驻率" in html
-    assert "90.0% → 80.0%" not in html  # the figures would wrap the rows past the screen's bottom
+    assert "<td>甲区</td><td>停止报送</td><td class=\"num\">2 个月未报</td>" in html
+    assert "<td>入驻率三个月内下降</td><td class=\"num\">90.0% → 80.0%</td>" in html
+    assert "（-10.0 个百分点）" not in html  # the full wording would wrap the rows past the screen's bottom
+    english = view.building_alerts_html(frame, lang="en", t=lambda key, **kw: translate(key, "en", **kw),
+                                        district_names={"D1": "D1"}, limit=4)
+    assert "<td>Occupancy ↓ 3 months</td>" in english and "<td>Not reporting</td>" in english
     assert "暂无楼宇预警" in view.building_alerts_html(frame.iloc[:0], lang="zh", t=_t, district_names={})
 
 
