@@ -116,15 +116,15 @@ def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
              .merge(counts, on="code", how="left").merge(grades, on="code", how="left"))
     frame[["super_a", "grade_a"]] = frame[["super_a", "grade_a"]].fillna(0).astype(float)
     has_end = frame["buildings_reporting"].fillna(0) > 0
-    frame["occupancy_rate"] = ratio(frame["occupied"], frame["leasable"]).where(has_end)  # type: ignore[union-attr]
-    frame["registration_rate"] = ratio(frame["registered"], frame["operating"]).where(has_end)  # type: ignore[union-attr]
+    frame["occupancy_rate"] = ratio(frame["occupied"], frame["leasable"]).where(has_end)
+    frame["registration_rate"] = ratio(frame["registered"], frame["operating"]).where(has_end)
     frame["tax_share"] = ratio(frame["building_tax"], pd.Series(city_tax, index=frame.index, dtype=float))
     # the workbench's district figures: vacant ㎡ in the last month; output per ㎡ (元 a year) and per employee
     # (万元 a year) = the period's tax annualised (× 12 ÷ months in the period) ÷ Σ leasable / Σ employees
     frame["vacant_area"] = (frame["leasable"] - frame["occupied"]).where(has_end)
     annual = frame["building_tax"] * 12 / len(period.months)
-    frame["tax_per_m2"] = ratio(annual * 10_000, frame["leasable"]).where(has_end)  # type: ignore[union-attr]
-    frame["tax_per_employee"] = ratio(annual, frame["employees"]).where(has_end)  # type: ignore[union-attr]
+    frame["tax_per_m2"] = ratio(annual * 10_000, frame["leasable"]).where(has_end)
+    frame["tax_per_employee"] = ratio(annual, frame["employees"]).where(has_end)
     for column in ("buildings_tax_10m", "buildings_tax_100m"):  # no tax rows this year but reporting: zero
         frame[column] = frame[column].where(frame[column].notna(), np.where(has_end, 0.0, np.nan))
     frame["buildings_reporting"] = frame["buildings_reporting"].where(has_end)
@@ -198,8 +198,8 @@ def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district:
     numbers = [c for c in out.columns if c != "month"]
     out[numbers] = out[numbers].astype(float)
     has_end = out["buildings_reporting"].fillna(0) > 0
-    out["occupancy_rate"] = ratio(out["occupied"], out["leasable"]).where(has_end)  # type: ignore[union-attr]
-    out["registration_rate"] = ratio(out["registered"], out["operating"]).where(has_end)  # type: ignore[union-attr]
+    out["occupancy_rate"] = ratio(out["occupied"], out["leasable"]).where(has_end)
+    out["registration_rate"] = ratio(out["registered"], out["operating"]).where(has_end)
     out["tax_share"] = ratio(out["building_tax"], out["city_tax"])
     for column in ("buildings_tax_10m", "buildings_tax_100m"):  # reporting but nobody over the bound: zero
         out[column] = out[column].fillna(0.0).where(has_end)

@@ -32,10 +32,11 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.engine import URL, make_url
@@ -325,10 +326,10 @@ def _merge_audit(conn: Connection, kept: list[tuple[object, ...]]) -> None:
         conn.execute(AuditLog.__table__.insert(), missing)  # type: ignore[attr-defined]
 
 
-def _audit_key(row: tuple[object, ...] | object) -> tuple[object, ...]:
-    values = tuple(row)  # type: ignore[arg-type]
+def _audit_key(row: Sequence[Any]) -> tuple[object, ...]:
+    values = tuple(row)
     at = values[0]
-    stamp = at.replace(tzinfo=None).isoformat() if hasattr(at, "isoformat") else str(at)  # type: ignore[union-attr]
+    stamp = at.replace(tzinfo=None).isoformat() if hasattr(at, "isoformat") else str(at)
     return (stamp, *values[1:])
 
 

@@ -140,7 +140,7 @@ def contributions(now: pd.DataFrame, before: pd.DataFrame, kind: str) -> tuple[p
         merged["now"] = ratio(merged["top_t"], merged["bottom_t"])
         merged["before"] = ratio(merged["top_0"], merged["bottom_0"])
     out = merged[["building_id", "status", "now", "before", "contribution"]].reset_index(drop=True)
-    return out, value_now, value_before  # type: ignore[return-value]
+    return out, value_now, value_before
 
 
 def drivers(engine: Engine, *, indicator: str, scope: Scope, as_of: date, basis: str = "yoy") -> Drivers:

@@ -428,7 +428,7 @@ def actuals(engine: Engine, *, scope: Scope, period: Period, codes: Iterable[str
             months = [m for m in frame["month"] if m in city] if frame is not None else []
             part = frame[frame["month"].isin(months)] if frame is not None else None
             total = sum(city[m] for m in months)
-            value = 100 * float(part["tax"].sum()) / total if months and total else None
+            value = 100 * float(part["tax"].sum()) / total if part is not None and months and total else None
         elif sub_year and code == "renovated_buildings":
             value, note = None, "yearly_only"
         rows.append({"indicator": code, "value": value, "note": note if value is None else ""})

@@ -243,7 +243,7 @@ def needs_review(review_confidence: float) -> ColumnElement:
 
 
 def _feedback_filters(*, point_id: int, dimension: str | None, label: str | None, review_only: bool,
-                      review_confidence: float) -> list:  # type: ignore[type-arg]
+                      review_confidence: float) -> list:
     """The WHERE clauses the listing and its counts share, so the caption counts what the list would show."""
     clauses = [Feedback.point_id == point_id, Feedback.text != ""]
     if dimension:
@@ -294,7 +294,7 @@ MIN_KEYWORD_COUNT = 3  # a term two comments mention is an anecdote, not a keywo
 KEYWORD_COMMENTS_LIMIT = 200
 
 
-def _negative_in(*, start: date, end: date, point_ids: list[int] | None) -> list:  # type: ignore[type-arg]
+def _negative_in(*, start: date, end: date, point_ids: list[int] | None) -> list:
     """The WHERE clauses of negative comments (effective label) in a window and scope: the keyword chart and the
     comments behind a keyword share them, so a keyword opens exactly the comments it counted."""
     clauses = [effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
@@ -496,7 +496,7 @@ def score_unlabelled(engine: Engine, *, batch: int = 5_000) -> int:
             done += len(rows)
 
 
-def _write_scores(conn: Connection, ids: list[int], results: list) -> None:  # type: ignore[type-arg]
+def _write_scores(conn: Connection, ids: list[int], results: list) -> None:
     """The model's columns only: corrected_label (and the dimension) are never written here."""
     table = Feedback.__table__  # type: ignore[attr-defined]
     conn.execute(update(table).where(table.c.id == bindparam("row_id")).values(
@@ -508,7 +508,7 @@ def _write_scores(conn: Connection, ids: list[int], results: list) -> None:  # t
 
 
 def rescore_feedback(engine: Engine, *, model: Model, user: str, via: str = "app",
-                     note: dict | None = None) -> tuple[int, int]:  # type: ignore[type-arg]
+                     note: dict | None = None) -> tuple[int, int]:
     """Re-score every stored comment with `model` in one transaction, with one audit row; returns (comments
     re-scored, comments whose model label changed). Only the model's columns are written: a staff correction
     (corrected_label, and a corrected dimension) stays as it is and keeps winning."""

@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
 
 from data_layer import audit
+from data_layer.db import inserted_id
 from data_layer.i18n import translate
 from data_layer.imports.pipeline import write_transaction
 from data_layer.indicators import BY_CODE, COMPARATORS, REGISTRY
@@ -324,7 +325,7 @@ def create_plan(engine: Engine, *, user: str, plan: PlanInput, targets: list[dic
                   "scope_type": plan.scope_type,
                   "scope_code": plan.scope_code if plan.scope_type == "district" else None,
                   "start_year": plan.start_year, "end_year": plan.end_year, "source": plan.source, "is_template": False}
-        plan_id = int(conn.execute(insert(Plan).values(**values)).inserted_primary_key[0])
+        plan_id = inserted_id(conn.execute(insert(Plan).values(**values)))
         audit.record(conn, user=user, action=action, table="plan", key=plan.code,
                      new=values | ({"copied_from": copied_from} if copied_from else {})
                      | ({"scaled_by": scaled_by} if scaled_by is not None else {}), via=via)

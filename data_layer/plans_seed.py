@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from data_layer.aggregates import ratio
+from data_layer.db import inserted_id
 from data_layer.indicators import REGISTRY, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Indicator, Plan, PlanTarget
 
@@ -73,7 +74,7 @@ def write_plans(conn: Connection, plans: list[dict], targets: list[dict]) -> Non
     ids: dict[str, int] = {}
     for plan in plans:
         result = conn.execute(insert(Plan).values(**plan))
-        ids[plan["code"]] = int(result.inserted_primary_key[0])
+        ids[plan["code"]] = inserted_id(result)
     rows = [{k: v for k, v in t.items() if k != "plan_code"} | {"plan_id": ids[t["plan_code"]]} for t in targets]
     if rows:
         conn.execute(insert(PlanTarget), rows)

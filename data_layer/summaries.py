@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, Date, bindparam, text
+from sqlalchemy import BindParameter, Connection, Date, bindparam, text
 
 _SUMMARY_SELECT = """
 SELECT b.district_code, m.month,
@@ -39,7 +39,7 @@ def _refresh_months(conn: Connection, table: str, insert: str, select: str, grou
     month_list = sorted(set(months))
     if not month_list:
         return
-    param = bindparam("months", expanding=True)
+    param: BindParameter[list[object]] = bindparam("months", expanding=True)
     joiner = " AND " if re.search(r"\bWHERE\b", select) else " WHERE "
     conn.execute(text(f"DELETE FROM {table} WHERE month IN :months").bindparams(param), {"months": month_list})
     conn.execute(text(insert + select + joiner + "m.month IN :months" + group_by).bindparams(param),
@@ -122,13 +122,13 @@ def refresh_building_ytd(conn: Connection, months: Iterable[date] | None = None)
             conn.execute(text("DELETE FROM building_ytd WHERE month >= :start AND month <= :end")
                          .bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date)),
                          {"start": start, "end": year_end})
-        last = conn.execute(text("SELECT MAX(month) FROM building_month WHERE month >= :start AND month <= :end")
+        latest = conn.execute(text("SELECT MAX(month) FROM building_month WHERE month >= :start AND month <= :end")
                             .bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date)),
                             {"start": date(year, 1, 1), "end": year_end}).scalar()
-        if last is None:
+        if latest is None:
             continue
         month = start
-        while month <= _as_date(last):
+        while month <= _as_date(latest):
             if month.month == 1:
                 conn.execute(first_step, {"month": month})
             else:

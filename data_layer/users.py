@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 
 from data_layer import audit
 from data_layer.auth import ROLES, Actor, require
+from data_layer.db import inserted_id
 from data_layer.models import AppUser, AuditLog, District, KioskToken, LoginAttempt
 
 log = logging.getLogger(__name__)
@@ -384,12 +385,12 @@ def authenticate(engine: Engine, *, username: str, password: str, client: str, m
         log.warning("sign-in refused (rate limit) user=%s client=%s retry_after=%ss", key, client, wait)
         return LoginResult("locked", retry_after_seconds=wait)
     ok = verify_password(row.password_hash if row is not None else _dummy_hash(), password)  # type: ignore[attr-defined]
-    outcome = "ok" if ok and row.is_active else ("disabled" if ok else "invalid")  # type: ignore[union-attr]
+    outcome = "ok" if ok and row.is_active else ("disabled" if ok else "invalid")
     if outcome != "ok":
         log.warning("sign-in failed user=%s client=%s reason=%s", key, client, outcome)
         return LoginResult(outcome)
     values: dict[str, object] = {"last_login_at": now}
-    if _HASHER.check_needs_rehash(row.password_hash):  # type: ignore[union-attr]
+    if _HASHER.check_needs_rehash(row.password_hash):
         values["password_hash"] = _HASHER.hash(password)
     with engine.begin() as conn:
         conn.execute(update(LoginAttempt).where(LoginAttempt.id == mine).values(success=True))
@@ -416,7 +417,7 @@ def create_kiosk_token(engine: Engine, *, label: str, by: Actor) -> tuple[int, s
     with engine.begin() as conn:
         result = conn.execute(insert(KioskToken).values(label=label, token_hash=_token_hash(token), created_by=by.name,
                                                         created_at=_now()))
-        token_id = result.inserted_primary_key[0]
+        token_id = inserted_id(result)
         audit.record(conn, user=by.name, action="kiosk_create", table="kiosk_token", key=str(token_id), via=by.via,
                      new={"label": label})
     log.info("kiosk link %s (%s) created by %s (%s)", token_id, label, by.name, by.via)

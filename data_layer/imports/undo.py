@@ -41,7 +41,7 @@ class UndoOutcome:
 
 def history(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
     """Import batches, newest first: who, when, which file (name and hash), how many rows, whether undone."""
-    statement = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)  # type: ignore[arg-type]
+    statement = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(statement).mappings().all()
     columns = ["id", "kind", "file_name", "file_hash", "user_name", "created_at", "rows_new", "rows_updated",

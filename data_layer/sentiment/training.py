@@ -114,7 +114,7 @@ def training_frame(labelled: pd.DataFrame, corrections: pd.DataFrame) -> pd.Data
     return pd.concat([kept, corrections], ignore_index=True)
 
 
-def train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[type-arg]
+def train(frame: pd.DataFrame, *, trained_on: dict) -> str:
     """The model file's text for the examples in `frame` (text, label or None, dimension or None)."""
     from threadpoolctl import threadpool_limits
 
@@ -123,7 +123,7 @@ def train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[type
         return _train(frame, trained_on=trained_on)
 
 
-def _train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[type-arg]
+def _train(frame: pd.DataFrame, *, trained_on: dict) -> str:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -170,7 +170,7 @@ def _train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[typ
     return text
 
 
-def serialize(payload: dict) -> str:  # type: ignore[type-arg]
+def serialize(payload: dict) -> str:
     """Canonical JSON with the version: the first 12 hex digits of the SHA-256 of everything else."""
     body = {k: v for k, v in payload.items() if k != "version"}
     version = hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -195,7 +195,7 @@ def with_dimension_gate(text: str, blind: Path) -> str:
     return serialize(payload)
 
 
-def _linear(model: LogisticRegression) -> dict:  # type: ignore[type-arg]
+def _linear(model: LogisticRegression) -> dict:
     """A fitted LogisticRegression as plain numbers (coef stored features × classes, row-major)."""
     coef = model.coef_
     if coef.shape[0] == 1:  # two classes: scikit-learn keeps one row; softmax needs both (−z/2, +z/2)
