@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import BindParameter, Connection, Date, bindparam, text
+from sqlmodel import col
 
 _SUMMARY_SELECT = """
 SELECT b.district_code, m.month,
@@ -145,8 +146,8 @@ def refresh_designation_count(conn: Connection) -> None:
     from data_layer.models import Building, DesignationCount
 
     columns = sorted({column for column, _ in DESIGNATIONS.values()})
-    street = func.coalesce(Building.street_id, 0)
-    keys = [Building.district_code, street, *[getattr(Building, c) for c in columns], Building.renovated_year]
+    street = func.coalesce(col(Building.street_id), 0)
+    keys = [col(Building.district_code), street, *[getattr(Building, c) for c in columns], col(Building.renovated_year)]
     counts: dict[tuple[str, int, str, int], int] = {}
     for row in conn.execute(select(*keys, func.count()).group_by(*keys)):
         district, street_id, *attributes, renovated, buildings = row

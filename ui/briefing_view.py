@@ -437,9 +437,9 @@ def targets_html(table: pd.DataFrame, counts: dict[str, int], *, lang: str, t: T
 # --------------------------------------------------------------------------------------------------- rankings
 
 
-def rank_change_html(change: object) -> str:
+def rank_change_html(change: float | None) -> str:
     """The change in rank since last month as an arrow and a number (▲ up, ▼ down, ＝ 0 unchanged)."""
-    if missing(change):
+    if change is None or missing(change):
         return '<span class="flat">—</span>'
     value = int(change)
     if value > 0:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import col
 
 from data_layer import audit, fmt, summaries
 from data_layer.db import inserted_id
@@ -484,4 +485,4 @@ def write_transaction(engine: Engine, work: Callable[[Connection], T], *,
 
 
 def mark_undone(conn: Connection, batch_id: int) -> None:
-    conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(undone_at=datetime.now(UTC)))
+    conn.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=datetime.now(UTC)))

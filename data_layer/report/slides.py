@@ -369,10 +369,10 @@ def _drivers_slides(prs, pack: c.ReviewPack) -> None:
         base, bars = chart.series
         base.format.fill.background()  # the base only lifts the bars: no fill, no line
         base.format.line.fill.background()
-        for point, value in zip(bars.points, [*values, None], strict=True):
+        for point, contribution in zip(bars.points, [*values, None], strict=True):  # None: the total bar
             point.format.fill.solid()
-            point.format.fill.fore_color.rgb = BLUE if value is None else (
-                RGBColor(0x1A, 0x7F, 0x37) if value >= 0 else RED)
+            point.format.fill.fore_color.rgb = BLUE if contribution is None else (
+                RGBColor(0x1A, 0x7F, 0x37) if contribution >= 0 else RED)
         chart.plots[0].gap_width = 40
     rows = ROWS_PER_SLIDE - 1
     part = c.Table(table.header, table.rows[:rows - 1] + table.rows[-1:], table.align,

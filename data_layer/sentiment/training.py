@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from data_layer.sentiment.learned import LABELS, Model, from_json, round_sig, stack_features
 
@@ -90,11 +91,12 @@ def store_corrections(engine: Engine) -> Corrections:
 
     with engine.connect() as conn:
         rows = conn.execute(
-            select(Feedback.text, Feedback.corrected_label, Feedback.corrected_at, Feedback.dimension,
-                   Feedback.dimension_corrected_by, Feedback.dimension_corrected_at)
-            .where((Feedback.corrected_label.is_not(None) | Feedback.dimension_corrected_by.is_not(None))
-                   & (Feedback.text != ""))
-            .order_by(Feedback.id)).all()
+            select(col(Feedback.text), col(Feedback.corrected_label), col(Feedback.corrected_at),
+                   col(Feedback.dimension),
+                   col(Feedback.dimension_corrected_by), col(Feedback.dimension_corrected_at))
+            .where((col(Feedback.corrected_label).is_not(None) | col(Feedback.dimension_corrected_by).is_not(None))
+                   & (col(Feedback.text) != ""))
+            .order_by(col(Feedback.id))).all()
     frame = pd.DataFrame({"text": [r.text for r in rows], "label": [r.corrected_label for r in rows],
                           "dimension": [r.dimension if r.dimension_corrected_by else None for r in rows],
                           "source": "corrections"})

@@ -127,7 +127,8 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
                         for v in frame["indicator"][unknown]])
     target = _targets(rows, findings, indicator, units)
     scope_type, scope_code = _scope(rows, findings, district_lookup(conn))
-    stored_scope: dict[str, str] = dict(conn.execute(text("SELECT code, COALESCE(scope_code, '*city*') FROM plan")).all())
+    stored_scope: dict[str,
+                       str] = dict(conn.execute(text("SELECT code, COALESCE(scope_code, '*city*') FROM plan")).all())
     ctx.touched["plans"] = pd.Series([c if c is not None else ("*city*" if t == "city" else stored_scope.get(p, "*city*"))
                                       for c, t, p in zip(scope_code, scope_type, frame["plan_code"], strict=True)],
                                      dtype=object)
