@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Building, BuildingYtd, CityMonth, District, DistrictMonth
@@ -63,9 +65,10 @@ class Scope:
         return "city" if self.kind == "city" else f"{self.kind}:{self.code}"
 
 
-def ratio(numerator: object, denominator: object) -> object:
+def ratio(numerator: object, denominator: object) -> Any:
     """numerator ÷ denominator where the denominator is a positive number; None (scalars) or NaN (Series)
-    otherwise. Works element-wise on Series, so one rule serves a table and a single figure."""
+    otherwise. Works element-wise on Series, so one rule serves a table and a single figure: a Series when either
+    side is one, else float | None (typed Any because pandas has no types here to tell the two apart)."""
     if isinstance(numerator, pd.Series) or isinstance(denominator, pd.Series):
         bottom = pd.to_numeric(pd.Series(denominator) if not isinstance(denominator, pd.Series) else denominator,
                                errors="coerce").astype(float)
@@ -88,25 +91,27 @@ def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
 
     dm = DistrictMonth
     with engine.connect() as conn:
-        names = pd.DataFrame(conn.execute(select(District.code, District.name_zh, District.name_en)
-                                          .order_by(District.code)).all(), columns=["code", "name_zh", "name_en"])
+        names = pd.DataFrame(conn.execute(select(col(District.code), col(District.name_zh), col(District.name_en))
+                                          .order_by(col(District.code))).all(), columns=["code", "name_zh", "name_en"])
         end = pd.DataFrame(conn.execute(
-            select(dm.district_code, dm.buildings_reporting, dm.occupied_area_m2, dm.leasable_area_m2,
-                   dm.enterprises_operating, dm.enterprises_registered, dm.employees)
-            .where(dm.month == period.end)).all(),
+            select(col(dm.district_code), col(dm.buildings_reporting), col(dm.occupied_area_m2),
+                   col(dm.leasable_area_m2),
+                   col(dm.enterprises_operating), col(dm.enterprises_registered), col(dm.employees))
+            .where(col(dm.month) == period.end)).all(),
             columns=["code", "buildings_reporting", "occupied", "leasable", "operating", "registered", "employees"])
         flows = pd.DataFrame(conn.execute(
-            select(dm.district_code, func.sum(dm.tax_10k), func.sum(dm.new_enterprises))
-            .where(dm.month >= period.start, dm.month <= period.end).group_by(dm.district_code)).all(),
+            select(col(dm.district_code), func.sum(col(dm.tax_10k)), func.sum(col(dm.new_enterprises)))
+            .where(col(dm.month) >= period.start, col(dm.month) <= period.end).group_by(col(dm.district_code))).all(),
             columns=["code", "building_tax", "new_enterprises"])
-        city_tax = conn.execute(select(func.sum(CityMonth.city_tax_10k))
-                                .where(CityMonth.month >= period.start, CityMonth.month <= period.end)).scalar()
+        city_tax = conn.execute(select(func.sum(col(CityMonth.city_tax_10k)))
+                                .where(col(CityMonth.month) >= period.start,
+                                       col(CityMonth.month) <= period.end)).scalar()
         grades = pd.DataFrame(conn.execute(
-            select(Building.district_code, func.count().filter(Building.grade == "super_a"),
-                   func.count().filter(Building.grade == "a")).group_by(Building.district_code)).all(),
+            select(col(Building.district_code), func.count().filter(col(Building.grade) == "super_a"),
+                   func.count().filter(col(Building.grade) == "a")).group_by(col(Building.district_code))).all(),
             columns=["code", "super_a", "grade_a"])
-        month = conn.execute(select(func.max(BuildingYtd.month)).where(
-            BuildingYtd.month >= period.end.replace(month=1), BuildingYtd.month <= period.end)).scalar()
+        month = conn.execute(select(func.max(col(BuildingYtd.month))).where(
+            col(BuildingYtd.month) >= period.end.replace(month=1), col(BuildingYtd.month) <= period.end)).scalar()
         totals = {} if month is None else threshold_totals(
             conn, scope=Scope(), month=date.fromisoformat(str(month)[:10]), by="district",
             conditions={"buildings_tax_10m": (TAX_10M_BOUND_10K, None), "buildings_tax_100m": (TAX_100M_BOUND_10K, None)})
@@ -116,15 +121,15 @@ def district_indicators(engine: Engine, *, period: Period) -> pd.DataFrame:
              .merge(counts, on="code", how="left").merge(grades, on="code", how="left"))
     frame[["super_a", "grade_a"]] = frame[["super_a", "grade_a"]].fillna(0).astype(float)
     has_end = frame["buildings_reporting"].fillna(0) > 0
-    frame["occupancy_rate"] = ratio(frame["occupied"], frame["leasable"]).where(has_end)  # type: ignore[union-attr]
-    frame["registration_rate"] = ratio(frame["registered"], frame["operating"]).where(has_end)  # type: ignore[union-attr]
+    frame["occupancy_rate"] = ratio(frame["occupied"], frame["leasable"]).where(has_end)
+    frame["registration_rate"] = ratio(frame["registered"], frame["operating"]).where(has_end)
     frame["tax_share"] = ratio(frame["building_tax"], pd.Series(city_tax, index=frame.index, dtype=float))
     # the workbench's district figures: vacant ㎡ in the last month; output per ㎡ (元 a year) and per employee
     # (万元 a year) = the period's tax annualised (× 12 ÷ months in the period) ÷ Σ leasable / Σ employees
     frame["vacant_area"] = (frame["leasable"] - frame["occupied"]).where(has_end)
     annual = frame["building_tax"] * 12 / len(period.months)
-    frame["tax_per_m2"] = ratio(annual * 10_000, frame["leasable"]).where(has_end)  # type: ignore[union-attr]
-    frame["tax_per_employee"] = ratio(annual, frame["employees"]).where(has_end)  # type: ignore[union-attr]
+    frame["tax_per_m2"] = ratio(annual * 10_000, frame["leasable"]).where(has_end)
+    frame["tax_per_employee"] = ratio(annual, frame["employees"]).where(has_end)
     for column in ("buildings_tax_10m", "buildings_tax_100m"):  # no tax rows this year but reporting: zero
         frame[column] = frame[column].where(frame[column].notna(), np.where(has_end, 0.0, np.nan))
     frame["buildings_reporting"] = frame["buildings_reporting"].where(has_end)
@@ -150,10 +155,10 @@ def scope_kpis(indicators: pd.DataFrame, *, district: str | None = None) -> dict
         "buildings_reporting": total("buildings_reporting") if has_end else None,
         "super_a": total("super_a"),
         "grade_a": total("grade_a"),
-        "occupancy_rate": ratio(total("occupied"), total("leasable")) if has_end else None,  # type: ignore[dict-item]
-        "registration_rate": ratio(total("registered"), total("operating")) if has_end else None,  # type: ignore[dict-item]
+        "occupancy_rate": ratio(total("occupied"), total("leasable")) if has_end else None,
+        "registration_rate": ratio(total("registered"), total("operating")) if has_end else None,
         "building_tax": tax,
-        "tax_share": ratio(tax, indicators.attrs.get("city_tax")) if has_flows else None,  # type: ignore[dict-item]
+        "tax_share": ratio(tax, indicators.attrs.get("city_tax")) if has_flows else None,
         "buildings_tax_10m": total("buildings_tax_10m") if has_end else None,
         "buildings_tax_100m": total("buildings_tax_100m") if has_end else None,
         "new_enterprises": total("new_enterprises") if has_flows else None,
@@ -170,25 +175,29 @@ def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district:
 
     dm = DistrictMonth
     start = add_months(end, -(months - 1))
-    in_scope = [dm.month >= start, dm.month <= end] + ([dm.district_code == district] if district else [])
+    in_scope = [col(dm.month) >= start,
+                col(dm.month) <= end] + ([col(dm.district_code) == district] if district else [])
     with engine.connect() as conn:
         sums = pd.DataFrame(conn.execute(
-            select(dm.month, func.sum(dm.buildings_reporting), func.sum(dm.occupied_area_m2),
-                   func.sum(dm.leasable_area_m2), func.sum(dm.enterprises_registered),
-                   func.sum(dm.enterprises_operating), func.sum(dm.tax_10k), func.sum(dm.new_enterprises))
-            .where(*in_scope).group_by(dm.month).order_by(dm.month)).all(),
+            select(col(dm.month), func.sum(col(dm.buildings_reporting)), func.sum(col(dm.occupied_area_m2)),
+                   func.sum(col(dm.leasable_area_m2)), func.sum(col(dm.enterprises_registered)),
+                   func.sum(col(dm.enterprises_operating)), func.sum(col(dm.tax_10k)),
+                   func.sum(col(dm.new_enterprises)))
+            .where(*in_scope).group_by(col(dm.month)).order_by(col(dm.month))).all(),
             columns=["month", "buildings_reporting", "occupied", "leasable", "registered", "operating", "building_tax",
                      "new_enterprises"])
         city = pd.DataFrame(conn.execute(
-            select(CityMonth.month, CityMonth.city_tax_10k).where(CityMonth.month >= start, CityMonth.month <= end))
+            select(col(CityMonth.month), col(CityMonth.city_tax_10k)).where(col(CityMonth.month) >= start,
+                                                                            col(CityMonth.month) <= end))
             .all(), columns=["month", "city_tax"])
         ytd = BuildingYtd
-        counted = select(ytd.month, func.count().filter(ytd.ytd_tax_10k >= TAX_10M_BOUND_10K),
-                         func.count().filter(ytd.ytd_tax_10k >= TAX_100M_BOUND_10K)) \
-            .where(ytd.month >= start, ytd.month <= end, ytd.ytd_tax_10k >= TAX_10M_BOUND_10K)
+        counted = select(col(ytd.month), func.count().filter(col(ytd.ytd_tax_10k) >= TAX_10M_BOUND_10K),
+                         func.count().filter(col(ytd.ytd_tax_10k) >= TAX_100M_BOUND_10K)) \
+            .where(col(ytd.month) >= start, col(ytd.month) <= end, col(ytd.ytd_tax_10k) >= TAX_10M_BOUND_10K)
         if district:
-            counted = counted.where(ytd.building_id.in_(select(Building.id).where(Building.district_code == district)))
-        counts = pd.DataFrame(conn.execute(counted.group_by(ytd.month)).all(),
+            in_district = select(col(Building.id)).where(col(Building.district_code) == district)
+            counted = counted.where(col(ytd.building_id).in_(in_district))
+        counts = pd.DataFrame(conn.execute(counted.group_by(col(ytd.month))).all(),
                               columns=["month", "buildings_tax_10m", "buildings_tax_100m"])
     if sums.empty:
         return pd.DataFrame(columns=["month", *TREND_INDICATORS])
@@ -198,8 +207,8 @@ def monthly_indicators(engine: Engine, *, end: date, months: int = 36, district:
     numbers = [c for c in out.columns if c != "month"]
     out[numbers] = out[numbers].astype(float)
     has_end = out["buildings_reporting"].fillna(0) > 0
-    out["occupancy_rate"] = ratio(out["occupied"], out["leasable"]).where(has_end)  # type: ignore[union-attr]
-    out["registration_rate"] = ratio(out["registered"], out["operating"]).where(has_end)  # type: ignore[union-attr]
+    out["occupancy_rate"] = ratio(out["occupied"], out["leasable"]).where(has_end)
+    out["registration_rate"] = ratio(out["registered"], out["operating"]).where(has_end)
     out["tax_share"] = ratio(out["building_tax"], out["city_tax"])
     for column in ("buildings_tax_10m", "buildings_tax_100m"):  # reporting but nobody over the bound: zero
         out[column] = out[column].fillna(0.0).where(has_end)

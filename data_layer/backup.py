@@ -33,16 +33,18 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.engine import URL, make_url
+from sqlmodel import col
 
 from data_layer import audit, migrations, summaries
-from data_layer.models import AuditLog
+from data_layer.models import AuditLog, table_of
 from data_layer.settings import get_settings
 
 PAGES_PER_STEP = 4096  # copy in steps so other connections get the database between them
@@ -314,7 +316,7 @@ def _after_full_restore(engine: Engine, kept: list[tuple[object, ...]], *, sourc
 def _audit_rows(engine: Engine) -> list[tuple[object, ...]]:
     columns = [getattr(AuditLog, name) for name in _AUDIT_FIELDS]
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(*columns).order_by(AuditLog.id))]
+        return [tuple(row) for row in conn.execute(select(*columns).order_by(col(AuditLog.id)))]
 
 
 def _merge_audit(conn: Connection, kept: list[tuple[object, ...]]) -> None:
@@ -324,13 +326,13 @@ def _merge_audit(conn: Connection, kept: list[tuple[object, ...]]) -> None:
     present = {_audit_key(row) for row in conn.execute(select(*columns))}
     missing = [dict(zip(_AUDIT_FIELDS, row, strict=True)) for row in kept if _audit_key(row) not in present]
     if missing:
-        conn.execute(AuditLog.__table__.insert(), missing)  # type: ignore[attr-defined]
+        conn.execute(table_of(AuditLog).insert(), missing)
 
 
-def _audit_key(row: tuple[object, ...] | object) -> tuple[object, ...]:
-    values = tuple(row)  # type: ignore[arg-type]
+def _audit_key(row: Sequence[Any]) -> tuple[object, ...]:
+    values = tuple(row)
     at = values[0]
-    stamp = at.replace(tzinfo=None).isoformat() if hasattr(at, "isoformat") else str(at)  # type: ignore[union-attr]
+    stamp = at.replace(tzinfo=None).isoformat() if hasattr(at, "isoformat") else str(at)
     return (stamp, *values[1:])
 
 

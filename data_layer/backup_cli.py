@@ -26,7 +26,7 @@ from data_layer.imports.cli import LANGS, _engine, _lang, _say, cli_user
 from data_layer.settings import get_settings
 
 
-def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
     bak = verbs.add_parser("backup", help="write a backup of the store (SQLite online backup / pg_dump); full "
                                           "unless --data-only")
     bak.add_argument("file", type=Path)

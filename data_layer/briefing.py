@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from data_layer import geo, goal_rankings, goals, observation, plans, queries, workbench
 from data_layer.aggregates import Scope
@@ -53,7 +54,8 @@ class AlertRules:
 def data_updated_at(engine: Engine) -> datetime | None:
     """When data last arrived: the newest import batch that was not undone (the demo build counts as one)."""
     with engine.connect() as conn:
-        return conn.execute(select(func.max(ImportBatch.created_at)).where(ImportBatch.undone_at.is_(None))).scalar()
+        return conn.execute(select(func.max(col(ImportBatch.created_at)))
+                            .where(col(ImportBatch.undone_at).is_(None))).scalar()
 
 
 def _district(scope: Scope) -> str | None:
@@ -81,13 +83,14 @@ def period_figures(engine: Engine, *, period: Period, scope: Scope = Scope()) ->
 def plan_for(engine: Engine, *, scope: Scope, year: int) -> dict | None:
     """The bureau's own (non-template) plan for the scope that covers `year`; the latest-starting one when several
     do. None when there is none."""
-    where = [Plan.is_template.is_(False), Plan.start_year <= year, Plan.end_year >= year]
+    where = [col(Plan.is_template).is_(False), col(Plan.start_year) <= year, col(Plan.end_year) >= year]
     if scope.kind == "district":
-        where += [Plan.scope_type == "district", Plan.scope_code == scope.code]
+        where += [col(Plan.scope_type) == "district", col(Plan.scope_code) == scope.code]
     else:
-        where += [Plan.scope_type == "city"]
+        where += [col(Plan.scope_type) == "city"]
     with engine.connect() as conn:
-        row = conn.execute(select(Plan.code).where(*where).order_by(Plan.start_year.desc(), Plan.code)).first()
+        row = conn.execute(select(col(Plan.code)).where(*where).order_by(col(Plan.start_year).desc(),
+                                                                         col(Plan.code))).first()
     return plans.plan_by_code(engine, row[0]) if row else None
 
 
@@ -315,8 +318,8 @@ def alert_marks(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.W
                     .reset_index())
     ids = [int(i) for i in per_building["building_id"]]
     with engine.connect() as conn:
-        rows = conn.execute(select(Building.id, Building.lon, Building.lat, Building.crs)
-                            .where(Building.id.in_(ids))).all()
+        rows = conn.execute(select(col(Building.id), col(Building.lon), col(Building.lat), col(Building.crs))
+                            .where(col(Building.id).in_(ids))).all()
     where = pd.DataFrame(rows, columns=["building_id", "lon", "lat", "crs"])
     placed = where.dropna(subset=["lon", "lat"])
     if len(placed):

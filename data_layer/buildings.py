@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Float, Select, Subquery, and_, case, cast, func, or_, select
+from sqlmodel import col
 
 from data_layer import workbench
 from data_layer.aggregates import ratio
@@ -69,13 +70,18 @@ class BuildingFilter:
 
 def _attributes(end: Subquery) -> list:
     """Every building column a period frame carries, plus the figures read in the period's last month (`end`)."""
-    return [Building.id, Building.code, Building.name, Building.address, Building.district_code,
-            District.name_zh.label("district_zh"), District.name_en.label("district_en"), Building.street_id,
-            Street.name_zh.label("street_zh"), Street.name_en.label("street_en"), Building.lon, Building.lat,
-            Building.crs, Building.grade, Building.status, Building.industry, Building.operator_type,
-            Building.gross_area_m2, Building.leasable_area_m2, Building.year_completed,
-            Building.is_zero_carbon_pilot, Building.energy_star, Building.is_featured, Building.is_hq_cluster,
-            Building.is_observation_point,
+    return [col(Building.id), col(Building.code), col(Building.name), col(Building.address),
+            col(Building.district_code),
+            col(District.name_zh).label("district_zh"), col(District.name_en).label("district_en"),
+            col(Building.street_id),
+            col(Street.name_zh).label("street_zh"), col(Street.name_en).label("street_en"), col(Building.lon),
+            col(Building.lat),
+            col(Building.crs), col(Building.grade), col(Building.status), col(Building.industry),
+            col(Building.operator_type),
+            col(Building.gross_area_m2), col(Building.leasable_area_m2), col(Building.year_completed),
+            col(Building.is_zero_carbon_pilot), col(Building.energy_star), col(Building.is_featured),
+            col(Building.is_hq_cluster),
+            col(Building.is_observation_point),
             end.c.occupied_area_m2.label("occupied_end"), end.c.leasable_area_m2.label("leasable_end"),
             end.c.enterprises_operating, end.c.enterprises_registered, end.c.employees]
 
@@ -84,33 +90,34 @@ def _period_statement(period: Period, building_ids: Sequence[int]) -> Select:
     """The given buildings with their attributes and the period's figures summed from building_month (one
     building's profile: an index range per building, so no summary is needed)."""
     bm = BuildingMonth
-    in_period = bm.month >= period.start
+    in_period = col(bm.month) >= period.start
     figures = (
-        select(bm.building_id,
-               func.sum(bm.tax_10k).label("tax_ytd"),
-               func.sum(case((in_period, bm.tax_10k))).label("tax_period"),
-               func.sum(case((in_period, bm.new_enterprises))).label("new_enterprises"))
-        .where(bm.month >= date(period.year, 1, 1), bm.month <= period.end,
-               bm.building_id.in_(list(building_ids)))
-        .group_by(bm.building_id)
+        select(col(bm.building_id),
+               func.sum(col(bm.tax_10k)).label("tax_ytd"),
+               func.sum(case((in_period, col(bm.tax_10k)))).label("tax_period"),
+               func.sum(case((in_period, col(bm.new_enterprises)))).label("new_enterprises"))
+        .where(col(bm.month) >= date(period.year, 1, 1), col(bm.month) <= period.end,
+               col(bm.building_id).in_(list(building_ids)))
+        .group_by(col(bm.building_id))
     ).subquery()
-    end = select(bm).where(bm.month == period.end).subquery()
+    end = select(bm).where(col(bm.month) == period.end).subquery()
     return (
         select(*_attributes(end), figures.c.tax_period, figures.c.tax_ytd, figures.c.new_enterprises)
-        .join(District, District.code == Building.district_code)
-        .join(Street, Street.id == Building.street_id, isouter=True)
-        .join(end, end.c.building_id == Building.id, isouter=True)
-        .join(figures, figures.c.building_id == Building.id, isouter=True)
-        .where(Building.id.in_(list(building_ids)))
-        .order_by(Building.id)
+        .join(District, col(District.code) == col(Building.district_code))
+        .join(Street, col(Street.id) == col(Building.street_id), isouter=True)
+        .join(end, end.c.building_id == col(Building.id), isouter=True)
+        .join(figures, figures.c.building_id == col(Building.id), isouter=True)
+        .where(col(Building.id).in_(list(building_ids)))
+        .order_by(col(Building.id))
     )
 
 
 def _ytd_month(conn: Connection, through: date) -> date | None:
     """The year's last month with year-to-date rows at or before `through` (building_ytd has a row for every month
     of the year that has data, so this is `through` itself unless that month has no data at all)."""
-    found = conn.execute(select(func.max(BuildingYtd.month))
-                         .where(BuildingYtd.month >= date(through.year, 1, 1), BuildingYtd.month <= through)).scalar()
+    found = conn.execute(select(func.max(col(BuildingYtd.month)))
+                         .where(col(BuildingYtd.month) >= date(through.year, 1, 1),
+                                col(BuildingYtd.month) <= through)).scalar()
     return None if found is None else date.fromisoformat(str(found)[:10])
 
 
@@ -169,11 +176,14 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-_BUILDING_COLUMNS = (Building.id, Building.code, Building.name, Building.address, Building.district_code,
-                     Building.street_id, Building.lon, Building.lat, Building.crs, Building.grade, Building.status,
-                     Building.industry, Building.operator_type, Building.gross_area_m2, Building.leasable_area_m2,
-                     Building.year_completed, Building.is_zero_carbon_pilot, Building.energy_star,
-                     Building.is_featured, Building.is_hq_cluster, Building.is_observation_point)
+_BUILDING_COLUMNS = (col(Building.id), col(Building.code), col(Building.name), col(Building.address),
+                     col(Building.district_code),
+                     col(Building.street_id), col(Building.lon), col(Building.lat), col(Building.crs),
+                     col(Building.grade), col(Building.status),
+                     col(Building.industry), col(Building.operator_type), col(Building.gross_area_m2),
+                     col(Building.leasable_area_m2),
+                     col(Building.year_completed), col(Building.is_zero_carbon_pilot), col(Building.energy_star),
+                     col(Building.is_featured), col(Building.is_hq_cluster), col(Building.is_observation_point))
 _PERIOD_FRAME_COLUMNS = [
     "id", "code", "name", "address", "district_code", "district_zh", "district_en", "street_id", "street_zh",
     "street_en", "lon", "lat", "crs", "grade", "status", "industry", "operator_type", "gross_area_m2",
@@ -202,18 +212,19 @@ def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:
     with engine.connect() as conn, _many_new_objects():
         ytd_end = _ytd_month(conn, period.end)
         ytd_before = _ytd_month(conn, add_months(period.start, -1)) if period.start.month > 1 else None
-        frame = _records(conn, select(*_BUILDING_COLUMNS).order_by(Building.id))
-        end = _records(conn, select(bm.building_id, *(getattr(bm, c) for c in _END_COLUMNS))
-                       .where(bm.month == period.end))
+        frame = _records(conn, select(*_BUILDING_COLUMNS).order_by(col(Building.id)))
+        end = _records(conn, select(col(bm.building_id), *(getattr(bm, c) for c in _END_COLUMNS))
+                       .where(col(bm.month) == period.end))
         # the workbench's figures: vacant area three months before the end, months reported in the period
-        before = _records(conn, select(bm.building_id, bm.occupied_area_m2, bm.leasable_area_m2)
-                          .where(bm.month == add_months(period.end, -3)))
-        reported = _records(conn, select(bm.building_id, func.count().label("months"))
-                            .where(bm.month >= period.start, bm.month <= period.end).group_by(bm.building_id))
-        ytd = {month: _records(conn, select(BuildingYtd.building_id, BuildingYtd.ytd_tax_10k)
-                                .where(BuildingYtd.month == month)) for month in (ytd_end, ytd_before) if month}
-        districts = _records(conn, select(District.code, District.name_zh, District.name_en))
-        streets = _records(conn, select(Street.id, Street.name_zh, Street.name_en))
+        before = _records(conn, select(col(bm.building_id), col(bm.occupied_area_m2), col(bm.leasable_area_m2))
+                          .where(col(bm.month) == add_months(period.end, -3)))
+        reported = _records(conn, select(col(bm.building_id), func.count().label("months"))
+                            .where(col(bm.month) >= period.start,
+                                   col(bm.month) <= period.end).group_by(col(bm.building_id)))
+        ytd = {month: _records(conn, select(col(BuildingYtd.building_id), col(BuildingYtd.ytd_tax_10k))
+                                .where(col(BuildingYtd.month) == month)) for month in (ytd_end, ytd_before) if month}
+        districts = _records(conn, select(col(District.code), col(District.name_zh), col(District.name_en)))
+        streets = _records(conn, select(col(Street.id), col(Street.name_zh), col(Street.name_en)))
     ids = frame["id"].to_numpy()
     for lang in ("zh", "en"):
         frame[f"district_{lang}"] = frame["district_code"].map(
@@ -359,8 +370,9 @@ def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
 
 def streets(engine: Engine) -> pd.DataFrame:
     """Streets (街道) with their district, for the street filter."""
-    return _frame(engine, select(Street.id, Street.code, Street.district_code, Street.name_zh, Street.name_en)
-                  .order_by(Street.district_code, Street.id))
+    return _frame(engine, select(col(Street.id), col(Street.code), col(Street.district_code), col(Street.name_zh),
+                                 col(Street.name_en))
+                  .order_by(col(Street.district_code), col(Street.id)))
 
 
 def search_buildings(engine: Engine, *, text: str, limit: int = 20) -> pd.DataFrame:
@@ -370,13 +382,13 @@ def search_buildings(engine: Engine, *, text: str, limit: int = 20) -> pd.DataFr
     if not needle:
         return pd.DataFrame(columns=columns)
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    grade_rank = case({"super_a": 0, "a": 1, "b": 2}, value=Building.grade, else_=3)
+    grade_rank = case({"super_a": 0, "a": 1, "b": 2}, value=col(Building.grade), else_=3)
     return _frame(engine, (
-        select(Building.id, Building.code, Building.name, District.name_zh.label("district_zh"),
-               District.name_en.label("district_en"), Building.grade)
-        .join(District, District.code == Building.district_code)
-        .where(or_(Building.name.ilike(pattern, escape="\\"), Building.code.ilike(pattern, escape="\\")))
-        .order_by(grade_rank, Building.name).limit(limit)
+        select(col(Building.id), col(Building.code), col(Building.name), col(District.name_zh).label("district_zh"),
+               col(District.name_en).label("district_en"), col(Building.grade))
+        .join(District, col(District.code) == col(Building.district_code))
+        .where(or_(col(Building.name).ilike(pattern, escape="\\"), col(Building.code).ilike(pattern, escape="\\")))
+        .order_by(grade_rank, col(Building.name)).limit(limit)
     ))
 
 
@@ -395,10 +407,12 @@ def building_history(engine: Engine, *, building_id: int, end: date, months: int
     enterprises operating and registered, employees, new enterprises."""
     bm = BuildingMonth
     frame = _frame(engine, (
-        select(bm.month, bm.occupied_area_m2, bm.leasable_area_m2, bm.tax_10k, bm.enterprises_operating,
-               bm.enterprises_registered, bm.employees, bm.new_enterprises)
-        .where(bm.building_id == building_id, bm.month >= add_months(end, -(months - 1)), bm.month <= end)
-        .order_by(bm.month)
+        select(col(bm.month), col(bm.occupied_area_m2), col(bm.leasable_area_m2), col(bm.tax_10k),
+               col(bm.enterprises_operating), col(bm.enterprises_registered), col(bm.employees),
+               col(bm.new_enterprises))
+        .where(col(bm.building_id) == building_id, col(bm.month) >= add_months(end, -(months - 1)),
+               col(bm.month) <= end)
+        .order_by(col(bm.month))
     ))
     frame["month"] = pd.to_datetime(frame["month"])
     frame["occupancy_rate"] = ratio(frame["occupied_area_m2"], frame["leasable_area_m2"])
@@ -409,30 +423,31 @@ def observation_scores(engine: Engine, *, building_id: int, period: Period) -> p
     """The survey scores (feedback.score, 1-5) at the building's observation point: per dimension, the average
     and the number of scored responses in the period and over the whole record. Empty when it is not a point."""
     fb, op = Feedback, ObservationPoint
-    in_period = and_(fb.submitted_on >= period.start, fb.submitted_on < add_months(period.end, 1))
-    score = cast(fb.score, Float)  # PostgreSQL averages integers as NUMERIC (Decimal in Python)
+    submitted, dimension, raw_score = col(fb.submitted_on), col(fb.dimension), col(fb.score)
+    in_period = and_(submitted >= period.start, submitted < add_months(period.end, 1))
+    score = cast(raw_score, Float)  # PostgreSQL averages integers as NUMERIC (Decimal in Python)
     return _frame(engine, (
-        select(fb.dimension,
+        select(dimension,
                func.avg(case((in_period, score))).label("period_avg"),
-               func.count(case((in_period, fb.score))).label("period_responses"),
-               func.avg(score).label("all_avg"), func.count(fb.score).label("all_responses"))
-        .join(op, op.id == fb.point_id)
-        .where(op.building_id == building_id, fb.score.is_not(None))
-        .group_by(fb.dimension).order_by(fb.dimension)
+               func.count(case((in_period, raw_score))).label("period_responses"),
+               func.avg(score).label("all_avg"), func.count(raw_score).label("all_responses"))
+        .join(op, col(op.id) == col(fb.point_id))
+        .where(col(op.building_id) == building_id, raw_score.is_not(None))
+        .group_by(dimension).order_by(dimension)
     ))
 
 
 def observation_point(engine: Engine, *, building_id: int) -> dict[str, object] | None:
     with engine.connect() as conn:
-        row = conn.execute(select(ObservationPoint.code, ObservationPoint.designated_on)
-                           .where(ObservationPoint.building_id == building_id)).first()
+        row = conn.execute(select(col(ObservationPoint.code), col(ObservationPoint.designated_on))
+                           .where(col(ObservationPoint.building_id) == building_id)).first()
     return {"code": row.code, "designated_on": row.designated_on} if row else None
 
 
 def has_observation_points(engine: Engine) -> bool:
     """Whether any building is an observation point (the map offers sentiment colouring only then)."""
     with engine.connect() as conn:
-        return conn.execute(select(ObservationPoint.id).limit(1)).first() is not None
+        return conn.execute(select(col(ObservationPoint.id)).limit(1)).first() is not None
 
 
 def sentiment_index(engine: Engine, *, period: Period, min_responses: int) -> pd.DataFrame:

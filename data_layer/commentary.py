@@ -5,9 +5,11 @@ can change once the quarter is marked final. The goals page shows it and the rev
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlmodel import col
 
 from data_layer import audit
 from data_layer.auth import Actor, require
@@ -22,11 +24,20 @@ class CommentaryFinal(ValueError):
     """The quarter is marked final: its commentary can no longer change."""
 
 
-def _key(plan_code: str, year: int, quarter: int, scope: str) -> dict[str, object]:
+class QuarterKey(TypedDict):
+    """Whose commentary: the keyword arguments `notes`, `final_state`, `save_note` and `mark_final` share."""
+
+    plan_code: str
+    year: int
+    quarter: int
+    scope: str
+
+
+def _key(plan_code: str, year: int, quarter: int, scope: str) -> QuarterKey:
     return {"plan_code": plan_code, "year": year, "quarter": quarter, "scope": scope}
 
 
-def _where(model: type, key: dict[str, object]) -> list:
+def _where(model: type, key: QuarterKey) -> list:
     return [getattr(model, column) == value for column, value in key.items()]
 
 
@@ -34,9 +45,9 @@ def notes(engine: Engine, *, plan_code: str, year: int, quarter: int, scope: str
     """indicator ('' = key findings), text, updated_by, updated_at; key findings first."""
     key = _key(plan_code, year, quarter, scope)
     with engine.connect() as conn:
-        rows = conn.execute(select(ReviewNote.indicator, ReviewNote.text, ReviewNote.updated_by,
-                                   ReviewNote.updated_at).where(*_where(ReviewNote, key))
-                            .order_by(ReviewNote.indicator)).all()
+        rows = conn.execute(select(col(ReviewNote.indicator), col(ReviewNote.text), col(ReviewNote.updated_by),
+                                   col(ReviewNote.updated_at)).where(*_where(ReviewNote, key))
+                            .order_by(col(ReviewNote.indicator))).all()
     return pd.DataFrame(rows, columns=["indicator", "text", "updated_by", "updated_at"])
 
 
@@ -44,7 +55,7 @@ def final_state(engine: Engine, *, plan_code: str, year: int, quarter: int, scop
     """{"final_by", "final_at"} when the quarter is marked final, else None."""
     key = _key(plan_code, year, quarter, scope)
     with engine.connect() as conn:
-        row = conn.execute(select(ReviewQuarter.final_by, ReviewQuarter.final_at)
+        row = conn.execute(select(col(ReviewQuarter.final_by), col(ReviewQuarter.final_at))
                            .where(*_where(ReviewQuarter, key))).first()
     return None if row is None else {"final_by": row[0], "final_at": row[1]}
 
@@ -58,10 +69,10 @@ def save_note(engine: Engine, *, actor: Actor, plan_code: str, year: int, quarte
     key = _key(plan_code, year, quarter, scope)
     row_key = f"{plan_code}/{year}Q{quarter}/{scope}/{indicator or 'findings'}"
     with engine.begin() as conn:
-        if conn.execute(select(ReviewQuarter.final_by).where(*_where(ReviewQuarter, key))).first() is not None:
+        if conn.execute(select(col(ReviewQuarter.final_by)).where(*_where(ReviewQuarter, key))).first() is not None:
             raise CommentaryFinal(row_key)
-        where = [*_where(ReviewNote, key), ReviewNote.indicator == indicator]
-        old = conn.execute(select(ReviewNote.text).where(*where)).scalar()
+        where = [*_where(ReviewNote, key), col(ReviewNote.indicator) == indicator]
+        old = conn.execute(select(col(ReviewNote.text)).where(*where)).scalar()
         if (old or "") == text:
             return False
         now = datetime.now(UTC)
@@ -83,7 +94,7 @@ def mark_final(engine: Engine, *, actor: Actor, plan_code: str, year: int, quart
     require(actor, "editor")
     key = _key(plan_code, year, quarter, scope)
     with engine.begin() as conn:
-        if conn.execute(select(ReviewQuarter.final_by).where(*_where(ReviewQuarter, key))).first() is not None:
+        if conn.execute(select(col(ReviewQuarter.final_by)).where(*_where(ReviewQuarter, key))).first() is not None:
             return False
         conn.execute(insert(ReviewQuarter).values(**key, final_by=actor.name,
                                                   final_at=datetime.now(UTC)))

@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, func, or_, select
+from sqlmodel import col
 
 from data_layer.aggregates import Scope
 from data_layer.models import Building, BuildingMonth, District, Street
@@ -23,28 +24,30 @@ def buildings(engine: Engine, *, month: date, scope: Scope = Scope()) -> pd.Data
     quarter_reported (how many of them it reported), quarter_complete (bool)."""
     quarter_start = date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
     months = month_range(quarter_start, month)
-    statement = (select(Building.id, Building.code, Building.name, Building.district_code, District.name_zh,
-                        District.name_en, Building.street_id, Street.name_zh, Street.name_en)
-                 .join(District, District.code == Building.district_code)
-                 .outerjoin(Street, Street.id == Building.street_id)
+    statement = (select(col(Building.id), col(Building.code), col(Building.name), col(Building.district_code),
+                        col(District.name_zh),
+                        col(District.name_en), col(Building.street_id), col(Street.name_zh), col(Street.name_en))
+                 .join(District, col(District.code) == col(Building.district_code))
+                 .outerjoin(Street, col(Street.id) == col(Building.street_id))
                  # a building that reports is expected whatever its status says (a renovated floor may report)
-                 .where(or_(Building.status == "in_use", Building.id.in_(
-                     select(BuildingMonth.building_id).where(BuildingMonth.month >= quarter_start,
-                                                             BuildingMonth.month <= month)))))
+                 .where(or_(col(Building.status) == "in_use", col(Building.id).in_(
+                     select(col(BuildingMonth.building_id)).where(col(BuildingMonth.month) >= quarter_start,
+                                                             col(BuildingMonth.month) <= month)))))
     if scope.kind == "district":
-        statement = statement.where(Building.district_code == scope.code)
+        statement = statement.where(col(Building.district_code) == scope.code)
     elif scope.kind == "street":
-        statement = statement.where(Street.code == scope.code)
-    counts = (select(BuildingMonth.building_id, func.count().label("n"),
-                     func.max(BuildingMonth.month).label("last"))
-              .where(BuildingMonth.month >= quarter_start, BuildingMonth.month <= month)
-              .group_by(BuildingMonth.building_id))
+        statement = statement.where(col(Street.code) == scope.code)
+    counts = (select(col(BuildingMonth.building_id), func.count().label("n"),
+                     func.max(col(BuildingMonth.month)).label("last"))
+              .where(col(BuildingMonth.month) >= quarter_start, col(BuildingMonth.month) <= month)
+              .group_by(col(BuildingMonth.building_id)))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(statement.order_by(Building.district_code, Building.code)).all(),
+        frame = pd.DataFrame(conn.execute(statement.order_by(col(Building.district_code), col(Building.code))).all(),
                              columns=["building_id", "code", "name", "district_code", "district_zh", "district_en",
                                       "street_id", "street_zh", "street_en"])
         reported = pd.DataFrame(conn.execute(counts).all(), columns=["building_id", "quarter_reported", "last"])
-        in_month = set(conn.execute(select(BuildingMonth.building_id).where(BuildingMonth.month == month)).scalars())
+        in_month = set(conn.execute(select(col(BuildingMonth.building_id))
+                                    .where(col(BuildingMonth.month) == month)).scalars())
     frame = frame.merge(reported[["building_id", "quarter_reported"]], on="building_id", how="left")
     frame["quarter_reported"] = frame["quarter_reported"].fillna(0).astype(int)
     frame["quarter_months"] = len(months)

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import CursorResult, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
@@ -68,6 +69,14 @@ class StoreStatus:
     @property
     def usable(self) -> bool:
         return self.code in {"ok", "empty"}
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key a single-row INSERT created (SQLAlchemy types it as optional: an INSERT ... SELECT has none)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("the statement inserted no single row")
+    return int(key[0])
 
 
 def sqlite_file_exists(url: str) -> bool:

@@ -173,7 +173,8 @@ def build_demo(engine: Engine, *, today: date, seed: int) -> dict[str, int]:
 
 
 def _streets() -> tuple[list[dict], dict[tuple[str, str], int]]:
-    rows, ids = [], {}
+    rows: list[dict] = []
+    ids: dict[tuple[str, str], int] = {}
     for centre in CENTRES:
         for name_zh, name_en in centre.streets:
             if (centre.district, name_zh) in ids:

@@ -1336,7 +1336,7 @@ _DAILY_LIFE = DimensionBank(
                 "我们公司中午大概有{n:30-80}份外卖",
                 "外卖目前放在楼宇西门",
             ),
-            actors=("物业"),
+            actors=("物业",),  # a one-word tuple: ("物业") was the string, and "感谢物！" came out
         ),
         Topic(
             names=("医疗服务", "社康服务", "药店"),

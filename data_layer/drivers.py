@@ -25,6 +25,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from data_layer.aggregates import Scope, ratio
 from data_layer.models import Building, BuildingMonth, District, Street
@@ -96,16 +97,19 @@ def _load(engine: Engine, *, indicator: str, scope: Scope, window: Window) -> pd
     kind, top, bottom = INDICATORS[indicator]
     bm = BuildingMonth
     if kind == "flow":
-        statement = (select(bm.building_id, func.sum(getattr(bm, top)).label("top"))
-                     .where(bm.month >= window.start, bm.month <= window.end).group_by(bm.building_id))
+        statement = (select(col(bm.building_id), func.sum(getattr(bm, top)).label("top"))
+                     .where(col(bm.month) >= window.start, col(bm.month) <= window.end).group_by(col(bm.building_id)))
     else:
-        statement = (select(bm.building_id, getattr(bm, top).label("top"), getattr(bm, bottom).label("bottom"))
-                     .where(bm.month == window.end))
-    statement = statement.join(Building, Building.id == bm.building_id)
+        if bottom is None:
+            raise ValueError(f"{indicator}: a rate needs its denominator")
+        statement = (select(col(bm.building_id), getattr(bm, top).label("top"), getattr(bm, bottom).label("bottom"))
+                     .where(col(bm.month) == window.end))
+    statement = statement.join(Building, col(Building.id) == col(bm.building_id))
     if scope.kind == "district":
-        statement = statement.where(Building.district_code == scope.code)
+        statement = statement.where(col(Building.district_code) == scope.code)
     elif scope.kind == "street":
-        statement = statement.join(Street, Street.id == Building.street_id).where(Street.code == scope.code)
+        statement = statement.join(Street,
+                                   col(Street.id) == col(Building.street_id)).where(col(Street.code) == scope.code)
     with engine.connect() as conn:
         rows = conn.execute(statement).all()
     frame = pd.DataFrame(rows, columns=["building_id", "top"] if kind == "flow" else ["building_id", "top", "bottom"])
@@ -131,7 +135,7 @@ def contributions(now: pd.DataFrame, before: pd.DataFrame, kind: str) -> tuple[p
     else:
         o_t, l_t = float(now["top"].sum()), float(now["bottom"].sum())
         o_0, l_0 = float(before["top"].sum()), float(before["bottom"].sum())
-        value_now, value_before = ratio(o_t, l_t), ratio(o_0, l_0)  # type: ignore[assignment]
+        value_now, value_before = ratio(o_t, l_t), ratio(o_0, l_0)
         if value_now is None or value_before is None:
             merged["contribution"] = float("nan")
         else:
@@ -140,7 +144,7 @@ def contributions(now: pd.DataFrame, before: pd.DataFrame, kind: str) -> tuple[p
         merged["now"] = ratio(merged["top_t"], merged["bottom_t"])
         merged["before"] = ratio(merged["top_0"], merged["bottom_0"])
     out = merged[["building_id", "status", "now", "before", "contribution"]].reset_index(drop=True)
-    return out, value_now, value_before  # type: ignore[return-value]
+    return out, value_now, value_before
 
 
 def drivers(engine: Engine, *, indicator: str, scope: Scope, as_of: date, basis: str = "yoy") -> Drivers:
@@ -154,11 +158,12 @@ def drivers(engine: Engine, *, indicator: str, scope: Scope, as_of: date, basis:
     frame, value_now, value_before = contributions(now, before, kind)
     with engine.connect() as conn:
         info = pd.DataFrame(conn.execute(
-            select(Building.id, Building.code, Building.name, Building.district_code, District.name_zh,
-                   District.name_en, Building.street_id, Street.name_zh, Street.name_en)
-            .join(District, District.code == Building.district_code)
-            .outerjoin(Street, Street.id == Building.street_id)
-            .where(Building.id.in_([int(b) for b in frame["building_id"]]))).all(),
+            select(col(Building.id), col(Building.code), col(Building.name), col(Building.district_code),
+                   col(District.name_zh),
+                   col(District.name_en), col(Building.street_id), col(Street.name_zh), col(Street.name_en))
+            .join(District, col(District.code) == col(Building.district_code))
+            .outerjoin(Street, col(Street.id) == col(Building.street_id))
+            .where(col(Building.id).in_([int(b) for b in frame["building_id"]]))).all(),
             columns=["building_id", "code", "name", "district_code", "district_zh", "district_en", "street_id",
                      "street_zh", "street_en"])
     info["building_id"] = info["building_id"].astype(int)

@@ -50,20 +50,20 @@ class Loaded:
 
 def loaded(engine: Engine) -> Loaded:
     with engine.connect() as conn:
-        def one(sql: str) -> object:
-            return conn.execute(text(sql)).scalar()
+        def count(sql: str) -> int:
+            return int(conn.execute(text(sql)).scalar() or 0)
 
         months = conn.execute(text("SELECT COUNT(DISTINCT month), MIN(month), MAX(month) FROM building_month")).one()
         return Loaded(
-            districts=int(one("SELECT COUNT(*) FROM district") or 0),
-            boundaries=int(one("SELECT COUNT(*) FROM district_boundary") or 0),
-            streets=int(one("SELECT COUNT(*) FROM street") or 0),
-            buildings=int(one("SELECT COUNT(*) FROM building") or 0),
-            unplaced=int(one("SELECT COUNT(*) FROM building WHERE lon IS NULL OR lat IS NULL") or 0),
+            districts=count("SELECT COUNT(*) FROM district"),
+            boundaries=count("SELECT COUNT(*) FROM district_boundary"),
+            streets=count("SELECT COUNT(*) FROM street"),
+            buildings=count("SELECT COUNT(*) FROM building"),
+            unplaced=count("SELECT COUNT(*) FROM building WHERE lon IS NULL OR lat IS NULL"),
             building_months=int(months[0] or 0), first_month=str(months[1] or "")[:7], last_month=str(months[2] or "")[:7],
-            city_months=int(one("SELECT COUNT(*) FROM city_month") or 0),
-            plans=int(one("SELECT COUNT(*) FROM plan WHERE NOT is_template") or 0),
-            points=int(one("SELECT COUNT(*) FROM observation_point") or 0))
+            city_months=count("SELECT COUNT(*) FROM city_month"),
+            plans=count("SELECT COUNT(*) FROM plan WHERE NOT is_template"),
+            points=count("SELECT COUNT(*) FROM observation_point"))
 
 
 def unplaced(engine: Engine) -> pd.DataFrame:

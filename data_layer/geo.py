@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from data_layer.aggregates import DISTRICT_INDICATORS, district_indicators  # noqa: F401 - re-exported for the map
 from data_layer.models import District, DistrictBoundary
@@ -178,9 +179,10 @@ def district_boundaries(engine: Engine, *, target_crs: str | None = None) -> gpd
     boundary row are left out (the map then simply has no polygon for them)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(District.code, District.name_zh, District.name_en, DistrictBoundary.crs, DistrictBoundary.geojson)
-            .join(DistrictBoundary, DistrictBoundary.district_code == District.code)
-            .order_by(District.code)
+            select(col(District.code), col(District.name_zh), col(District.name_en), col(DistrictBoundary.crs),
+                   col(DistrictBoundary.geojson))
+            .join(DistrictBoundary, col(DistrictBoundary.district_code) == col(District.code))
+            .order_by(col(District.code))
         ).all()
     frame = gpd.GeoDataFrame(
         {"code": [r.code for r in rows], "name_zh": [r.name_zh for r in rows], "name_en": [r.name_en for r in rows],
@@ -200,7 +202,7 @@ def district_boundaries(engine: Engine, *, target_crs: str | None = None) -> gpd
 def boundary_crs(engine: Engine) -> str:
     """The CRS most boundary rows are stored in (GCJ-02 when there are none): what the offline map draws in."""
     with engine.connect() as conn:
-        row = conn.execute(select(DistrictBoundary.crs, func.count()).group_by(DistrictBoundary.crs)
+        row = conn.execute(select(col(DistrictBoundary.crs), func.count()).group_by(col(DistrictBoundary.crs))
                            .order_by(func.count().desc())).first()
     return normalise_crs(row[0]) if row else GCJ02
 

@@ -19,11 +19,12 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlmodel import col
 
 from data_layer.aggregates import Scope, ratio
 from data_layer.goal_sources import building_filter, city_tax, monthly_sums, threshold_counts
 from data_layer.indicators import BOUNDS, BY_CODE, TAX_10M_BOUND_10K
-from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Street
+from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Street, table_of
 from data_layer.periods import add_months
 
 RANKABLE = ("occupancy_rate", "registration_rate", "building_tax", "tax_share", "buildings_tax_10m",
@@ -35,10 +36,12 @@ COMPARE = ("last_month", "last_year")
 
 def _entities(conn: Connection, level: str, district: str | None) -> pd.DataFrame:
     if level == "district":
-        statement = select(District.code, District.name_zh, District.name_en).order_by(District.code)
+        statement = select(col(District.code), col(District.name_zh),
+                           col(District.name_en)).order_by(col(District.code))
     else:
-        statement = (select(Street.code, Street.name_zh, Street.name_en).where(Street.district_code == district)
-                     .order_by(Street.code))
+        statement = (select(col(Street.code), col(Street.name_zh),
+                            col(Street.name_en)).where(col(Street.district_code) == district)
+                     .order_by(col(Street.code)))
     return pd.DataFrame(conn.execute(statement).fetchall(), columns=["entity", "name_zh", "name_en"])
 
 
@@ -169,11 +172,12 @@ def threshold_movers(engine: Engine, *, scope: Scope, as_of: date, bound: float 
     months = [as_of] + ([before] if before else [])
     y = BuildingYtd
     with engine.connect() as conn:
-        over = select(y.building_id).where(y.month.in_(months), y.ytd_tax_10k >= bound)
+        over = select(col(y.building_id)).where(col(y.month).in_(months), col(y.ytd_tax_10k) >= bound)
         rows = conn.execute(
-            select(Building.code, Building.name, Building.district_code, y.month, y.ytd_tax_10k)
-            .join(Building, Building.id == y.building_id)
-            .where(y.month.in_(months), y.building_id.in_(over), *building_filter(scope))
+            select(col(Building.code), col(Building.name), col(Building.district_code), col(y.month),
+                   col(y.ytd_tax_10k))
+            .join(Building, col(Building.id) == col(y.building_id))
+            .where(col(y.month).in_(months), col(y.building_id).in_(over), *building_filter(scope))
         ).fetchall()
     frame = pd.DataFrame(rows, columns=["code", "name", "district_code", "month", "ytd"])
     columns = ["movement", "code", "name", "district_code", "ytd_before", "ytd_now"]
@@ -202,17 +206,18 @@ def occupancy_movers(engine: Engine, *, scope: Scope, as_of: date, compare: str 
     area-weighted rate); a building that started or stopped reporting is marked so (state new / gone)."""
     as_of = as_of.replace(day=1)
     before = add_months(as_of, -12) if compare == "last_year" else add_months(as_of, -1)
-    now, then = BuildingMonth.__table__.alias("now"), BuildingMonth.__table__.alias("then")
+    now, then = table_of(BuildingMonth).alias("now"), table_of(BuildingMonth).alias("then")
     delta = func.coalesce(now.c.occupied_area_m2, 0.0) - func.coalesce(then.c.occupied_area_m2, 0.0)
     # ranked and cut in SQL: pulling both months of every building into pandas took 0.95 s at 50,000 buildings
     statement = (
-        select(Building.code, Building.name, Building.district_code, then.c.occupied_area_m2, then.c.leasable_area_m2,
+        select(col(Building.code), col(Building.name), col(Building.district_code), then.c.occupied_area_m2,
+               then.c.leasable_area_m2,
                now.c.occupied_area_m2, now.c.leasable_area_m2, delta)
         .select_from(Building)
-        .join(now, and_(now.c.building_id == Building.id, now.c.month == as_of), isouter=True)
-        .join(then, and_(then.c.building_id == Building.id, then.c.month == before), isouter=True)
+        .join(now, and_(now.c.building_id == col(Building.id), now.c.month == as_of), isouter=True)
+        .join(then, and_(then.c.building_id == col(Building.id), then.c.month == before), isouter=True)
         .where(or_(now.c.building_id.is_not(None), then.c.building_id.is_not(None)), *building_filter(scope))
-        .order_by(func.abs(delta).desc(), Building.code)
+        .order_by(func.abs(delta).desc(), col(Building.code))
         .limit(limit)
     )
     with engine.connect() as conn:

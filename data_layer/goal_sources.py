@@ -11,7 +11,20 @@ from datetime import date
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Connection, ScalarSelect, Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    FromClause,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlmodel import col
 
 from data_layer.aggregates import Scope
 from data_layer.indicators import DESIGNATIONS
@@ -24,6 +37,7 @@ from data_layer.models import (
     DistrictMonth,
     Street,
     StreetMonth,
+    table_of,
 )
 from data_layer.periods import add_months
 
@@ -33,46 +47,47 @@ SUMS = {"buildings": "buildings_reporting", "occupied": "occupied_area_m2", "lea
 
 
 
-_CODE = bindparam("scope_code")
+_CODE: BindParameter[str] = bindparam("scope_code")
 
 
 def _street_id(code: object = _CODE) -> ScalarSelect:
-    return select(Street.id).where(Street.code == code).scalar_subquery()
+    return select(col(Street.id)).where(col(Street.code) == code).scalar_subquery()
 
 
 def building_filter(scope: Scope) -> list:
     """WHERE clauses on `building` for the scope."""
     if scope.kind == "district":
-        return [Building.district_code == scope.code]
+        return [col(Building.district_code) == scope.code]
     if scope.kind == "street":
-        return [Building.street_id == _street_id(scope.code or "")]
+        return [col(Building.street_id) == _street_id(scope.code or "")]
     return []
 
 
 def _building_filter_param(kind: str) -> list:
     """`building_filter` with the scope's code as the bound parameter scope_code."""
     if kind == "district":
-        return [Building.district_code == _CODE]
+        return [col(Building.district_code) == _CODE]
     if kind == "street":
-        return [Building.street_id == _street_id()]
+        return [col(Building.street_id) == _street_id()]
     return []
 
 
 @lru_cache(maxsize=32)
 def _monthly_statement(kind: str, by: str | None) -> Select:
     use_street = kind == "street" or by == "street"
-    table = StreetMonth if use_street else DistrictMonth
-    entity = {"district": table.district_code, "street": Street.code}.get(by or "")
-    statement = select(entity if entity is not None else literal("all"), table.month,
+    table: type[StreetMonth] | type[DistrictMonth] = StreetMonth if use_street else DistrictMonth
+    month = col(table.month)
+    entity = {"district": col(table.district_code), "street": col(Street.code)}.get(by or "")
+    statement = select(entity if entity is not None else literal("all"), month,
                        *[func.sum(getattr(table, column)) for column in SUMS.values()])
     if use_street:
-        statement = statement.join(Street, Street.id == StreetMonth.street_id)
-    where = [table.month >= bindparam("start"), table.month <= bindparam("end")]
+        statement = statement.join(Street, col(Street.id) == col(StreetMonth.street_id))
+    where = [month >= bindparam("start"), month <= bindparam("end")]
     if kind == "district":
-        where.append(table.district_code == _CODE)
+        where.append(col(table.district_code) == _CODE)
     elif kind == "street":
-        where.append(Street.code == _CODE)
-    return statement.where(*where).group_by(*([entity] if entity is not None else []), table.month)
+        where.append(col(Street.code) == _CODE)
+    return statement.where(*where).group_by(*([entity] if entity is not None else []), month)
 
 
 def monthly_rows(conn: Connection, *, scope: Scope, start: date, end: date,
@@ -89,11 +104,11 @@ def monthly_sums(conn: Connection, *, scope: Scope, start: date, end: date, by: 
                         columns=["entity", "month", *SUMS])
 
 
-_CITY_TAX = select(CityMonth.month, CityMonth.city_tax_10k).where(CityMonth.month >= bindparam("start"),
-                                                                   CityMonth.month <= bindparam("end"))
-_LAST_MONTH = select(func.max(DistrictMonth.month))
-_LAST_MONTH_IN = select(func.max(DistrictMonth.month)).where(DistrictMonth.month >= bindparam("start"),
-                                                             DistrictMonth.month <= bindparam("end"))
+_CITY_TAX = select(col(CityMonth.month), col(CityMonth.city_tax_10k)).where(col(CityMonth.month) >= bindparam("start"),
+                                                                   col(CityMonth.month) <= bindparam("end"))
+_LAST_MONTH = select(func.max(col(DistrictMonth.month)))
+_LAST_MONTH_IN = select(func.max(col(DistrictMonth.month))).where(col(DistrictMonth.month) >= bindparam("start"),
+                                                             col(DistrictMonth.month) <= bindparam("end"))
 
 
 def city_tax(conn: Connection, *, start: date, end: date) -> dict[date, float]:
@@ -137,9 +152,9 @@ def threshold_totals(conn: Connection, *, scope: Scope, month: date, conditions:
 def _threshold_statement(kind: str, by: str | None, count: int, new: bool) -> Select:
     """COUNT ... FILTER for `count` bounds (bound_i, and last_i when `new`) over the index range month = m,
     ytd ≥ lowest."""
-    current = BuildingYtd.__table__.alias("y")
-    previous = BuildingYtd.__table__.alias("ly")
-    source = current
+    current = table_of(BuildingYtd).alias("y")
+    previous = table_of(BuildingYtd).alias("ly")
+    source: FromClause = current
     if new:
         source = source.join(previous, and_(previous.c.month == bindparam("last_year_end"),
                                             previous.c.building_id == current.c.building_id), isouter=True)
@@ -150,14 +165,14 @@ def _threshold_statement(kind: str, by: str | None, count: int, new: bool) -> Se
             over = and_(over, or_(previous.c.ytd_tax_10k.is_(None), previous.c.ytd_tax_10k < bindparam(f"last_{i}")))
         columns.append(func.count().filter(over))
     where = [current.c.month == bindparam("month"), current.c.ytd_tax_10k >= bindparam("lowest")]
-    entity = {"district": Building.district_code, "street": Street.code}.get(by or "")
+    entity = {"district": col(Building.district_code), "street": col(Street.code)}.get(by or "")
     if entity is not None:  # grouped: the building row gives the district or street
-        source = source.join(Building, Building.id == current.c.building_id)
+        source = source.join(Building, col(Building.id) == current.c.building_id)
         if by == "street":
-            source = source.join(Street, Street.id == Building.street_id)
+            source = source.join(Street, col(Street.id) == col(Building.street_id))
         where += _building_filter_param(kind)
     elif kind != "city":  # one scope: a set of building ids, cheaper than a join per row
-        where.append(current.c.building_id.in_(select(Building.id).where(*_building_filter_param(kind))))
+        where.append(current.c.building_id.in_(select(col(Building.id)).where(*_building_filter_param(kind))))
     statement = select(entity if entity is not None else literal("all"), *columns).select_from(source).where(*where)
     return statement.group_by(entity) if entity is not None else statement
 
@@ -180,12 +195,13 @@ def _threshold_query(conn: Connection, *, scope: Scope, month: date, conditions:
 @lru_cache(maxsize=8)
 def _designation_statement(kind: str) -> Select:
     dc = DesignationCount
-    where = [or_(dc.year == 0, and_(dc.designation == "renovated_buildings", dc.year == bindparam("year")))]
+    where = [or_(col(dc.year) == 0, and_(col(dc.designation) == "renovated_buildings",
+                                         col(dc.year) == bindparam("year")))]
     if kind == "district":
-        where.append(dc.district_code == _CODE)
+        where.append(col(dc.district_code) == _CODE)
     elif kind == "street":
-        where.append(dc.street_id == _street_id())
-    return select(dc.designation, func.sum(dc.buildings)).where(*where).group_by(dc.designation)
+        where.append(col(dc.street_id) == _street_id())
+    return select(col(dc.designation), func.sum(col(dc.buildings))).where(*where).group_by(col(dc.designation))
 
 
 def designation_counts(conn: Connection, *, scope: Scope, year: int) -> dict[str, float]:
@@ -201,9 +217,10 @@ def overdue_demands(conn: Connection, *, scope: Scope, months: list[date]) -> di
         return None
     first_end, last_end = add_months(min(months), 1), add_months(max(months), 1)
     rows = pd.DataFrame(conn.execute(
-        select(Demand.opened_on, Demand.due_on, Demand.closed_on).join(Building, Building.id == Demand.building_id)
-        .where(Demand.opened_on < last_end, Demand.due_on < last_end,
-               or_(Demand.closed_on.is_(None), Demand.closed_on >= first_end), *building_filter(scope))
+        select(col(Demand.opened_on), col(Demand.due_on), col(Demand.closed_on))
+        .join(Building, col(Building.id) == col(Demand.building_id))
+        .where(col(Demand.opened_on) < last_end, col(Demand.due_on) < last_end,
+               or_(col(Demand.closed_on).is_(None), col(Demand.closed_on) >= first_end), *building_filter(scope))
     ).fetchall(), columns=["opened_on", "due_on", "closed_on"])
     counts = {}
     for month in months:

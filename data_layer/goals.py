@@ -256,7 +256,7 @@ def _series(data: ScopeData, code: str) -> dict[date, float]:
         rate = ratio(v["occupied"], v["leasable"]) if code == "occupancy_rate" else ratio(
             v["registered"], v["operating"]) if code == "registration_rate" else None
         if rate is not None:
-            out[month] = 100 * rate  # type: ignore[operator]
+            out[month] = 100 * rate
         elif code == "vacant_area":
             out[month] = v["leasable"] - v["occupied"]
     if code == "overdue_demands" and data.demands is not None:
@@ -301,12 +301,12 @@ def evaluate(ind: IndicatorDef, data: ScopeData, as_of: date, pace: str) -> Eval
             return Evaluation(None, None, None, None, "no_data")
         actual = data.thresholds.get(ind.code)
         forecast = actual if final else data.thresholds.get(ind.code + ":forecast")
-        share = None
-        method = None
+        share: float | None = None
+        pace_method: str | None = None
         if ind.has_pace:
-            weights, method = pace_weights(_profile(data.monthly, year - 1, "tax"), pace)
+            weights, pace_method = pace_weights(_profile(data.monthly, year - 1, "tax"), pace)
             share = share_by(weights, range(1, as_of.month + 1))
-        return Evaluation(actual, share, method, forecast, note)
+        return Evaluation(actual, share, pace_method, forecast, note)
     if ind.aggregation == "count_designated":
         if data.current_year != year:
             return Evaluation(None, None, None, None, "no_history")
@@ -387,12 +387,11 @@ def _row(ind: IndicatorDef, ev: Evaluation, target_spec: tuple[float, str] | Non
          margins: Margins) -> dict:
     target, comparator = target_spec if target_spec else (None, ind.comparator)
     actual = ev.actual
-    both = target is not None and actual is not None
     expected = target * ev.expected_share if target is not None and ev.expected_share is not None else None
     return {
         "indicator": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit, "kind": ind.kind,
         "direction": ind.direction, "comparator": comparator, "target": target, "actual": actual,
-        "gap": actual - target if both else None,
+        "gap": actual - target if target is not None and actual is not None else None,
         "progress": progress_of(actual=actual, target=target, comparator=comparator, unit=ind.unit),
         "expected": expected,
         "pace_ratio": actual / expected if expected and actual is not None else None,
@@ -428,7 +427,7 @@ def actuals(engine: Engine, *, scope: Scope, period: Period, codes: Iterable[str
             months = [m for m in frame["month"] if m in city] if frame is not None else []
             part = frame[frame["month"].isin(months)] if frame is not None else None
             total = sum(city[m] for m in months)
-            value = 100 * float(part["tax"].sum()) / total if months and total else None
+            value = 100 * float(part["tax"].sum()) / total if part is not None and months and total else None
         elif sub_year and code == "renovated_buildings":
             value, note = None, "yearly_only"
         rows.append({"indicator": code, "value": value, "note": note if value is None else ""})

@@ -26,7 +26,7 @@ from data_layer.i18n import localized, translate
 from data_layer.settings import get_settings
 
 
-def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
     parser = verbs.add_parser("goals", help="print a plan's goal table (target, actual, progress, pace, forecast,"
                                             " status)")
     parser.add_argument("--plan", required=True, help="plan code, e.g. GZ-2025-2027")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Option codes shared by models, imports and the UI's translations.
@@ -453,3 +453,8 @@ DOMAIN_TABLES: tuple[type[SQLModel], ...] = (
     StreetMonth,
     DesignationCount,
 )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model (SQLModel sets `__table__` on each but does not declare it to type checkers)."""
+    return model.__table__  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, case, extract, func, select, update
+from sqlmodel import col
 
 from data_layer import audit
 from data_layer.models import (
@@ -36,6 +37,7 @@ from data_layer.models import (
     Feedback,
     ObservationPoint,
     Street,
+    table_of,
 )
 from data_layer.sentiment.learned import Model
 from data_layer.summaries import bump_data_version
@@ -52,7 +54,7 @@ CHANGE_DIGITS, SHARE_PCT_DIGITS = 1, 1  # as displayed: index points to 0.1, sha
 
 def effective_label() -> ColumnElement:
     """The label every figure uses: a staff correction wins over the model."""
-    return func.coalesce(Feedback.corrected_label, Feedback.sentiment_label)
+    return func.coalesce(col(Feedback.corrected_label), col(Feedback.sentiment_label))
 
 
 def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
@@ -120,12 +122,14 @@ def perception_index(stats: pd.DataFrame, by: list[str], *, min_responses: int) 
 def points(engine: Engine) -> pd.DataFrame:
     """Every observation point with its building, district and coordinates."""
     frame = _frame(engine, (
-        select(ObservationPoint.id.label("point_id"), ObservationPoint.code, ObservationPoint.designated_on,
-               Building.id.label("building_id"), Building.name, Building.district_code, Building.lon, Building.lat,
-               District.name_zh.label("district_zh"), District.name_en.label("district_en"))
-        .join(Building, Building.id == ObservationPoint.building_id)
-        .join(District, District.code == Building.district_code)
-        .order_by(ObservationPoint.id)
+        select(col(ObservationPoint.id).label("point_id"), col(ObservationPoint.code),
+               col(ObservationPoint.designated_on),
+               col(Building.id).label("building_id"), col(Building.name), col(Building.district_code),
+               col(Building.lon), col(Building.lat),
+               col(District.name_zh).label("district_zh"), col(District.name_en).label("district_en"))
+        .join(Building, col(Building.id) == col(ObservationPoint.building_id))
+        .join(District, col(District.code) == col(Building.district_code))
+        .order_by(col(ObservationPoint.id))
     ))
     return frame
 
@@ -133,15 +137,15 @@ def points(engine: Engine) -> pd.DataFrame:
 def monthly_stats(engine: Engine) -> pd.DataFrame:
     """Feedback summed per point, dimension and month: the input of every index (small: points × 6 × months)."""
     label = effective_label()
-    year, month = extract("year", Feedback.submitted_on), extract("month", Feedback.submitted_on)
+    year, month = extract("year", col(Feedback.submitted_on)), extract("month", col(Feedback.submitted_on))
     frame = _frame(engine, (
-        select(Feedback.point_id, Feedback.dimension, year.label("year"), month.label("month_number"),
-               func.count().label("responses"), func.count(Feedback.score).label("scored"),
-               func.coalesce(func.sum(Feedback.score), 0).label("score_sum"),
+        select(col(Feedback.point_id), col(Feedback.dimension), year.label("year"), month.label("month_number"),
+               func.count().label("responses"), func.count(col(Feedback.score)).label("scored"),
+               func.coalesce(func.sum(col(Feedback.score)), 0).label("score_sum"),
                func.count(label).label("labelled"),
                func.sum(case((label == "positive", 1), else_=0)).label("positive"),
                func.sum(case((label == "negative", 1), else_=0)).label("negative"))
-        .group_by(Feedback.point_id, Feedback.dimension, year, month)
+        .group_by(col(Feedback.point_id), col(Feedback.dimension), year, month)
     ))
     if frame.empty:
         return pd.DataFrame(columns=STATS_COLUMNS)
@@ -239,15 +243,15 @@ def dimension_breakdown(stats: pd.DataFrame, point_frame: pd.DataFrame, *, quart
 def needs_review(review_confidence: float) -> ColumnElement:
     """A comment waits for review when the model's confidence is below the setting and staff have not
     corrected it (a comment with no model label has no confidence and is not listed)."""
-    return Feedback.corrected_label.is_(None) & (Feedback.sentiment_confidence < review_confidence)
+    return col(Feedback.corrected_label).is_(None) & (col(Feedback.sentiment_confidence) < review_confidence)
 
 
 def _feedback_filters(*, point_id: int, dimension: str | None, label: str | None, review_only: bool,
-                      review_confidence: float) -> list:  # type: ignore[type-arg]
+                      review_confidence: float) -> list:
     """The WHERE clauses the listing and its counts share, so the caption counts what the list would show."""
-    clauses = [Feedback.point_id == point_id, Feedback.text != ""]
+    clauses = [col(Feedback.point_id) == point_id, col(Feedback.text) != ""]
     if dimension:
-        clauses.append(Feedback.dimension == dimension)
+        clauses.append(col(Feedback.dimension) == dimension)
     if label:
         clauses.append(effective_label() == label)
     if review_only:
@@ -262,15 +266,18 @@ def feedback_list(engine: Engine, *, point_id: int, dimension: str | None = None
     needs review (see `needs_review`). `review_only` keeps only those, in SQL, so old ones are reachable too, least
     confident first."""
     statement = (
-        select(Feedback.id, Feedback.submitted_on, Feedback.dimension, Feedback.channel, Feedback.score,
-               Feedback.text, effective_label().label("label"), Feedback.sentiment_label.label("model_label"),
-               Feedback.sentiment_confidence.label("confidence"), Feedback.sentiment_evidence.label("evidence"),
-               Feedback.corrected_label, Feedback.corrected_by, Feedback.corrected_at)
+        select(col(Feedback.id), col(Feedback.submitted_on), col(Feedback.dimension), col(Feedback.channel),
+               col(Feedback.score),
+               col(Feedback.text), effective_label().label("label"), col(Feedback.sentiment_label).label("model_label"),
+               col(Feedback.sentiment_confidence).label("confidence"),
+               col(Feedback.sentiment_evidence).label("evidence"),
+               col(Feedback.corrected_label), col(Feedback.corrected_by), col(Feedback.corrected_at))
         .where(*_feedback_filters(point_id=point_id, dimension=dimension, label=label, review_only=review_only,
                                   review_confidence=review_confidence))
         # the review queue starts with the comments the model is least sure of (its probabilities are calibrated)
-        .order_by(*((Feedback.sentiment_confidence.asc(),) if review_only else ()), Feedback.submitted_on.desc(),
-                  Feedback.id.desc())
+        .order_by(*((col(Feedback.sentiment_confidence).asc(),) if review_only else ()),
+                  col(Feedback.submitted_on).desc(),
+                  col(Feedback.id).desc())
         .limit(limit)
     )
     frame = _frame(engine, statement)
@@ -294,13 +301,13 @@ MIN_KEYWORD_COUNT = 3  # a term two comments mention is an anecdote, not a keywo
 KEYWORD_COMMENTS_LIMIT = 200
 
 
-def _negative_in(*, start: date, end: date, point_ids: list[int] | None) -> list:  # type: ignore[type-arg]
+def _negative_in(*, start: date, end: date, point_ids: list[int] | None) -> list:
     """The WHERE clauses of negative comments (effective label) in a window and scope: the keyword chart and the
     comments behind a keyword share them, so a keyword opens exactly the comments it counted."""
-    clauses = [effective_label() == "negative", Feedback.text != "", Feedback.submitted_on >= start,
-               Feedback.submitted_on <= end]
+    clauses = [effective_label() == "negative", col(Feedback.text) != "", col(Feedback.submitted_on) >= start,
+               col(Feedback.submitted_on) <= end]
     if point_ids is not None:
-        clauses.append(Feedback.point_id.in_(point_ids))
+        clauses.append(col(Feedback.point_id).in_(point_ids))
     return clauses
 
 
@@ -312,9 +319,10 @@ def negative_keywords(engine: Engine, *, start: date, end: date, point_ids: list
     `newest` comments per dimension are read, which bounds the time at province scale."""
     from data_layer.sentiment.keywords import top_terms  # jieba loads on first use only
 
-    ranked = (select(Feedback.dimension, Feedback.text,
-                     func.row_number().over(partition_by=Feedback.dimension,
-                                            order_by=(Feedback.submitted_on.desc(), Feedback.id.desc())).label("n"))
+    ranked = (select(col(Feedback.dimension), col(Feedback.text),
+                     func.row_number().over(partition_by=col(Feedback.dimension),
+                                            order_by=(col(Feedback.submitted_on).desc(),
+                                                      col(Feedback.id).desc())).label("n"))
               .where(*_negative_in(start=start, end=end, point_ids=point_ids)))
     inner = ranked.subquery()
     frame = _frame(engine, select(inner.c.dimension, inner.c.text).where(inner.c.n <= newest))
@@ -329,18 +337,21 @@ def keyword_comments(engine: Engine, *, term: str, dimension: str, start: date, 
     """The negative comments behind a keyword: those of `dimension` in the window and scope whose text contains
     `term`, newest first (at most `limit`)."""
     return _frame(engine, (
-        select(Feedback.id, Feedback.submitted_on, Feedback.point_id, Feedback.dimension, Feedback.text,
-               Feedback.sentiment_confidence.label("confidence"), Feedback.corrected_by)
-        .where(*_negative_in(start=start, end=end, point_ids=point_ids), Feedback.dimension == dimension,
-               Feedback.text.contains(term, autoescape=True))
-        .order_by(Feedback.submitted_on.desc(), Feedback.id.desc()).limit(limit)))
+        select(col(Feedback.id), col(Feedback.submitted_on), col(Feedback.point_id), col(Feedback.dimension),
+               col(Feedback.text),
+               col(Feedback.sentiment_confidence).label("confidence"), col(Feedback.corrected_by))
+        .where(*_negative_in(start=start, end=end, point_ids=point_ids), col(Feedback.dimension) == dimension,
+               col(Feedback.text).contains(term, autoescape=True))
+        .order_by(col(Feedback.submitted_on).desc(), col(Feedback.id).desc()).limit(limit)))
 
 
 def district_boundaries(engine: Engine) -> pd.DataFrame:
     """District polygons as GeoJSON geometry dicts, with names (the map's offline base layer)."""
     frame = _frame(engine, (
-        select(DistrictBoundary.district_code, DistrictBoundary.geojson, District.name_zh, District.name_en)
-        .join(District, District.code == DistrictBoundary.district_code).order_by(DistrictBoundary.district_code)
+        select(col(DistrictBoundary.district_code), col(DistrictBoundary.geojson), col(District.name_zh),
+               col(District.name_en))
+        .join(District,
+              col(District.code) == col(DistrictBoundary.district_code)).order_by(col(DistrictBoundary.district_code))
     ))
     frame["geometry"] = frame["geojson"].map(json.loads)
     return frame.drop(columns=["geojson"])
@@ -352,11 +363,12 @@ def district_boundaries(engine: Engine) -> pd.DataFrame:
 def demands(engine: Engine) -> pd.DataFrame:
     """Every demand with its point, district, dates and text (small: a city has thousands)."""
     return _frame(engine, (
-        select(Demand.id, Demand.point_id, Demand.building_id, Demand.category, Demand.status, Demand.opened_on,
-               Demand.due_on, Demand.closed_on, Demand.text, Building.district_code,
-               Street.code.label("street_code"), Building.name.label("building"))
-        .join(Building, Building.id == Demand.building_id)
-        .outerjoin(Street, Street.id == Building.street_id)
+        select(col(Demand.id), col(Demand.point_id), col(Demand.building_id), col(Demand.category), col(Demand.status),
+               col(Demand.opened_on),
+               col(Demand.due_on), col(Demand.closed_on), col(Demand.text), col(Building.district_code),
+               col(Street.code).label("street_code"), col(Building.name).label("building"))
+        .join(Building, col(Building.id) == col(Demand.building_id))
+        .outerjoin(Street, col(Street.id) == col(Building.street_id))
     ))
 
 
@@ -464,12 +476,13 @@ def correct_label(engine: Engine, *, feedback_id: int, label: str | None, user: 
     if label is not None and label not in SENTIMENTS:
         raise ValueError(f"label must be one of {SENTIMENTS} or None, not {label!r}")
     with engine.begin() as conn:
-        row = conn.execute(select(Feedback.sentiment_label, Feedback.corrected_label, Feedback.corrected_by)
-                           .where(Feedback.id == feedback_id)).one_or_none()
+        row = conn.execute(select(col(Feedback.sentiment_label), col(Feedback.corrected_label),
+                                  col(Feedback.corrected_by))
+                           .where(col(Feedback.id) == feedback_id)).one_or_none()
         if row is None:
             raise LookupError(f"no feedback with id {feedback_id}")
         now = datetime.now(UTC)
-        conn.execute(update(Feedback).where(Feedback.id == feedback_id).values(
+        conn.execute(update(Feedback).where(col(Feedback.id) == feedback_id).values(
             corrected_label=label, corrected_by=user if label else None, corrected_at=now if label else None))
         audit.record(conn, user=user, action="label_correct", table="feedback", key=str(feedback_id), via=via,
                      old={"sentiment_label": row.sentiment_label, "corrected_label": row.corrected_label,
@@ -485,20 +498,21 @@ def score_unlabelled(engine: Engine, *, batch: int = 5_000) -> int:
     done = 0
     while True:
         with engine.begin() as conn:
-            rows = conn.execute(select(Feedback.id, Feedback.text).where(
-                Feedback.sentiment_label.is_(None), Feedback.text != "").order_by(Feedback.id).limit(batch)).all()
+            rows = conn.execute(select(col(Feedback.id), col(Feedback.text)).where(
+                col(Feedback.sentiment_label).is_(None),
+                col(Feedback.text) != "").order_by(col(Feedback.id)).limit(batch)).all()
             if not rows:
                 if done:
                     bump_data_version(conn)
                 return done
             results = score_many([text for _, text in rows])
-            _write_scores(conn, [row_id for row_id, _ in rows], results)
+            _write_scores(conn, [int(row_id) for row_id, _ in rows if row_id is not None], results)
             done += len(rows)
 
 
-def _write_scores(conn: Connection, ids: list[int], results: list) -> None:  # type: ignore[type-arg]
+def _write_scores(conn: Connection, ids: list[int], results: list) -> None:
     """The model's columns only: corrected_label (and the dimension) are never written here."""
-    table = Feedback.__table__  # type: ignore[attr-defined]
+    table = table_of(Feedback)
     conn.execute(update(table).where(table.c.id == bindparam("row_id")).values(
         sentiment_label=bindparam("b_label"), sentiment_score=bindparam("b_score"),
         sentiment_confidence=bindparam("b_confidence"), sentiment_evidence=bindparam("b_evidence"),
@@ -508,15 +522,16 @@ def _write_scores(conn: Connection, ids: list[int], results: list) -> None:  # t
 
 
 def rescore_feedback(engine: Engine, *, model: Model, user: str, via: str = "app",
-                     note: dict | None = None) -> tuple[int, int]:  # type: ignore[type-arg]
+                     note: dict | None = None) -> tuple[int, int]:
     """Re-score every stored comment with `model` in one transaction, with one audit row; returns (comments
     re-scored, comments whose model label changed). Only the model's columns are written: a staff correction
     (corrected_label, and a corrected dimension) stays as it is and keeps winning."""
     from data_layer.sentiment import score_many
 
     with engine.begin() as conn:
-        rows = conn.execute(select(Feedback.id, Feedback.text, Feedback.sentiment_label, Feedback.sentiment_model)
-                            .where(Feedback.text != "").order_by(Feedback.id)).all()
+        rows = conn.execute(select(col(Feedback.id), col(Feedback.text), col(Feedback.sentiment_label),
+                                   col(Feedback.sentiment_model))
+                            .where(col(Feedback.text) != "").order_by(col(Feedback.id))).all()
         results = score_many([r.text for r in rows], model=model)
         changed = sum(r.sentiment_label != new.label for r, new in zip(rows, results, strict=True))
         before: dict[str, int] = {}
@@ -533,12 +548,12 @@ def rescore_feedback(engine: Engine, *, model: Model, user: str, via: str = "app
 def corrections_since(engine: Engine, *, through: str | None) -> int:
     """Staff corrections (of a label or a dimension) made after `through` (the latest one the model in use was
     trained on, ISO; None: every correction counts)."""
-    label = Feedback.corrected_label.is_not(None)
-    dimension = Feedback.dimension_corrected_by.is_not(None)
+    label: ColumnElement[bool] = col(Feedback.corrected_label).is_not(None)
+    dimension: ColumnElement[bool] = col(Feedback.dimension_corrected_by).is_not(None)
     if through is not None:
         stamp = datetime.fromisoformat(through)
-        label = label & (Feedback.corrected_at > stamp)
-        dimension = dimension & (Feedback.dimension_corrected_at > stamp)
+        label = label & (col(Feedback.corrected_at) > stamp)
+        dimension = dimension & (col(Feedback.dimension_corrected_at) > stamp)
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Feedback).where(label | dimension)).scalar() or 0)
 
@@ -550,11 +565,11 @@ def correct_dimension(engine: Engine, *, feedback_id: int, dimension: str, user:
     if dimension not in DIMENSIONS:
         raise ValueError(f"dimension must be one of {DIMENSIONS}, not {dimension!r}")
     with engine.begin() as conn:
-        row = conn.execute(select(Feedback.dimension, Feedback.dimension_corrected_by)
-                           .where(Feedback.id == feedback_id)).one_or_none()
+        row = conn.execute(select(col(Feedback.dimension), col(Feedback.dimension_corrected_by))
+                           .where(col(Feedback.id) == feedback_id)).one_or_none()
         if row is None:
             raise LookupError(f"no feedback with id {feedback_id}")
-        conn.execute(update(Feedback).where(Feedback.id == feedback_id).values(
+        conn.execute(update(Feedback).where(col(Feedback.id) == feedback_id).values(
             dimension=dimension, dimension_corrected_by=user, dimension_corrected_at=datetime.now(UTC)))
         audit.record(conn, user=user, action="dimension_correct", table="feedback", key=str(feedback_id), via=via,
                      old={"dimension": row.dimension, "dimension_corrected_by": row.dimension_corrected_by},

@@ -29,8 +29,10 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
+from sqlmodel import col
 
 from data_layer import audit
+from data_layer.db import inserted_id
 from data_layer.i18n import translate
 from data_layer.imports.pipeline import write_transaction
 from data_layer.indicators import BY_CODE, COMPARATORS, REGISTRY
@@ -80,8 +82,8 @@ def list_plans(engine: Engine, *, templates: bool | None = None) -> pd.DataFrame
     """Plans ordered by scope (city first) and code; only templates or only own plans when `templates` says."""
     statement = select(*[getattr(Plan, c) for c in PLAN_COLUMNS])
     if templates is not None:
-        statement = statement.where(Plan.is_template == templates)
-    statement = statement.order_by(Plan.scope_type, Plan.code)
+        statement = statement.where(col(Plan.is_template) == templates)
+    statement = statement.order_by(col(Plan.scope_type), col(Plan.code))
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(statement).fetchall(), columns=PLAN_COLUMNS)
 
@@ -91,9 +93,9 @@ def plan_by_code(engine: Engine, code: str) -> dict[str, Any]:
         return plan_row(conn, code)
 
 
-_PLAN_BY_CODE = select(Plan).where(Plan.code == bindparam("code"))
-_TARGETS_OF = select(PlanTarget.indicator_code, PlanTarget.year, PlanTarget.target_value,
-                     PlanTarget.comparator).where(PlanTarget.plan_id == bindparam("plan_id"))
+_PLAN_BY_CODE = select(Plan).where(col(Plan.code) == bindparam("code"))
+_TARGETS_OF = select(col(PlanTarget.indicator_code), col(PlanTarget.year), col(PlanTarget.target_value),
+                     col(PlanTarget.comparator)).where(col(PlanTarget.plan_id) == bindparam("plan_id"))
 
 
 def plan_row(conn: Connection, code: str) -> dict[str, Any]:
@@ -126,12 +128,13 @@ def plan_history(engine: Engine, *, plan_code: str, limit: int = 200) -> pd.Data
     target, with the file's name) and their undoing, newest first. Columns: `HISTORY_COLUMNS`."""
     prefix = plan_code + ":"
     statement = (
-        select(AuditLog.at, AuditLog.user_name, AuditLog.action, AuditLog.via, AuditLog.table_name,
-               AuditLog.row_key, AuditLog.old_value, AuditLog.new_value)
-        .where(or_((AuditLog.table_name == "plan") & (AuditLog.row_key == plan_code),
-                   (AuditLog.table_name == "plan_target")
-                   & (func.substr(AuditLog.row_key, 1, len(prefix)) == prefix)))
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+        select(col(AuditLog.at), col(AuditLog.user_name), col(AuditLog.action), col(AuditLog.via),
+               col(AuditLog.table_name),
+               col(AuditLog.row_key), col(AuditLog.old_value), col(AuditLog.new_value))
+        .where(or_((col(AuditLog.table_name) == "plan") & (col(AuditLog.row_key) == plan_code),
+                   (col(AuditLog.table_name) == "plan_target")
+                   & (func.substr(col(AuditLog.row_key), 1, len(prefix)) == prefix)))
+        .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
     )
     with engine.connect() as conn:
         edits = [(*row, None) for row in conn.execute(statement).all()]
@@ -146,9 +149,10 @@ def _import_history(conn: Connection, plan_code: str) -> list[tuple]:
     read rather than duplicated per plan."""
     quoted = json.dumps(plan_code, ensure_ascii=False)  # the code as it appears inside the JSON
     imports = conn.execute(
-        select(AuditLog.at, AuditLog.user_name, AuditLog.via, AuditLog.row_key, AuditLog.old_value,
-               AuditLog.new_value)
-        .where(AuditLog.action == "import", AuditLog.new_value.contains(quoted, autoescape=True))
+        select(col(AuditLog.at), col(AuditLog.user_name), col(AuditLog.via), col(AuditLog.row_key),
+               col(AuditLog.old_value),
+               col(AuditLog.new_value))
+        .where(col(AuditLog.action) == "import", col(AuditLog.new_value).contains(quoted, autoescape=True))
     ).all()
     out: list[tuple] = []
     batches: dict[str, str] = {}  # row key import_batch:N -> file name
@@ -169,8 +173,10 @@ def _import_history(conn: Connection, plan_code: str) -> list[tuple]:
             out.append((at, user, "import", via, "plan_target", target_key, _value_json(replaced.get(target_key)),
                         _value_json({"comparator": comparator, "target_value": float(value)}), file_name))
     if batches:
-        undone = conn.execute(select(AuditLog.at, AuditLog.user_name, AuditLog.via, AuditLog.row_key)
-                              .where(AuditLog.action == "undo_import", AuditLog.row_key.in_(list(batches)))).all()
+        undone = conn.execute(select(col(AuditLog.at), col(AuditLog.user_name), col(AuditLog.via),
+                                     col(AuditLog.row_key))
+                              .where(col(AuditLog.action) == "undo_import",
+                                     col(AuditLog.row_key).in_(list(batches)))).all()
         out += [(at, user, "undo_import", via, "import_batch", key, None, None, batches[key])
                 for at, user, via, key in undone]
     return out
@@ -201,7 +207,7 @@ def validate_plan(conn: Connection, plan: PlanInput, *, new: bool) -> list[Probl
     problems = []
     if new and not CODE_PATTERN.match(plan.code or ""):
         problems.append(Problem("bad_code", {"code": plan.code}))
-    elif new and conn.execute(select(Plan.id).where(Plan.code == plan.code)).first() is not None:
+    elif new and conn.execute(select(col(Plan.id)).where(col(Plan.code) == plan.code)).first() is not None:
         problems.append(Problem("code_taken", {"code": plan.code}))
     if not (plan.name_zh or "").strip() or not (plan.name_en or "").strip():
         problems.append(Problem("name_missing"))
@@ -217,7 +223,8 @@ def validate_plan(conn: Connection, plan: PlanInput, *, new: bool) -> list[Probl
     if plan.scope_type not in ("city", "district"):
         problems.append(Problem("bad_scope", {"scope": plan.scope_type}))
     elif plan.scope_type == "district":
-        if conn.execute(select(District.code).where(District.code == (plan.scope_code or ""))).first() is None:
+        known = select(col(District.code)).where(col(District.code) == (plan.scope_code or ""))
+        if conn.execute(known).first() is None:
             problems.append(Problem("unknown_district", {"district": plan.scope_code}))
     return problems
 
@@ -237,21 +244,22 @@ def validate_targets(targets: list[dict[str, Any]], *, start_year: int, end_year
         if year is None or not start_year <= year <= end_year:
             problems.append(Problem("year_outside", where | {"start": start_year, "end": end_year}))
             continue
-        if (code, year) in seen:
+        if (ind.code, year) in seen:
             problems.append(Problem("duplicate", where))
-        seen.add((code, year))
+        seen.add((ind.code, year))
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(float(value)):
             problems.append(Problem("not_a_number", where))
             continue
+        number = float(value)
         comparator = row.get("comparator") or ind.comparator
         if comparator not in COMPARATORS:
             problems.append(Problem("bad_comparator", where | {"comparator": comparator}))
-        if value < 0:
+        if number < 0:
             problems.append(Problem("negative", where))
-        elif ind.unit == "pct" and value > 100:
+        elif ind.unit == "pct" and number > 100:
             problems.append(Problem("pct_range", where))
-        elif _looks_like_fraction(ind.code, value) and not ind.small_rate_possible:
-            problems.append(Problem("pct_fraction", where | {"value": float(value)}))
+        elif _looks_like_fraction(ind.code, number) and not ind.small_rate_possible:
+            problems.append(Problem("pct_fraction", where | {"value": number}))
         elif ind.unit == "count" and float(value) != round(float(value)):
             problems.append(Problem("count_integer", where))
     return problems
@@ -281,9 +289,10 @@ def _whole(value: Any) -> int | None:
     """An integer year from an int, a numpy integer or a whole float; None otherwise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
-    if not math.isfinite(float(value)) or float(value) != int(value):
+    number = float(value)
+    if not math.isfinite(number) or number != int(number):
         return None
-    return int(value)
+    return int(number)
 
 
 def _raise(problems: list[Problem]) -> None:
@@ -294,7 +303,7 @@ def _raise(problems: list[Problem]) -> None:
 def _ensure_indicators(conn: Connection, codes: set[str]) -> None:
     """Registry rows the `indicator` table lacks (a store created before they were added) are written first,
     because plan_target refers to them."""
-    known = set(conn.execute(select(Indicator.code).where(Indicator.code.in_(codes))).scalars())
+    known = set(conn.execute(select(col(Indicator.code)).where(col(Indicator.code).in_(codes))).scalars())
     missing = [BY_CODE[c].row() for c in sorted(codes - known)]
     if missing:
         conn.execute(insert(Indicator), missing)
@@ -324,7 +333,7 @@ def create_plan(engine: Engine, *, user: str, plan: PlanInput, targets: list[dic
                   "scope_type": plan.scope_type,
                   "scope_code": plan.scope_code if plan.scope_type == "district" else None,
                   "start_year": plan.start_year, "end_year": plan.end_year, "source": plan.source, "is_template": False}
-        plan_id = int(conn.execute(insert(Plan).values(**values)).inserted_primary_key[0])
+        plan_id = inserted_id(conn.execute(insert(Plan).values(**values)))
         audit.record(conn, user=user, action=action, table="plan", key=plan.code,
                      new=values | ({"copied_from": copied_from} if copied_from else {})
                      | ({"scaled_by": scaled_by} if scaled_by is not None else {}), via=via)
@@ -356,14 +365,15 @@ def scope_share(engine: Engine, *, scope_type: str, scope_code: str | None) -> S
         total = int(conn.execute(select(func.count()).select_from(Building)).scalar() or 0)
         if scope_type != "district":
             return ScopeShare(total, total)
-        here = conn.execute(select(func.count()).select_from(Building).where(Building.district_code == scope_code))
+        here = conn.execute(select(func.count()).select_from(Building).where(col(Building.district_code) == scope_code))
         return ScopeShare(int(here.scalar() or 0), total)
 
 
 def district_shares(engine: Engine) -> dict[str, ScopeShare]:
     """Every district's share of the city's buildings (the factors the plan editor shows before a copy)."""
     with engine.connect() as conn:
-        counts = dict(conn.execute(select(Building.district_code, func.count()).group_by(Building.district_code)).all())
+        counts = dict(conn.execute(select(col(Building.district_code),
+                                          func.count()).group_by(col(Building.district_code))).all())
     total = int(sum(counts.values()))
     return {str(code): ScopeShare(int(n), total) for code, n in counts.items()}
 
@@ -419,7 +429,7 @@ def update_plan(engine: Engine, *, user: str, plan_code: str, name_zh: str, name
         changed = {k: v for k, v in new.items() if old[k] != v}
         if not changed:
             return False
-        conn.execute(update(Plan).where(Plan.id == current["id"]).values(**changed))
+        conn.execute(update(Plan).where(col(Plan.id) == current["id"]).values(**changed))
         audit.record(conn, user=user, action="plan_edit", table="plan", key=plan_code,
                      old={k: old[k] for k in changed}, new=changed, via=via)
         bump_data_version(conn)
@@ -458,8 +468,8 @@ def _save_targets(conn: Connection, *, user: str, plan_code: str, targets: list[
     for key in sorted(set(wanted) | set(existing), key=lambda k: (_ORDER.get(k[0], 99), k[1])):
         old, row = existing.get(key), wanted.get(key)
         new = {"target_value": row["target_value"], "comparator": row["comparator"]} if row else None
-        where = ((PlanTarget.plan_id == plan["id"]) & (PlanTarget.indicator_code == key[0])
-                 & (PlanTarget.year == key[1]))
+        where = ((col(PlanTarget.plan_id) == plan["id"]) & (col(PlanTarget.indicator_code) == key[0])
+                 & (col(PlanTarget.year) == key[1]))
         if old == new:
             counts["unchanged"] += 1
             continue

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
+from sqlmodel import col
 
 from data_layer.aggregates import ratio
+from data_layer.db import inserted_id
 from data_layer.indicators import REGISTRY, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Indicator, Plan, PlanTarget
 
@@ -50,11 +53,11 @@ OUTCOME_PP = {"met": -1.0, "at_risk": 1.0, "off": 4.0}
 
 def seed_reference(conn: Connection) -> None:
     """Indicator definitions and reference plan templates; idempotent (rows that exist are kept)."""
-    known = set(conn.execute(select(Indicator.code)).scalars())
+    known = set(conn.execute(select(col(Indicator.code))).scalars())
     rows = [ind.row() for ind in REGISTRY if ind.code not in known]
     if rows:
         conn.execute(insert(Indicator), rows)
-    existing = set(conn.execute(select(Plan.code)).scalars())
+    existing = set(conn.execute(select(col(Plan.code))).scalars())
     for ref in REFERENCE_PLANS:
         if ref["code"] in existing:
             continue
@@ -73,7 +76,7 @@ def write_plans(conn: Connection, plans: list[dict], targets: list[dict]) -> Non
     ids: dict[str, int] = {}
     for plan in plans:
         result = conn.execute(insert(Plan).values(**plan))
-        ids[plan["code"]] = int(result.inserted_primary_key[0])
+        ids[plan["code"]] = inserted_id(result)
     rows = [{k: v for k, v in t.items() if k != "plan_code"} | {"plan_id": ids[t["plan_code"]]} for t in targets]
     if rows:
         conn.execute(insert(PlanTarget), rows)
@@ -96,7 +99,7 @@ def demo_plans(*, stats: list[dict], city: list[dict], buildings: list[dict], di
                   "scope_type": "city", "scope_code": None, "start_year": start, "end_year": end,
                   "source": "演示数据 demo", "is_template": False})
     for code in CITY_INDICATORS:
-        outcomes = ("met" if rng.random() < 0.6 else "off", CITY_OUTCOME[code])
+        outcomes: tuple[str, ...] = ("met" if rng.random() < 0.6 else "off", CITY_OUTCOME[code])
         targets += _targets(city_code, code, frame, city_tax, buildings, start, end, outcomes)
     for district in sorted(frame["district_code"].unique()):
         plan_code = f"GZ-{district}-{start}-{end}"
@@ -116,7 +119,7 @@ def demo_plans(*, stats: list[dict], city: list[dict], buildings: list[dict], di
 def _targets(plan_code: str, code: str, frame: pd.DataFrame, city_tax: pd.DataFrame, buildings: list[dict],
              start: int, end: int, outcomes: tuple[str, ...]) -> list[dict]:
     """Targets for the plan's first year (final) and current year (projected), and next year stepped up."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for year, outcome in zip((start, start + 1), outcomes, strict=True):
         actual = _projected_actual(code, frame, city_tax, buildings, year)
         if actual is None:
@@ -155,7 +158,7 @@ def _projected_actual(code: str, frame: pd.DataFrame, city_tax: pd.DataFrame, bu
     scale = 12 / months_seen
     last = year_rows[year_rows["month"] == year_rows["month"].max()]
     if code == "occupancy_rate":
-        return 100 * ratio(last["occupied_area_m2"].sum(), last["leasable_area_m2"].sum())  # type: ignore[operator]
+        return 100 * ratio(last["occupied_area_m2"].sum(), last["leasable_area_m2"].sum())
     if code == "registration_rate":
         return 100 * last["enterprises_registered"].sum() / last["enterprises_operating"].sum()
     if code == "building_tax":

@@ -11,6 +11,8 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, func, select, true
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from data_layer import aggregates
 from data_layer.models import District, DistrictMonth, StoreMeta
@@ -41,26 +43,27 @@ def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
 def data_version(engine: Engine) -> str:
     """Changes on every write; cached page data takes it as a key."""
     with engine.connect() as conn:
-        value = conn.execute(select(StoreMeta.value).where(StoreMeta.key == "data_version")).scalar()
+        value = conn.execute(select(col(StoreMeta.value)).where(col(StoreMeta.key) == "data_version")).scalar()
     return value or ""
 
 
 def latest_month(engine: Engine) -> date | None:
     """The last month with any building statistics ("data as of")."""
     with engine.connect() as conn:
-        return conn.execute(select(func.max(DistrictMonth.month))).scalar()
+        return conn.execute(select(func.max(col(DistrictMonth.month)))).scalar()
 
 
 def first_month(engine: Engine) -> date | None:
     with engine.connect() as conn:
-        return conn.execute(select(func.min(DistrictMonth.month))).scalar()
+        return conn.execute(select(func.min(col(DistrictMonth.month)))).scalar()
 
 
 def districts(engine: Engine) -> pd.DataFrame:
-    return _frame(engine, select(District.code, District.name_zh, District.name_en).order_by(District.code))
+    return _frame(engine, select(col(District.code), col(District.name_zh),
+                                 col(District.name_en)).order_by(col(District.code)))
 
 
-def _scope(column: ColumnElement, district: str | None) -> ColumnElement:
+def _scope(column: Mapped[str], district: str | None) -> ColumnElement[bool]:
     return column == district if district else true()
 
 
@@ -98,13 +101,14 @@ def monthly_trend(engine: Engine, *, end: date, months: int = 36, district: str 
     dm = DistrictMonth
     start = add_months(end, -(months - 1))
     frame = _frame(engine, (
-        select(dm.month, func.sum(dm.tax_10k).label("tax_10k"),
-               func.sum(dm.occupied_area_m2).label("occupied"), func.sum(dm.leasable_area_m2).label("leasable"),
-               func.sum(dm.enterprises_registered).label("registered"),
-               func.sum(dm.enterprises_operating).label("operating"),
-               func.sum(dm.new_enterprises).label("new_enterprises"))
-        .where(dm.month >= start, dm.month <= end, _scope(dm.district_code, district))
-        .group_by(dm.month).order_by(dm.month)
+        select(col(dm.month), func.sum(col(dm.tax_10k)).label("tax_10k"),
+               func.sum(col(dm.occupied_area_m2)).label("occupied"),
+               func.sum(col(dm.leasable_area_m2)).label("leasable"),
+               func.sum(col(dm.enterprises_registered)).label("registered"),
+               func.sum(col(dm.enterprises_operating)).label("operating"),
+               func.sum(col(dm.new_enterprises)).label("new_enterprises"))
+        .where(col(dm.month) >= start, col(dm.month) <= end, _scope(col(dm.district_code), district))
+        .group_by(col(dm.month)).order_by(col(dm.month))
     ))
     if frame.empty:
         return pd.DataFrame(columns=["month", "tax_10k", "occupancy_rate", "registration_rate", "new_enterprises"])

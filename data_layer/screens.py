@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlmodel import col
 
 from data_layer import audit
 from data_layer.auth import Actor, require
@@ -118,13 +119,13 @@ def save_screen(engine: Engine, *, name: str, panels: Sequence[tuple[str, object
     at = datetime.now(UTC)
     values = {"panels": panels_text(clean), "pin": pin, "updated_by": by.name, "updated_at": at}
     with engine.begin() as conn:
-        old = conn.execute(select(DisplayScreen.panels, DisplayScreen.pin).where(DisplayScreen.name == name)).first()
+        old = conn.execute(select(col(DisplayScreen.panels), col(DisplayScreen.pin)).where(col(DisplayScreen.name) == name)).first()
         if old is not None and create:
             raise ScreenError("exists", name=name)
         if old is None:
             conn.execute(insert(DisplayScreen).values(name=name, **values))
         else:
-            conn.execute(update(DisplayScreen).where(DisplayScreen.name == name).values(**values))
+            conn.execute(update(DisplayScreen).where(col(DisplayScreen.name) == name).values(**values))
         audit.record(conn, user=by.name, action="screen_save", table="display_screen", key=name, via=by.via,
                      old=None if old is None else {"panels": old.panels, "pin": old.pin},
                      new={"panels": values["panels"], "pin": pin})
@@ -135,10 +136,10 @@ def delete_screen(engine: Engine, *, name: str, by: Actor) -> None:
     """Delete the named screen; admins only. Wall screens that name it fall back at their next tick."""
     require(by, "admin")
     with engine.begin() as conn:
-        old = conn.execute(select(DisplayScreen.panels, DisplayScreen.pin).where(DisplayScreen.name == name)).first()
+        old = conn.execute(select(col(DisplayScreen.panels), col(DisplayScreen.pin)).where(col(DisplayScreen.name) == name)).first()
         if old is None:
             raise ScreenError("unknown", name=name)
-        conn.execute(delete(DisplayScreen).where(DisplayScreen.name == name))
+        conn.execute(delete(DisplayScreen).where(col(DisplayScreen.name) == name))
         audit.record(conn, user=by.name, action="screen_delete", table="display_screen", key=name, via=by.via,
                      old={"panels": old.panels, "pin": old.pin})
 
@@ -148,8 +149,8 @@ def get_screen(engine: Engine, *, name: str) -> SavedScreen | None:
     if not name or len(name) > 40:
         return None
     with engine.connect() as conn:
-        row = conn.execute(select(DisplayScreen.name, DisplayScreen.panels, DisplayScreen.pin, DisplayScreen.updated_by,
-                                  DisplayScreen.updated_at).where(DisplayScreen.name == name)).first()
+        row = conn.execute(select(col(DisplayScreen.name), col(DisplayScreen.panels), col(DisplayScreen.pin), col(DisplayScreen.updated_by),
+                                  col(DisplayScreen.updated_at)).where(col(DisplayScreen.name) == name)).first()
     if row is None:
         return None
     return SavedScreen(row.name, parse_panels(row.panels), row.pin, row.updated_by, row.updated_at)
@@ -157,10 +158,10 @@ def get_screen(engine: Engine, *, name: str) -> SavedScreen | None:
 
 def list_screens(engine: Engine) -> pd.DataFrame:
     """Every saved screen by name: name, panels (the link text), pin, updated_by, updated_at."""
-    columns = [DisplayScreen.name, DisplayScreen.panels, DisplayScreen.pin, DisplayScreen.updated_by,
-               DisplayScreen.updated_at]
+    columns = [col(DisplayScreen.name), col(DisplayScreen.panels), col(DisplayScreen.pin), col(DisplayScreen.updated_by),
+               col(DisplayScreen.updated_at)]
     with engine.connect() as conn:
-        result = conn.execute(select(*columns).order_by(DisplayScreen.name))
+        result = conn.execute(select(*columns).order_by(col(DisplayScreen.name)))
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 

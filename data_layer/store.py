@@ -7,9 +7,10 @@ import math
 from datetime import date, datetime
 
 from sqlalchemy import Engine, MetaData, select
+from sqlmodel import SQLModel
 
 from data_layer import migrations
-from data_layer.models import DOMAIN_TABLES, ImportBatch
+from data_layer.models import DOMAIN_TABLES, ImportBatch, table_of
 from data_layer.plans_seed import seed_reference
 
 # Import history columns left out of the checksum: when a load happened is not part of the data.
@@ -34,8 +35,9 @@ def checksum(engine: Engine) -> str:
     """One SHA-256 over every domain table's rows in primary-key order (import timestamps left out)."""
     digest = hashlib.sha256()
     with engine.connect() as conn:
-        for model in (ImportBatch, *DOMAIN_TABLES):
-            table = model.__table__  # type: ignore[attr-defined]
+        models: tuple[type[SQLModel], ...] = (ImportBatch, *DOMAIN_TABLES)
+        for model in models:
+            table = table_of(model)
             columns = [c for c in table.columns if c.name not in _UNSTABLE_COLUMNS]
             digest.update(f"#{table.name}:{','.join(c.name for c in columns)}\n".encode())
             statement = select(*columns).order_by(*table.primary_key.columns)

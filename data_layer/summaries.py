@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, Date, bindparam, text
+from sqlalchemy import BindParameter, Connection, Date, bindparam, text
+from sqlmodel import col
 
 _SUMMARY_SELECT = """
 SELECT b.district_code, m.month,
@@ -39,7 +40,7 @@ def _refresh_months(conn: Connection, table: str, insert: str, select: str, grou
     month_list = sorted(set(months))
     if not month_list:
         return
-    param = bindparam("months", expanding=True)
+    param: BindParameter[list[object]] = bindparam("months", expanding=True)
     joiner = " AND " if re.search(r"\bWHERE\b", select) else " WHERE "
     conn.execute(text(f"DELETE FROM {table} WHERE month IN :months").bindparams(param), {"months": month_list})
     conn.execute(text(insert + select + joiner + "m.month IN :months" + group_by).bindparams(param),
@@ -122,13 +123,13 @@ def refresh_building_ytd(conn: Connection, months: Iterable[date] | None = None)
             conn.execute(text("DELETE FROM building_ytd WHERE month >= :start AND month <= :end")
                          .bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date)),
                          {"start": start, "end": year_end})
-        last = conn.execute(text("SELECT MAX(month) FROM building_month WHERE month >= :start AND month <= :end")
+        latest = conn.execute(text("SELECT MAX(month) FROM building_month WHERE month >= :start AND month <= :end")
                             .bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date)),
                             {"start": date(year, 1, 1), "end": year_end}).scalar()
-        if last is None:
+        if latest is None:
             continue
         month = start
-        while month <= _as_date(last):
+        while month <= _as_date(latest):
             if month.month == 1:
                 conn.execute(first_step, {"month": month})
             else:
@@ -145,8 +146,8 @@ def refresh_designation_count(conn: Connection) -> None:
     from data_layer.models import Building, DesignationCount
 
     columns = sorted({column for column, _ in DESIGNATIONS.values()})
-    street = func.coalesce(Building.street_id, 0)
-    keys = [Building.district_code, street, *[getattr(Building, c) for c in columns], Building.renovated_year]
+    street = func.coalesce(col(Building.street_id), 0)
+    keys = [col(Building.district_code), street, *[getattr(Building, c) for c in columns], col(Building.renovated_year)]
     counts: dict[tuple[str, int, str, int], int] = {}
     for row in conn.execute(select(*keys, func.count()).group_by(*keys)):
         district, street_id, *attributes, renovated, buildings = row

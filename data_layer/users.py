@@ -18,15 +18,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, text, update
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from data_layer import audit
 from data_layer.auth import ROLES, Actor, require
+from data_layer.db import inserted_id
 from data_layer.models import AppUser, AuditLog, District, KioskToken, LoginAttempt
 
 log = logging.getLogger(__name__)
@@ -134,11 +138,11 @@ def parse_districts(text: object) -> tuple[str, ...]:
     return tuple(sorted({part.strip() for part in str(text).replace("，", ",").split(",") if part.strip()}))
 
 
-def _fetch(conn: Connection, username: str) -> object | None:
-    return conn.execute(select(AppUser).where(AppUser.username == username)).first()
+def _fetch(conn: Connection, username: str) -> Row[Any] | None:
+    return conn.execute(select(AppUser).where(col(AppUser.username) == username)).first()
 
 
-def _fetch_or_fail(conn: Connection, username: str) -> object:
+def _fetch_or_fail(conn: Connection, username: str) -> Row[Any]:
     row = _fetch(conn, username)
     if row is None:
         raise UserError("unknown_user", f"no account named {username!r}")
@@ -147,7 +151,7 @@ def _fetch_or_fail(conn: Connection, username: str) -> object:
 
 def _active_admins(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(AppUser)
-                            .where(AppUser.role == "admin", AppUser.is_active.is_(True))).scalar_one())
+                            .where(col(AppUser.role) == "admin", col(AppUser.is_active).is_(True))).scalar_one())
 
 
 def get_user(engine: Engine, *, username: str) -> UserRecord | None:
@@ -164,11 +168,12 @@ def count_users(engine: Engine) -> int:
 
 def list_users(engine: Engine) -> pd.DataFrame:
     """Every account without its hash, admins first, then by name."""
-    columns = [AppUser.username, AppUser.display_name, AppUser.role, AppUser.districts, AppUser.is_active,
-               AppUser.created_at, AppUser.last_login_at]
+    columns = [col(AppUser.username), col(AppUser.display_name), col(AppUser.role), col(AppUser.districts),
+               col(AppUser.is_active),
+               col(AppUser.created_at), col(AppUser.last_login_at)]
     order = {role: rank for rank, role in enumerate(reversed(ROLES))}
     with engine.connect() as conn:
-        result = conn.execute(select(*columns).order_by(AppUser.username))
+        result = conn.execute(select(*columns).order_by(col(AppUser.username)))
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     if frame.empty:
         return frame
@@ -203,10 +208,10 @@ def set_role(engine: Engine, *, username: str, role: str, by: Actor) -> None:
     _check_role(role)
     with engine.begin() as conn:
         row = _fetch_or_fail(conn, username)
-        old = row.role  # type: ignore[attr-defined]
+        old = row.role
         if old == role:
             return
-        conn.execute(update(AppUser).where(AppUser.username == username).values(role=role))
+        conn.execute(update(AppUser).where(col(AppUser.username) == username).values(role=role))
         if old == "admin" and _active_admins(conn) == 0:
             raise UserError("last_admin", "the last active admin cannot lose the role")  # rolls back
         audit.record(conn, user=by.name, action="user_role", table="app_user", key=username, via=by.via,
@@ -221,15 +226,15 @@ def set_districts(engine: Engine, *, username: str, districts: list[str] | tuple
     username = normalise_username(username)
     wanted = parse_districts(",".join(districts))
     with engine.begin() as conn:
-        known = set(conn.execute(select(District.code)).scalars())
+        known = set(conn.execute(select(col(District.code))).scalars())
         unknown = [code for code in wanted if code not in known]
         if unknown:
             raise UserError("unknown_district", f"no district with code {', '.join(unknown)}")
         row = _fetch_or_fail(conn, username)
-        old = parse_districts(row.districts)  # type: ignore[attr-defined]
+        old = parse_districts(row.districts)
         if old == wanted:
             return
-        conn.execute(update(AppUser).where(AppUser.username == username).values(districts=",".join(wanted)))
+        conn.execute(update(AppUser).where(col(AppUser.username) == username).values(districts=",".join(wanted)))
         audit.record(conn, user=by.name, action="user_districts", table="app_user", key=username, via=by.via,
                      old={"districts": list(old)}, new={"districts": list(wanted)})
     log.info("account %s district scope %s -> %s by %s (%s)", username, old, wanted, by.name, by.via)
@@ -242,7 +247,7 @@ def reset_password(engine: Engine, *, username: str, password: str, by: Actor) -
     password_hash = hash_password(password)
     with engine.begin() as conn:
         _fetch_or_fail(conn, username)
-        conn.execute(update(AppUser).where(AppUser.username == username).values(password_hash=password_hash))
+        conn.execute(update(AppUser).where(col(AppUser.username) == username).values(password_hash=password_hash))
         audit.record(conn, user=by.name, action="user_password", table="app_user", key=username, via=by.via,
                      new={"password": "changed"})
     log.info("password of %s reset by %s (%s)", username, by.name, by.via)
@@ -254,11 +259,11 @@ def set_active(engine: Engine, *, username: str, active: bool, by: Actor) -> Non
     username = normalise_username(username)
     with engine.begin() as conn:
         row = _fetch_or_fail(conn, username)
-        old = bool(row.is_active)  # type: ignore[attr-defined]
+        old = bool(row.is_active)
         if old == active:
             return
-        conn.execute(update(AppUser).where(AppUser.username == username).values(is_active=active))
-        if not active and row.role == "admin" and _active_admins(conn) == 0:  # type: ignore[attr-defined]
+        conn.execute(update(AppUser).where(col(AppUser.username) == username).values(is_active=active))
+        if not active and row.role == "admin" and _active_admins(conn) == 0:
             raise UserError("last_admin", "the last active admin cannot be disabled")
         audit.record(conn, user=by.name, action="user_enable" if active else "user_disable", table="app_user",
                      key=username, via=by.via, old={"is_active": old}, new={"is_active": active})
@@ -287,21 +292,22 @@ def attempt_key(username: str, *, known: bool) -> str:
     return "?" + hashlib.sha256(username.encode()).hexdigest()[:8]
 
 
-def _failures(conn: Connection, column: object, value: str, since: datetime, mine: int) -> list[tuple[datetime, str]]:
+def _failures(conn: Connection, column: Mapped[str], value: str, since: datetime, mine: int) -> list[tuple[datetime,
+                                                                                                           str]]:
     """(time, user key) of the failed sign-ins matching `column == value` after `since`, other than attempt
     `mine`. An attempt under way counts as a failure until its password checks out (see authenticate)."""
-    statement = (select(LoginAttempt.at, LoginAttempt.username)
-                 .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since,
-                        LoginAttempt.id != mine)
-                 .order_by(LoginAttempt.at))
+    statement = (select(col(LoginAttempt.at), col(LoginAttempt.username))
+                 .where(column == value, col(LoginAttempt.success).is_(False), col(LoginAttempt.at) > since,
+                        col(LoginAttempt.id) != mine)
+                 .order_by(col(LoginAttempt.at)))
     return [(row[0], row[1]) for row in conn.execute(statement)]
 
 
 def _last_success(conn: Connection, username: str, client: str | None = None) -> datetime | None:
-    statement = select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username,
-                                                        LoginAttempt.success.is_(True))
+    statement = select(func.max(col(LoginAttempt.at))).where(col(LoginAttempt.username) == username,
+                                                        col(LoginAttempt.success).is_(True))
     if client is not None:
-        statement = statement.where(LoginAttempt.client == client)
+        statement = statement.where(col(LoginAttempt.client) == client)
     return conn.execute(statement).scalar()
 
 
@@ -341,7 +347,7 @@ def _reserve(conn: Connection, key: str, client: str, now: datetime) -> int:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SIGN_IN_LOCK})
     statement = insert(LoginAttempt).values(username=key, client=client, at=now, success=False)
-    return int(conn.execute(statement.returning(LoginAttempt.id)).scalar_one())
+    return inserted_id(conn.execute(statement))
 
 
 def _wait(conn: Connection, *, key: str, known: bool, client: str, mine: int, limits: tuple[int, int, timedelta],
@@ -354,11 +360,11 @@ def _wait(conn: Connection, *, key: str, known: bool, client: str, mine: int, li
     since = now - window
     last_ok = _last_success(conn, key) if known else None
     since_user = max(since, _as_utc(last_ok)) if last_ok else since
-    wait = _retry_after([at for at, _ in _failures(conn, LoginAttempt.username, key, since_user, mine)],
+    wait = _retry_after([at for at, _ in _failures(conn, col(LoginAttempt.username), key, since_user, mine)],
                         max_failures=max_failures, window=window, now=now)
     if not client or (known and _last_success(conn, key, client) is not None):
         return wait
-    by_client = _failures(conn, LoginAttempt.client, client, since, mine)
+    by_client = _failures(conn, col(LoginAttempt.client), client, since, mine)
     return max(wait, _retry_after([at for at, _ in by_client], max_failures=max_failures, window=window, now=now),
                _spraying_retry_after(by_client, key, max_accounts=max_accounts, window=window, now=now))
 
@@ -379,22 +385,22 @@ def authenticate(engine: Engine, *, username: str, password: str, client: str, m
         wait = _wait(conn, key=key, known=row is not None, client=client, mine=mine, now=now,
                      limits=(max_failures, max_accounts_per_client, window))
         if wait:
-            conn.execute(delete(LoginAttempt).where(LoginAttempt.id == mine))  # a refused try is not a guess
+            conn.execute(delete(LoginAttempt).where(col(LoginAttempt.id) == mine))  # a refused try is not a guess
     if wait:
         log.warning("sign-in refused (rate limit) user=%s client=%s retry_after=%ss", key, client, wait)
         return LoginResult("locked", retry_after_seconds=wait)
-    ok = verify_password(row.password_hash if row is not None else _dummy_hash(), password)  # type: ignore[attr-defined]
-    outcome = "ok" if ok and row.is_active else ("disabled" if ok else "invalid")  # type: ignore[union-attr]
-    if outcome != "ok":
+    ok = verify_password(row.password_hash if row is not None else _dummy_hash(), password)
+    outcome = "invalid" if row is None or not ok else ("ok" if row.is_active else "disabled")
+    if row is None or outcome != "ok":
         log.warning("sign-in failed user=%s client=%s reason=%s", key, client, outcome)
         return LoginResult(outcome)
     values: dict[str, object] = {"last_login_at": now}
-    if _HASHER.check_needs_rehash(row.password_hash):  # type: ignore[union-attr]
+    if _HASHER.check_needs_rehash(row.password_hash):
         values["password_hash"] = _HASHER.hash(password)
     with engine.begin() as conn:
-        conn.execute(update(LoginAttempt).where(LoginAttempt.id == mine).values(success=True))
-        conn.execute(update(AppUser).where(AppUser.username == name).values(**values))
-        conn.execute(delete(LoginAttempt).where(LoginAttempt.at < now - _KEEP_ATTEMPTS))
+        conn.execute(update(LoginAttempt).where(col(LoginAttempt.id) == mine).values(success=True))
+        conn.execute(update(AppUser).where(col(AppUser.username) == name).values(**values))
+        conn.execute(delete(LoginAttempt).where(col(LoginAttempt.at) < now - _KEEP_ATTEMPTS))
     log.info("sign-in ok user=%s client=%s", key, client)
     return LoginResult("ok", user=_record(row))
 
@@ -416,7 +422,7 @@ def create_kiosk_token(engine: Engine, *, label: str, by: Actor) -> tuple[int, s
     with engine.begin() as conn:
         result = conn.execute(insert(KioskToken).values(label=label, token_hash=_token_hash(token), created_by=by.name,
                                                         created_at=_now()))
-        token_id = result.inserted_primary_key[0]
+        token_id = inserted_id(result)
         audit.record(conn, user=by.name, action="kiosk_create", table="kiosk_token", key=str(token_id), via=by.via,
                      new={"label": label})
     log.info("kiosk link %s (%s) created by %s (%s)", token_id, label, by.name, by.via)
@@ -428,15 +434,16 @@ def kiosk_grant(engine: Engine, *, token: str) -> KioskGrant | None:
     if not token or len(token) > 200:
         return None
     with engine.connect() as conn:
-        row = conn.execute(select(KioskToken.id, KioskToken.label).where(
-            KioskToken.token_hash == _token_hash(token), KioskToken.revoked_at.is_(None))).first()
+        row = conn.execute(select(col(KioskToken.id), col(KioskToken.label)).where(
+            col(KioskToken.token_hash) == _token_hash(token), col(KioskToken.revoked_at).is_(None))).first()
     return None if row is None else KioskGrant(int(row.id), row.label)
 
 
 def list_kiosk_tokens(engine: Engine) -> pd.DataFrame:
-    columns = [KioskToken.id, KioskToken.label, KioskToken.created_by, KioskToken.created_at, KioskToken.revoked_at]
+    columns = [col(KioskToken.id), col(KioskToken.label), col(KioskToken.created_by), col(KioskToken.created_at),
+               col(KioskToken.revoked_at)]
     with engine.connect() as conn:
-        result = conn.execute(select(*columns).order_by(KioskToken.id.desc()))
+        result = conn.execute(select(*columns).order_by(col(KioskToken.id).desc()))
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
@@ -444,12 +451,13 @@ def revoke_kiosk_token(engine: Engine, *, token_id: int, by: Actor) -> None:
     require(by, "admin")
     at = _now()
     with engine.begin() as conn:
-        row = conn.execute(select(KioskToken.label, KioskToken.revoked_at).where(KioskToken.id == token_id)).first()
+        row = conn.execute(select(col(KioskToken.label),
+                                  col(KioskToken.revoked_at)).where(col(KioskToken.id) == token_id)).first()
         if row is None:
             raise UserError("unknown_kiosk", f"no kiosk link {token_id}")
         if row.revoked_at is not None:
             return
-        conn.execute(update(KioskToken).where(KioskToken.id == token_id).values(revoked_at=at))
+        conn.execute(update(KioskToken).where(col(KioskToken.id) == token_id).values(revoked_at=at))
         audit.record(conn, user=by.name, action="kiosk_revoke", table="kiosk_token", key=str(token_id), via=by.via,
                      old={"label": row.label, "revoked_at": None}, new={"label": row.label, "revoked_at": at})
     log.info("kiosk link %s revoked by %s (%s)", token_id, by.name, by.via)
@@ -469,20 +477,21 @@ def audit_trail(engine: Engine, *, start: date | None = None, end: date | None =
     zone = ZoneInfo(tz)
     statement = select(*(getattr(AuditLog, c) for c in AUDIT_COLUMNS))
     if start is not None:
-        statement = statement.where(AuditLog.at >= datetime.combine(start, time.min, zone))
+        statement = statement.where(col(AuditLog.at) >= datetime.combine(start, time.min, zone))
     if end is not None:
-        statement = statement.where(AuditLog.at < datetime.combine(end + timedelta(days=1), time.min, zone))
-    for column, value in ((AuditLog.user_name, user), (AuditLog.action, action), (AuditLog.table_name, table),
-                          (AuditLog.via, via)):
+        statement = statement.where(col(AuditLog.at) < datetime.combine(end + timedelta(days=1), time.min, zone))
+    for column, value in ((col(AuditLog.user_name), user), (col(AuditLog.action), action), (col(AuditLog.table_name),
+                                                                                            table),
+                          (col(AuditLog.via), via)):
         if value:
             statement = statement.where(column == value)
     if contains:
         term = contains.strip().lower()
         statement = statement.where(
-            func.lower(AuditLog.row_key).contains(term, autoescape=True)
-            | func.lower(func.coalesce(AuditLog.old_value, "")).contains(term, autoescape=True)
-            | func.lower(func.coalesce(AuditLog.new_value, "")).contains(term, autoescape=True))
-    statement = statement.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+            func.lower(col(AuditLog.row_key)).contains(term, autoescape=True)
+            | func.lower(func.coalesce(col(AuditLog.old_value), "")).contains(term, autoescape=True)
+            | func.lower(func.coalesce(col(AuditLog.new_value), "")).contains(term, autoescape=True))
+    statement = statement.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
     with engine.connect() as conn:
         result = conn.execute(statement)
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
@@ -495,7 +504,7 @@ def audit_choices(engine: Engine) -> dict[str, list[str]]:
     """The distinct users, actions and tables in the trail, for the filter boxes."""
     out: dict[str, list[str]] = {}
     with engine.connect() as conn:
-        for name, column in (("user_name", AuditLog.user_name), ("action", AuditLog.action),
-                             ("table_name", AuditLog.table_name)):
+        for name, column in (("user_name", col(AuditLog.user_name)), ("action", col(AuditLog.action)),
+                             ("table_name", col(AuditLog.table_name))):
             out[name] = sorted(conn.execute(select(column).distinct()).scalars())
     return out

@@ -18,7 +18,7 @@ from data_layer.auth import ROLES, Actor
 from data_layer.settings import get_settings
 
 
-def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
     user = verbs.add_parser("user", help="accounts: add, list, disable, enable, reset-password, set-role")
     actions = user.add_subparsers(dest="user_verb", required=True)
     add = actions.add_parser("add", help="create an account (asks for the password twice)")

@@ -25,6 +25,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, func, select
+from sqlmodel import col
 
 from data_layer import fmt
 from data_layer.aggregates import ratio
@@ -68,14 +69,16 @@ def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
 
 def _month_values(engine: Engine, months: list[date]) -> pd.DataFrame:
     bm = BuildingMonth
-    frame = _frame(engine, select(bm.building_id, bm.month, bm.occupied_area_m2, bm.leasable_area_m2, bm.tax_10k)
-                   .where(bm.month.in_(months)))
+    frame = _frame(engine, select(col(bm.building_id), col(bm.month), col(bm.occupied_area_m2),
+                                  col(bm.leasable_area_m2), col(bm.tax_10k))
+                   .where(col(bm.month).in_(months)))
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame
 
 
 def _ytd_at(engine: Engine, month: date) -> pd.Series:
-    frame = _frame(engine, select(BuildingYtd.building_id, BuildingYtd.ytd_tax_10k).where(BuildingYtd.month == month))
+    frame = _frame(engine, select(col(BuildingYtd.building_id),
+                                  col(BuildingYtd.ytd_tax_10k)).where(col(BuildingYtd.month) == month))
     return frame.set_index("building_id")["ytd_tax_10k"].astype(float)
 
 
@@ -85,14 +88,15 @@ def seasonal_shares(engine: Engine, *, as_of: date) -> pd.DataFrame:
     bm, dm = BuildingMonth, DistrictMonth
     first, last = date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 1)
     through = date(as_of.year - 1, as_of.month, 1)
-    own = _frame(engine, select(bm.building_id, func.count().label("months"), func.sum(bm.tax_10k).label("total"),
-                                func.sum(bm.tax_10k).filter(bm.month <= through).label("to_date"))
-                 .where(bm.month >= first, bm.month <= last).group_by(bm.building_id))
-    district = _frame(engine, select(dm.district_code, func.count().label("months"),
-                                     func.sum(dm.tax_10k).label("total"),
-                                     func.sum(dm.tax_10k).filter(dm.month <= through).label("to_date"))
-                      .where(dm.month >= first, dm.month <= last).group_by(dm.district_code))
-    buildings = _frame(engine, select(Building.id.label("building_id"), Building.district_code))
+    own = _frame(engine, select(col(bm.building_id), func.count().label("months"),
+                                func.sum(col(bm.tax_10k)).label("total"),
+                                func.sum(col(bm.tax_10k)).filter(col(bm.month) <= through).label("to_date"))
+                 .where(col(bm.month) >= first, col(bm.month) <= last).group_by(col(bm.building_id)))
+    district = _frame(engine, select(col(dm.district_code), func.count().label("months"),
+                                     func.sum(col(dm.tax_10k)).label("total"),
+                                     func.sum(col(dm.tax_10k)).filter(col(dm.month) <= through).label("to_date"))
+                      .where(col(dm.month) >= first, col(dm.month) <= last).group_by(col(dm.district_code)))
+    buildings = _frame(engine, select(col(Building.id).label("building_id"), col(Building.district_code)))
     own = buildings.merge(own, on="building_id", how="left")
     for frame in (own, district):
         for column in ("months", "total", "to_date"):
@@ -114,9 +118,9 @@ def seasonal_shares(engine: Engine, *, as_of: date) -> pd.DataFrame:
 
 
 def _attributes(engine: Engine) -> pd.DataFrame:
-    return _frame(engine, select(Building.id.label("building_id"), Building.code, Building.name,
-                                 Building.district_code, Building.grade, Building.leasable_area_m2)
-                  .order_by(Building.id))
+    return _frame(engine, select(col(Building.id).label("building_id"), col(Building.code), col(Building.name),
+                                 col(Building.district_code), col(Building.grade), col(Building.leasable_area_m2))
+                  .order_by(col(Building.id)))
 
 
 def forecasts(engine: Engine, *, as_of: date) -> pd.DataFrame:
@@ -198,8 +202,9 @@ def building_alerts(engine: Engine, *, as_of: date, rules: WarningRules, distric
 
     # stopped reporting: no report in the last `silent_months` months through as_of, one in the year before
     bm = BuildingMonth
-    latest = _frame(engine, select(bm.building_id, func.max(bm.month).label("last"))
-                    .where(bm.month <= as_of, bm.month >= add_months(as_of, -12)).group_by(bm.building_id))
+    latest = _frame(engine, select(col(bm.building_id), func.max(col(bm.month)).label("last"))
+                    .where(col(bm.month) <= as_of, col(bm.month) >= add_months(as_of,
+                                                                               -12)).group_by(col(bm.building_id)))
     latest["last"] = pd.to_datetime(latest["last"]).dt.date
     cutoff = add_months(as_of, -rules.silent_months)
     for building_id, last in zip(latest["building_id"], latest["last"], strict=True):
@@ -241,7 +246,7 @@ def output(frame: pd.DataFrame) -> pd.DataFrame:
     year) and tax_per_employee (万元 per person a year)."""
     annual = ratio(frame["tax_reported"] * 12, frame["months_reported"])
     return frame.assign(tax_annual=annual,
-                        tax_per_m2=ratio(annual * 10_000, frame["leasable_end"]),  # type: ignore[operator]
+                        tax_per_m2=ratio(annual * 10_000, frame["leasable_end"]),
                         tax_per_employee=ratio(annual, frame["employees"]))
 
 
@@ -272,7 +277,7 @@ def alert_counts(alerts: pd.DataFrame) -> dict[str, int]:
 
 
 def district_names(engine: Engine) -> pd.DataFrame:
-    return _frame(engine, select(District.code, District.name_zh, District.name_en))
+    return _frame(engine, select(col(District.code), col(District.name_zh), col(District.name_en)))
 
 
 def period_months(period: Period) -> int:

@@ -12,6 +12,9 @@ ensure_venv requirements-test.txt
 echo "== House style (ruff: pyproject.toml [tool.ruff.lint]) =="
 "$VENV/bin/python" -m ruff check .
 
+echo "== Types (mypy on data_layer/ and ui/: pyproject.toml [tool.mypy]) =="
+"$VENV/bin/python" -m mypy
+
 echo "== SQLite and browser =="
 "$VENV/bin/python" -m pytest "$@"
 

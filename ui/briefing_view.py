@@ -442,11 +442,11 @@ def targets_html(table: pd.DataFrame, counts: dict[str, int], *, lang: str, t: T
 # --------------------------------------------------------------------------------------------------- rankings
 
 
-def rank_change_html(change: object) -> str:
+def rank_change_html(change: float | None) -> str:
     """The change in rank since last month as an arrow and a number (▲ up, ▼ down, ＝ 0 unchanged)."""
-    if missing(change):
+    if change is None or missing(change):
         return '<span class="flat">—</span>'
-    value = int(change)  # type: ignore[arg-type]
+    value = int(change)
     if value > 0:
         return f'<span class="up">▲ {value}</span>'
     if value < 0:
@@ -717,7 +717,7 @@ def _path(geometry: object, project: Callable[[float, float], tuple[float, float
     polygons = list(getattr(geometry, "geoms", [geometry]))
     parts = []
     for polygon in polygons:
-        for ring in (polygon.exterior, *polygon.interiors):  # type: ignore[attr-defined]
+        for ring in (polygon.exterior, *polygon.interiors):
             points = [project(x, y) for x, y in ring.coords]
             parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z")
     return "".join(parts)
@@ -727,7 +727,7 @@ def _ring_area(geometry: object, project: Callable[[float, float], tuple[float, 
     """Area of a (multi)polygon's outer rings in map units (shoelace formula)."""
     total = 0.0
     for polygon in getattr(geometry, "geoms", [geometry]):
-        points = [project(x, y) for x, y in polygon.exterior.coords]  # type: ignore[attr-defined]
+        points = [project(x, y) for x, y in polygon.exterior.coords]
         total += abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False))) / 2
     return total
 

@@ -52,7 +52,7 @@ def render_commentary(*, url: str, version: str, plan_code: str, year: int, quar
 
 def _editor(*, url: str, plan_code: str, year: int, quarter: int, scope: str, indicators: Mapping[str, str],
             by_code: Mapping[str, Mapping], who: Actor) -> None:
-    key = {"plan_code": plan_code, "year": year, "quarter": quarter, "scope": scope}
+    key: commentary.QuarterKey = {"plan_code": plan_code, "year": year, "quarter": quarter, "scope": scope}
     suffix = f"{plan_code}_{year}_{quarter}_{scope}"
     options = [commentary.FINDINGS, *indicators]
     st.markdown(t("review.notes.edit"))

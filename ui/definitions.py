@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from data_layer.buildings import TABLE_COLUMNS
 from data_layer.i18n import translate
@@ -16,7 +17,7 @@ MAP_TABLE_CODES = {"occupancy_rate": "building_occupancy", "tax_period": "buildi
 
 
 def header_config(columns: Iterable[str], *, label: Callable[[str], str], lang: str,
-                  codes: Mapping[str, str] | None = None) -> dict[str, object]:
+                  codes: Mapping[str, str] | None = None) -> dict[str, ColumnConfig]:
     """st.dataframe column_config for `columns`: each header `label(column)` with the definition of
     `codes.get(column, column)` as its help; columns that only name the row (LABEL_COLUMNS) get none."""
     codes = codes or {}
@@ -25,7 +26,7 @@ def header_config(columns: Iterable[str], *, label: Callable[[str], str], lang: 
         for column in columns}
 
 
-def map_table_headers(lang: str) -> dict[str, object]:
+def map_table_headers(lang: str) -> dict[str, ColumnConfig]:
     """column_config for the map's table, whose headers arrive translated: each with its definition."""
     config = header_config(TABLE_COLUMNS, label=lambda c: translate(f"map.col.{c}", lang), lang=lang,
                            codes=MAP_TABLE_CODES)

@@ -86,7 +86,8 @@ def render_unplaced(frame: pd.DataFrame, t: Callable[..., str], *, district_name
         return
     labels = dict(zip(frame["code"], frame["name"] + " · " + frame["code"], strict=True))
     with st.form("place_building"):
-        code = st.selectbox(t("firstday.unplaced.pick"), list(labels), format_func=labels.get, key="place_code")
+        code = st.selectbox(t("firstday.unplaced.pick"), list(labels), format_func=lambda c: labels.get(c, c),
+                            key="place_code")
         left, right = st.columns(2)
         lon = left.number_input(t("firstday.unplaced.lon"), min_value=-180.0, max_value=180.0, value=None,
                                 format="%.6f", key="place_lon")
@@ -95,7 +96,7 @@ def render_unplaced(frame: pd.DataFrame, t: Callable[..., str], *, district_name
         crs = st.radio(t("imports.crs.ask"), crs_codes, index=None, key="place_crs",
                        captions=[t(f"imports.crs.where.{c}") for c in crs_codes])
         if st.form_submit_button(t("firstday.unplaced.submit"), type="primary"):
-            if lon is None or lat is None or crs is None:
+            if code is None or lon is None or lat is None or crs is None:
                 st.error(t("firstday.unplaced.incomplete"))
                 return
             problem = place(code, float(lon), float(lat), crs)

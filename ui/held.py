@@ -11,6 +11,7 @@ for a widget that has both.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -21,13 +22,13 @@ def held(key: str, options: Sequence[object]) -> int:
     return list(options).index(value) if value in options else 0
 
 
-def held_choice(key: str, options: Sequence[object], fallback: object = None) -> object:
+def held_choice(key: str, options: Sequence[object], fallback: object = None) -> Any:
     """`held` for a segmented control's `default`: the option the session holds, else `fallback`."""
     value = st.session_state.get(key)
     return value if value in options else fallback
 
 
-def held_value(key: str, fallback: object) -> object:
+def held_value(key: str, fallback: object) -> Any:
     """`held` for any other widget's default (a multiselect's list, a slider's number): the session's value."""
     value = st.session_state.get(key, fallback)
     return list(value) if isinstance(value, list | tuple) else value

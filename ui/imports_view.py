@@ -111,7 +111,7 @@ _BOOL_WORDS = {"zh": ("是", "否"), "en": ("yes", "no")}
 _COLUMN_CHOICES = {"district_code": "district", "street_id": "street"}  # store column -> field, where they differ
 
 
-def _plain_number(value: float) -> str:
+def _plain_number(value: float | np.floating) -> str:
     """90000.0 -> '90000', 0.125 -> '0.125' (what was typed, not Python's float text)."""
     if fmt.missing(value):
         return ""

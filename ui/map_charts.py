@@ -23,6 +23,7 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -175,7 +176,7 @@ def district_features(districts: gpd.GeoDataFrame, *, lang: str, indicator: str 
 
 
 def _round_coords(geometry: dict, decimals: int) -> dict:
-    def walk(value: object) -> object:
+    def walk(value: Any) -> Any:
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], (int, float)):
             return [round(float(v), decimals) for v in value]
         return [walk(v) for v in value]
@@ -220,7 +221,7 @@ def district_segments(features: dict) -> list[dict]:
     """Every edge of the district polygons' rings as {"c": [x1, y1, x2, y2]} (the outlines drawn when there is no
     choropleth). Drawn by a LineLayer: at a 1-2 px line width it looks the same as a PathLayer, and in software
     WebGL its much smaller shader compiles and draws about 0.25 s sooner (bench/map.py)."""
-    segments = []
+    segments: list[dict[str, list[float]]] = []
     for feature in features["features"]:
         geometry = feature["geometry"]
         polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]

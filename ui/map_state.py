@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeGuard
 
 import streamlit as st
 
@@ -57,9 +58,9 @@ def parse_period(text: str | None, *, first_month: date, last_month: date) -> Pe
     return default_period(last_month) if outside else period
 
 
-def is_id(text: str | None) -> bool:
+def is_id(text: str | None) -> TypeGuard[str]:
     """A row id as URLs carry it: ASCII digits only (str.isdigit also takes '²'), short enough for a 64-bit key."""
-    return bool(text) and text.isascii() and text.isdigit() and len(text) <= 18
+    return text is not None and text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _codes(text: str | None, allowed: tuple[str, ...] | set[str]) -> tuple[str, ...]:
@@ -158,7 +159,8 @@ def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_mont
     state["map_streets"] = [s for s in state["map_streets"] if s in streets and (not chosen or streets[s] in chosen)]
     if state["map_colour"] not in colours:
         state["map_colour"] = "grade"
-    filters = BuildingFilter(**{a: state[k] if a == "name" else tuple(state[k]) for a, k in KEYS.items()})
+    fields: dict[str, Any] = {a: state[k] if a == "name" else tuple(state[k]) for a, k in KEYS.items()}
+    filters = BuildingFilter(**fields)
     return MapView(filters=filters, period=Period(state["map_kind"], state["map_year"], state["map_number"]),
                    colour=state["map_colour"], mode=state["map_mode"], height=state["map_height"],
                    choropleth=state["map_choro"] or "", compare=tuple(state["map_compare"]))

@@ -151,7 +151,7 @@ def parse_goals(params: Mapping[str, str], *, plans: Mapping[str, PlanChoice], d
     A plan outside the scope, a year outside the plan or a month without data gives that part's default."""
     scope = params.get("scope", "city")
     scope = scope if scope in goal_scopes(plans) else "city"
-    plan = params.get("plan")
+    plan = params.get("plan", "")
     view = goals_default(plans, last_month=last_month, scope=scope,
                          plan=plan if plan in plans and plans[plan].scope == scope else None)
     try:
@@ -207,7 +207,7 @@ class ObservationView:
 def parse_observation(params: Mapping[str, str], *, quarters: Sequence[str], districts: set[str],
                       point_district: Mapping[int, str]) -> ObservationView:
     """`quarters`: those with feedback, newest first (the default); a point outside the district is dropped."""
-    quarter = params.get("quarter")
+    quarter = params.get("quarter", "")
     district = params.get("district")
     district = district if district in districts else None
     text = params.get("point")

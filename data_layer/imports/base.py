@@ -7,16 +7,17 @@ ISO text, which both SQLite and PostgreSQL store as dates; flags as Python bools
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text
 
 from data_layer.imports.fields import Kind
-from data_layer.imports.problems import MAX_LISTED, Findings
+from data_layer.imports.problems import MAX_LISTED, Findings, Location
 
 CHUNK = 50_000
 ROWS_PER_INSERT = 100
@@ -62,20 +63,20 @@ class Rows:
             self.report(findings, lacking, name, "missing_value")
         return lacking | self.bad(name) if name in self.frame.columns else np.ones(len(self.frame), dtype=bool)
 
-    def locate(self, position: int, name: str) -> dict[str, object]:
+    def locate(self, position: int, name: str) -> Location:
         sheet = str(self.frame["_sheet"].iat[position])
         header, letter = self.where.get((sheet, name), (self.kind.by_name[name].zh if name in self.kind.by_name
                                                         else name, ""))
         return {"sheet": sheet, "row": int(self.frame["_row"].iat[position]), "column": header, "letter": letter}
 
     def report(self, findings: Findings, mask: np.ndarray | pd.Series, name: str, code: str,
-               params: Iterable[dict[str, object]] | None = None, **fixed: object) -> int:
+               params: Iterable[Mapping[str, object]] | None = None, **fixed: object) -> int:
         """Add one problem per row in `mask` at column `name` (capped); returns how many rows were flagged."""
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         room = max(0, MAX_LISTED - len(findings.problems))
         extra = list(params) if params is not None else None
         for i, position in enumerate(positions[:room]):
-            values = dict(fixed)
+            values: dict[str, Any] = dict(fixed)  # message parameters: whatever str.format shows
             if extra is not None:
                 values.update(extra[i])
             findings.error(code, **self.locate(int(position), name), **values)

@@ -55,7 +55,7 @@ def _say(lang: str, key: str, *, error: bool = False, **params: object) -> None:
     print(translate(f"imports.cli.{key}", lang, **params), file=sys.stderr if error else sys.stdout)
 
 
-def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
     imp = verbs.add_parser("import", help="check and import a CSV/XLSX/GeoJSON file (all or nothing)")
     imp.add_argument("kind", help=f"one of: {', '.join(ALL_KINDS)}")
     imp.add_argument("file", type=Path)

@@ -16,7 +16,7 @@ CREDIT_CODE = Field("credit_code", "统一社会信用代码", "credit code", al
     "信用代码", "社会信用代码", "统一信用代码", "企业信用代码", "unified social credit code", "uscc", "credit_code"),
     required=True, max_len=40, example=EXAMPLE_CODE)
 
-ENTERPRISES = Kind("enterprises", "企业名录", "Enterprises", (
+ENTERPRISES: Kind = Kind("enterprises", "企业名录", "Enterprises", (
     CREDIT_CODE,
     Field("name", "企业名称", "enterprise name", aliases=("企业", "单位名称", "公司名称", "企业全称", "enterprise"),
           for_new=True, max_len=200, example="广州示范科技有限公司"),
@@ -32,7 +32,7 @@ ENTERPRISES = Kind("enterprises", "企业名录", "Enterprises", (
 ), identity=(("credit_code",), ("name", "industry", "size_band", "is_headquarters", "tax_10k")),
     sheet_words=("企业名录", "企业", "enterprise"), tables=("enterprise",))
 
-TENANCIES = Kind("tenancies", "企业入驻", "Tenancies", (
+TENANCIES: Kind = Kind("tenancies", "企业入驻", "Tenancies", (
     CREDIT_CODE,
     Field("enterprise_name", "企业名称", "enterprise name", aliases=("企业", "单位名称", "公司名称"), max_len=200,
           example="广州示范科技有限公司"),

@@ -14,19 +14,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import col
 
 from data_layer import audit, fmt, summaries
+from data_layer.db import inserted_id
 from data_layer.imports import kinds
 from data_layer.imports.base import Change, Rows, sync_sequences
 from data_layer.imports.fields import CRS_NAMES, KINDS, TABULAR, Kind, resolve_kind
 from data_layer.imports.problems import Bilingual, Findings
-from data_layer.imports.reader import RawSheet, find_header, read_sheets, sniff_format, unzipped_size
+from data_layer.imports.reader import Header, RawSheet, find_header, read_sheets, sniff_format, unzipped_size
 from data_layer.imports.typed_rows import typed_rows
 from data_layer.imports.values import norm
 from data_layer.models import ImportBatch
@@ -71,7 +73,8 @@ class Context:
     months: set[str] = field(default_factory=set)  # months whose summaries must be refreshed
     buildings_changed: bool = False  # summaries that follow the building table (designations) need refreshing
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
-    pending: dict[str, object] = field(default_factory=dict)  # what earlier kinds of the same file will create
+    # What earlier kinds of the same file will create: frames of new buildings and points, the set of new credit codes
+    pending: dict[str, Any] = field(default_factory=dict)
     # Per kind, one value per file row: the district code the row touches (CITY_WIDE for city-wide data), or the
     # code of the building it touches; read by the editor-scope check.
     touched: dict[str, pd.Series] = field(default_factory=dict)
@@ -86,7 +89,7 @@ class Parsed:
     file_name: str
     file_hash: str
     findings: Findings
-    rows: dict[str, object] = field(default_factory=dict)  # kind code -> Rows (or kind-specific parsed data)
+    rows: dict[str, Rows] = field(default_factory=dict)  # kind code -> its typed rows
 
 
 @dataclass
@@ -124,7 +127,7 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_crs_option(crs: str | None) -> tuple[str, dict[str, object]] | None:
+def check_crs_option(crs: str | None) -> tuple[str, dict[str, Any]] | None:
     """Why the CRS chosen for a file is refused (the command line takes free text), or None; checked before the
     file is read so that a dry run cannot pass where the commit would fail."""
     if crs is None or CRS_NAMES.lookup.get(norm(crs)) is not None:
@@ -132,7 +135,7 @@ def check_crs_option(crs: str | None) -> tuple[str, dict[str, object]] | None:
     return "unknown_crs_option", {"value": str(crs)[:60]}
 
 
-def check_unzipped(data: bytes, *, max_mb: int | None = None) -> tuple[str, dict[str, object]] | None:
+def check_unzipped(data: bytes, *, max_mb: int | None = None) -> tuple[str, dict[str, Any]] | None:
     """Why an XLSX is refused for what it unpacks to (members over UNZIPPED_FACTOR x the upload limit), or None."""
     limit = (max_mb if max_mb is not None else get_settings().import_max_mb) * UNZIPPED_FACTOR
     size = unzipped_size(data)
@@ -169,13 +172,19 @@ def parse(kind: str, file_name: str, data: bytes, options: Options | None = None
         return parsed
     try:
         if code == "boundaries":
-            parsed.rows["boundaries"] = kinds.module("boundaries").parse(file_name, data, options, findings)
+            from data_layer.imports.kinds import boundaries
+
+            outlines = boundaries.parse(file_name, data, options, findings)
+            if outlines is not None:  # None: the file was unreadable, and findings say why
+                parsed.rows["boundaries"] = outlines
             return parsed
         if sniff_format(file_name, data) == "json":
             if code == "streets":  # streets with their outlines
-                parsed.rows["streets"] = kinds.module("streets").parse_geojson(file_name, data, options, findings)
-                if parsed.rows["streets"] is None:
-                    parsed.rows.clear()
+                from data_layer.imports.kinds import streets
+
+                street_rows = streets.parse_geojson(file_name, data, options, findings)
+                if street_rows is not None:
+                    parsed.rows["streets"] = street_rows
                 return parsed
             findings.error("wrong_type", allowed=".csv, .xlsx")
             return parsed
@@ -216,7 +225,7 @@ def _assign_sheets(code: str, sheets: list[RawSheet], parsed: Parsed) -> None:
         if code != "workbook":
             better = _best_kind(sheet, list(TABULAR))
             if better is not None and better[0].code != code and \
-                    len(better[1].columns) > len(header.columns):  # type: ignore[attr-defined]
+                    len(better[1].columns) > len(header.columns):
                 findings.error("wrong_kind", sheet=sheet.name,
                                kind=Bilingual(better[0].zh, better[0].en))
                 continue
@@ -231,8 +240,8 @@ def _assign_sheets(code: str, sheets: list[RawSheet], parsed: Parsed) -> None:
         parsed.rows[kind_code] = _concat(parts)
 
 
-def _best_kind(sheet: RawSheet, wanted: list[str]) -> tuple[Kind, object] | None:
-    best = None
+def _best_kind(sheet: RawSheet, wanted: list[str]) -> tuple[Kind, Header] | None:
+    best: tuple[Kind, Header] | None = None
     best_key = (0, 0)
     for code in wanted:
         kind = KINDS[code]
@@ -243,7 +252,7 @@ def _best_kind(sheet: RawSheet, wanted: list[str]) -> tuple[Kind, object] | None
         key = (len(header.columns) + hinted, hinted)
         if key > best_key:
             best, best_key = (kind, header), key
-    return best  # type: ignore[return-value]
+    return best
 
 
 def _no_header(findings: Findings, kind: Kind | None) -> None:
@@ -299,7 +308,7 @@ def _within_scope(conn: Connection, parsed: Parsed, ctx: Context) -> None:
     scope = ctx.options.districts
     if scope is None:
         return
-    names = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
+    names: dict[str, str] = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
     if ctx.touched_buildings:
         from data_layer.imports.kinds.common import store_buildings
 
@@ -399,7 +408,7 @@ def _write(conn: Connection, parsed: Parsed, ctx: Context, changes: dict[str, li
         kind=parsed.kind, file_name=parsed.file_name[:255], file_hash=parsed.file_hash, user_name=user[:80],
         created_at=datetime.now(UTC), rows_new=totals["new"], rows_updated=totals["updated"],
         rows_unchanged=totals["unchanged"]))
-    batch_id = int(result.inserted_primary_key[0])
+    batch_id = inserted_id(result)
     created: dict[str, object] = {}
     replaced: dict[str, object] = {}
     started = time.perf_counter()
@@ -476,4 +485,4 @@ def write_transaction(engine: Engine, work: Callable[[Connection], T], *,
 
 
 def mark_undone(conn: Connection, batch_id: int) -> None:
-    conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(undone_at=datetime.now(UTC)))
+    conn.execute(update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=datetime.now(UTC)))

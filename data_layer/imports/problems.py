@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pandas as pd
 
@@ -68,6 +69,15 @@ def _localise(value: object, lang: str) -> object:
     if isinstance(value, Bilingual):
         return value.zh if lang == "zh" else value.en
     return value
+
+
+class Location(TypedDict):
+    """Where a problem is: the keyword arguments `Findings.error` and `note` take (from `Rows.locate`)."""
+
+    sheet: str
+    row: int | None
+    column: str
+    letter: str
 
 
 @dataclass

@@ -422,7 +422,7 @@ def check_workbook_parts(data: bytes, findings: Findings) -> bool:
     return True
 
 
-def _sheet_rows(ws: Worksheet, big: bool) -> tuple[list[list[object]], dict[tuple[int, int], object]]:  # type: ignore[no-untyped-def]
+def _sheet_rows(ws: Worksheet, big: bool) -> tuple[list[list[object]], dict[tuple[int, int], object]]:
     """The cells the sheet holds, row by row (each row as long as its own last cell), and where formulas are.
     Built from the cells themselves, not from iter_rows over the sheet's bounding box: one stray cell far right
     would otherwise make every row that wide."""

@@ -5,15 +5,16 @@ exportable; tables naming the people who did things (PERSONAL) are exportable by
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
+from sqlmodel import SQLModel
 
 from data_layer.auth import tax_access
 from data_layer.enterprises import redact, tax_band
 from data_layer.export import to_csv_bytes, to_xlsx_bytes
-from data_layer.models import DOMAIN_TABLES, AuditLog, ImportBatch
+from data_layer.models import DOMAIN_TABLES, AuditLog, ImportBatch, table_of
 
-EXPORTABLE: dict[str, object] = {
-    m.__table__.name: m.__table__ for m in (*DOMAIN_TABLES, ImportBatch, AuditLog)}  # type: ignore[attr-defined]
+_MODELS: tuple[type[SQLModel], ...] = (*DOMAIN_TABLES, ImportBatch, AuditLog)
+EXPORTABLE: dict[str, Table] = {table_of(m).name: table_of(m) for m in _MODELS}
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 # Tables with user names: who imported (import_batch.user_name), who did what (audit_log.user_name), who
 # corrected a sentiment label (feedback.corrected_by). Who-did-what is not for every visitor of an intranet page.
@@ -31,14 +32,14 @@ class TooManyRows(ValueError):
 
 def row_count(engine: Engine, table: str) -> int:
     with engine.connect() as conn:
-        statement = select(func.count()).select_from(EXPORTABLE[table])  # type: ignore[arg-type]
+        statement = select(func.count()).select_from(EXPORTABLE[table])
         return int(conn.execute(statement).scalar() or 0)
 
 
 def table_frame(engine: Engine, table: str) -> pd.DataFrame:
     """Every row of an exportable table in primary-key order."""
     model = EXPORTABLE[table]
-    statement = select(model).order_by(*model.primary_key.columns)  # type: ignore[attr-defined]
+    statement = select(model).order_by(*model.primary_key.columns)
     with engine.connect() as conn:
         result = conn.execute(statement)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))

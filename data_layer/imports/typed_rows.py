@@ -254,8 +254,9 @@ def _check_range(findings: Findings, sheet: str, rows: np.ndarray, where: tuple[
 def _bounds(spec: Field) -> str:
     scale = 100 if spec.type == "pct" else 1
     unit = "%" if spec.type == "pct" else ""
-    if spec.low is not None and spec.high is not None:
-        return f"{spec.low * scale:g}{unit} – {spec.high * scale:g}{unit}"
-    if spec.low is not None:
-        return f"≥ {spec.low * scale:g}{unit}"
-    return f"≤ {spec.high * scale:g}{unit}"
+    low, high = spec.low, spec.high
+    if low is not None and high is not None:
+        return f"{low * scale:g}{unit} – {high * scale:g}{unit}"
+    if low is not None:
+        return f"≥ {low * scale:g}{unit}"
+    return f"≤ {high * scale:g}{unit}" if high is not None else ""

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from data_layer import audit, summaries
 from data_layer.i18n import translate
@@ -41,7 +42,7 @@ class UndoOutcome:
 
 def history(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
     """Import batches, newest first: who, when, which file (name and hash), how many rows, whether undone."""
-    statement = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)  # type: ignore[arg-type]
+    statement = select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(statement).mappings().all()
     columns = ["id", "kind", "file_name", "file_hash", "user_name", "created_at", "rows_new", "rows_updated",
@@ -61,8 +62,8 @@ def undo_batch(engine: Engine, *, batch_id: int, user: str, via: str = "app") ->
     """Undo one import batch, all or nothing."""
 
     def work(conn: Connection) -> UndoOutcome:
-        batch = conn.execute(select(ImportBatch.undone_at, ImportBatch.kind)
-                             .where(ImportBatch.id == batch_id)).first()
+        batch = conn.execute(select(col(ImportBatch.undone_at), col(ImportBatch.kind))
+                             .where(col(ImportBatch.id) == batch_id)).first()
         if batch is None:
             return UndoOutcome(batch_id, False, "missing")
         if batch[0] is not None:

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from data_layer import fmt
@@ -52,7 +53,7 @@ def norm(text: object) -> str:
 
 
 def per_unique(values: pd.Series | np.ndarray, fn: Callable[[object], object], *, missing: object = None,
-               dtype: object = object) -> np.ndarray:
+               dtype: npt.DTypeLike = object) -> np.ndarray:
     """`fn` applied once per distinct value and spread back (a million cells often hold a few hundred values)."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=dtype)

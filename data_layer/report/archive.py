@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, insert, select
+from sqlmodel import col
 
 from data_layer import audit, briefing, fmt, queries
 from data_layer.aggregates import Scope
+from data_layer.db import inserted_id
 from data_layer.goals import Margins
 from data_layer.i18n import localized, translate
 from data_layer.models import IssuedPack
@@ -73,16 +75,16 @@ def issue(engine: Engine, *, pack: ReviewPack, fmt_code: str, user: str, via: st
     key = {"year": pack.year, "quarter": pack.quarter, "scope": str(pack.scope), "lang": pack.lang,
            "format": fmt_code, "sections": ",".join(pack.sections), "data_version": version}
     with engine.begin() as conn:
-        existing = conn.execute(select(IssuedPack.id).where(
+        existing = conn.execute(select(col(IssuedPack.id)).where(
             *[getattr(IssuedPack, column) == value for column, value in key.items()])).scalar()
         if existing is not None:
             return int(existing)
-        new_id = conn.execute(insert(IssuedPack).values(
+        new_id = inserted_id(conn.execute(insert(IssuedPack).values(
             **key, figures=json.dumps(pack_figures(pack), ensure_ascii=False, sort_keys=True), issued_by=user,
-            issued_at=datetime.now(UTC)).returning(IssuedPack.id)).scalar_one()
+            issued_at=datetime.now(UTC))))
         audit.record(conn, user=user, action="pack_issue", table="issued_pack", key=str(new_id), via=via,
                      new={k: v for k, v in key.items()})
-    return int(new_id)
+    return new_id
 
 
 def issued(engine: Engine, *, figures_now: Callable[[int, int, str, str], Figures] | None = None) -> pd.DataFrame:
@@ -91,7 +93,7 @@ def issued(engine: Engine, *, figures_now: Callable[[int, int, str, str], Figure
     reads today's figures (the page passes a cached one); only packs whose data version has moved are compared."""
     version = queries.data_version(engine)
     with engine.connect() as conn:
-        rows = conn.execute(select(IssuedPack).order_by(IssuedPack.id.desc())).mappings().all()
+        rows = conn.execute(select(IssuedPack).order_by(col(IssuedPack.id).desc())).mappings().all()
     read = figures_now or (lambda y, q, s, lang: current_figures(engine, year=y, quarter=q, scope=s, lang=lang))
     out = []
     for row in rows:

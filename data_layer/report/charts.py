@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -29,11 +30,14 @@ from data_layer.report.content import (
 )
 from data_layer.report.fonts import chart_family, cjk_font_path
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 DPI = 200
 CAP_PERCENT = 150.0  # bars beyond this are drawn to it and labelled with their real value
 
 
-def _rc() -> dict[str, object]:
+def _rc() -> dict[RcKeyType, Any]:
     family = chart_family(str(cjk_font_path()))
     return {"font.family": [family], "font.size": 10, "axes.unicode_minus": False, "text.parse_math": False,
             "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 12, "svg.fonttype": "none"}
@@ -93,7 +97,8 @@ def trend_chart(pack: ReviewPack) -> bytes:
         step = max(1, len(x) // 8)
         ax.set_xticks(x[::step], list(series["month"])[::step], rotation=0, fontsize=8)
         handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False, ncols=2, fontsize=8.5)
+        ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", frameon=False, ncols=2,
+                  fontsize=8.5)
         ax.set_title(t("report.chart.trend_title"), loc="left")
         figure.tight_layout()
         return _png(figure)

@@ -27,7 +27,7 @@ from data_layer.settings import get_settings
 log = logging.getLogger("dashboard.report")
 
 
-def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
     parser = verbs.add_parser("report", help="write the quarterly review pack (PDF or PPTX)")
     parser.add_argument("--year", type=int, required=True)
     parser.add_argument("--quarter", type=int, required=True, choices=(1, 2, 3, 4))

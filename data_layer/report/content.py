@@ -225,7 +225,8 @@ def goals_table(pack: ReviewPack) -> Table:
     name = localized("name", lang)
     header = [t("report.col.indicator"), t("report.col.target"), t("report.col.actual"), t("report.col.progress"),
               t("report.col.expected"), t("report.col.forecast"), t("report.col.status")]
-    rows, status = [], []
+    rows: list[list[str]] = []
+    status: list[str | None] = []
     for _, row in pack.goals.iterrows():
         unit = str(row["unit"])
         target = "—" if fmt.missing(row["target"]) else \

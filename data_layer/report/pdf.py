@@ -106,7 +106,7 @@ def render(pack: content.ReviewPack) -> bytes:
     buffer = io.BytesIO()
     footer = f"{pack.title} · {pack.quarter_label} · {pack.scope_label}"
 
-    def on_page(canvas, document) -> None:  # type: ignore[no-untyped-def]
+    def on_page(canvas, document) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.setFillColor(colors.HexColor("#57606a"))

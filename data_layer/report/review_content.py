@@ -33,7 +33,8 @@ class ReviewExtras:
 
 
 def gather(engine: Engine, *, plan: dict | None, year: int, quarter: int, scope: Scope, as_of: date) -> ReviewExtras:
-    key = {"plan_code": plan["code"] if plan else "", "year": year, "quarter": quarter, "scope": str(scope)}
+    key: commentary.QuarterKey = {"plan_code": plan["code"] if plan else "", "year": year, "quarter": quarter,
+                                  "scope": str(scope)}
     return ReviewExtras(
         notes=commentary.notes(engine, **key) if plan else pd.DataFrame(
             columns=["indicator", "text", "updated_by", "updated_at"]),

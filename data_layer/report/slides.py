@@ -59,7 +59,7 @@ def set_east_asian(font_element: etree._Element) -> None:
         font_element.append(child)
 
 
-def _run(paragraph, text: str, *, size: float, bold: bool = False,  # type: ignore[no-untyped-def]
+def _run(paragraph, text: str, *, size: float, bold: bool = False,
          colour: RGBColor | None = None):
     run = paragraph.add_run()
     run.text = text
@@ -72,7 +72,7 @@ def _run(paragraph, text: str, *, size: float, bold: bool = False,  # type: igno
 
 
 def _text(slide, lines: list[str], *, left, top, width, height, size: float = 16, colour: RGBColor | None = None,
-          align: PP_ALIGN | None = None, bold: bool = False):  # type: ignore[no-untyped-def]
+          align: PP_ALIGN | None = None, bold: bool = False):
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
@@ -84,7 +84,7 @@ def _text(slide, lines: list[str], *, left, top, width, height, size: float = 16
     return box
 
 
-def _slide(prs, title: str, *subtitle: str):  # type: ignore[no-untyped-def]
+def _slide(prs, title: str, *subtitle: str):
     """A blank slide with its title and up to two lines of subtitle above TOP."""
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
     _text(slide, [title], left=LEFT, top=Inches(0.3), width=BODY_WIDTH, height=Inches(0.6), size=26, bold=True,
@@ -95,7 +95,7 @@ def _slide(prs, title: str, *subtitle: str):  # type: ignore[no-untyped-def]
     return slide
 
 
-def _table(slide, table: content.Table, *, top, widths: list[float], size: float = 12,  # type: ignore[no-untyped-def]
+def _table(slide, table: content.Table, *, top, widths: list[float], size: float = 12,
            height=None):
     rows, columns = len(table.rows) + 1, len(table.header)
     total = sum(widths)
@@ -130,7 +130,7 @@ def _table(slide, table: content.Table, *, top, widths: list[float], size: float
     return shape
 
 
-def _chart_fonts(chart, size: float = 12) -> None:  # type: ignore[no-untyped-def]
+def _chart_fonts(chart, size: float = 12) -> None:
     """The chart's default text: size and the Latin / East Asian typefaces (python-pptx sets only Latin)."""
     chart.font.size = Pt(size)
     tx_pr = chart._chartSpace.get_or_add_txPr()
@@ -138,7 +138,7 @@ def _chart_fonts(chart, size: float = 12) -> None:  # type: ignore[no-untyped-de
     set_east_asian(def_rpr)
 
 
-def _progress_chart(slide, pack: content.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
+def _progress_chart(slide, pack: content.ReviewPack, *, top, height) -> None:
     bars = list(reversed(content.progress_bars(pack)))
     data = CategoryChartData()
     data.categories = [b.name for b in bars]
@@ -172,7 +172,7 @@ def _progress_chart(slide, pack: content.ReviewPack, *, top, height) -> None:  #
     value_axis.tick_labels.number_format_is_linked = False
 
 
-def _nothing(slide, text: str, *, left=LEFT, top=TOP, width=BODY_WIDTH) -> None:  # type: ignore[no-untyped-def]
+def _nothing(slide, text: str, *, left=LEFT, top=TOP, width=BODY_WIDTH) -> None:
     """Words where a chart or table would be: python-pptx refuses a chart without categories, and an empty
     frame tells the meeting nothing."""
     _text(slide, [text], left=left, top=top, width=width, height=Inches(1), size=16, colour=GREY)
@@ -185,7 +185,7 @@ def _number(value: object, digits: int) -> float | None:
     return round(float(value), digits)  # type: ignore[arg-type]
 
 
-def _trend_charts(slide, pack: content.ReviewPack, *, top, height) -> None:  # type: ignore[no-untyped-def]
+def _trend_charts(slide, pack: content.ReviewPack, *, top, height) -> None:
     series = content.trend_series(pack)
     if series.empty:
         _nothing(slide, pack.t("report.chart.no_trend"), top=top)
@@ -217,7 +217,7 @@ def _trend_charts(slide, pack: content.ReviewPack, *, top, height) -> None:  # t
     chart.value_axis.tick_labels.number_format_is_linked = False
 
 
-def _ranking_chart(slide, pack: content.ReviewPack, *, left, top, width, height) -> None:  # type: ignore[no-untyped-def]
+def _ranking_chart(slide, pack: content.ReviewPack, *, left, top, width, height) -> None:
     series = content.ranking_series(pack).iloc[::-1]
     if series.empty:  # no district has enough buildings reporting to be ranked
         _nothing(slide, pack.t("report.chart.nothing_ranked", min=content.goals_min_buildings()), left=left, top=top,
@@ -251,7 +251,7 @@ def _chunks(table: content.Table, size: int) -> list[content.Table]:
 RANKING_WIDTHS = [0.8, 1.6, 2, 1.2, 1.4, 1.2]
 
 
-def _ranking_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _ranking_slides(prs, pack: content.ReviewPack) -> None:
     """The ranking table beside the chart; a long list of districts goes on over further slides (ROWS_PER_SLIDE
     rows each) instead of running off the bottom, and the chart stays on the first."""
     t = pack.t
@@ -302,7 +302,7 @@ def render(pack: content.ReviewPack) -> bytes:
 # One writer per code of sections.SECTIONS (the PDF has the same list): each adds its slides.
 
 
-def _commentary_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _commentary_slides(prs, pack: content.ReviewPack) -> None:
     blocks = review_content.commentary_blocks(pack)
     slide = _slide(prs, pack.heading("commentary"), review_content.commentary_status(pack))
     lines: list[str] = []
@@ -312,13 +312,13 @@ def _commentary_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[n
         _text(slide, lines, left=LEFT, top=TOP, width=BODY_WIDTH, height=HEIGHT - TOP - Inches(0.3), size=14)
 
 
-def _kpi_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _kpi_slides(prs, pack: content.ReviewPack) -> None:
     slide = _slide(prs, pack.heading("kpis"), pack.t("report.kpis.caption_qoq", quarter=pack.quarter_label,
                                                       scope=pack.scope_label))
     _table(slide, content.kpi_table(pack), top=TOP, widths=[3, 2, 1.8, 1.8, 2, 1.8], size=14)
 
 
-def _target_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _target_slides(prs, pack: content.ReviewPack) -> None:
     t = pack.t
     if pack.plan is None:
         slide = _slide(prs, pack.heading("targets"))
@@ -342,7 +342,7 @@ def _target_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-un
         _nothing(slide, no_targets)
 
 
-def _drivers_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _drivers_slides(prs, pack: content.ReviewPack) -> None:
     """The bridge as a native stacked column chart (an invisible base series under the visible bars), beside the
     table of contributions against last year and the previous quarter."""
     slide = _slide(prs, pack.heading("drivers"), review_content.drivers_caption(pack))
@@ -368,10 +368,10 @@ def _drivers_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-u
         base, bars = chart.series
         base.format.fill.background()  # the base only lifts the bars: no fill, no line
         base.format.line.fill.background()
-        for point, value in zip(bars.points, [*values, None], strict=True):
+        for point, contribution in zip(bars.points, [*values, None], strict=True):  # None: the total bar
             point.format.fill.solid()
-            point.format.fill.fore_color.rgb = BLUE if value is None else (
-                RGBColor(0x1A, 0x7F, 0x37) if value >= 0 else RED)
+            point.format.fill.fore_color.rgb = BLUE if contribution is None else (
+                RGBColor(0x1A, 0x7F, 0x37) if contribution >= 0 else RED)
         chart.plots[0].gap_width = 40
     rows = ROWS_PER_SLIDE - 1
     part = content.Table(table.header, table.rows[:rows - 1] + table.rows[-1:], table.align,
@@ -383,12 +383,12 @@ def _drivers_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-u
         column.width = Emu(int(shape.width * width / 7))
 
 
-def _trend_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _trend_slides(prs, pack: content.ReviewPack) -> None:
     slide = _slide(prs, pack.heading("trends"), pack.t("report.chart.trend_title"))
     _trend_charts(slide, pack, top=TOP, height=HEIGHT - TOP - Inches(0.4))
 
 
-def _sentiment_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _sentiment_slides(prs, pack: content.ReviewPack) -> None:
     t = pack.t
     slide = _slide(prs, pack.heading("sentiment"), content.sentiment_text(pack))
     if len(pack.dimensions):  # the index by dimension, as in the PDF
@@ -402,14 +402,14 @@ def _sentiment_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no
               height=Inches(0.8))
 
 
-def _demand_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _demand_slides(prs, pack: content.ReviewPack) -> None:
     slide = _slide(prs, pack.heading("demands"), content.demand_text(pack))
     open_list = content.open_demands_table(pack)
     _table(slide, content.Table(open_list.header, open_list.rows[:DEMANDS_PER_SLIDE], open_list.align),
            top=TOP + Inches(0.2), widths=[2.4, 1.2, 1.4, 1.6, 1.6, 1.1, 4.6], size=11)
 
 
-def _completeness_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _completeness_slides(prs, pack: content.ReviewPack) -> None:
     slide = _slide(prs, pack.heading("completeness"), *review_content.completeness_lines(pack))
     _table(slide, review_content.completeness_table(pack), top=TOP + Inches(0.2), widths=[3, 1.5, 1.5, 1.5, 1.5], size=12)
     missing = review_content.missing_buildings_table(pack)
@@ -419,7 +419,7 @@ def _completeness_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore
         _table(slide, part, top=TOP, widths=[3, 1.5, 2, 1.2], size=12)
 
 
-def _note_slides(prs, pack: content.ReviewPack) -> None:  # type: ignore[no-untyped-def]
+def _note_slides(prs, pack: content.ReviewPack) -> None:
     slide = _slide(prs, pack.heading("notes"))
     _text(slide, [f"• {line}" for line in content.notes(pack)], left=LEFT, top=TOP - Inches(0.2), width=BODY_WIDTH,
           height=HEIGHT - TOP, size=14)

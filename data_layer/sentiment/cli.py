@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+if TYPE_CHECKING:  # the store is opened only by the verbs that need it
+    from data_layer.db import StoreStatus
 
-def add_parsers(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def add_parsers(verbs: argparse._SubParsersAction) -> None:
     sentiment = verbs.add_parser("sentiment", help="score Chinese feedback offline, measure the scorers, retrain")
     actions = sentiment.add_subparsers(dest="sentiment_action", required=True)
     score = actions.add_parser("score", help="add label, score, confidence and evidence to a CSV with a text column")
@@ -71,7 +75,7 @@ def _cmd_sentiment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store() -> Engine | None:
+def _store() -> tuple[Engine, StoreStatus]:
     from data_layer import db
     from data_layer.settings import get_settings
 
@@ -83,7 +87,7 @@ def _store() -> Engine | None:
 def _train(args: argparse.Namespace) -> int:
     from data_layer.sentiment.retrain import retrain
 
-    engine = None
+    engine: Engine | None = None
     if not args.no_store:
         engine, status = _store()
         if not status.usable:

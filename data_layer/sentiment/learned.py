@@ -50,7 +50,7 @@ class Linear:
         return e / e.sum(axis=1, keepdims=True)
 
     @classmethod
-    def from_json(cls, data: dict) -> Linear:  # type: ignore[type-arg]
+    def from_json(cls, data: dict) -> Linear:
         return cls(tuple(data["classes"]), np.asarray(data["coef"], dtype=float).reshape(
             -1, len(data["classes"])), np.asarray(data["intercept"], dtype=float))
 
@@ -58,14 +58,14 @@ class Linear:
 @dataclass(frozen=True, eq=False)  # hashed by identity: one instance per file and version
 class Model:
     version: str
-    trained_on: dict  # type: ignore[type-arg]
+    trained_on: dict
     ngram: tuple[int, int]
     vocabulary: dict[str, int]
     idf: np.ndarray
     sentiment: Linear
     stack: Linear
     dimension: Linear
-    dimension_gate: dict  # type: ignore[type-arg]  # "use": learned | lexicon, and the blind-set accuracies
+    dimension_gate: dict  # "use": learned | lexicon, and the blind-set accuracies
 
     @property
     def learned_dimensions(self) -> bool:
@@ -131,7 +131,7 @@ def from_json(text: str) -> Model:
     if data.get("format") != 1:
         raise ValueError(f"unknown model format {data.get('format')!r}")
     vocabulary = {term: i for i, term in enumerate(data["vocabulary"])}
-    return Model(version=data["version"], trained_on=data["trained_on"], ngram=tuple(data["ngram"]),  # type: ignore[arg-type]
+    return Model(version=data["version"], trained_on=data["trained_on"], ngram=tuple(data["ngram"]),
                  vocabulary=vocabulary, idf=np.asarray(data["idf"], dtype=float),
                  sentiment=Linear.from_json(data["sentiment"]), stack=Linear.from_json(data["stack"]),
                  dimension=Linear.from_json(data["dimension"]), dimension_gate=data.get("dimension_gate", {}))

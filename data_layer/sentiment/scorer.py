@@ -282,7 +282,7 @@ def _split_uncached(tok: str, lex: Lexicon, post: bool) -> list[str]:
     known = _known(lex)
     if len(tok) < 2 or (post and (tok in known or tok in lex.degree_post)) or tok in _unsplittable(lex):
         return [tok]
-    core, tail = tok, []
+    core, tail = tok, list[str]()
     while len(core) > 1 and core[-1] in _PARTICLES:
         tail.insert(0, core[-1])
         core = core[:-1]
@@ -295,7 +295,8 @@ def _split_uncached(tok: str, lex: Lexicon, post: bool) -> list[str]:
 
 
 def _forward(core: str, known: frozenset[str]) -> list[str]:
-    pieces, i = [], 0
+    pieces: list[str] = []
+    i = 0
     while i < len(core):
         size = next((n for n in range(min(6, len(core) - i), 1, -1) if core[i:i + n] in known), 1)
         pieces.append(core[i:i + size])
@@ -304,7 +305,8 @@ def _forward(core: str, known: frozenset[str]) -> list[str]:
 
 
 def _backward(core: str, known: frozenset[str]) -> list[str]:
-    pieces, end = [], len(core)
+    pieces: list[str] = []
+    end = len(core)
     while end > 0:
         size = next((n for n in range(min(6, end), 1, -1) if core[end - n:end] in known), 1)
         pieces.insert(0, core[end - size:end])
@@ -601,8 +603,9 @@ def _word_value(tok: str, toks: list[str], i: int, lex: Lexicon, aspect: str | N
     polar = lex.polar(tok)
     if polar is not None:
         return polar
-    if len(tok) == 4 and tok[0] == tok[1] and tok[2] == tok[3] and lex.polar(tok[0] + tok[2]) is not None:
-        return lex.polar(tok[0] + tok[2]) * 1.3  # 明明白白, 拖拖拉拉: the reduplicated word, stronger
+    doubled = lex.polar(tok[0] + tok[2]) if len(tok) == 4 and tok[0] == tok[1] and tok[2] == tok[3] else None
+    if doubled is not None:
+        return doubled * 1.3  # 明明白白, 拖拖拉拉: the reduplicated word, stronger
     if tok in lex.scalar_up or tok in lex.scalar_down:
         direction = 1.0 if tok in lex.scalar_up else -1.0
         default = (lex.scalar_up if direction > 0 else lex.scalar_down)[tok]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from data_layer.sentiment.learned import LABELS, Model, from_json, round_sig, stack_features
 
@@ -90,11 +91,12 @@ def store_corrections(engine: Engine) -> Corrections:
 
     with engine.connect() as conn:
         rows = conn.execute(
-            select(Feedback.text, Feedback.corrected_label, Feedback.corrected_at, Feedback.dimension,
-                   Feedback.dimension_corrected_by, Feedback.dimension_corrected_at)
-            .where((Feedback.corrected_label.is_not(None) | Feedback.dimension_corrected_by.is_not(None))
-                   & (Feedback.text != ""))
-            .order_by(Feedback.id)).all()
+            select(col(Feedback.text), col(Feedback.corrected_label), col(Feedback.corrected_at),
+                   col(Feedback.dimension),
+                   col(Feedback.dimension_corrected_by), col(Feedback.dimension_corrected_at))
+            .where((col(Feedback.corrected_label).is_not(None) | col(Feedback.dimension_corrected_by).is_not(None))
+                   & (col(Feedback.text) != ""))
+            .order_by(col(Feedback.id))).all()
     frame = pd.DataFrame({"text": [r.text for r in rows], "label": [r.corrected_label for r in rows],
                           "dimension": [r.dimension if r.dimension_corrected_by else None for r in rows],
                           "source": "corrections"})
@@ -114,7 +116,7 @@ def training_frame(labelled: pd.DataFrame, corrections: pd.DataFrame) -> pd.Data
     return pd.concat([kept, corrections], ignore_index=True)
 
 
-def train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[type-arg]
+def train(frame: pd.DataFrame, *, trained_on: dict) -> str:
     """The model file's text for the examples in `frame` (text, label or None, dimension or None)."""
     from threadpoolctl import threadpool_limits
 
@@ -123,7 +125,7 @@ def train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[type
         return _train(frame, trained_on=trained_on)
 
 
-def _train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[type-arg]
+def _train(frame: pd.DataFrame, *, trained_on: dict) -> str:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -170,7 +172,7 @@ def _train(frame: pd.DataFrame, *, trained_on: dict) -> str:  # type: ignore[typ
     return text
 
 
-def serialize(payload: dict) -> str:  # type: ignore[type-arg]
+def serialize(payload: dict) -> str:
     """Canonical JSON with the version: the first 12 hex digits of the SHA-256 of everything else."""
     body = {k: v for k, v in payload.items() if k != "version"}
     version = hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -195,7 +197,7 @@ def with_dimension_gate(text: str, blind: Path) -> str:
     return serialize(payload)
 
 
-def _linear(model: LogisticRegression) -> dict:  # type: ignore[type-arg]
+def _linear(model: LogisticRegression) -> dict:
     """A fitted LogisticRegression as plain numbers (coef stored features × classes, row-major)."""
     coef = model.coef_
     if coef.shape[0] == 1:  # two classes: scikit-learn keeps one row; softmax needs both (−z/2, +z/2)

@@ -96,7 +96,7 @@ def _streets(conn: Connection, rows: Rows, findings: Findings, districts: pd.Ser
     index = street_index(stored)
     code_to_id = dict(zip(stored["code"], stored["id"], strict=True)) if not stored.empty else {}
     taken = set(code_to_id)
-    district_names = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
+    district_names: dict[str, str] = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
     new: dict[tuple[str, str], list[object]] = {}
     ids: list[object] = []
     for position, (value, district) in enumerate(zip(rows.frame["street"], districts, strict=True)):
@@ -413,7 +413,7 @@ def _create_streets(conn: Connection, streets: Change, change: Change) -> list[s
     if streets.new.empty:
         return []
     insert_rows(conn, "street", streets.new, ["code", "district_code", "name_zh", "name_en"])
-    ids = dict(conn.execute(text("SELECT code, id FROM street")).all())
+    ids: dict[str, int] = dict(conn.execute(text("SELECT code, id FROM street")).all())
     real = {int(p): int(ids[c]) for c, p in zip(streets.new["code"], streets.new["placeholder"], strict=True)}
     for frame in (change.new, change.updated):
         if "street_id" in frame.columns and len(frame):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ def _resolve_by_name(conn: Connection, rows: Rows, findings: Findings, known: pd
         unknown = frame["district"].notna().to_numpy() & districts.isna().to_numpy()
         rows.report(findings, unknown, "district", "unknown_district",
                     params=[{"value": str(v)} for v in frame["district"][unknown]])
-    names = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
+    names: dict[str, str] = dict(conn.execute(text("SELECT code, name_zh FROM district")).all())
     pair = values.fillna("\x00").astype(str) + "\x01" + districts.fillna("").astype(str)
     codes_f, uniques = pd.factorize(pair.to_numpy(dtype=object))
     found = np.full(len(uniques), -1, dtype="int64")
@@ -200,7 +201,7 @@ def _plain(value: object) -> object:
 
 
 def undo_batch_table(conn: Connection, table: str, batch_id: int, counts: dict[str, int],
-                     replaced: dict[str, object] | None) -> None:
+                     replaced: dict[str, Any] | None) -> None:
     """Undo one table whose rows carry batch_id: every row this batch wrote must still carry it (otherwise a
     later import changed them: refuse), then put back the replaced values and delete the rows it created."""
     expected = int(counts.get("new", 0)) + int(counts.get("updated", 0))
@@ -208,9 +209,9 @@ def undo_batch_table(conn: Connection, table: str, batch_id: int, counts: dict[s
     if current != expected:
         raise UndoConflict("overwritten", table=table, changed=expected - int(current))
     if replaced:
-        columns = [c for c in replaced["columns"] if c not in replaced["key"]]  # type: ignore[index]
-        frame = pd.DataFrame(replaced["rows"], columns=replaced["columns"])  # type: ignore[arg-type]
-        update_rows(conn, table, frame, replaced["key"], columns)  # type: ignore[arg-type]
+        columns = [c for c in replaced["columns"] if c not in replaced["key"]]
+        frame = pd.DataFrame(replaced["rows"], columns=replaced["columns"])
+        update_rows(conn, table, frame, replaced["key"], columns)
     conn.execute(text(f"DELETE FROM {table} WHERE batch_id = :b"), {"b": batch_id})
 
 

@@ -52,7 +52,7 @@ def _closest(value: str, lookup: dict[str, str], names: dict[str, str], count: i
     template's 填写说明-指标 sheet lists them all. Chinese names are also compared without the common words a
     typo keeps (a plain ratio of matching characters finds 入驻率 in 已建楼宇入驻率)."""
     key = norm(value)
-    scored = {}
+    scored: dict[str, float] = {}
     for word, code in lookup.items():
         ratio = difflib.SequenceMatcher(None, key, word).ratio()
         contained = 0.6 if key and (key in word or word in key) else 0.0
@@ -87,19 +87,23 @@ def _scope(rows: Rows, findings: Findings, districts: dict[str, str]) -> tuple[p
     if not rows.has("scope"):
         return pd.Series([None] * n, dtype=object), pd.Series([None] * n, dtype=object)
     values = rows.frame["scope"]
-    kinds, codes = [], []
+    kinds: list[str | None] = []
+    codes: list[str | None] = []
     unknown = np.zeros(n, dtype=bool)
     for position, value in enumerate(values):
         key = norm(value) if value is not None else ""
+        kind: str | None = None
+        code: str | None = None
         if not key:
-            kinds.append(None), codes.append(None)  # not given on this row: the plan's other rows or the store say
+            pass  # not given on this row: the plan's other rows or the store say
         elif key in CITY_WORDS:
-            kinds.append("city"), codes.append(None)
+            kind = "city"
         elif key in districts:
-            kinds.append("district"), codes.append(districts[key])
+            kind, code = "district", districts[key]
         else:
-            kinds.append(None), codes.append(None)
             unknown[position] = True
+        kinds.append(kind)
+        codes.append(code)
     rows.report(findings, unknown, "scope", "unknown_district", params=[{"value": str(v)} for v in values[unknown]])
     return pd.Series(kinds, dtype=object), pd.Series(codes, dtype=object)
 
@@ -123,7 +127,8 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
                         for v in frame["indicator"][unknown]])
     target = _targets(rows, findings, indicator, units)
     scope_type, scope_code = _scope(rows, findings, district_lookup(conn))
-    stored_scope = dict(conn.execute(text("SELECT code, COALESCE(scope_code, '*city*') FROM plan")).all())
+    stored_scope: dict[str,
+                       str] = dict(conn.execute(text("SELECT code, COALESCE(scope_code, '*city*') FROM plan")).all())
     ctx.touched["plans"] = pd.Series([c if c is not None else ("*city*" if t == "city" else stored_scope.get(p, "*city*"))
                                       for c, t, p in zip(scope_code, scope_type, frame["plan_code"], strict=True)],
                                      dtype=object)
@@ -234,7 +239,7 @@ def _new_plan_fields(rows: Rows, findings: Findings, plan_rows: pd.DataFrame, kn
             value = getattr(record, column, None)
             if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
                 if rows.has(name):
-                    findings.error("missing_value", **rows.locate(record._first, name))  # type: ignore[attr-defined]
+                    findings.error("missing_value", **rows.locate(record._first, name))
                 else:
                     rows.missing_column(findings, name)
 
@@ -249,7 +254,7 @@ def _years(rows: Rows, findings: Findings, plan_rows: pd.DataFrame, stored: pd.D
         end = old[1] if end is None or end is pd.NA else end
         if start is not None and end is not None and start > end:
             at = "end_year" if rows.has("end_year") else "plan_code"
-            findings.error("plan_years", **rows.locate(record._first, at),  # type: ignore[attr-defined]
+            findings.error("plan_years", **rows.locate(record._first, at),
                            start=int(start), end=int(end))
         spans[record.code] = (start, end)
     years = rows.frame["year"]

@@ -10,7 +10,7 @@ The first schema change of the 2026-12 round (the register); later revisions of 
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0005'

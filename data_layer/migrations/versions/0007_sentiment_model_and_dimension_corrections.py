@@ -10,7 +10,7 @@ Chained after 0004 on this branch; the integrator re-chains it after the other b
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0007'
