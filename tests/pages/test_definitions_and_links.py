@@ -96,6 +96,9 @@ def test_a_goals_link_opens_the_same_view_and_choices_go_into_the_url(demo_env: 
     at = _run("goals", "zh", as_of="2026-09", pace="seasonal", tab="ranking", basis="yoy")
     assert not at.exception
     assert at.selectbox(key="goal_month_2026").value == 9
+    # a widget the browser re-creates shows its own default and sends it back with the next click: each seeded
+    # box's default is its held value (2026 is the plan's second year, September the ninth month), not 2025 / 1
+    assert (at.selectbox(key="goal_year").proto.default, at.selectbox(key="goal_month_2026").proto.default) == (1, 8)
     assert at.button_group(key="goal_pace").value == "seasonal"
     assert at.session_state["goal_tab_zh"] == translate("goals.tab.ranking", "zh")
     assert "2026-09" in at.caption[0].value
