@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from data_layer import db
+from tests.browser.actions import idle
 from tests.browser.conftest import _free_port, serve
 
 pytestmark = pytest.mark.browser
@@ -115,19 +116,24 @@ def test_clicking_a_building_opens_its_profile(server: str, watched_page, demo_u
     _wait_for_count(page, "1")
     canvas = page.locator(f"{MAP} canvas").first
     canvas.wait_for(timeout=60_000)
-    box = canvas.bounding_box()
-    assert box is not None
-    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    idle(page)  # the page has finished drawing: the map no longer moves under the pointer
+
+    def centre() -> tuple[float, float]:
+        box = canvas.bounding_box()
+        assert box is not None
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
     # hovering until the tooltip names the building proves deck.gl has drawn and can pick it
     tooltip = page.locator(".deck-tooltip").filter(has_text=str(name))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while not tooltip.is_visible() and time.monotonic() < deadline:
-        page.mouse.move(centre[0] - 3, centre[1])
-        page.mouse.move(*centre)
+        x, y = centre()
+        page.mouse.move(x - 3, y)
+        page.mouse.move(x, y)
         time.sleep(0.5)
     assert tooltip.is_visible(), "hovering the building never showed its tooltip"
     assert "超甲级 · 入驻率" in tooltip.inner_text()  # name, grade, occupancy and tax, in Chinese
-    page.mouse.click(*centre)
+    page.mouse.click(*centre())
     heading = page.get_by_role("heading", name=str(name))
     deadline = time.monotonic() + 120
     while not heading.count() and time.monotonic() < deadline:

@@ -21,6 +21,7 @@ from websockets.asyncio.client import connect
 
 from data_layer import db
 from data_layer.auth import Actor
+from tests.browser.actions import click_until
 from tests.browser.conftest import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -165,9 +166,11 @@ def test_names_from_a_hostile_import_show_as_typed_and_fetch_nothing(doctored: s
     page = watched_page.page
     page.goto(f"{doctored}/overview")
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
-    page.get_by_label("区域").first.click()  # the district filter
-    page.get_by_role("option").filter(has_text="天河**MD**").first.click()
+    option = page.get_by_role("option").filter(has_text="天河**MD**").first
+    click_until(page, lambda: page.get_by_label("区域").first.click(timeout=20_000), option,  # the district filter
+                what="the district list", each_s=10)
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="天河**MD**")
+    option.click(timeout=20_000)
     caption.first.wait_for(timeout=60_000)
     assert EVIL_DISTRICT in caption.first.inner_text().replace("\u200b", "")  # the Markdown shows as typed
     main = page.locator('[data-testid="stMain"]')
