@@ -47,6 +47,7 @@ pages = {
         st.Page("app_pages/revive.py", title=t("page.revive"), icon=":material/domain_add:", url_path="revive"),
         st.Page("app_pages/registration.py", title=t("page.registration"), icon=":material/how_to_reg:",
                 url_path="registration-gap"),
+        st.Page("app_pages/moves.py", title=t("page.moves"), icon=":material/move_up:", url_path="moves"),
     ],
     t("app.section.admin"): [
         st.Page("app_pages/data_admin.py", title=t("page.data_admin"), icon=":material/database:", url_path="data"),

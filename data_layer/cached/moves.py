@@ -1,0 +1,34 @@
+"""Cached wrappers for enterprise moves (data_layer.moves), keyed by (url, data version, ...). Every move is derived
+once per data version; the viewer's role and kiosk flag are in the key of anything that returns enterprise rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from data_layer import moves
+from data_layer.cached import TTL, engine
+from data_layer.moves import MoveScope
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=2)
+def all_moves(url: str, version: str) -> pd.DataFrame:
+    return moves.all_moves(engine(url))
+
+
+def period_moves(url: str, version: str, first: date, last: date, scope: MoveScope) -> pd.DataFrame:
+    """The moves dated first..last with an end in `scope` (no names, no tax)."""
+    return moves.touching(moves.in_period(all_moves(url, version), first=first, last=last), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def move_list(url: str, version: str, first: date, last: date, scope: MoveScope, role: str | None,
+              kiosk: bool) -> pd.DataFrame:
+    return moves.move_list(engine(url), period_moves(url, version, first, last, scope), role=role, kiosk=kiosk)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def headquarters(url: str, version: str, month: date) -> pd.DataFrame:
+    return moves.headquarters(engine(url), month=month)
