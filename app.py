@@ -69,7 +69,9 @@ root = st.Page(lambda: st.switch_page(overview, query_params=st.query_params.to_
                visibility="hidden")
 registered = auth.arrange(gate, pages, root=root, account=[admin, login], kiosk_paths=KIOSK_PAGES,
                           login_screen=login_screen)
-current = st.navigation(registered)
+# The whole menu, always: collapsed, Streamlit lists the first ten entries and hides the rest (the accounts page
+# among them) behind "view more" once the 企业迁移 page made the menu longer.
+current = st.navigation(registered, expanded=True)
 auth.redirect(gate, current, login=login, registered=registered)
 with st.sidebar:
     auth.account_sidebar(gate, current, login)

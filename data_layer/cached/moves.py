@@ -18,9 +18,17 @@ def all_moves(url: str, version: str) -> pd.DataFrame:
     return moves.all_moves(engine(url))
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def building_moves(url: str, version: str, building_id: int) -> pd.DataFrame:
+    return moves.building_moves(engine(url), building_id=building_id)
+
+
 def period_moves(url: str, version: str, first: date, last: date, scope: MoveScope) -> pd.DataFrame:
-    """The moves dated first..last with an end in `scope` (no names, no tax)."""
-    return moves.touching(moves.in_period(all_moves(url, version), first=first, last=last), scope)
+    """The moves dated first..last with an end in `scope` (no names, no tax); one building's without deriving the
+    whole register."""
+    source = (building_moves(url, version, scope.building_id) if scope.level == "building"
+              else all_moves(url, version))
+    return moves.touching(moves.in_period(source, first=first, last=last), scope)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)

@@ -172,3 +172,12 @@ def test_the_move_list_shows_tax_only_as_the_role_allows(store: Engine) -> None:
     hq = moves.headquarters(store, month=M(2026, 10, 1)).set_index("district_code")["headquarters"].to_dict()
     assert hq == {"D2": 1}  # E3 moved its headquarters from D1 to D2
     assert moves.headquarters(store, month=M(2026, 9, 1))["district_code"].tolist() == ["D1"]
+
+
+def test_one_buildings_moves_are_the_same_read_alone_or_from_the_whole_register(store: Engine) -> None:
+    every = moves.all_moves(store)
+    for building_id in (1, 2, 3):
+        alone = moves.building_moves(store, building_id=building_id)
+        mine = moves.touching(every, MoveScope(building_id=building_id))
+        columns = ["enterprise_id", "kind", "from_building_id", "to_building_id", "month"]
+        assert alone[columns].astype(str).values.tolist() == mine[columns].astype(str).values.tolist()
