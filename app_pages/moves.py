@@ -168,11 +168,13 @@ st.markdown(f"**{t('mv.list')}**")
 if listed.empty:
     st.info(t("mv.empty"))
     st.stop()
-table = move_table(listed, t, outside=t("mv.outside"))
+# The screen gets the first rows (the browser would receive a city's year of moves on every rerun); the download
+# builds the whole table when it is asked for.
 st.caption(t("mv.list.count", count=f"{len(listed):,}") + " " + t(f"mv.order.{access}"))
-st.dataframe(table.head(SHOWN_ROWS), hide_index=True, height=420, key="mv_table")
-if len(table) > SHOWN_ROWS:
-    st.caption(t("gap.shown", shown=f"{SHOWN_ROWS:,}", count=f"{len(table):,}"))
+st.dataframe(move_table(listed.head(SHOWN_ROWS), t, outside=t("mv.outside")), hide_index=True, height=420,
+             key="mv_table")
+if len(listed) > SHOWN_ROWS:
+    st.caption(t("gap.shown", shown=f"{SHOWN_ROWS:,}", count=f"{len(listed):,}"))
 
 any_ = t("gap.any")
 filters = [(t("gap.filter.scope"), " / ".join(scope_words)),
@@ -187,8 +189,13 @@ filters = [(t("gap.filter.scope"), " / ".join(scope_words)),
 sheets = {t("gap.sheet.filters"): pd.DataFrame(filters, columns=[t("gap.filter.item"), t("gap.filter.value")])}
 if len(shown):
     sheets[t("mv.sheet.areas")] = shown
-sheets[t("mv.sheet.list")] = table
+
+
+def workbook() -> bytes:
+    return to_xlsx_sheets(sheets | {t("mv.sheet.list"): move_table(listed, t, outside=t("mv.outside"))})
+
+
 stem = "_".join(["moves", *(f"{k}-{v}" for k, v in wanted.items() if k != "lang"), f"{month:%Y-%m}"])
-st.download_button(t("mv.download"), data=lambda: to_xlsx_sheets(sheets), file_name=f"{stem}.xlsx",
+st.download_button(t("mv.download"), data=workbook, file_name=f"{stem}.xlsx",
                    on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="mv_download")

@@ -13,8 +13,10 @@ from data_layer.cached import TTL, engine
 from data_layer.moves import MoveScope
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=2)
+@st.cache_resource(ttl=TTL, show_spinner=False, max_entries=2)
 def all_moves(url: str, version: str) -> pd.DataFrame:
+    """Every move of the register, one shared object per data version (a resource, not pickled: 300,000 moves at
+    200,000 enterprises would be unpickled on every rerun). Read-only for every caller: filters make new frames."""
     return moves.all_moves(engine(url))
 
 
@@ -31,9 +33,11 @@ def period_moves(url: str, version: str, first: date, last: date, scope: MoveSco
     return moves.touching(moves.in_period(source, first=first, last=last), scope)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@st.cache_resource(ttl=TTL, show_spinner=False, max_entries=32)
 def move_list(url: str, version: str, first: date, last: date, scope: MoveScope, role: str | None,
               kiosk: bool) -> pd.DataFrame:
+    """The moves with the enterprise details as the role may see them (role and kiosk in the key); shared and
+    read-only like `all_moves` (a city's year is ~150,000 rows at 200,000 enterprises)."""
     return moves.move_list(engine(url), period_moves(url, version, first, last, scope), role=role, kiosk=kiosk)
 
 
