@@ -47,6 +47,7 @@ pages = {
         st.Page("app_pages/revive.py", title=t("page.revive"), icon=":material/domain_add:", url_path="revive"),
         st.Page("app_pages/registration.py", title=t("page.registration"), icon=":material/how_to_reg:",
                 url_path="registration-gap"),
+        st.Page("app_pages/moves.py", title=t("page.moves"), icon=":material/move_up:", url_path="moves"),
     ],
     t("app.section.admin"): [
         st.Page("app_pages/data_admin.py", title=t("page.data_admin"), icon=":material/database:", url_path="data"),
@@ -68,7 +69,9 @@ root = st.Page(lambda: st.switch_page(overview, query_params=st.query_params.to_
                visibility="hidden")
 registered = auth.arrange(gate, pages, root=root, account=[admin, login], kiosk_paths=KIOSK_PAGES,
                           login_screen=login_screen)
-current = st.navigation(registered)
+# The whole menu, always: collapsed, Streamlit lists the first ten entries and hides the rest (the accounts page
+# among them) behind "view more" once the 企业迁移 page made the menu longer.
+current = st.navigation(registered, expanded=True)
 auth.redirect(gate, current, login=login, registered=registered)
 with st.sidebar:
     auth.account_sidebar(gate, current, login)

@@ -1,12 +1,12 @@
-"""The enterprise register's pages at scale: the building profile (its enterprises) and the registration-gap page
-(a district's list and the whole city's), server time under AppTest, with 200,000 enterprises and 300,000
+"""The enterprise register's pages at scale: the building profile (its enterprises and moves), the registration-gap
+page (a district's list and the whole city's) and the moves page (the city, a district; 12 months), server time under AppTest, with 200,000 enterprises and 300,000
 tenancies against the same pages with 2,000 enterprises and 3,000 tenancies, on the same buildings.
 
     python -m bench.enterprises [--large 200000 --small 2000]
 
 The buildings are bench.datasets' S1 (1,000 buildings × 36 months, boundaries added); each enterprise has one
 tenancy and every second one an earlier, ended one elsewhere (1.5 tenancies per enterprise), 85 % registered at
-their address. Stores live in BENCH_ENTERPRISES_DIR (default /tmp/dashboard-bench-enterprises), apart from the
+their address; the earlier one ends the month before the later starts, so each is a move within the city. Stores live in BENCH_ENTERPRISES_DIR (default /tmp/dashboard-bench-enterprises), apart from the
 other benchmarks' stores, and are reused between runs. Pages run as an editor (tax sorting, the most work).
 cold = the first run after every cache is cleared, warm = a new session on warm caches; each the median of three.
 """
@@ -17,6 +17,7 @@ import argparse
 import os
 import shutil
 import statistics
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from sqlalchemy import text
 from bench.datasets import END_MONTH, SIZES, add_boundaries, build
 from bench.overview import print_rows
 from bench.pages import _run_once, clear_data_resources
-from data_layer import credit_code, db, store
+from data_layer import credit_code, db, moves, store
 from data_layer.periods import add_months
 from data_layer.summaries import bump_data_version
 
@@ -117,7 +118,10 @@ def page_times(url: str) -> dict[str, tuple[float, float]]:
     engine.dispose()
     pages = {"profile": ("building.py", {"id": str(building)}),
              "gap_district": ("registration.py", {"district": str(district)}),
-             "gap_city": ("registration.py", {})}
+             "gap_city": ("registration.py", {}),
+             # the moves view (issue 24): cold derives every move of the register once per data version
+             "moves_city": ("moves.py", {}),
+             "moves_district": ("moves.py", {"district": str(district)})}
     for page, params in pages.values():  # import every module once: cold means cold caches only
         _run_once(page, "editor", params)
     out = {}
@@ -153,6 +157,15 @@ def main() -> None:
 
     config.set_option("client.showErrorDetails", "full")
     print_rows("enterprise register pages (tenancies = 1.5 × enterprises)", run(small=args.small, large=args.large))
+    derive = {}
+    for n in (args.small, args.large):  # the moves rule itself, outside Streamlit
+        engine = db.make_engine(register_store(n))
+        started = time.perf_counter()
+        found = len(moves.all_moves(engine))
+        derive[n] = (time.perf_counter() - started, found)
+        engine.dispose()
+    print("moves derived (data_layer.moves.all_moves): " + ", ".join(
+        f"{n:,} enterprises: {found:,} moves in {seconds:.2f} s" for n, (seconds, found) in derive.items()))
 
 
 if __name__ == "__main__":

@@ -69,8 +69,11 @@ def _run_once(page: str, role: str | None, params: dict[str, str]) -> float:
 def clear_data_resources() -> None:
     """Data cached as shared resources (keyed by the data version like st.cache_data; not the engines)."""
     from data_layer.cached import map as cached_map
+    from data_layer.cached import moves as cached_moves
 
     cached_map.period_frame.clear()
+    cached_moves.all_moves.clear()
+    cached_moves.move_list.clear()
 
 
 def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:

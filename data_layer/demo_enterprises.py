@@ -6,6 +6,10 @@ Per building, the registered and the operating-only tenants are two pools walked
 registered count rises while the operating-only count falls, an operating-only enterprise registers here (its
 tenancy ends and a registered one begins; the reverse when it moves its registration away); what is left is
 met by new enterprises moving in or the latest arrivals moving out. Deterministic: one numpy generator.
+
+Moves within the city (`_moves`): after every building is walked, about `MOVE_SHARE` of the enterprises that
+arrive in a month take the place of one that left another building that month: the same enterprise, so the moves
+page and the profile's moves have something to show while every building-month's counts stay as they were.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ NAME_WORDS = {"finance": ("投资", "资本", "金融服务", "基金管理"), "
               "hq": ("控股集团", "实业集团"), "general": ("企业管理", "咨询", "商务服务", "文化传播")}
 LEGAL_FORMS = {"legal": "", "accounting": "（特殊普通合伙）"}
 EARLIEST_MOVE_IN = date(2012, 1, 1)
+MOVE_SHARE = 0.3  # of the arrivals after the statistics begin: an enterprise moving from another building
 ENTERPRISE_COLUMNS = ("id", "credit_code", "name", "industry", "size_band", "is_headquarters", "tax_year", "tax_10k",
                       "batch_id")
 TENANCY_COLUMNS = ("id", "enterprise_id", "building_id", "from_month", "to_month", "area_m2", "registered_here",
@@ -80,6 +85,7 @@ class _Register:
         self.district_names = district_names
         self.enterprises: list[dict] = []
         self.tenancies: list[dict] = []
+        self.arrivals: list[tuple[date, int]] = []  # (month, enterprise id) of enterprises new after the start
 
     def enterprise(self, building: dict, area: float) -> int:
         rng = self.rng
@@ -128,8 +134,51 @@ def build_register(rng: np.random.Generator, buildings: list[dict], stats: list[
         _walk(register, building, rows)
         occupied = max(1.0, rows[-1]["occupied_area_m2"])
         yearly[building["id"]] = sum(r["tax_10k"] for r in rows[-12:]) / occupied  # 万元 per m² and year
+    _moves(register)
     _taxes(register, yearly, stats)
+    _large_leavers(register, max(r["month"] for r in stats))
     return register.enterprises, register.tenancies
+
+
+def _moves(register: _Register) -> None:
+    """Turn some arrivals into moves: an enterprise new in month m becomes one that left another building in m
+    (its tenancies are given to that enterprise, the new one is dropped). Months in order, so an enterprise can
+    move more than once."""
+    rng = register.rng
+    by_enterprise: dict[int, list[dict]] = defaultdict(list)
+    for tenancy in register.tenancies:
+        by_enterprise[tenancy["enterprise_id"]].append(tenancy)
+    leaving: dict[date, list[int]] = defaultdict(list)  # month after the last tenancy -> enterprise ids
+    left_in: dict[int, date] = {}
+    for enterprise_id, rows in by_enterprise.items():
+        last = rows[-1]
+        if last["to_month"] is not None:
+            month = add_months(last["to_month"], 1)
+            leaving[month].append(enterprise_id)
+            left_in[enterprise_id] = month
+    arriving: dict[date, list[int]] = defaultdict(list)
+    for month, enterprise_id in register.arrivals:
+        arriving[month].append(enterprise_id)
+    dropped: set[int] = set()
+    for month in sorted(arriving):
+        for newcomer in arriving[month]:
+            pool = leaving.get(month)
+            if not pool or rng.random() >= MOVE_SHARE:
+                continue
+            mover = pool[rng.integers(len(pool))]
+            if by_enterprise[mover][-1]["building_id"] == by_enterprise[newcomer][0]["building_id"]:
+                continue  # back into the same building: not a move
+            pool.remove(mover)
+            del left_in[mover]
+            for tenancy in by_enterprise[newcomer]:
+                tenancy["enterprise_id"] = mover
+            by_enterprise[mover].extend(by_enterprise.pop(newcomer))
+            dropped.add(newcomer)
+            if newcomer in left_in:  # the newcomer's own later departure is now the mover's
+                later = left_in.pop(newcomer)
+                leaving[later][leaving[later].index(newcomer)] = mover
+                left_in[mover] = later
+    register.enterprises = [e for e in register.enterprises if e["id"] not in dropped]
 
 
 def _walk(register: _Register, building: dict, rows: list[dict]) -> None:
@@ -140,10 +189,12 @@ def _walk(register: _Register, building: dict, rows: list[dict]) -> None:
         per = row["occupied_area_m2"] / max(1, row["enterprises_operating"])
         return float(round(max(20.0, per * rng.lognormal(-0.18, 0.6)), -1))
 
-    def move_in(row: dict, registered: bool, start: date) -> None:
+    def move_in(row: dict, registered: bool, start: date, fresh: bool = False) -> None:
         area = area_now(row)
-        pools[registered].append(register.open(register.enterprise(building, area), building["id"], start, area,
-                                               registered))
+        enterprise_id = register.enterprise(building, area)
+        if fresh:
+            register.arrivals.append((start, enterprise_id))
+        pools[registered].append(register.open(enterprise_id, building["id"], start, area, registered))
 
     def close(tenancy: dict, month: date) -> None:
         tenancy["to_month"] = add_months(month, -1)
@@ -171,7 +222,29 @@ def _walk(register: _Register, building: dict, rows: list[dict]) -> None:
             while len(pool) > want[registered]:
                 close(pool.pop(), month)  # the latest arrivals leave first
             while len(pool) < want[registered]:
-                move_in(row, registered, month)
+                move_in(row, registered, month, fresh=True)
+
+
+LARGE_LEAVERS = 5  # large taxpayers that leave the city in the last quarter: the move-out warning's demo rows
+
+
+def _large_leavers(register: _Register, last_month: date) -> None:
+    """The largest (by area) enterprises that left the city in the three months through `last_month` are given a
+    yearly tax of 120-500 万元, so the demo's move-out warning (DASHBOARD_WARN_MOVE_OUT_TAX_10K, 100) has rows."""
+    first = add_months(last_month, -2)
+    latest: dict[int, dict] = {}
+    for tenancy in register.tenancies:
+        before = latest.get(tenancy["enterprise_id"])
+        if before is None or tenancy["from_month"] >= before["from_month"]:
+            latest[tenancy["enterprise_id"]] = tenancy
+    gone = [t for t in latest.values() if t["to_month"] is not None and first <= add_months(t["to_month"], 1)
+            <= last_month]
+    gone.sort(key=lambda t: (-(t["area_m2"] or 0), t["enterprise_id"]))
+    chosen = {t["enterprise_id"] for t in gone[:LARGE_LEAVERS]}
+    for enterprise in register.enterprises:
+        if enterprise["id"] in chosen:
+            enterprise["tax_year"] = last_month.year - 1
+            enterprise["tax_10k"] = round(120 + 380 * register.rng.random(), 2)
 
 
 def _taxes(register: _Register, intensity: dict[int, float], stats: list[dict]) -> None:
@@ -179,8 +252,10 @@ def _taxes(register: _Register, intensity: dict[int, float], stats: list[dict]) 
     by a heavy-tailed factor (a few large taxpayers, many small ones)."""
     last_year = max(r["month"] for r in stats).year - 1
     latest: dict[int, dict] = {}
-    for tenancy in register.tenancies:
-        latest[tenancy["enterprise_id"]] = tenancy
+    for tenancy in register.tenancies:  # the latest by start (a mover's tenancies are in two buildings)
+        before = latest.get(tenancy["enterprise_id"])
+        if before is None or tenancy["from_month"] >= before["from_month"]:
+            latest[tenancy["enterprise_id"]] = tenancy
     factors = register.generator.lognormal(-0.5, 1.0, size=len(register.enterprises))
     for enterprise, factor in zip(register.enterprises, factors, strict=True):
         tenancy = latest[enterprise["id"]]

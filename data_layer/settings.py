@@ -88,6 +88,10 @@ class Settings:
     # ... only buildings with at least this leasable area: Jiaxing's plan has every building over 1,000 ㎡ report,
     # and a 2,000 ㎡ building swings by tens of points when one tenant moves, which would flood the list.
     warn_min_area_m2: float = 5_000.0
+    # ... an enterprise paying at least this yearly tax (万元) moved out of the city in the last three months (from a
+    # building of any size: one large taxpayer leaving is not the noise the minimum area guards against). 100 万元
+    # is where a district's 重点企业 lists usually begin.
+    warn_move_out_tax_10k: float = 100.0
     # Sentiment labels with a confidence below this are marked for staff review.
     review_confidence: float = 0.6
     # CRS of imported coordinates when neither the file nor the importer says (GCJ-02, WGS-84 or BD-09); empty: ask.
@@ -154,6 +158,7 @@ def get_settings() -> Settings:
         warn_tax_drop_share=_float("DASHBOARD_WARN_TAX_DROP_SHARE", "0.30"),
         warn_silent_months=max(1, _int("DASHBOARD_WARN_SILENT_MONTHS", "2")),
         warn_min_area_m2=_float("DASHBOARD_WARN_MIN_AREA_M2", "5000"),
+        warn_move_out_tax_10k=_float("DASHBOARD_WARN_MOVE_OUT_TAX_10K", "100"),
         sentiment_model=Path(_env("DASHBOARD_SENTIMENT_MODEL", "")).resolve()
         if _env("DASHBOARD_SENTIMENT_MODEL", "") else None,
         import_max_mb=_int("DASHBOARD_IMPORT_MAX_MB", "50"),

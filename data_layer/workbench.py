@@ -27,8 +27,9 @@ import pandas as pd
 from sqlalchemy import Engine, Select, func, select
 from sqlmodel import col
 
-from data_layer import fmt
+from data_layer import fmt, moves
 from data_layer.aggregates import ratio
+from data_layer.auth import tax_access
 from data_layer.i18n import translate
 from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
 from data_layer.models import Building, BuildingMonth, BuildingYtd, District, DistrictMonth
@@ -36,7 +37,9 @@ from data_layer.periods import Period, add_months
 from data_layer.settings import get_settings
 
 BOUNDS: dict[str, float] = {"10m": TAX_10M_BOUND_10K, "100m": TAX_100M_BOUND_10K}
-RULES = ("occupancy_drop_3m", "occupancy_drop_yoy", "tax_drop_yoy", "stopped_reporting", "below_10m", "below_100m")
+RULES = ("occupancy_drop_3m", "occupancy_drop_yoy", "tax_drop_yoy", "stopped_reporting", "below_10m", "below_100m",
+         "move_out")
+MOVE_OUT_MONTHS = 3  # the move-out rule looks at the three months through the as-of month
 ALERT_COLUMNS = ["building_id", "code", "name", "district_code", "grade", "leasable_area_m2", "rule", "before",
                  "after", "change", "unit"]
 PIPELINE_COLUMNS = ["building_id", "code", "name", "district_code", "grade", "bound", "ytd", "forecast", "basis",
@@ -51,11 +54,13 @@ class WarningRules:
     tax_drop_share: float = 0.30
     silent_months: int = 2
     min_area_m2: float = 5_000.0
+    move_out_tax_10k: float = 100.0
 
     @classmethod
     def from_settings(cls) -> WarningRules:
         s = get_settings()
-        return cls(s.warn_occupancy_drop_pp, s.warn_tax_drop_share, s.warn_silent_months, s.warn_min_area_m2)
+        return cls(s.warn_occupancy_drop_pp, s.warn_tax_drop_share, s.warn_silent_months, s.warn_min_area_m2,
+                   s.warn_move_out_tax_10k)
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -166,12 +171,10 @@ def building_alerts(engine: Engine, *, as_of: date, rules: WarningRules, distric
     """Every rule a building of at least `rules.min_area_m2` leasable ㎡ trips at `as_of`, one row per building and
     rule, with the figures that fired it: before, after, change and their unit (pp | rel | months | 10k_yuan).
     Order: rule (RULES), then the largest change first. Columns ALERT_COLUMNS."""
-    buildings = _attributes(engine)
-    buildings = buildings[buildings["leasable_area_m2"] >= rules.min_area_m2]
+    every = _attributes(engine)
     if district is not None:
-        buildings = buildings[buildings["district_code"] == district]
-    if buildings.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        every = every[every["district_code"] == district]
+    buildings = every[every["leasable_area_m2"] >= rules.min_area_m2]
     ids = buildings.set_index("building_id")
     rows: list[dict] = []
 
@@ -220,9 +223,17 @@ def building_alerts(engine: Engine, *, as_of: date, rules: WarningRules, distric
             add(building_id, f"below_{code}", forecast.at[building_id, "last_year"],
                 forecast.at[building_id, "forecast"], forecast.at[building_id, "forecast"] - bound, "10k_yuan")
 
+    # large taxpayers that moved out of the city (data_layer.moves), from a building of any size: the count per
+    # building only, no name and no tax (move_out_names gives an editor the names)
+    leavers = moves.move_out_alerts(engine, as_of=as_of, min_tax_10k=rules.move_out_tax_10k,
+                                    months=MOVE_OUT_MONTHS, district=district)
+    for building_id, count in leavers.groupby("building_id").size().items():
+        if building_id in set(every["building_id"]):
+            add(building_id, "move_out", MOVE_OUT_MONTHS, None, int(count), "enterprises")
+
     if not rows:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    out = pd.DataFrame(rows).merge(buildings, on="building_id")
+    out = pd.DataFrame(rows).merge(every, on="building_id")
     out["_rule"] = out["rule"].map({r: i for i, r in enumerate(RULES)})
     out["_size"] = pd.to_numeric(out["change"], errors="coerce").abs()  # the largest fall, the longest silence
     out = out.sort_values(["_rule", "_size", "building_id"], ascending=[True, False, True])
@@ -296,6 +307,8 @@ def alert_figures(row: pd.Series | dict, lang: str, *, short: bool = False) -> s
     elif unit == "rel":
         values = {"before": fmt.money_10k(before, lang), "after": fmt.money_10k(after, lang),
                   "change": fmt.change("rel", change, lang)}
+    elif unit == "enterprises":
+        values = {"before": f"{int(before)}", "after": "", "change": f"{int(change)}"}
     elif unit == "months":
         values = {"before": str(before), "after": str(after), "change": f"{int(change)}"}
     else:
@@ -321,7 +334,25 @@ def alert_rows(alerts: pd.DataFrame, *, lang: str, district_names: dict[str, str
 
 def rules_note(rules: WarningRules, lang: str) -> str:
     return translate("wb.rules_note", lang, pp=f"{rules.occupancy_drop_pp:g}", share=f"{rules.tax_drop_share * 100:g}",
-                     months=rules.silent_months, area=f"{rules.min_area_m2:,.0f}")
+                     months=rules.silent_months, area=f"{rules.min_area_m2:,.0f}") + translate(
+        "wb.rules_note.move_out", lang, tax=f"{rules.move_out_tax_10k:,g}", months=MOVE_OUT_MONTHS)
+
+
+def move_out_names(engine: Engine, *, as_of: date, rules: WarningRules, role: str | None,
+                   kiosk: bool = False) -> dict[int, list[str]]:
+    """Per building, the names of the enterprises behind its move-out warning, for editors only (the rule that
+    editors see the enterprise named and everyone else a count); an empty dict for any other session."""
+    if tax_access(role, kiosk=kiosk) != "value":
+        return {}
+    leavers = moves.move_out_alerts(engine, as_of=as_of, min_tax_10k=rules.move_out_tax_10k, months=MOVE_OUT_MONTHS)
+    if leavers.empty:
+        return {}
+    listed = moves.move_list(engine, leavers.assign(kind="out", from_building_id=leavers["building_id"],
+                                                    to_building_id=pd.NA), role=role, kiosk=kiosk)
+    out: dict[int, list[str]] = {}
+    for building_id, name in zip(listed["from_building_id"], listed["name"], strict=True):
+        out.setdefault(int(building_id), []).append(str(name))
+    return out
 
 
 def building_figures(frame: pd.DataFrame, *, building_id: int) -> dict | None:

@@ -19,7 +19,7 @@ from data_layer.enterprises import GapScope
 from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.settings import get_settings
-from ui import workbench_view
+from ui import moves_view, workbench_view
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param
@@ -197,6 +197,7 @@ def render_profile(ctx: PageContext, building_id: int, period: Period, *, wide: 
             st.dataframe(_attributes(detail, ctx.lang), hide_index=True, height="content")
             _observation(ctx, building_id, period)
         _enterprises(ctx, building_id, detail, period)
+        moves_view.profile_moves(ctx, building_id, period)  # the last 12 months' moves (issue 24)
     else:
         _history(ctx, building_id, period, height=220)
         _observation(ctx, building_id, period)

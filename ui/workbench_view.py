@@ -17,6 +17,7 @@ from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.workbench import RULES, WarningRules, alert_rows, rules_note
 from ui.definitions import header_config
+from ui.enterprise_view import viewer
 from ui.map_state import period_param
 from ui.shell import PageContext, t
 
@@ -68,6 +69,12 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
     st.caption(t("wb.alerts.caption", as_of=month, n=len(alerts), buildings=alerts["building_id"].nunique()) + " "
                + rules_note(rules, ctx.lang))
     rows = alert_rows(alerts, lang=ctx.lang, district_names=_district_names(ctx))
+    if (alerts["rule"] == "move_out").any():  # editors see who left; everyone else the count (issue 24)
+        role, kiosk = viewer()
+        names = cached_workbench.move_out_names(ctx.url, ctx.version, as_of, rules, role, kiosk)
+        for i, (rule, building_id) in enumerate(zip(alerts["rule"], rows["building_id"], strict=True)):
+            if rule == "move_out" and names.get(int(building_id)):
+                rows.loc[i, "figures"] = "、".join(names[int(building_id)]) + " · " + rows.loc[i, "figures"]
     nonce = st.session_state.get(f"{key}_alert_nonce", 0)
     table_key = f"{key}_alerts_{nonce}"
     st.dataframe(rows[list(ALERT_SHOWN)], hide_index=True, key=table_key, on_select="rerun",

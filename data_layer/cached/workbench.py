@@ -31,3 +31,10 @@ def building_figures(url: str, version: str, building_id: int, kind: str, year: 
 
     frame = cached_map.period_frame(url, version, kind, year, number, cached_map.boundary_crs(url, version))
     return workbench.building_figures(frame, building_id=building_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def move_out_names(url: str, version: str, as_of: date, rules: WarningRules, role: str | None,
+                   kiosk: bool) -> dict[int, list[str]]:
+    """The names behind each building's move-out warning, for editors; {} for anyone else (role in the key)."""
+    return workbench.move_out_names(engine(url), as_of=as_of, rules=rules, role=role, kiosk=kiosk)

@@ -139,3 +139,25 @@ def test_changing_the_district_after_a_street_drops_the_street_and_the_building(
     assert at.selectbox(key="gap_street").value is None and at.selectbox(key="gap_building").value is None
     assert "street" not in at.query_params and "building" not in at.query_params
     assert any("所选范围内没有" in i.value for i in at.info)  # D2's only enterprise is registered there
+
+
+@pytest.mark.parametrize(("role", "kiosk"), [(None, False), (None, True), ("editor", True), ("viewer", False),
+                                             ("editor", False)])
+def test_the_moves_page_lists_the_moves_with_tax_only_as_the_role_allows(env: None, role: str | None,
+                                                                        kiosk: bool) -> None:
+    # 24 months through January 2026: E1 (1,500 万元) arrived in building 1 in 2025-01; E4 moved from building 1
+    # (last month 2025-12) to building 3 in January; E6 opened building 2 in 2025-09 while in building 1 since March
+    at = _run("moves.py", {"span": "24"} | ({"kiosk": "a-display-token"} if kiosk else {}), role)
+    headers, text = _everything(at)
+    table = next(f.value for f in at.dataframe if "企业名称" in f.value.columns)
+    moved = table[table["企业名称"] == ENTERPRISES[4][0]]
+    assert moved[["类型", "迁出地", "迁入地", "月份"]].values.tolist() == [["市内迁移", "测试楼1", "测试楼3", "2026-01"]]
+    assert table.loc[table["企业名称"] == ENTERPRISES[6][0], "类型"].tolist() == ["新增场所", "市外迁入/新设"]  # latest first
+    assert "【总部】" + ENTERPRISES[1][0] in table["企业名称"].tolist()
+    if role == "editor" and not kiosk:
+        assert "年度纳税额（万元）" in headers and "1500.0" in text
+    elif role == "viewer":
+        assert "纳税档次" in headers and "年度纳税额（万元）" not in headers and "1500" not in text
+    else:
+        assert not TAX_HEADERS & headers and "1500" not in text and "1,500" not in text
+        assert not any(word in text for word in BAND_WORDS)
