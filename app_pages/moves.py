@@ -9,15 +9,21 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from data_layer import cached
 from data_layer.cached import enterprises as cached_enterprises
-from data_layer.cached import map as cached_map
 from data_layer.cached import moves as cached_moves
-from data_layer.enterprises import GapScope
 from data_layer.export import to_xlsx_sheets
 from data_layer.moves import MOVE_WINDOW_MONTHS, MoveScope, flows, routes
-from data_layer.periods import add_months, month_range
-from ui.enterprise_view import GapView, access_of, gap_params, parse_gap_params, viewer
+from data_layer.periods import add_months
+from ui.enterprise_view import (
+    access_of,
+    gap_params,
+    load_places,
+    pick_place,
+    place_filters,
+    place_words,
+    viewer,
+    write_place_url,
+)
 from ui.moves_view import flow_table, move_table
 from ui.shell import page_context, plain, t
 
@@ -34,58 +40,24 @@ if not cached_enterprises.has_register(ctx.url, ctx.version):
     st.info(t("gap.no_register"))
     st.stop()
 
-districts = cached.districts(ctx.url, ctx.version)
-district_names = dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"], strict=True))
-streets = cached_map.streets(ctx.url, ctx.version)
-street_names = dict(zip(streets["id"].astype(int), streets["name_zh" if lang == "zh" else "name_en"], strict=True))
-street_district = dict(zip(streets["id"].astype(int), streets["district_code"], strict=True))
-places = cached_enterprises.building_places(ctx.url, ctx.version)
-building_names = dict(zip(places["id"].astype(int), places["name"], strict=True))
-months = month_range(max(ctx.first_month, add_months(ctx.last_month, 1 - MONTHS_OFFERED)), ctx.last_month)
-view = parse_gap_params(dict(st.query_params), districts=set(district_names), streets=street_district,
-                        buildings={int(r.id): (r.district_code, None if pd.isna(r.street_id) else int(r.street_id))
-                                   for r in places.itertuples()}, months=months)
+places = load_places(ctx.url, ctx.version, lang=lang, first_month=ctx.first_month, last_month=ctx.last_month,
+                     months_offered=MONTHS_OFFERED)
+district_names, street_names = places.district_names, places.street_names
 raw_span = st.query_params.get("span", "")
 span_wanted = int(raw_span) if raw_span.isdigit() and int(raw_span) in SPANS else DEFAULT_SPAN
-
+view = pick_place(places, t, prefix="mv", month_label=t("mv.as_of"))
 with st.sidebar:
-    district = st.selectbox(t("gap.district"), [None, *district_names], key="mv_district",
-                            index=[None, *district_names].index(view.scope.district),
-                            format_func=lambda c: t("gap.any") if c is None else district_names[c])
-    street_options = [None, *[s for s, d in street_district.items() if d == district]] if district else [None]
-    street = st.selectbox(t("gap.street"), street_options, key="mv_street",
-                          index=street_options.index(view.scope.street_id) if view.scope.street_id in street_options
-                          else 0, format_func=lambda s: t("gap.any") if s is None else street_names[s])
-    inside = places[(places["district_code"] == district) & ((places["street_id"] == street) if street is not None
-                                                             else True)] if district else places.iloc[:0]
-    building_options = [None, *inside["id"].astype(int).tolist()]
-    building = st.selectbox(t("gap.building"), building_options, key="mv_building",
-                            index=building_options.index(view.scope.building_id)
-                            if view.scope.building_id in building_options else 0,
-                            format_func=lambda b: t("gap.any") if b is None else building_names[b])
-    month = st.selectbox(t("mv.as_of"), months[::-1], index=months[::-1].index(view.month), key="mv_month",
-                         format_func=lambda m: m.strftime("%Y-%m"))
     span = st.selectbox(t("mv.span"), SPANS, index=SPANS.index(span_wanted), key="mv_span",
                         format_func=lambda n: t("mv.span.months", n=n))
-
-wanted = gap_params(GapView(GapScope(district, street, building), month), latest=ctx.last_month) | {"lang": lang}
+district, street, building, month = view.scope.district, view.scope.street_id, view.scope.building_id, view.month
+wanted = gap_params(view, latest=ctx.last_month) | {"lang": lang}
 if span != DEFAULT_SPAN:
     wanted["span"] = str(span)
-for key in ("district", "street", "building", "month", "span"):
-    if key in st.query_params and key not in wanted:
-        del st.query_params[key]
-for key, value in wanted.items():
-    if st.query_params.get(key) != value:
-        st.query_params[key] = value
+write_place_url(wanted, names=("district", "street", "building", "month", "span"))
 
 scope = MoveScope(district=district, street_id=street, building_id=building)
 first = add_months(month, 1 - span)
-scope_words = [district_names[district]] if district else [t("gap.filter.city")]
-if street is not None:
-    scope_words.append(street_names[street])
-if building is not None:
-    scope_words.append(building_names.get(building, str(building)))
-st.subheader(plain(" / ".join(scope_words)) + f" · {first:%Y-%m} – {month:%Y-%m}")
+st.subheader(plain(place_words(places, view.scope, t)) + f" · {first:%Y-%m} – {month:%Y-%m}")
 
 frame = cached_moves.period_moves(ctx.url, ctx.version, first, month, scope)
 level = scope.level
@@ -109,10 +81,12 @@ if below is not None:
     if below == "district":
         areas: dict[object, str] = dict(district_names)
     elif below == "street":
-        areas = {s: street_names[s] for s, d in street_district.items() if d == district}
-        if (places[places["district_code"] == district]["street_id"].isna()).any():
+        areas = {s: street_names[s] for s, d in places.street_district.items() if d == district}
+        if (places.buildings.loc[places.buildings["district_code"] == district, "street_id"].isna()).any():
             areas[-1] = t("mv.no_street")
     else:
+        inside = places.buildings[(places.buildings["district_code"] == district)
+                                  & (places.buildings["street_id"] == street)]
         areas = dict(zip(inside["id"].astype(int), inside["name"], strict=True))
     label = t(f"gap.{below}")
     per_area = flows(frame, level=below, areas=list(areas))
@@ -176,11 +150,7 @@ st.dataframe(move_table(listed.head(SHOWN_ROWS), t, outside=t("mv.outside")), hi
 if len(listed) > SHOWN_ROWS:
     st.caption(t("gap.shown", shown=f"{SHOWN_ROWS:,}", count=f"{len(listed):,}"))
 
-any_ = t("gap.any")
-filters = [(t("gap.filter.scope"), " / ".join(scope_words)),
-           (t("gap.district"), district_names[district] if district else any_),
-           (t("gap.street"), street_names[street] if street is not None else any_),
-           (t("gap.building"), building_names.get(building, any_) if building is not None else any_),
+filters = [*place_filters(places, view.scope, t),
            (t("gap.filter.period"), f"{first:%Y-%m} – {month:%Y-%m}"),
            (t("gap.filter.as_of"), f"{ctx.last_month:%Y-%m}"), (t("mv.list.rows"), f"{len(listed)}"),
            (t("mv.window"), t("mv.window.value", n=MOVE_WINDOW_MONTHS)),

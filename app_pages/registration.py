@@ -8,13 +8,21 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from data_layer import cached
 from data_layer.cached import enterprises as cached_enterprises
-from data_layer.cached import map as cached_map
-from data_layer.enterprises import GapScope
 from data_layer.export import to_xlsx_sheets
-from data_layer.periods import add_months, month_range
-from ui.enterprise_view import GapView, access_of, enterprise_table, gap_params, parse_gap_params, rates_block, viewer
+from data_layer.i18n import localized
+from ui.enterprise_view import (
+    access_of,
+    enterprise_table,
+    gap_params,
+    load_places,
+    pick_place,
+    place_filters,
+    place_words,
+    rates_block,
+    viewer,
+    write_place_url,
+)
 from ui.shell import page_context, plain, t
 
 MONTHS_OFFERED = 36
@@ -28,57 +36,19 @@ if not cached_enterprises.has_register(ctx.url, ctx.version):
     st.info(t("gap.no_register"))
     st.stop()
 
-districts = cached.districts(ctx.url, ctx.version)
-district_names = dict(zip(districts["code"], districts["name_zh" if lang == "zh" else "name_en"], strict=True))
-streets = cached_map.streets(ctx.url, ctx.version)
-street_names = dict(zip(streets["id"].astype(int), streets["name_zh" if lang == "zh" else "name_en"], strict=True))
-street_district = dict(zip(streets["id"].astype(int), streets["district_code"], strict=True))
-places = cached_enterprises.building_places(ctx.url, ctx.version)
-months = month_range(max(ctx.first_month, add_months(ctx.last_month, 1 - MONTHS_OFFERED)), ctx.last_month)
-
-view = parse_gap_params(dict(st.query_params), districts=set(district_names), streets=street_district,
-                        buildings={int(r.id): (r.district_code, None if pd.isna(r.street_id) else int(r.street_id))
-                                   for r in places.itertuples()}, months=months)
-building_names = dict(zip(places["id"].astype(int), places["name"], strict=True))
-
-with st.sidebar:
-    district = st.selectbox(t("gap.district"), [None, *district_names], key="gap_district",
-                            index=[None, *district_names].index(view.scope.district),
-                            format_func=lambda c: t("gap.any") if c is None else district_names[c])
-    street_options = [None, *[s for s, d in street_district.items() if d == district]] if district else [None]
-    street = st.selectbox(t("gap.street"), street_options, key="gap_street",
-                          index=street_options.index(view.scope.street_id) if view.scope.street_id in street_options
-                          else 0, format_func=lambda s: t("gap.any") if s is None else street_names[s])
-    inside = places[(places["district_code"] == district) & ((places["street_id"] == street) if street is not None
-                                                             else True)] if district else places.iloc[:0]
-    building_options = [None, *inside["id"].astype(int).tolist()]
-    building = st.selectbox(t("gap.building"), building_options, key="gap_building",
-                            index=building_options.index(view.scope.building_id)
-                            if view.scope.building_id in building_options else 0,
-                            format_func=lambda b: t("gap.any") if b is None else building_names[b])
-    month = st.selectbox(t("gap.month"), months[::-1], index=months[::-1].index(view.month), key="gap_month",
-                         format_func=lambda m: m.strftime("%Y-%m"))
-scope = GapScope(district=district, street_id=street, building_id=building)
-view = GapView(scope, month)
-wanted = gap_params(view, latest=ctx.last_month) | {"lang": lang}
-for key in ("district", "street", "building", "month"):
-    if key in st.query_params and key not in wanted:
-        del st.query_params[key]
-for key, value in wanted.items():
-    if st.query_params.get(key) != value:
-        st.query_params[key] = value
-
-scope_words = [district_names[district]] if district else [t("gap.filter.city")]
-if street is not None:
-    scope_words.append(street_names[street])
-if building is not None:
-    scope_words.append(building_names.get(building, str(building)))
-st.subheader(plain(" / ".join(scope_words)) + f" · {month:%Y-%m}")
+places = load_places(ctx.url, ctx.version, lang=lang, first_month=ctx.first_month, last_month=ctx.last_month,
+                     months_offered=MONTHS_OFFERED)
+district_names = places.district_names
+view = pick_place(places, t, prefix="gap", month_label=t("gap.month"))
+scope, month = view.scope, view.month
+district, street, building = scope.district, scope.street_id, scope.building_id
+write_place_url(gap_params(view, latest=ctx.last_month) | {"lang": lang}, names=("district", "street", "building", "month"))
+st.subheader(plain(place_words(places, scope, t)) + f" · {month:%Y-%m}")
 rates_block(cached_enterprises.register_rates(ctx.url, ctx.version, month, scope), t, month=month)
 
 level = "building" if street is not None or building is not None else "street" if district else "district"
 summary = cached_enterprises.gap_summary(ctx.url, ctx.version, month, scope, level)
-per_area = summary.assign(name=summary["name_zh" if lang == "zh" else "name_en"].fillna("—"))[
+per_area = summary.assign(name=summary[localized("name", lang)].fillna("—"))[
     ["name", "enterprises", "area_m2"]].rename(columns={"name": t(f"gap.{level}"), "enterprises": t("gap.filter.rows"),
                                                        "area_m2": t("ent.col.area_m2")})
 if not per_area.empty:
@@ -104,11 +74,7 @@ st.dataframe(listing(frame.head(SHOWN_ROWS)), hide_index=True, height=420, key="
 if len(frame) > SHOWN_ROWS:
     st.caption(t("gap.shown", shown=f"{SHOWN_ROWS:,}", count=f"{len(frame):,}"))
 
-any_ = t("gap.any")
-filters = [(t("gap.filter.scope"), " / ".join(scope_words)),
-           (t("gap.district"), district_names[district] if district else any_),
-           (t("gap.street"), street_names[street] if street is not None else any_),
-           (t("gap.building"), building_names.get(building, any_) if building is not None else any_),
+filters = [*place_filters(places, view.scope, t),
            (t("gap.filter.period"), f"{month:%Y-%m}"),
            (t("gap.filter.as_of"), f"{ctx.last_month:%Y-%m}"), (t("gap.filter.rows"), f"{len(frame)}"),
            (t("gap.filter.tax"), t(f"gap.filter.tax.{access}")), (t("gap.filter.order"), t(f"ent.order.{access}")),

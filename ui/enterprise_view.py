@@ -140,3 +140,100 @@ def register_rate_line(rates: Mapping[str, object], t: Translate, *, month: date
     return t("ent.rate.line", rate=fmt.pct(register if isinstance(register, float) else None),
              registered=f"{rates['register_registered']:,}", operating=f"{rates['register_operating']:,}",
              month=month.strftime("%Y-%m"), diff=diff)
+
+
+# --- the place picker of the register's pages (注册缺口, 企业迁移) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where a register page can look: districts, streets and buildings by name, and the months it offers."""
+
+    district_names: dict[str, str]
+    street_names: dict[int, str]
+    street_district: dict[int, str]
+    buildings: pd.DataFrame  # id, name, district_code, street_id
+    building_names: dict[int, str]
+    months: list[date]
+
+
+def load_places(url: str, version: str, *, lang: str, first_month: date, last_month: date,
+                months_offered: int) -> Places:
+    from data_layer import cached
+    from data_layer.cached import enterprises as cached_enterprises
+    from data_layer.cached import map as cached_map
+    from data_layer.i18n import localized
+    from data_layer.periods import add_months, month_range
+
+    name = localized("name", lang)
+    districts = cached.districts(url, version)
+    streets = cached_map.streets(url, version)
+    buildings = cached_enterprises.building_places(url, version)
+    return Places(
+        district_names=dict(zip(districts["code"], districts[name], strict=True)),
+        street_names=dict(zip(streets["id"].astype(int), streets[name], strict=True)),
+        street_district=dict(zip(streets["id"].astype(int), streets["district_code"], strict=True)),
+        buildings=buildings, building_names=dict(zip(buildings["id"].astype(int), buildings["name"], strict=True)),
+        months=month_range(max(first_month, add_months(last_month, 1 - months_offered)), last_month))
+
+
+def pick_place(places: Places, t: Translate, *, prefix: str, month_label: str) -> GapView:
+    """The view the URL names, then the sidebar's district → street → building → month boxes seeded with it; returns
+    the view chosen. `prefix` keeps each page's widget keys apart."""
+    frame = places.buildings
+    asked = parse_gap_params(dict(st.query_params), districts=set(places.district_names),
+                             streets=places.street_district,
+                             buildings={int(r.id): (r.district_code, None if pd.isna(r.street_id) else int(r.street_id))
+                                        for r in frame.itertuples()}, months=places.months)
+    names, street_names = places.district_names, places.street_names
+    with st.sidebar:
+        district = st.selectbox(t("gap.district"), [None, *names], key=f"{prefix}_district",
+                                index=[None, *names].index(asked.scope.district),
+                                format_func=lambda c: t("gap.any") if c is None else names[c])
+        street_options: list[int | None] = [None, *[s for s, d in places.street_district.items() if d == district]] \
+            if district else [None]
+        street = st.selectbox(t("gap.street"), street_options, key=f"{prefix}_street",
+                              index=street_options.index(asked.scope.street_id)
+                              if asked.scope.street_id in street_options else 0,
+                              format_func=lambda s: t("gap.any") if s is None else street_names[s])
+        inside = frame[(frame["district_code"] == district) & ((frame["street_id"] == street) if street is not None
+                                                               else True)] if district else frame.iloc[:0]
+        building_options = [None, *inside["id"].astype(int).tolist()]
+        building = st.selectbox(t("gap.building"), building_options, key=f"{prefix}_building",
+                                index=building_options.index(asked.scope.building_id)
+                                if asked.scope.building_id in building_options else 0,
+                                format_func=lambda b: t("gap.any") if b is None else places.building_names[b])
+        months = places.months[::-1]
+        month = st.selectbox(month_label, months, index=months.index(asked.month), key=f"{prefix}_month",
+                             format_func=lambda m: m.strftime("%Y-%m"))
+    return GapView(GapScope(district=district, street_id=street, building_id=building), month)
+
+
+def write_place_url(wanted: Mapping[str, str], *, names: tuple[str, ...]) -> None:
+    """Put the page's parameters (`names`) into the URL: those not wanted are removed, the others set."""
+    for key in names:
+        if key in st.query_params and key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def place_words(places: Places, scope: GapScope, t: Translate) -> str:
+    """"天河区 / 猎德街道 / 某大厦", or the whole city."""
+    words = [places.district_names[scope.district]] if scope.district else [t("gap.filter.city")]
+    if scope.street_id is not None:
+        words.append(places.street_names[scope.street_id])
+    if scope.building_id is not None:
+        words.append(places.building_names.get(scope.building_id, str(scope.building_id)))
+    return " / ".join(words)
+
+
+def place_filters(places: Places, scope: GapScope, t: Translate) -> list[tuple[str, str]]:
+    """The place rows of an export's first sheet (筛选条件): the scope in words, then district, street, building."""
+    any_ = t("gap.any")
+    return [(t("gap.filter.scope"), place_words(places, scope, t)),
+            (t("gap.district"), places.district_names[scope.district] if scope.district else any_),
+            (t("gap.street"), places.street_names[scope.street_id] if scope.street_id is not None else any_),
+            (t("gap.building"), places.building_names.get(scope.building_id, any_)
+             if scope.building_id is not None else any_)]
