@@ -12,7 +12,6 @@ from data_layer.cached import imports as cached_imports
 from data_layer.enterprises import GapScope
 from data_layer.i18n import localized
 from data_layer.indicators import definition
-from data_layer.periods import PERIOD_KINDS, Period, offered_numbers, offered_years
 from data_layer.settings import get_settings
 from ui import view_state as vs
 from ui import workbench_view
@@ -20,6 +19,7 @@ from ui.charts import axis_title, district_indicator_bar, indicator_trend
 from ui.enterprise_view import register_rate_line
 from ui.first_day import guide_wanted, render_guide
 from ui.held import held
+from ui.map_state import period_picker
 from ui.shell import md, page_context, t
 
 OVERVIEW_SAVED = "overview_saved_params"  # the last view's parameters, for a return from another page
@@ -39,33 +39,13 @@ district_frame = cached.districts(ctx.url, ctx.version)
 names = dict(zip(district_frame["code"], district_frame[name_col], strict=True))
 url_view = vs.parse_overview(vs.url_params(vs.OVERVIEW_PARAMS, OVERVIEW_SAVED), districts=set(names),
                              first_month=ctx.first_month, last_month=ctx.last_month)
-number_key = {"quarter": "quarter", "year": None}.get(url_view.period.kind, "month")
-vs.seed({"period_kind": url_view.period.kind, "year": url_view.period.year, "district": url_view.district,
-         "trend_indicator": url_view.trend, "district_indicator": url_view.by}
-        | ({number_key: url_view.period.number} if number_key else {}))
+vs.seed({"district": url_view.district, "trend_indicator": url_view.trend, "district_indicator": url_view.by})
+period = period_picker(t, prefix="ov", initial=url_view.period, first_month=ctx.first_month, last_month=ctx.last_month)
+kind, year, number = period.kind, period.year, period.number
 with st.sidebar:
-    kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period.{k}"),
-                        index=held("period_kind", PERIOD_KINDS), key="period_kind")
-    # one rule for every period picker (data_layer.periods.offered_years): complete quarters and years only
-    years = offered_years(kind, ctx.first_month, ctx.last_month)
-    if st.session_state.get("year") not in years:  # a new kind without the year: its latest
-        st.session_state["year"] = years[0]
-    year = st.selectbox(t("filter.year"), years, index=held("year", years), key="year")
-    numbers = offered_numbers(kind, year, ctx.last_month)
-    number_key = {"quarter": "quarter", "year": None}.get(kind, "month")
-    if number_key and st.session_state.get(number_key) not in numbers:  # a new kind or year: its latest
-        st.session_state[number_key] = numbers[-1]
-    if kind == "quarter":
-        number = st.selectbox(t("filter.quarter"), numbers, index=held("quarter", numbers), key="quarter",
-                              format_func=lambda q: f"Q{q}")
-    elif kind in ("month", "ytd"):
-        number = st.selectbox(t("filter.month"), numbers, index=held("month", numbers), key="month")
-    else:
-        number = 12
     district = st.selectbox(t("filter.district"), [None, *names], index=held("district", [None, *names]), key="district",
                             format_func=lambda code: t("filter.all_districts") if code is None else names[code])
 
-period = Period(kind, year, number)
 scope_name = t("filter.all_districts") if district is None else names[district]
 st.title(t("overview.heading"))
 st.caption(md("overview.caption", scope=scope_name, period=period.label(lang),

@@ -148,13 +148,7 @@ def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_mont
         for attribute, key in OPTION_KEYS.items():
             value = getattr(view, attribute)
             state[key] = list(value) if attribute == "compare" else value
-    # A year or kind change can leave the year, month or quarter out of range: take the latest valid one.
-    years = offered_years(state["map_kind"], first_month, last_month)
-    if state["map_year"] not in years:
-        state["map_year"] = years[0]
-    numbers = offered_numbers(state["map_kind"], state["map_year"], last_month)
-    if state["map_number"] not in numbers:
-        state["map_number"] = numbers[-1]
+    clamp_period("map", first_month=first_month, last_month=last_month)
     chosen = set(state["map_districts"])  # streets follow the district filter
     state["map_streets"] = [s for s in state["map_streets"] if s in streets and (not chosen or streets[s] in chosen)]
     if state["map_colour"] not in colours:
@@ -190,14 +184,7 @@ def filter_sidebar(t: Translate, *, district_names: Mapping[str, str], street_na
     state = st.session_state
     with st.sidebar:
         st.subheader(t("map.filters"))
-        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key="map_kind", index=held("map_kind", PERIOD_KINDS),
-                            format_func=lambda k: t(f"period.{k}"))
-        years = offered_years(kind, first_month, last_month)
-        year = st.selectbox(t("filter.year"), years, key="map_year", index=held("map_year", years))
-        numbers = offered_numbers(kind, year, last_month)
-        st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"), numbers,
-                     index=held("map_number", numbers), key="map_number", disabled=kind == "year",
-                     format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
+        period_boxes(t, prefix="map", first_month=first_month, last_month=last_month)
         st.text_input(t("map.filter.name"), key="map_name", max_chars=60, value=held_value("map_name", ""))
         any_label = t("map.filter.any")
         st.multiselect(t("filter.district"), list(district_names), key="map_districts",
@@ -240,23 +227,39 @@ def display_options(t: Translate, *, colours: tuple[str, ...]) -> None:
                  format_func=lambda c: t(f"kpi.{c}") if c else t("map.choropleth.none"))
 
 
-def period_picker(t: Translate, *, prefix: str, initial: Period, first_month: date, last_month: date) -> Period:
-    """Period selectors in the sidebar for pages other than the map (seeded once from `initial`)."""
+def clamp_period(prefix: str, *, first_month: date, last_month: date) -> None:
+    """Keep a seeded period (state `<prefix>_kind/_year/_number`) inside what the pickers offer (periods.offered_*):
+    a kind or year change can leave the year, month or quarter out of range; take the latest valid one."""
     state = st.session_state
     kind_key, year_key, number_key = f"{prefix}_kind", f"{prefix}_year", f"{prefix}_number"
-    if kind_key not in state:
-        state[kind_key], state[year_key], state[number_key] = initial.kind, initial.year, initial.number
     years = offered_years(state[kind_key], first_month, last_month)
     if state[year_key] not in years:
         state[year_key] = years[0]
     numbers = offered_numbers(state[kind_key], state[year_key], last_month)
     if state[number_key] not in numbers:
         state[number_key] = numbers[-1]
-    with st.sidebar:
-        kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key=kind_key, index=held(kind_key, PERIOD_KINDS),
-                            format_func=lambda k: t(f"period.{k}"))
-        year = st.selectbox(t("filter.year"), years, key=year_key, index=held(year_key, years))
-        number = st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"), numbers, key=number_key,
-                              index=held(number_key, numbers),
-                              disabled=kind == "year", format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
+
+
+def period_boxes(t: Translate, *, prefix: str, first_month: date, last_month: date) -> Period:
+    """The one period picker: kind, year, month or quarter, over the state `clamp_period` kept in range."""
+    kind_key, year_key, number_key = f"{prefix}_kind", f"{prefix}_year", f"{prefix}_number"
+    kind = st.selectbox(t("filter.period_kind"), PERIOD_KINDS, key=kind_key, index=held(kind_key, PERIOD_KINDS),
+                        format_func=lambda k: t(f"period.{k}"))
+    years = offered_years(kind, first_month, last_month)
+    year = st.selectbox(t("filter.year"), years, key=year_key, index=held(year_key, years))
+    numbers = offered_numbers(kind, year, last_month)
+    number = st.selectbox(t("filter.quarter" if kind == "quarter" else "filter.month"), numbers, key=number_key,
+                          index=held(number_key, numbers),
+                          disabled=kind == "year", format_func=lambda n: f"Q{n}" if kind == "quarter" else str(n))
     return Period(kind, year, number)
+
+
+def period_picker(t: Translate, *, prefix: str, initial: Period, first_month: date, last_month: date) -> Period:
+    """Period selectors in the sidebar (seeded once a session from `initial`, e.g. the URL's period)."""
+    state = st.session_state
+    if f"{prefix}_kind" not in state:
+        state[f"{prefix}_kind"], state[f"{prefix}_year"], state[f"{prefix}_number"] = \
+            initial.kind, initial.year, initial.number
+    clamp_period(prefix, first_month=first_month, last_month=last_month)
+    with st.sidebar:
+        return period_boxes(t, prefix=prefix, first_month=first_month, last_month=last_month)

@@ -123,7 +123,7 @@ def test_an_overview_link_opens_the_same_view(demo_env: str) -> None:
     at = _run("overview", "zh", period="quarter-2026-2", district="440106", trend="registration_rate",
               by="occupancy_rate")
     assert not at.exception
-    assert (at.selectbox(key="period_kind").value, at.selectbox(key="quarter").value) == ("quarter", 2)
+    assert (at.selectbox(key="ov_kind").value, at.selectbox(key="ov_number").value) == ("quarter", 2)
     assert at.selectbox(key="district").value == "440106"
     assert at.selectbox(key="trend_indicator").value == "registration_rate"
     assert at.selectbox(key="district_indicator").value == "occupancy_rate"

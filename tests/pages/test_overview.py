@@ -56,8 +56,8 @@ def test_choosing_a_district_changes_the_numbers(demo_env: str) -> None:
 
 def test_a_quarter_reads_its_last_month(demo_env: str) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
-    at.selectbox(key="period_kind").set_value("quarter").run()
-    at.selectbox(key="quarter").set_value(2).run()
+    at.selectbox(key="ov_kind").set_value("quarter").run()
+    at.selectbox(key="ov_number").set_value(2).run()
     with db.make_engine(demo_env).connect() as conn:
         rate = conn.execute(text("SELECT SUM(occupied_area_m2) / SUM(leasable_area_m2) FROM building_month"
                                  " WHERE month = '2026-06-01'")).scalar()
