@@ -25,6 +25,24 @@ def idle(page: Page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(IDLE, timeout=timeout_ms)
 
 
+# Counts every change of the app's run state from now on (a click's rerun flips it to "running" and back).
+WATCH_RUNS = ("() => { const app = document.querySelector('[data-testid=stApp]'); window.__stRuns = 0;"
+              " if (window.__stObserver) window.__stObserver.disconnect();"
+              " window.__stObserver = new MutationObserver(records => { window.__stRuns += records.length; });"
+              " window.__stObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }")
+
+
+def rerun_after(page: Page, click: Callable[[], None], timeout_ms: int = 90_000) -> None:
+    """Click a widget whose new value only the server acts on (a format, a section) and wait until the rerun it
+    starts has run: the widget shows the new value at once, so waiting for the widget proves nothing, and a
+    download clicked before that rerun still carries the old choice."""
+    idle(page)
+    page.evaluate(WATCH_RUNS)
+    click()
+    page.wait_for_function("() => window.__stRuns > 0", timeout=timeout_ms)
+    idle(page)
+
+
 def until(condition: Callable[[], bool], timeout_s: float = 60, what: str = "") -> bool:
     """Poll `condition` until it holds or `timeout_s` passes; returns whether it held."""
     deadline = time.monotonic() + timeout_s

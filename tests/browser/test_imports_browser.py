@@ -9,18 +9,15 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.actions import click_until, download, idle, open_from_sidebar
+from tests.browser.actions import download, open_from_sidebar, rerun_after
 
 pytestmark = pytest.mark.browser
 
 
 def _section(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    choice = page.locator('[data-testid="stButtonGroup"]').get_by_text(name, exact=True)
-    click_until(page, lambda: choice.click(timeout=20_000),
-                lambda: page.locator('[data-testid="stButtonGroup"] [aria-checked="true"], '
-                                     '[data-testid="stButtonGroup"] [aria-pressed="true"]')
-                .filter(has_text=name).count() > 0, what=f"the section {name}")
-    idle(page)
+    """Pick a segmented-control choice and wait for the rerun it starts to finish."""
+    rerun_after(page, lambda: page.locator('[data-testid="stButtonGroup"]').get_by_text(name, exact=True)
+                .click(timeout=30_000))
 
 
 def test_data_page_gates_imports_and_downloads_templates_and_exports(server: str, watched_page) -> None:  # type: ignore[no-untyped-def]
