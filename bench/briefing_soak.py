@@ -130,7 +130,8 @@ def run_apptest(rotations: int, max_minutes: float) -> dict[str, object]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["DATABASE_URL"] = demo_store()
-    at = AppTest.from_file(str(REPO / "app_pages" / "briefing.py"), default_timeout=120)
+    # a generous timeout: the soak measures memory, and a run starved by other work on the machine is not a leak
+    at = AppTest.from_file(str(REPO / "app_pages" / "briefing.py"), default_timeout=900)
 
     def cached() -> tuple[int, int]:
         stats = [s for group in cache_data_api._data_caches.get_stats().values() for s in group]
