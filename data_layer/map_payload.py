@@ -42,6 +42,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "hq_cluster": ("yes", "no"),
     "pipeline": ("over_100m", "near_100m", "over_10m", "near_10m", "other"),
     "output_band": OUTPUT_BANDS,
+    # the enterprise register (issue 24): buildings housing a headquarters enterprise in the period's last month
+    "headquarters": ("yes", "no"),
 }
 FLAG_COLOURS = {"zero_carbon": "is_zero_carbon_pilot", "energy_star": "energy_star", "featured": "is_featured",
                 "hq_cluster": "is_hq_cluster"}
@@ -96,6 +98,9 @@ def colour_codes(frame: pd.DataFrame, colour_by: str) -> pd.Series:
         return pd.Series(codes, index=frame.index)
     if colour_by in FLAG_COLOURS:
         return pd.Series(np.where(frame[FLAG_COLOURS[colour_by]].to_numpy() > 0, "yes", "no"), index=frame.index)
+    if colour_by == "headquarters":  # `headquarters` (a count per building) merged in by the caller
+        count = frame["headquarters"] if "headquarters" in frame else pd.Series(0, index=frame.index)
+        return pd.Series(np.where(count.fillna(0).to_numpy() > 0, "yes", "no"), index=frame.index)
     if colour_by == "pipeline":  # `pipeline_bound` (10m | 100m) merged in by the caller for the candidates
         ytd = frame["tax_ytd"]
         bound = frame["pipeline_bound"] if "pipeline_bound" in frame else pd.Series(None, index=frame.index)

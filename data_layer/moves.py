@@ -420,11 +420,16 @@ def move_out_alerts(engine: Engine, *, as_of: date, min_tax_10k: float, months: 
 # ------------------------------------------------------------------------------------------------ headquarters
 
 
-def headquarters(engine: Engine, *, month: date) -> pd.DataFrame:
+HEADQUARTERS_LEVELS = {"district": ("b.district_code", "district_code"), "building": ("t.building_id", "building_id")}
+
+
+def headquarters(engine: Engine, *, month: date, by: str = "district") -> pd.DataFrame:
     """Headquarters enterprises (总部企业, the register's flag) with a tenancy active in `month`, counted per
-    district (an enterprise in two districts counts in both, once in each): district_code, headquarters."""
-    return _read(engine, """
-        SELECT b.district_code, COUNT(DISTINCT t.enterprise_id) AS headquarters
+    district or per building (an enterprise in two places counts in both, once in each): <district_code |
+    building_id>, headquarters. The moves page counts them per district; the map colours buildings by them."""
+    expression, name = HEADQUARTERS_LEVELS[by]
+    return _read(engine, f"""
+        SELECT {expression} AS {name}, COUNT(DISTINCT t.enterprise_id) AS headquarters
         FROM tenancy t JOIN enterprise e ON e.id = t.enterprise_id JOIN building b ON b.id = t.building_id
         WHERE e.is_headquarters = :yes AND t.from_month <= :month AND (t.to_month IS NULL OR t.to_month >= :month)
-        GROUP BY b.district_code ORDER BY b.district_code""", {"yes": True, "month": month})
+        GROUP BY {expression} ORDER BY {expression}""", {"yes": True, "month": month})

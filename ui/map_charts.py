@@ -60,7 +60,7 @@ PALETTES: dict[str, dict[str, Rgb]] = {
     "sentiment": {"positive": (26, 130, 60), "neutral": (242, 180, 43), "negative": (200, 16, 46),
                   "no_data": NO_DATA},
     **{flag: {"yes": (200, 16, 46), "no": (150, 156, 164)} for flag in ("zero_carbon", "energy_star", "featured",
-                                                                         "hq_cluster")},
+                                                                         "hq_cluster", "headquarters")},
     "pipeline": {"over_100m": (8, 48, 107), "near_100m": (200, 16, 46), "over_10m": (33, 113, 181),
                  "near_10m": (242, 142, 43), "other": (175, 180, 188)},
     "output_band": {"1000_plus": (8, 48, 107), "500_to_1000": (33, 113, 181), "200_to_500": (107, 174, 214),

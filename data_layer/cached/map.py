@@ -60,6 +60,11 @@ def map_points(url: str, version: str, kind: str, year: int, number: int, target
         found = cached_workbench.pipeline(url, version, Period(kind, year, number).end, None)
         bound = found.drop_duplicates("building_id", keep="last").set_index("building_id")["bound"]
         frame = frame.assign(pipeline_bound=frame["id"].map(bound))
+    if colour_by == "headquarters":  # headquarters enterprises housed in the period's last month (issue 24)
+        from data_layer.cached import moves as cached_moves
+
+        found = cached_moves.headquarters(url, version, Period(kind, year, number).end, "building")
+        frame = frame.assign(headquarters=frame["id"].map(found.set_index("building_id")["headquarters"]))
     return map_payload.map_points(frame, colour_by=colour_by, lang=lang, height_by=height_by)
 
 

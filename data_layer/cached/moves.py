@@ -42,5 +42,5 @@ def move_list(url: str, version: str, first: date, last: date, scope: MoveScope,
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
-def headquarters(url: str, version: str, month: date) -> pd.DataFrame:
-    return moves.headquarters(engine(url), month=month)
+def headquarters(url: str, version: str, month: date, by: str = "district") -> pd.DataFrame:
+    return moves.headquarters(engine(url), month=month, by=by)

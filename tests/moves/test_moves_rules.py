@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
-from data_layer import credit_code, moves, workbench
+from data_layer import credit_code, map_payload, moves, workbench
 from data_layer.models import Enterprise, Street, Tenancy
 from data_layer.moves import MoveScope, derive_moves, flows, in_period
 from data_layer.workbench import WarningRules
@@ -181,3 +181,13 @@ def test_one_buildings_moves_are_the_same_read_alone_or_from_the_whole_register(
         mine = moves.touching(every, MoveScope(building_id=building_id))
         columns = ["enterprise_id", "kind", "from_building_id", "to_building_id", "month"]
         assert alone[columns].astype(str).values.tolist() == mine[columns].astype(str).values.tolist()
+
+
+def test_headquarters_colour_the_buildings_that_house_one_that_month(store: Engine) -> None:
+    # E3 (the only headquarters) is in B2 through September 2026 and in B3 from October
+    october = moves.headquarters(store, month=M(2026, 10, 1), by="building")
+    assert october.values.tolist() == [[3, 1]]
+    assert moves.headquarters(store, month=M(2026, 9, 1), by="building").values.tolist() == [[2, 1]]
+    frame = pd.DataFrame({"id": [1, 2, 3]})
+    frame["headquarters"] = frame["id"].map(october.set_index("building_id")["headquarters"])
+    assert map_payload.colour_codes(frame, "headquarters").tolist() == ["no", "no", "yes"]
