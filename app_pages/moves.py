@@ -25,7 +25,7 @@ from ui.enterprise_view import (
     write_place_url,
 )
 from ui.moves_view import flow_table, move_table
-from ui.shell import page_context, plain, t
+from ui.shell import page_context, page_link, plain, t
 
 MONTHS_OFFERED = 36
 SPANS = (3, 6, 12, 24)
@@ -134,6 +134,9 @@ if level in ("city", "district"):
     st.markdown(f"**{t('mv.hq.heading')}**")
     st.caption(t("mv.hq.note"))
     st.dataframe(hq, hide_index=True, key="mv_hq", height=min(36 * (len(hq) + 1), 460))
+    map_params = {"colour": "headquarters", "period": f"month-{month.year}-{month.month}"} | (
+        {"district": district} if district else {})
+    page_link("app_pages/map.py", url_path="map", label=t("mv.hq.on_map"), icon=":material/map:", params=map_params)
 
 role, kiosk = viewer()
 access = access_of(role, kiosk)

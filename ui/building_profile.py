@@ -5,11 +5,8 @@ Names, addresses and codes come from imported data, so they are escaped before a
 
 from __future__ import annotations
 
-import urllib.parse
-
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import fmt
 from data_layer.buildings import FLAG_COLUMNS
@@ -23,7 +20,7 @@ from ui import moves_view, workbench_view
 from ui.building_charts import enterprises_chart, occupancy_chart, tax_chart
 from ui.enterprise_view import access_of, enterprise_table, rates_block, viewer
 from ui.map_state import period_param
-from ui.shell import PageContext, plain, t
+from ui.shell import PageContext, page_link, plain, t
 
 
 def flag_labels(detail: dict) -> list[str]:
@@ -39,11 +36,8 @@ def flag_labels(detail: dict) -> list[str]:
 def link_to_profile(building_id: int, period: Period, lang: str) -> None:
     """A link to the profile page (?id=...), carrying the period and language."""
     params = {"id": str(building_id), "period": period_param(period), "lang": lang}
-    try:
-        st.page_link("app_pages/building.py", label=t("map.profile.open_page"), icon=":material/apartment:",
-                     query_params=params)
-    except StreamlitPageNotFoundError:  # the page run on its own (AppTest), outside st.navigation
-        st.markdown(f"[{t('map.profile.open_page')}](building?{urllib.parse.urlencode(params)})")
+    page_link("app_pages/building.py", url_path="building", label=t("map.profile.open_page"),
+              icon=":material/apartment:", params=params)
 
 
 def _kpis(detail: dict, lang: str, columns: int) -> None:
@@ -138,11 +132,8 @@ def _observation(ctx: PageContext, building_id: int, period: Period) -> None:
 def gap_link(district: str, period: Period, lang: str) -> None:
     """A link to the registration-gap list of the building's district, as of the profile's month."""
     params = {"district": district, "month": period.end.strftime("%Y-%m"), "lang": lang}
-    try:
-        st.page_link("app_pages/registration.py", label=t("ent.gap_link"), icon=":material/how_to_reg:",
-                     query_params=params)
-    except StreamlitPageNotFoundError:  # the page run on its own (AppTest), outside st.navigation
-        st.markdown(f"[{t('ent.gap_link')}](registration-gap?{urllib.parse.urlencode(params)})")
+    page_link("app_pages/registration.py", url_path="registration-gap", label=t("ent.gap_link"),
+              icon=":material/how_to_reg:", params=params)
 
 
 def _enterprises(ctx: PageContext, building_id: int, detail: dict, period: Period) -> None:

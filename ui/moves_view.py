@@ -3,20 +3,18 @@ people read it, the flow counts with their headers, and the profile's "moves of 
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer.cached import enterprises as cached_enterprises
 from data_layer.cached import moves as cached_moves
 from data_layer.moves import FLOW_COLUMNS, MoveScope, flows
 from data_layer.periods import Period, add_months
 from ui.enterprise_view import viewer
-from ui.shell import PageContext, t
+from ui.shell import PageContext, page_link, t
 
 Translate = Callable[..., str]
 PROFILE_MONTHS = 12
@@ -57,10 +55,7 @@ def flow_table(counts: pd.DataFrame, names: Mapping[object, str], t: Translate, 
 
 
 def moves_link(params: dict[str, str], label: str) -> None:
-    try:
-        st.page_link("app_pages/moves.py", label=label, icon=":material/move_up:", query_params=params)
-    except StreamlitPageNotFoundError:  # the page run on its own (AppTest), outside st.navigation
-        st.markdown(f"[{label}](moves?{urllib.parse.urlencode(params)})")
+    page_link("app_pages/moves.py", url_path="moves", label=label, icon=":material/move_up:", params=params)
 
 
 def profile_moves(ctx: PageContext, building_id: int, period: Period) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import cached
 from data_layer.i18n import LANGUAGES, translate
@@ -89,3 +91,12 @@ def page_context(*, guide: bool = False) -> PageContext:
             st.info(t("store.empty"))
         st.stop()
     return PageContext(url=url, version=version, lang=lang, first_month=first, last_month=last)
+
+
+def page_link(page: str, *, url_path: str, label: str, icon: str, params: dict[str, str]) -> None:
+    """A link to another page (`app_pages/<file>`) with its query parameters. A page run on its own (AppTest), outside
+    st.navigation, cannot name other pages: it shows the same link as Markdown to `url_path` instead."""
+    try:
+        st.page_link(page, label=label, icon=icon, query_params=params)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"[{label}]({url_path}?{urllib.parse.urlencode(params)})")

@@ -154,6 +154,8 @@ def test_the_moves_page_lists_the_moves_with_tax_only_as_the_role_allows(env: No
     assert moved[["类型", "迁出地", "迁入地", "月份"]].values.tolist() == [["市内迁移", "测试楼1", "测试楼3", "2026-01"]]
     assert table.loc[table["企业名称"] == ENTERPRISES[6][0], "类型"].tolist() == ["新增场所", "市外迁入/新设"]  # latest first
     assert "【总部】" + ENTERPRISES[1][0] in table["企业名称"].tolist()
+    # the headquarters on the map, same month (run alone, the page shows its links as Markdown)
+    assert "(map?colour=headquarters&period=month-2026-1)" in " ".join(m.value for m in at.markdown)
     if role == "editor" and not kiosk:
         assert "年度纳税额（万元）" in headers and "1500.0" in text
     elif role == "viewer":
