@@ -74,7 +74,9 @@ def _read(engine: Engine, sql: str, params: dict[str, object]) -> pd.DataFrame:
             frame[column] = frame[column].astype(bool)
     for column in ("from_month", "to_month"):
         if column in frame.columns:  # SQLite gives ISO text, PostgreSQL dates: the same text on both
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v)[:7])
+            # missing (an open tenancy's end) stays missing: pandas 3 reads a text column's None as NaN, which
+            # str() would turn into the text 'nan'
+            frame[column] = frame[column].map(lambda v: None if pd.isna(v) else str(v)[:7])
     return frame
 
 

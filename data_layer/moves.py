@@ -55,7 +55,7 @@ def _index(months: pd.Series) -> np.ndarray:
     register runs to hundreds of thousands of tenancies."""
     text_ = months.astype("object").where(months.notna(), "").astype(str)
     year, month = text_.str[:4], text_.str[5:7]
-    valid = (year.str.isdigit() & month.str.isdigit()).to_numpy(dtype=bool)  # 'nan' from enterprises._read: missing
+    valid = (year.str.isdigit() & month.str.isdigit()).to_numpy(dtype=bool)
     out = np.full(len(months), -1, dtype="int64")
     if valid.any():
         out[valid] = (year[valid].astype("int64").to_numpy() * 12 + month[valid].astype("int64").to_numpy() - 1)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
-from data_layer import credit_code, map_payload, moves, workbench
+from data_layer import credit_code, enterprises, map_payload, moves, workbench
 from data_layer.models import Enterprise, Street, Tenancy
 from data_layer.moves import MoveScope, derive_moves, flows, in_period
 from data_layer.workbench import WarningRules
@@ -191,3 +191,6 @@ def test_headquarters_colour_the_buildings_that_house_one_that_month(store: Engi
     frame = pd.DataFrame({"id": [1, 2, 3]})
     frame["headquarters"] = frame["id"].map(october.set_index("building_id")["headquarters"])
     assert map_payload.colour_codes(frame, "headquarters").tolist() == ["no", "no", "yes"]
+    # an open tenancy's end is missing, not the text 'nan' (pandas 3 reads None in a text column as NaN)
+    ends = enterprises._read(store, "SELECT to_month FROM tenancy WHERE enterprise_id = 3 ORDER BY from_month", {})
+    assert ends["to_month"].tolist()[0] == "2026-09" and ends["to_month"].isna().tolist() == [False, True]
