@@ -31,7 +31,7 @@ view = playback_view.sync_from_url(first_month=ctx.first_month, last_month=ctx.l
 st.title(t("playback.heading"))
 st.caption(t("playback.caption", as_of=ctx.last_month.strftime("%Y-%m")))
 months = month_range(ctx.first_month, ctx.last_month)
-left, middle, right = st.columns([3, 2, 2])
+left, middle, right = st.columns([5, 4, 3])
 left.select_slider(t("playback.range"), options=months, key="pb_range", value=held_value("pb_range", None),
                    format_func=playback_view.month_param)
 middle.segmented_control(t("playback.metric"), list(METRICS), key="pb_metric",

@@ -170,8 +170,7 @@ def step_args(*, view: PlaybackView, steps: Steps, district_steps: DistrictSteps
         "c": steps.classes[index][columns].tobytes(),
         "palette": [item["rgb"] for item in items], "no_data": list(map_charts.NO_DATA),
         "district_palette": district_items, "legend": items,
-        "legend_title": t(f"playback.metric.{view.metric}") + (t("playback.cumulative_suffix") if view.cumulative
-                                                               else ""),
+        "legend_title": t("playback.cumulative_title") if view.cumulative else t(f"playback.metric.{view.metric}"),
         "districts": {"codes": list(district_steps.codes),
                       "classes": [int(c) if c != NO_DATA else NO_DATA for c in district_steps.classes[d_index]],
                       "text": [district_text(view.metric, v, lang) for v in district_steps.values[d_index]]},

@@ -88,9 +88,9 @@ function layers() {
     const fill = (_, {index}) => colour(S.palette, S.classes ? S.classes[index] : NO_DATA);
     if (S.columns) {
       out.push(new ColumnLayer({
-        id: 'buildings', data, diskResolution: 6, radius: 60, extruded: true, pickable: true,
+        id: 'buildings', data, diskResolution: 6, radius: 90, extruded: true, pickable: true,
         getPosition: position, getFillColor: fill,
-        getElevation: (_, {index}) => (S.heights ? S.heights[index] : 0) * 10,
+        getElevation: (_, {index}) => (S.heights ? S.heights[index] : 0) * 30,  // up to 7,500 m: read at city zoom
         updateTriggers: {getFillColor: S.step, getElevation: S.step},
       }));
     } else {
@@ -107,7 +107,8 @@ function draw() {
   if (!S.view) return;
   if (!deck) {
     deck = new Deck({
-      parent: el('map'), views: new MapView({repeat: false}), initialViewState: S.view, controller: true,
+      parent: el('map'), views: new MapView({repeat: false}), controller: true,
+      initialViewState: {...S.view, pitch: S.columns ? 45 : 0},
       layers: layers(), getTooltip: tooltip, style: {position: 'absolute', left: 0, top: 0},
       onAfterRender: () => { exposed.drawnStep = S.step; },
     });
@@ -188,7 +189,11 @@ function onRender(args) {
   S.labels = args.labels;
   S.legend = args.legend;
   S.legendTitle = args.legend_title;
-  S.columns = !!args.columns;
+  const columns = !!args.columns;
+  if (deck && columns !== S.columns) {  // 3D columns are read tilted, points from above
+    deck.setProps({initialViewState: {...S.view, pitch: columns ? 45 : 0}});
+  }
+  S.columns = columns;
   if (args.pkey !== S.key) {  // a new range or filter whose positions this frame lacks: ask for them
     if (S.waiting !== '__positions') {
       S.waiting = '__positions';
