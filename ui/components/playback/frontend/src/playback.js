@@ -143,6 +143,7 @@ function controls() {
   el('slider').value = String(S.index);
   el('month').textContent = S.months[S.index] || '—';
   el('stamp').textContent = S.months[S.index] || '';
+  exposed.playing = S.playing;
   el('play').textContent = S.playing ? '||' : '▶';
   el('play').title = S.playing ? S.labels.pause : S.labels.play;
   el('first').title = S.labels.first;
