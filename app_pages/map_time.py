@@ -65,5 +65,5 @@ if not len(where.ids):
     st.info(t("map.empty"))
 playback_view.render(playback_view.step_args(
     view=view, steps=steps, district_steps=district_steps, where=where, columns=steps.columns_for(where.ids),
-    key=key, send_positions=send, t=t, lang=lang, geo=geo, first=first))
-st.caption(t("playback.note", crs=crs))
+    key=key, send_positions=send, t=t, lang=lang, geo=geo, first=first, tile_url=settings.tile_url))
+st.caption(t("playback.tile_note" if settings.tile_url else "playback.note", crs=crs))

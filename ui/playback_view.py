@@ -159,7 +159,7 @@ def first_view(where: Positions, districts: gpd.GeoDataFrame) -> dict[str, float
 
 def step_args(*, view: PlaybackView, steps: Steps, district_steps: DistrictSteps, where: Positions,
               columns: np.ndarray, key: str, send_positions: bool, t: Translate, lang: str,
-              geo: dict | None = None, first: dict[str, float] | None = None) -> dict[str, Any]:
+              geo: dict | None = None, first: dict[str, float] | None = None, tile_url: str = "") -> dict[str, Any]:
     """What the component receives for the month `view.at` (module docstring)."""
     index = steps.months.index(view.at)
     items = legend(view.metric, steps.edges, t, lang)
@@ -182,7 +182,7 @@ def step_args(*, view: PlaybackView, steps: Steps, district_steps: DistrictSteps
         args["h"] = steps.heights[index][columns].tobytes()
     if send_positions:
         args |= {"pos": where.pos, "origin": list(where.origin), "scale": POSITION_SCALE, "names": list(where.names),
-                 "codes": list(where.codes), "geo": geo, "view": first}
+                 "codes": list(where.codes), "geo": geo, "view": first, "tiles": tile_url or None}
     return args
 
 

@@ -8,13 +8,14 @@
 // colour the building layer's accessor returned for that building in that month (from the class bytes kept per
 // month and the palette), districtColourOf(code, month) the same for a district, steps the months drawn in order.
 import {Deck, MapView} from '@deck.gl/core';
-import {ColumnLayer, GeoJsonLayer, ScatterplotLayer} from '@deck.gl/layers';
+import {TileLayer} from '@deck.gl/geo-layers';
+import {BitmapLayer, ColumnLayer, GeoJsonLayer, ScatterplotLayer} from '@deck.gl/layers';
 
 const S = {
   key: null, lon: null, lat: null, names: [], codes: [], geo: null, months: [], index: 0, playing: false,
   classes: null, heights: null, palette: [], noData: [175, 180, 188], districts: {codes: [], classes: [], text: []},
   districtPalette: [], columns: false, labels: {}, legend: [], legendTitle: '', waiting: null, timer: null,
-  view: null, step: 0,
+  view: null, step: 0, tiles: null,
 };
 const NO_DATA = 255;
 const history = {};  // month -> {classes: Uint8Array, districts: {code: class}}
@@ -74,6 +75,18 @@ function layers() {
   const districtClass = {};
   S.districts.codes.forEach((code, i) => { districtClass[code] = S.districts.classes[i]; });
   const out = [];
+  if (S.tiles) {  // only when DASHBOARD_TILE_URL is set: raster tiles from the bureau's own server under everything
+    out.push(new TileLayer({
+      id: 'tiles', data: S.tiles, minZoom: 0, maxZoom: 19, tileSize: 256,
+      renderSubLayers: (props) => {
+        const {boundingBox} = props.tile;
+        return new BitmapLayer(props, {
+          data: null, image: props.data,
+          bounds: [boundingBox[0][0], boundingBox[0][1], boundingBox[1][0], boundingBox[1][1]],
+        });
+      },
+    }));
+  }
   if (S.geo) {
     out.push(new GeoJsonLayer({
       id: 'districts', data: S.geo, filled: true, stroked: true, pickable: true,
@@ -178,6 +191,7 @@ function onRender(args) {
     S.names = args.names;
     S.codes = args.codes;
     S.geo = args.geo;
+    S.tiles = args.tiles || null;
     S.key = args.pkey;
     S.view = args.view;
     for (const month of Object.keys(history)) delete history[month];
