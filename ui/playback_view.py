@@ -25,7 +25,7 @@ import streamlit.components.v1 as components
 
 from data_layer import fmt
 from data_layer.buildings import OCCUPANCY_BANDS
-from data_layer.periods import add_months, month_range
+from data_layer.periods import add_months
 from data_layer.playback import METRICS, NO_DATA, POSITION_SCALE, DistrictSteps, Positions, Steps
 from ui import map_charts
 
@@ -192,10 +192,6 @@ _component = components.declare_component("map_playback", path=str(BUILD_DIR))
 def render(args: dict[str, Any]) -> Any:
     """Mount (or update) the playback component; returns what the browser last reported ({have, month})."""
     return _component(key="map_playback", default=None, **args)
-
-
-def months_between(start: date, end: date) -> list[date]:
-    return month_range(start, end)
 
 
 # --- the Streamlit part: widget state seeded from the URL, the URL written back -------------------------------
