@@ -170,6 +170,9 @@ def step_args(*, view: PlaybackView, steps: Steps, district_steps: DistrictSteps
         "c": steps.classes[index][columns].tobytes(),
         "palette": [item["rgb"] for item in items], "no_data": list(map_charts.NO_DATA),
         "district_palette": district_items, "legend": items,
+        # the districts' own bins (tax and vacancy: quantiles of the districts' values); occupancy shares the bands
+        "district_legend": [] if view.metric == "occupancy" else legend(view.metric, district_steps.edges, t, lang),
+        "district_legend_title": t("playback.district_legend"),
         "legend_title": t("playback.cumulative_title") if view.cumulative else t(f"playback.metric.{view.metric}"),
         "districts": {"codes": list(district_steps.codes),
                       "classes": [int(c) if c != NO_DATA else NO_DATA for c in district_steps.classes[d_index]],

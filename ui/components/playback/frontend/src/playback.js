@@ -15,7 +15,7 @@ const S = {
   key: null, lon: null, lat: null, names: [], codes: [], geo: null, months: [], index: 0, playing: false,
   classes: null, heights: null, palette: [], noData: [175, 180, 188], districts: {codes: [], classes: [], text: []},
   districtPalette: [], columns: false, labels: {}, legend: [], legendTitle: '', waiting: null, timer: null,
-  view: null, step: 0, tiles: null,
+  view: null, step: 0, tiles: null, districtLegend: [], districtLegendTitle: '',
 };
 const NO_DATA = 255;
 const history = {};  // month -> {classes: Uint8Array, districts: {code: class}}
@@ -133,11 +133,16 @@ function draw() {
 function legendHtml() {
   const box = el('legend');
   box.replaceChildren();
+  legendBlock(box, S.legendTitle, [...S.legend, {label: S.labels.no_data, rgb: S.noData}]);
+  if (S.districtLegend.length) legendBlock(box, S.districtLegendTitle, S.districtLegend);
+}
+
+function legendBlock(box, heading, items) {
   const title = document.createElement('div');
   title.className = 'title';
-  title.textContent = S.legendTitle;
+  title.textContent = heading;
   box.appendChild(title);
-  for (const item of [...S.legend, {label: S.labels.no_data, rgb: S.noData}]) {
+  for (const item of items) {
     const row = document.createElement('div');
     row.className = 'row';
     const swatch = document.createElement('span');
@@ -204,6 +209,8 @@ function onRender(args) {
   S.labels = args.labels;
   S.legend = args.legend;
   S.legendTitle = args.legend_title;
+  S.districtLegend = args.district_legend || [];
+  S.districtLegendTitle = args.district_legend_title || '';
   const columns = !!args.columns;
   if (deck && columns !== S.columns) {  // 3D columns are read tilted, points from above
     deck.setProps({initialViewState: {...S.view, pitch: columns ? 45 : 0}});
