@@ -43,6 +43,8 @@ pages = {
     ],
     t("app.section.explore"): [
         st.Page("app_pages/map.py", title=t("page.map"), icon=":material/map:", url_path="map"),
+        st.Page("app_pages/map_time.py", title=t("page.map_time"), icon=":material/play_circle:",
+                url_path="map-time"),
         st.Page("app_pages/building.py", title=t("page.building"), icon=":material/apartment:", url_path="building"),
         st.Page("app_pages/revive.py", title=t("page.revive"), icon=":material/domain_add:", url_path="revive"),
         st.Page("app_pages/registration.py", title=t("page.registration"), icon=":material/how_to_reg:",

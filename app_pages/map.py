@@ -49,6 +49,7 @@ if settings.tile_url and parse_crs(settings.tile_crs) is None:  # a typo would s
 frame = cached_map.filtered(*key, target_crs, view.filters)
 
 st.title(t("map.heading"))
+st.markdown(f"[{t('playback.link')}](map-time{'?lang=en' if lang == 'en' else ''})")  # issue 25: its own page
 st.caption(t("map.caption", period=period.label(lang), as_of=ctx.last_month.strftime("%Y-%m")))
 summary = summarise(frame)
 for column, (label, code, value) in zip(st.columns(5), [

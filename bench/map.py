@@ -2,6 +2,7 @@
 optionally the time from navigation to a drawn map canvas in headless Chromium.
 
     python -m bench.map --sizes S1,S2,S3 [--browser S2]
+    python -m bench.map --sizes S1,S2,S3 --playback      # the playback page's steps against a full map rerun
 
 Stores are the complete ones of bench.pages (S1 = 1k × 36 months, S2 = 10k × 60, S3 = 50k × 120), built once.
 
@@ -186,6 +187,61 @@ def browser_time_to_canvas(url: str, repeats: int = 3) -> dict[str, float]:
             "draw_warm_s": statistics.median(t["draw"] for t in warm)}
 
 
+def playback_figures(url: str, months: int = 12) -> dict[str, float]:
+    """Map playback (issue 25) over the page's default range (the last `months` months), against a full map rerun:
+    - range_s: first play of a range (read its months, fixed bins, class bytes; cached afterwards);
+    - step_s: median server time of one step under AppTest (the whole playback page, the browser holding the
+      positions: what each step of play costs); map_warm_s: the map page's warm rerun, the same way;
+    - step_kb: what a step sends the component (its JSON args + the month's class bytes); first_kb: the first
+      render (positions, names, outlines included); map_kb: the deck JSON a map rerun sends."""
+    import json
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from data_layer import db, playback, queries
+    from ui import playback_view
+
+    os.environ["DATABASE_URL"] = url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    engine = db.make_engine(url)
+    last = queries.latest_month(engine)
+    start = playback_view.default_view(queries.first_month(engine), last).start
+    started = time.perf_counter()
+    playback.steps(playback.metric_values(playback.read_monthly(engine, start=start, end=last), metric="occupancy"),
+                   metric="occupancy")
+    range_s = time.perf_counter() - started
+
+    def sent(args: dict) -> int:
+        return sum(len(v) for v in args.values() if isinstance(v, bytes)) + len(json.dumps(
+            {k: v for k, v in args.items() if not isinstance(v, bytes)}, ensure_ascii=False).encode())
+
+    captured: list[dict] = []
+    original = playback_view.render
+    playback_view.render = lambda args: captured.append(args)  # type: ignore[assignment, misc]
+    try:
+        at = AppTest.from_file(str(REPO / "app_pages" / "map_time.py"), default_timeout=600)
+        at.run()
+        if at.exception:
+            raise RuntimeError(at.exception[0].message)
+        first = captured[-1]
+        times = []
+        for month in first["months"][1:]:
+            at.session_state["map_playback"] = {"have": first["pkey"], "month": month}
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+        if "pos" in captured[-1] or captured[-1]["months"][captured[-1]["index"]] != first["months"][-1]:
+            raise RuntimeError("a step re-sent the positions or missed its month")
+        step_bytes = statistics.median(sent(a) for a in captured[1:])
+    finally:
+        playback_view.render = original  # type: ignore[method-assign]
+    figures = _apptest_figures(url, runs=3)
+    return {"range_s": range_s, "step_s": statistics.median(times), "map_warm_s": figures["warm_s"],
+            "step_kb": step_bytes / 1e3, "first_kb": sent(first) / 1e3, "map_kb": figures["map_mb"] * 1e3}
+
+
 def run(sizes: list[str], browser: list[str] | None = None) -> list[dict]:
     import data_layer.cached.map  # noqa: F401 - import the page's modules first, so "cold" means cold caches,
     import ui.building_profile  # noqa: F401 - not a cold Python
@@ -204,7 +260,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="S1,S2,S3")
     parser.add_argument("--browser", default="", help="sizes to time in headless Chromium, e.g. S2")
+    parser.add_argument("--playback", action="store_true", help="the playback page's steps (issue 25) instead")
     args = parser.parse_args()
+    if args.playback:
+        import data_layer.cached.map  # noqa: F401 - as in run(): cold caches, not a cold Python
+        columns = ["size", "buildings", "range_s", "step_s", "map_warm_s", "step_kb", "first_kb", "map_kb"]
+        print(" | ".join(f"{c:>10}" for c in columns))
+        for name in args.sizes.split(","):
+            size = MAP_SIZES[name]
+            row = {"size": name, "buildings": size.buildings} | playback_figures(ensure_store(size))
+            print(" | ".join(f"{row[c]:>10.3f}" if isinstance(row[c], float) else f"{row[c]:>10}" for c in columns),
+                  flush=True)
+        return
     rows = run(args.sizes.split(","), [s for s in args.browser.split(",") if s])
     columns = ["size", "buildings", "months", "cold_s", "warm_s", "filter_s", "map_mb", "gzip_mb", "canvas_cold_s",
                "canvas_warm_s", "canvas_small_s", "element_warm_s", "draw_warm_s"]
