@@ -7,4 +7,5 @@ cd "$(dirname "$0")/../ui/components/playback/frontend"
 npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 npm run build
 cp src/index.html ../build/index.html
+node notices.mjs  # ../build/THIRD_PARTY_NOTICES.txt: the bundled packages and their licences
 ls -l ../build
