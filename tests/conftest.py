@@ -51,10 +51,12 @@ SLOW_FIXTURES = frozenset({"demo_url"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that needs the demo city (directly or through demo_env, demo_copy, ...) or a browser as
-    `slow`, so `pytest -m "not slow"` (scripts/test.sh fast) runs in seconds on hand-made rows."""
+    """Mark as `slow` every test that needs the demo city (directly or through demo_env, demo_copy, ...), a browser,
+    or runs pages under AppTest (0.5-8 s each), so `pytest -m "not slow"` (scripts/test.sh fast) runs the rules and
+    queries on hand-made rows in seconds. Tests slow for other reasons carry the marker themselves."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+        uses_apptest = getattr(getattr(item, "module", None), "AppTest", None) is not None
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser") or uses_apptest:
             item.add_marker(pytest.mark.slow)
 
 

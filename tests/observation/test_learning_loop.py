@@ -58,6 +58,7 @@ def test_a_correction_survives_a_retrain_and_a_rescore(engine, obs, tmp_path: Pa
     assert effective == "negative"
 
 
+@pytest.mark.slow  # trains a model
 def test_a_worse_model_is_refused(engine, obs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "model.json"
     shutil.copy(SHIPPED_MODEL, path)
