@@ -109,7 +109,8 @@ def _safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every verb of `python -m data_layer` (tests/test_docs.py checks that the README names each one)."""
     parser = argparse.ArgumentParser(prog="python -m data_layer", description="Building-economy dashboard store")
     verbs = parser.add_subparsers(dest="verb", required=True)
     init = verbs.add_parser("init", help="create a store: schema, reference rows, and a city's districts and streets")
@@ -128,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     backup_cli.add_parsers(verbs)
     sentiment_cli.add_parsers(verbs)
     report_cli.add_parsers(verbs)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     handlers = {"init": _cmd_init, "demo": _cmd_demo, "checksum": _cmd_checksum, "status": _cmd_status,
                 "upgrade": _cmd_upgrade, **users_cli.HANDLERS, **goals_cli.HANDLERS,
                 **imports_cli.HANDLERS, **backup_cli.HANDLERS, **sentiment_cli.HANDLERS, **report_cli.HANDLERS}

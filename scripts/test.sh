@@ -3,9 +3,15 @@
 # twice: once on SQLite with the browser tests, once more on a real PostgreSQL server on loopback (everything but
 # the browser and SQLite-file tests). A missing PostgreSQL server fails the run; it is never skipped.
 # Extra arguments go to pytest. Benchmarks are not part of it (see bench/).
+# `bash scripts/test.sh fast [ARGS]`: for local work, only the tests not marked `slow` (no demo city, no browser, no
+# soak), on SQLite, with the venv as it is: no installs, no style or type check, no PostgreSQL run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
+if [ "${1:-}" = fast ]; then
+  shift
+  exec "$VENV/bin/python" -m pytest -m "not slow" "$@"
+fi
 apt_install chromium fonts-wqy-microhei postgresql poppler-utils
 ensure_venv requirements-test.txt
 

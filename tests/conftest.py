@@ -46,6 +46,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about SQLite files themselves; deselected in the PostgreSQL run")
 
 
+# Fixtures that build a whole store (the demo city: 10-25 s once per session on these 2 cores) make a test slow.
+SLOW_FIXTURES = frozenset({"demo_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as `slow` every test that needs the demo city (directly or through demo_env, demo_copy, ...), a browser,
+    or runs pages under AppTest (0.5-8 s each), so `pytest -m "not slow"` (scripts/test.sh fast) runs the rules and
+    queries on hand-made rows in seconds. Tests slow for other reasons carry the marker themselves."""
+    for item in items:
+        uses_apptest = getattr(getattr(item, "module", None), "AppTest", None) is not None
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser") or uses_apptest:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--backend"))
@@ -110,11 +124,26 @@ def store_url(tmp_path: Path, postgres: PostgresDatabases | None) -> Iterator[st
     postgres.drop(url)
 
 
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    """An empty store at the current schema on the session's backend."""
-    eng = db.make_engine(store_url)
+@pytest.fixture(scope="session")
+def empty_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite store at the current schema with its reference rows, made once: `engine` copies it (0.05 s)
+    instead of running every migration for each test (1-2 s on these 2 cores)."""
+    path = tmp_path_factory.mktemp("empty") / "store.db"
+    eng = db.make_engine(f"sqlite:///{path}")
     store.create_store(eng)
+    eng.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def engine(store_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An empty store at the current schema on the session's backend."""
+    if store_url.startswith("sqlite:///"):
+        shutil.copy(request.getfixturevalue("empty_store_file"), Path(store_url.removeprefix("sqlite:///")))
+        eng = db.make_engine(store_url)
+    else:
+        eng = db.make_engine(store_url)
+        store.create_store(eng)
     yield eng
     eng.dispose()
 
@@ -133,6 +162,14 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresDatabas
     yield url
     if postgres is not None:
         postgres.drop(url)
+
+
+@pytest.fixture
+def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
+    """Pages under AppTest read the session's demo city, with no tile server (the offline default)."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("DASHBOARD_TILE_URL", raising=False)
+    return demo_url
 
 
 @pytest.fixture

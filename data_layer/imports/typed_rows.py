@@ -88,25 +88,11 @@ def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) 
     columns = {name: index for name, index in header.columns.items() if index < max(raw.shape[1], 1)}
     used = sorted(columns.values())
     for missing in set(header.columns) - set(columns):
-        columns[missing] = -1
+        columns[missing] = -1  # a header cell with no column under it: every value empty
     mapped = raw[[c for c in used if c in raw.columns]] if not raw.empty else raw
-    blank = _blank(mapped) if len(mapped.columns) else np.ones(len(raw), dtype=bool)
     identity_cols = [columns[n] for n in kind.identity[0] if columns.get(n, -1) >= 0] if kind.identity else []
-    total = _totals(raw, sorted({0, *identity_cols})) & ~blank
-    keep = ~blank & ~total
-    inner_blank = blank & (np.arange(len(blank)) < _last_filled(blank))
-    if inner_blank.any():
-        findings.note("blank_rows", sheet=sheet.name, rows=row_ranges(row_numbers[inner_blank][:5000].tolist()),
-                      count=int(inner_blank.sum()))
-    if total.any():
-        findings.note("total_rows", sheet=sheet.name, rows=row_ranges(row_numbers[total].tolist()),
-                      count=int(total.sum()))
-    for index in header.unknown:
-        findings.note("column_ignored", sheet=sheet.name, column=header.texts.get(index, ""),
-                      letter=column_letter(index))
-    for index in header.duplicate:
-        findings.note("column_duplicate", sheet=sheet.name, column=header.texts.get(index, ""),
-                      letter=column_letter(index))
+    keep, total = _rows_to_keep(sheet, raw, row_numbers, mapped, identity_cols, findings)
+    _note_header_columns(sheet, header, findings)
     _extra_cells(sheet, header, raw, row_numbers, findings, skip=total)
     data = raw[keep].reset_index(drop=True)
     rows_kept = row_numbers[keep]
@@ -123,22 +109,55 @@ def typed_rows(sheet: RawSheet, header: Header, kind: Kind, findings: Findings) 
         for position in formula_rows.get(index, []):
             findings.error("formula_no_value", sheet=sheet.name, row=int(rows_kept[position]),
                            column=where[(sheet.name, name)][0], letter=where[(sheet.name, name)][1])
-        parsed = _parse(spec, raw_column, unit or "")
-        _report_cells(findings, sheet.name, rows_kept, where[(sheet.name, name)], parsed)
-        if parsed.unit_assumed and unit is not None:  # None: the header's unit was refused, already said
-            findings.note("money_unit_assumed", sheet=sheet.name, column=where[(sheet.name, name)][0],
-                          letter=where[(sheet.name, name)][1])
-        values = parsed.values.to_numpy()
-        # Explicit dtypes: pandas 3 would turn an object array of text into its string dtype (None becomes NaN).
-        frame[name] = pd.Series(values, dtype=object if values.dtype == object else values.dtype)
-        if spec.type in NUMBER_KINDS:
-            out = _check_range(findings, sheet.name, rows_kept, where[(sheet.name, name)], spec, frame[name])
-            if out.any():
-                frame.loc[out, name] = np.nan
-            frame[f"_bad_{name}"] = parsed.bad | out
-        else:
-            frame[f"_bad_{name}"] = parsed.bad
+        _typed_column(frame, spec, raw_column, unit, sheet.name, rows_kept, where[(sheet.name, name)], findings)
     return Rows(kind=kind, frame=frame, present=set(columns), where=where, units=units)
+
+
+def _rows_to_keep(sheet: RawSheet, raw: pd.DataFrame, row_numbers: np.ndarray, mapped: pd.DataFrame,
+                  identity_cols: list[int], findings: Findings) -> tuple[np.ndarray, np.ndarray]:
+    """(rows holding data, 合计 rows): blank rows (nothing in a mapped column) and rows whose first or identity cell
+    says 合计 / total are set aside, each kind with one note; blank rows after the last filled one say nothing."""
+    blank = _blank(mapped) if len(mapped.columns) else np.ones(len(raw), dtype=bool)
+    total = _totals(raw, sorted({0, *identity_cols})) & ~blank
+    inner_blank = blank & (np.arange(len(blank)) < _last_filled(blank))
+    if inner_blank.any():
+        findings.note("blank_rows", sheet=sheet.name, rows=row_ranges(row_numbers[inner_blank][:5000].tolist()),
+                      count=int(inner_blank.sum()))
+    if total.any():
+        findings.note("total_rows", sheet=sheet.name, rows=row_ranges(row_numbers[total].tolist()),
+                      count=int(total.sum()))
+    return ~blank & ~total, total
+
+
+def _note_header_columns(sheet: RawSheet, header: Header, findings: Findings) -> None:
+    """A note for each header no field knows (its column is ignored) and each field named twice."""
+    for index in header.unknown:
+        findings.note("column_ignored", sheet=sheet.name, column=header.texts.get(index, ""),
+                      letter=column_letter(index))
+    for index in header.duplicate:
+        findings.note("column_duplicate", sheet=sheet.name, column=header.texts.get(index, ""),
+                      letter=column_letter(index))
+
+
+def _typed_column(frame: pd.DataFrame, spec: Field, raw_column: pd.Series, unit: str | None, sheet: str,
+                  rows_kept: np.ndarray, where: tuple[str, str], findings: Findings) -> None:
+    """Parse one column by its field's type into frame[name] and frame[_bad_name], reporting each unreadable cell;
+    a number outside the field's range is reported and left empty."""
+    name = spec.name
+    parsed = _parse(spec, raw_column, unit or "")
+    _report_cells(findings, sheet, rows_kept, where, parsed)
+    if parsed.unit_assumed and unit is not None:  # None: the header's unit was refused, already said
+        findings.note("money_unit_assumed", sheet=sheet, column=where[0], letter=where[1])
+    values = parsed.values.to_numpy()
+    # Explicit dtypes: pandas 3 would turn an object array of text into its string dtype (None becomes NaN).
+    frame[name] = pd.Series(values, dtype=object if values.dtype == object else values.dtype)
+    if spec.type in NUMBER_KINDS:
+        out = _check_range(findings, sheet, rows_kept, where, spec, frame[name])
+        if out.any():
+            frame.loc[out, name] = np.nan
+        frame[f"_bad_{name}"] = parsed.bad | out
+    else:
+        frame[f"_bad_{name}"] = parsed.bad
 
 
 def _column_unit(spec: Field, header: Header, index: int, sheet: str, where: tuple[str, str],

@@ -185,33 +185,33 @@ def _number(value: object, digits: int) -> float | None:
     return round(float(value), digits)  # type: ignore[arg-type]
 
 
+def _titled_chart(slide, kind, box: tuple, categories: list, name: str, values: list):
+    """One series as a native chart in `box` (left, top, width, height), titled with its name, no legend."""
+    data = CategoryChartData()
+    data.categories = categories
+    data.add_series(name, values)
+    chart = slide.shapes.add_chart(kind, *box, data).chart
+    _chart_fonts(chart, 10)
+    chart.has_title = True
+    chart.chart_title.text_frame.text = name
+    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())
+    chart.has_legend = False
+    return chart
+
+
 def _trend_charts(slide, pack: content.ReviewPack, *, top, height) -> None:
     series = content.trend_series(pack)
     if series.empty:
         _nothing(slide, pack.t("report.chart.no_trend"), top=top)
         return
     half = (BODY_WIDTH - Inches(0.3)) // 2
-    tax = CategoryChartData()
-    tax.categories = list(series["month"])
-    tax.add_series(pack.t("report.chart.tax"), [_number(v, 3) for v in series["tax_yi"]])
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, LEFT, top, half, height, tax).chart
-    _chart_fonts(chart, 10)
-    chart.has_title = True
-    chart.chart_title.text_frame.text = pack.t("report.chart.tax")
-    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())
-    chart.has_legend = False
+    months = list(series["month"])
+    chart = _titled_chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, (LEFT, top, half, height), months,
+                          pack.t("report.chart.tax"), [_number(v, 3) for v in series["tax_yi"]])
     chart.series[0].format.fill.solid()
     chart.series[0].format.fill.fore_color.rgb = BLUE
-    occupancy = CategoryChartData()
-    occupancy.categories = list(series["month"])
-    occupancy.add_series(pack.t("report.chart.occupancy"), [_number(v, 2) for v in series["occupancy"]])
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, LEFT + half + Inches(0.3), top, half, height,
-                                   occupancy).chart
-    _chart_fonts(chart, 10)
-    chart.has_title = True
-    chart.chart_title.text_frame.text = pack.t("report.chart.occupancy")
-    set_east_asian(chart.chart_title.text_frame.paragraphs[0].runs[0]._r.get_or_add_rPr())
-    chart.has_legend = False
+    chart = _titled_chart(slide, XL_CHART_TYPE.LINE_MARKERS, (LEFT + half + Inches(0.3), top, half, height), months,
+                          pack.t("report.chart.occupancy"), [_number(v, 2) for v in series["occupancy"]])
     chart.series[0].format.line.color.rgb = RED
     chart.value_axis.tick_labels.number_format = '0"%"'
     chart.value_axis.tick_labels.number_format_is_linked = False

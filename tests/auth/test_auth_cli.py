@@ -15,6 +15,8 @@ from data_layer import users
 from data_layer.__main__ import main
 from tests.auth.conftest import REPO, audit_count, url_of
 
+pytestmark = pytest.mark.slow  # the account commands run in subprocesses
+
 
 def _subprocess(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = os.environ | {"DATABASE_URL": url}

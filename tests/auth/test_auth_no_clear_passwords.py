@@ -47,6 +47,7 @@ def _store_bytes(engine: Engine) -> bytes:
                     if Path(f"{database}{suffix}").exists())
 
 
+@pytest.mark.slow  # runs the account commands in subprocesses
 def test_passwords_never_appear_in_clear_in_the_store_or_the_logs(
         engine: Engine, app_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         capfd: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,8 @@ from data_layer.auth import Actor, PermissionDenied, has_role, require
 from data_layer.models import AppUser, AuditLog, KioskToken, LoginAttempt
 from tests.auth.conftest import PASSWORDS, SETUP, audit_count, url_of
 
+pytestmark = pytest.mark.slow  # argon2id hashes every password on purpose (0.1-0.5 s each)
+
 LIMIT = {"max_failures": 3, "window_minutes": 15}
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from data_layer import db
+
+pytestmark = pytest.mark.slow  # every test starts `python -m data_layer` in a subprocess (3-95 s each under load)
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -116,6 +116,7 @@ def test_two_fresh_builds_have_the_same_checksum(demo, store_url: str) -> None:
     assert store.checksum(engine) != store.checksum(demo)
 
 
+@pytest.mark.slow  # builds the demo city
 def test_another_date_moves_the_data_window(store_url: str) -> None:
     engine = db.make_engine(store_url)
     store.create_store(engine)

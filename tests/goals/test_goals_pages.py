@@ -34,12 +34,6 @@ def _plan_indicators(url: str, plan: str) -> set[str]:
                          " WHERE p.code = :c", c=plan)["indicator_code"])
 
 
-@pytest.fixture
-def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    return demo_url
-
-
 COLUMN_OF = {"status_table": "status_text", "ranking_table": "rank"}  # read-only tables carry no key in AppTest
 
 

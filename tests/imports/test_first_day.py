@@ -46,6 +46,8 @@ from data_layer.auth import Actor
 from data_layer.first_day import loaded, place_building, unplaced
 from data_layer.imports import Options, run_import
 
+pytestmark = pytest.mark.slow  # every test starts from `init` with the city's boundaries and streets
+
 REPO = Path(__file__).resolve().parents[2]
 PAGES = REPO / "app_pages"
 TIANHE, HAIZHU = inside("440106"), inside("440105")

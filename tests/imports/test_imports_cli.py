@@ -18,6 +18,8 @@ from data_layer import db, store, users
 from data_layer.__main__ import main
 from data_layer.auth import Actor
 
+pytestmark = pytest.mark.slow  # the import commands run in subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -16,6 +16,8 @@ from data_layer import db
 from data_layer.backup import backup
 from data_layer.imports import run_import, write_transaction
 
+pytestmark = pytest.mark.slow  # threads that wait out each other's write locks
+
 
 def _file(codes: list[str], month: str) -> bytes:
     return csv_bytes([MONTHLY_HEADER] + [[c, month, 100 + i, 1000 + i, 3, 2, 1.5 + i, 10, 1]

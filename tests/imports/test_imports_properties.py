@@ -3,12 +3,15 @@ part of a file (either every row lands, or the store is exactly as it was)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from imports_helpers import csv_bytes, snapshot, xlsx_bytes
 from sqlalchemy import Engine, text
 
 from data_layer.imports import Options, run_import
+
+pytestmark = pytest.mark.slow  # 40 random files per property (hypothesis)
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])

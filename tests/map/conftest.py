@@ -41,10 +41,3 @@ def raw(demo_url: str) -> Raw:
     result.month["month"] = pd.to_datetime(result.month["month"])
     result.feedback["submitted_on"] = pd.to_datetime(result.feedback["submitted_on"])
     return result
-
-
-@pytest.fixture
-def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.delenv("DASHBOARD_TILE_URL", raising=False)
-    return demo_url

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from sqlalchemy import select, text
 
 from data_layer import observation
@@ -27,6 +28,7 @@ def _labels(engine) -> dict[str, tuple]:  # type: ignore[no-untyped-def, type-ar
     return {r.text: (r.sentiment_label, r.sentiment_model, r.corrected_label) for r in rows}
 
 
+@pytest.mark.slow  # retrains the model
 def test_a_correction_survives_a_retrain_and_a_rescore(engine, obs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     point = obs.point(1)
     ids = obs.feedback(point, [(D, 2, "这个月的例会改到周四下午", "neutral", 0.9),
@@ -56,6 +58,7 @@ def test_a_correction_survives_a_retrain_and_a_rescore(engine, obs, tmp_path: Pa
     assert effective == "negative"
 
 
+@pytest.mark.slow  # trains a model
 def test_a_worse_model_is_refused(engine, obs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "model.json"
     shutil.copy(SHIPPED_MODEL, path)

@@ -23,12 +23,6 @@ ALL_DEFINITIONS = {definition(code, lang) for lang in ("zh", "en")
                    for code in [*DEFINITIONS, *KPI_ALIASES, *(i.code for i in REGISTRY)]}
 
 
-@pytest.fixture
-def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    return demo_url
-
-
 def _labels(lang: str) -> set[str]:
     """Headers that name the row rather than hold a figure, as each page prints them."""
     keys = [f"{prefix}.{c}" for c in LABEL_COLUMNS

@@ -147,6 +147,7 @@ def test_a_briefing_screen_ends_when_its_account_is_disabled_or_idle(staffed: En
     assert idle.session_state[ui.auth.FLASH_KEY] == "expired"
 
 
+@pytest.mark.slow  # password hashing in parallel threads
 def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(engine: Engine,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     users.add_user(engine, username="zhao", password="Zhao-Secure-2026", role="editor", by=SETUP)

@@ -60,6 +60,7 @@ def test_eval_command_prints_accuracy_and_macro_f1(capsys) -> None:  # type: ign
     assert "空调" not in out  # aggregate figures only, never a text
 
 
+@pytest.mark.slow  # scores every labelled set with every scorer (~40 s under load)
 def test_eval_command_compares_every_scorer(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["sentiment", "eval", "--file", str(DEV)]) == 0
     out = capsys.readouterr().out

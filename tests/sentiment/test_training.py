@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from data_layer.sentiment import score_many
 from data_layer.sentiment.evaluate import BLIND
 from data_layer.sentiment.learned import SHIPPED_MODEL, from_json, load_model
@@ -13,6 +15,7 @@ from data_layer.sentiment.training import DATA_DIR, OWN_CASES_DIR, build
 SMALL = [DATA_DIR / "dev.csv", OWN_CASES_DIR / "own_cases_7_general.csv"]  # the property, in seconds
 
 
+@pytest.mark.slow  # trains the model twice
 def test_two_trainings_on_the_same_data_write_the_same_file() -> None:
     first, second = build(engine=None, blind=BLIND, files=SMALL), build(engine=None, blind=BLIND, files=SMALL)
     assert first.text == second.text

@@ -54,15 +54,24 @@ def _declared_crs(collection: dict, option: str | None, findings: Findings) -> s
     return None
 
 
-def parse(file_name: str, data: bytes, options: Options, findings: Findings) -> Rows | None:
+def read_json(data: bytes, findings: Findings) -> tuple[object] | None:
+    """A GeoJSON file's parsed JSON (any encoding the reader knows) as a 1-tuple (a file may hold `null`), or None
+    with the problem reported."""
     decoded = decode_reported(data, findings)
     if decoded is None:
         return None
     try:
-        collection = json.loads(decoded[0])
+        return (json.loads(decoded[0]),)
     except (json.JSONDecodeError, RecursionError) as exc:
         findings.error("bad_json", detail=str(exc)[:120])
         return None
+
+
+def parse(file_name: str, data: bytes, options: Options, findings: Findings) -> Rows | None:
+    parsed = read_json(data, findings)
+    if parsed is None:
+        return None
+    collection = parsed[0]
     if isinstance(collection, dict) and collection.get("type") == "Feature":
         collection = {"type": "FeatureCollection", "features": [collection], "crs": collection.get("crs")}
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \

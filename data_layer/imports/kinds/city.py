@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, update_rows
-from data_layer.imports.kinds.common import duplicates, months_of, replaced_payload, undo_batch_table
+from data_layer.imports.base import Change, Rows, diff, fetch_in
+from data_layer.imports.kinds.common import duplicates, months_of, required_columns, undo_batch_table, write_batch
 from data_layer.imports.kinds.monthly import _future_months
 
 if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
@@ -23,12 +23,9 @@ MEASURES = ("city_tax_10k",)
 
 def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings = ctx.findings
-    for name in ("month", "city_tax_10k"):
-        if not rows.has(name):
-            rows.missing_column(findings, name)
-    if not findings.ok:
+    usable = required_columns(rows, findings, ("month", "city_tax_10k"))
+    if usable is None:
         return []
-    usable = ~rows.require(findings, "month") & ~rows.require(findings, "city_tax_10k")
     ctx.touched["city"] = pd.Series([CITY_WIDE] * len(rows.frame), dtype=object)
     _future_months(rows, findings, rows.frame["month"], ctx.today)
     duplicates(rows, findings, rows.frame[["month"]], "month", usable=usable)
@@ -43,12 +40,8 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
 
 def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
-    insert_rows(conn, TABLE, change.new.assign(batch_id=batch_id), [*KEY, *MEASURES, "batch_id"])
-    if not change.updated.empty:
-        update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*MEASURES, "batch_id"])
     ctx.months |= months_of(change.new) | months_of(change.updated)  # summaries that read city tax, if any
-    payload = replaced_payload(change, [*MEASURES, "batch_id"])
-    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+    return write_batch(conn, TABLE, change, batch_id, key=KEY, columns=MEASURES)
 
 
 def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:

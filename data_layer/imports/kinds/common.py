@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from data_layer.imports.base import Change, Rows, fetch, update_rows
+from data_layer.imports.base import Change, Rows, fetch, fetch_in, insert_rows, update_rows
 from data_layer.imports.problems import Findings
 
 
@@ -253,3 +253,56 @@ def with_defaults(new: pd.DataFrame, defaults: dict[str, object], *, optional: t
         if column not in out.columns:
             out[column] = None
     return out
+
+
+# ---------------------------------------------------------------- the steps every kind's check and write share
+
+
+def required_columns(rows: Rows, findings: Findings, names: Sequence[str],
+                     one_of: Sequence[Sequence[str]] = ()) -> np.ndarray | None:
+    """The first step of a check: every column in `names` must be in the file (each one missing is reported), and
+    at least one of each group in `one_of` (the group's first is named); then every row must fill `names`. Returns
+    the rows usable so far (False where a required cell is empty, reported by `rows.require`), or None when a
+    column is missing or the file already failed: the check stops there."""
+    for name in names:
+        if not rows.has(name):
+            rows.missing_column(findings, name)
+    for group in one_of:
+        if not any(rows.has(name) for name in group):
+            rows.missing_column(findings, group[0])
+    if not findings.ok:
+        return None
+    usable = np.ones(len(rows.frame), dtype=bool)
+    for name in names:
+        usable &= ~rows.require(findings, name)
+    return usable
+
+
+def fill_ids(conn: Connection, frame: pd.DataFrame, *, id_column: str, code_column: str, table: str,
+             code: str = "code") -> pd.DataFrame:
+    """Rows that refer to something the same file creates (a building, an enterprise) get its id only once it is
+    written: fill `id_column` where it is empty from `table`'s rows whose `code` is the row's `code_column`."""
+    if frame.empty or not frame[id_column].isna().any():
+        return frame
+    codes = frame.loc[frame[id_column].isna(), code_column].dropna().unique().tolist()
+    ids = fetch_in(conn, f"SELECT id, {code} FROM {table} WHERE {code} IN :codes", "codes", codes)
+    mapping = dict(zip(ids[code], ids["id"], strict=True))
+    frame = frame.copy()
+    missing = frame[id_column].isna()
+    frame.loc[missing, id_column] = frame.loc[missing, code_column].map(mapping).astype("Int64")
+    return frame
+
+
+def write_batch(conn: Connection, table: str, change: Change, batch_id: int, *, key: Sequence[str],
+                columns: Sequence[str], new: pd.DataFrame | None = None,
+                update_columns: Sequence[str] | None = None) -> dict:
+    """The write of a kind whose rows carry the batch that last wrote them: insert the change's new rows (`new`:
+    them with ids resolved, where the kind needs it), update the changed ones (`update_columns`: the columns the
+    file gave, default `columns`), both stamped with the batch; returns what the batch record keeps for undo (the
+    counts created, the replaced rows' old values)."""
+    insert_rows(conn, table, (change.new if new is None else new).assign(batch_id=batch_id),
+                [*key, *columns, "batch_id"])
+    update_rows(conn, table, change.updated.assign(batch_id=batch_id), key,
+                [*(columns if update_columns is None else update_columns), "batch_id"])
+    payload = replaced_payload(change, [*columns, "batch_id"])
+    return {"created": {table: change.counts}, "replaced": {table: payload} if payload else {}}

@@ -12,8 +12,15 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from data_layer import fmt
-from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in, insert_rows, update_rows
-from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
+from data_layer.imports.base import Change, Rows, diff, fetch, fetch_in
+from data_layer.imports.kinds.common import (
+    duplicates,
+    fill_ids,
+    required_columns,
+    resolve_buildings,
+    undo_batch_table,
+    write_batch,
+)
 from data_layer.imports.kinds.feedback import future_dates, point_ids, resolve_points, store_points
 from data_layer.imports.problems import Findings
 
@@ -30,12 +37,9 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     n = len(frame)
-    for name in ("category", "opened_on"):
-        if not rows.has(name):
-            rows.missing_column(findings, name)
-    if not findings.ok:
+    usable = required_columns(rows, findings, ("category", "opened_on"))
+    if usable is None:
         return []
-    usable = ~rows.require(findings, "category") & ~rows.require(findings, "opened_on")
     has_building = rows.has("building_code") or rows.has("building_name")
     point_codes, _found = resolve_points(conn, rows, findings, ctx, required=False) if rows.has("point_code") else \
         (pd.Series([None] * n, dtype=object), np.zeros(n, dtype=bool))
@@ -112,23 +116,14 @@ def _dates(rows: Rows, findings: Findings, status: pd.Series, opened: pd.Series,
 def _resolve_new(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
-    out = frame.copy()
-    if out["building_id"].isna().any():
-        codes = out.loc[out["building_id"].isna(), "building_code"].dropna().unique().tolist()
-        ids = fetch_in(conn, "SELECT id, code FROM building WHERE code IN :codes", "codes", codes)
-        mapping = dict(zip(ids["code"], ids["id"], strict=True))
-        missing = out["building_id"].isna()
-        out.loc[missing, "building_id"] = out.loc[missing, "building_code"].map(mapping).astype("Int64")
+    out = fill_ids(conn, frame.copy(), id_column="building_id", code_column="building_code", table="building")
     out["point_id"] = out["point_id"].fillna(point_ids(conn, out["point_code"]))
     return out
 
 
 def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
-    insert_rows(conn, TABLE, _resolve_new(conn, change.new).assign(batch_id=batch_id), [*KEY, *COMPARE, "batch_id"])
-    update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*COMPARE, "batch_id"])
-    payload = replaced_payload(change, [*COMPARE, "batch_id"])
-    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+    return write_batch(conn, TABLE, change, batch_id, key=KEY, columns=COMPARE, new=_resolve_new(conn, change.new))
 
 
 def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:

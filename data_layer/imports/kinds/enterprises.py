@@ -11,8 +11,8 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from data_layer import credit_code, fmt
-from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
-from data_layer.imports.kinds.common import duplicates, replaced_payload, undo_batch_table, with_defaults, with_stored
+from data_layer.imports.base import Change, Rows, diff, fetch_in, sync_sequences
+from data_layer.imports.kinds.common import duplicates, undo_batch_table, with_defaults, with_stored, write_batch
 from data_layer.imports.problems import Findings
 
 if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
@@ -80,12 +80,8 @@ def _with_defaults(new: pd.DataFrame) -> pd.DataFrame:
 def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     sync_sequences(conn, ("enterprise",))  # the demo build writes explicit ids
-    insert_rows(conn, TABLE, change.new.assign(batch_id=batch_id), [*KEY, *COLUMNS, "batch_id"])
-    if not change.updated.empty:
-        columns = [c for c in COLUMNS if c in change.updated.columns]
-        update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*columns, "batch_id"])
-    payload = replaced_payload(change, [*COLUMNS, "batch_id"])
-    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+    given = [c for c in COLUMNS if c in change.updated.columns]  # a file may leave optional columns out
+    return write_batch(conn, TABLE, change, batch_id, key=KEY, columns=COLUMNS, update_columns=given)
 
 
 def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:

@@ -10,8 +10,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, update_rows
-from data_layer.imports.kinds.common import duplicates, months_of, replaced_payload, resolve_buildings, undo_batch_table
+from data_layer.imports.base import Change, Rows, diff, fetch_in
+from data_layer.imports.kinds.common import (
+    duplicates,
+    fill_ids,
+    months_of,
+    resolve_buildings,
+    undo_batch_table,
+    write_batch,
+)
 from data_layer.imports.problems import Findings
 
 if TYPE_CHECKING:  # the pipeline imports the kinds: only the type checker reads this import
@@ -135,26 +142,14 @@ def _occupied(rows: Rows, findings: Findings, leasable: np.ndarray) -> np.ndarra
 
 def _resolve_new_ids(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     """Buildings created by the same file get their ids only once written."""
-    if frame.empty or not frame["building_id"].isna().any():
-        return frame
-    codes = frame.loc[frame["building_id"].isna(), "building_code"].dropna().unique().tolist()
-    ids = fetch_in(conn, "SELECT id, code FROM building WHERE code IN :codes", "codes", codes)
-    mapping = dict(zip(ids["code"], ids["id"], strict=True))
-    frame = frame.copy()
-    missing = frame["building_id"].isna()
-    frame.loc[missing, "building_id"] = frame.loc[missing, "building_code"].map(mapping).astype("Int64")
-    return frame
+    return fill_ids(conn, frame, id_column="building_id", code_column="building_code", table="building")
 
 
 def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
-    new = _resolve_new_ids(conn, change.new).assign(batch_id=batch_id)
-    insert_rows(conn, TABLE, new, [*KEY, *MEASURES, "batch_id"])
-    if not change.updated.empty:
-        update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*MEASURES, "batch_id"])
     ctx.months |= months_of(change.new) | months_of(change.updated)
-    payload = replaced_payload(change, [*MEASURES, "batch_id"])
-    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+    return write_batch(conn, TABLE, change, batch_id, key=KEY, columns=MEASURES,
+                       new=_resolve_new_ids(conn, change.new))
 
 
 def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from data_layer.imports.base import Change, Rows, delete_rows, diff, insert_rows, update_rows
 from data_layer.imports.identity import generated_code, stored_streets, street_index, street_key
 from data_layer.imports.kinds.buildings import district_lookup
-from data_layer.imports.kinds.common import duplicates, replaced_payload
+from data_layer.imports.kinds.common import duplicates, replaced_payload, required_columns
 from data_layer.imports.problems import Findings
 from data_layer.imports.values import norm
 
@@ -36,20 +36,13 @@ GEOJSON_PROPERTIES = {"district": ("district", "所属区", "district_code", "�
 
 def parse_geojson(file_name: str, data: bytes, options: Options, findings: Findings) -> Rows | None:
     """A streets FeatureCollection as the rows of this kind, with each outline (checked as district outlines are)."""
-    import json
-
     from data_layer.imports.fields import STREETS
-    from data_layer.imports.kinds.boundaries import SHEET, _declared_crs, _geometry
-    from data_layer.imports.reader import decode_reported
+    from data_layer.imports.kinds.boundaries import SHEET, _declared_crs, _geometry, read_json
 
-    decoded = decode_reported(data, findings)
-    if decoded is None:
+    parsed = read_json(data, findings)
+    if parsed is None:
         return None
-    try:
-        collection = json.loads(decoded[0])
-    except (json.JSONDecodeError, RecursionError) as exc:
-        findings.error("bad_json", detail=str(exc)[:120])
-        return None
+    collection = parsed[0]
     if not isinstance(collection, dict) or not isinstance(collection.get("features"), list):
         findings.error("not_feature_collection")
         return None
@@ -80,12 +73,9 @@ def parse_geojson(file_name: str, data: bytes, options: Options, findings: Findi
 def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
-    for name in ("district", "name"):
-        if not rows.has(name):
-            rows.missing_column(findings, name)
-    if not findings.ok:
+    usable = required_columns(rows, findings, ("district", "name"))
+    if usable is None:
         return []
-    usable = ~rows.require(findings, "district") & ~rows.require(findings, "name")
     lookup = district_lookup(conn)
     districts = frame["district"].map(lambda v: None if v is None else lookup.get(norm(v)))
     unknown = frame["district"].notna().to_numpy() & districts.isna().to_numpy()

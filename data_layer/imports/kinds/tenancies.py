@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_layer.imports.base import Change, Rows, diff, fetch_in, insert_rows, sync_sequences, update_rows
-from data_layer.imports.kinds.common import duplicates, replaced_payload, resolve_buildings, undo_batch_table
+from data_layer.imports.base import Change, Rows, diff, fetch_in, sync_sequences
+from data_layer.imports.kinds.common import (
+    duplicates,
+    fill_ids,
+    required_columns,
+    resolve_buildings,
+    undo_batch_table,
+    write_batch,
+)
 from data_layer.imports.kinds.enterprises import credit_codes
 from data_layer.imports.problems import Bilingual, Findings
 
@@ -32,15 +39,10 @@ def check(conn: Connection, rows: Rows, ctx: Context) -> list[Change]:
     findings: Findings = ctx.findings
     frame = rows.frame
     n = len(frame)
-    for name in ("credit_code", "from_month", "registered_here"):
-        if not rows.has(name):
-            rows.missing_column(findings, name)
-    if not rows.has("building_code") and not rows.has("building_name"):
-        rows.missing_column(findings, "building_code")
-    if not findings.ok:
+    usable = required_columns(rows, findings, ("credit_code", "from_month", "registered_here"),
+                              one_of=[("building_code", "building_name")])
+    if usable is None:
         return []
-    usable = ~rows.require(findings, "credit_code") & ~rows.require(findings, "from_month")
-    usable &= ~rows.require(findings, "registered_here")
     codes, valid = credit_codes(rows, findings)
     usable &= valid
     enterprises = fetch_in(conn, "SELECT id, credit_code FROM enterprise WHERE credit_code IN :codes", "codes",
@@ -144,32 +146,15 @@ def _clashes(frame: pd.DataFrame, group: list[str], row_numbers: np.ndarray,
 
 def _resolve_new(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     """Enterprises and buildings created by the same file get their ids only once written."""
-    if frame.empty:
-        return frame
-    out = frame.copy()
-    if out["enterprise_id"].isna().any():
-        codes = out.loc[out["enterprise_id"].isna(), "credit_code"].dropna().unique().tolist()
-        ids = fetch_in(conn, "SELECT id, credit_code FROM enterprise WHERE credit_code IN :codes", "codes", codes)
-        mapping = dict(zip(ids["credit_code"], ids["id"], strict=True))
-        missing = out["enterprise_id"].isna()
-        out.loc[missing, "enterprise_id"] = out.loc[missing, "credit_code"].map(mapping).astype("Int64")
-    if out["building_id"].isna().any():
-        codes = out.loc[out["building_id"].isna(), "building_code"].dropna().unique().tolist()
-        ids = fetch_in(conn, "SELECT id, code FROM building WHERE code IN :codes", "codes", codes)
-        mapping = dict(zip(ids["code"], ids["id"], strict=True))
-        missing = out["building_id"].isna()
-        out.loc[missing, "building_id"] = out.loc[missing, "building_code"].map(mapping).astype("Int64")
-    return out
+    frame = fill_ids(conn, frame, id_column="enterprise_id", code_column="credit_code", table="enterprise",
+                     code="credit_code")
+    return fill_ids(conn, frame, id_column="building_id", code_column="building_code", table="building")
 
 
 def write(conn: Connection, changes: list[Change], ctx: Context, batch_id: int) -> dict:
     change = changes[0]
     sync_sequences(conn, ("tenancy",))  # the demo build writes explicit ids
-    insert_rows(conn, TABLE, _resolve_new(conn, change.new).assign(batch_id=batch_id), [*KEY, *COMPARE, "batch_id"])
-    if not change.updated.empty:
-        update_rows(conn, TABLE, change.updated.assign(batch_id=batch_id), KEY, [*COMPARE, "batch_id"])
-    payload = replaced_payload(change, [*COMPARE, "batch_id"])
-    return {"created": {TABLE: change.counts}, "replaced": {TABLE: payload} if payload else {}}
+    return write_batch(conn, TABLE, change, batch_id, key=KEY, columns=COMPARE, new=_resolve_new(conn, change.new))
 
 
 def undo(conn: Connection, created: dict, replaced: dict, batch_id: int) -> set[str]:

@@ -37,12 +37,6 @@ def _panel(at: AppTest) -> str:
     raise AssertionError("no panel bar drawn")
 
 
-@pytest.fixture
-def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    return demo_url
-
-
 def test_the_panels_rotate_through_all_five(demo_env: str) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     seen = [_panel(at)]

@@ -18,12 +18,6 @@ def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-@pytest.fixture
-def demo_env(monkeypatch: pytest.MonkeyPatch, demo_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    return demo_url
-
-
 def _count(url: str, sql: str) -> int:
     with db.make_engine(url).connect() as conn:
         return int(conn.execute(text(sql)).scalar())
