@@ -7,7 +7,7 @@ first time a session sees the page, reads the widgets' current values, and write
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeGuard
@@ -160,16 +160,22 @@ def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_mont
                    choropleth=state["map_choro"] or "", compare=tuple(state["map_compare"]))
 
 
-def write_url(view: MapView, *, last_month: date) -> None:
-    """Put the view into the URL, touching only this page's parameters."""
-    wanted = to_params(view, last_month=last_month)
-    st.session_state[SAVED_KEY] = wanted
-    for name in PARAM_NAMES:
+def put_params(wanted: Mapping[str, str], names: Iterable[str]) -> None:
+    """Put a page's parameters (`names`) into the URL as `wanted` has them, touching only those that changed (no
+    rerun) and removing the ones `wanted` leaves out; other parameters (the language, a kiosk token) stay."""
+    for name in names:
         if name in wanted:
             if st.query_params.get(name) != wanted[name]:
                 st.query_params[name] = wanted[name]
         elif name in st.query_params:
             del st.query_params[name]
+
+
+def write_url(view: MapView, *, last_month: date) -> None:
+    """Put the view into the URL, touching only this page's parameters."""
+    wanted = to_params(view, last_month=last_month)
+    st.session_state[SAVED_KEY] = wanted
+    put_params(wanted, PARAM_NAMES)
 
 
 def clear_filters() -> None:

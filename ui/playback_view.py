@@ -28,6 +28,7 @@ from data_layer.buildings import OCCUPANCY_BANDS
 from data_layer.periods import add_months
 from data_layer.playback import METRICS, NO_DATA, POSITION_SCALE, DistrictSteps, Positions, Steps
 from ui import map_charts
+from ui.map_state import put_params
 
 BUILD_DIR = Path(__file__).resolve().parent / "components" / "playback" / "build"
 MODES = ("points", "columns")
@@ -245,12 +246,4 @@ def holds_positions(key: str) -> bool:
 
 def write_url(view: PlaybackView) -> None:
     """Put the view into the URL, touching only this page's parameters."""
-    import streamlit as st
-
-    wanted = to_params(view)
-    for name in PARAM_NAMES:
-        if name in wanted:
-            if st.query_params.get(name) != wanted[name]:
-                st.query_params[name] = wanted[name]
-        elif name in st.query_params:
-            del st.query_params[name]
+    put_params(to_params(view), PARAM_NAMES)

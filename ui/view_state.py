@@ -28,7 +28,7 @@ from data_layer.aggregates import DISTRICT_INDICATORS, TREND_INDICATORS
 from data_layer.goal_rankings import BASES, RANKABLE
 from data_layer.goals import PACE_METHODS
 from data_layer.periods import Period, offered_numbers, offered_years
-from ui.map_state import is_id, period_param
+from ui.map_state import is_id, period_param, put_params
 
 # --- overview ----------------------------------------------------------------------------------------------------
 
@@ -256,12 +256,7 @@ def seed(values: Mapping[str, object]) -> None:
 def write_url(wanted: Mapping[str, str], *, names: Sequence[str], saved_key: str) -> None:
     """Put this page's parameters into the URL (only those that changed; no rerun), and remember them."""
     st.session_state[saved_key] = dict(wanted)
-    for name in names:
-        if name in wanted:
-            if st.query_params.get(name) != wanted[name]:
-                st.query_params[name] = wanted[name]
-        elif name in st.query_params:
-            del st.query_params[name]
+    put_params(wanted, names)
 
 
 def tab_state(key: str, codes: Sequence[str], labels: Sequence[str], wanted: str) -> None:
