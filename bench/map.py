@@ -10,7 +10,8 @@ Figures:
 - warm_s: median of further full runs (what a rerun costs once the period is cached: a click, a widget change);
 - filter_s: median run after choosing one district (a new filter combination over the cached period frame);
 - map_mb: bytes of the deck JSON the page sends (tooltip fields included); gzip_mb: the same deflated, for
-  deployments that enable websocket compression;
+  deployments that enable websocket compression; table_mb: bytes of the table under the map (Arrow; one page of
+  rows since issue 22, every filtered building before);
 - canvas_*_s (--browser): seconds from navigation to the map on screen with its buildings (the animation frame
   after deck.gl's first draw has been rendered; a screenshot confirms the building colours): first visit (cold
   server caches), later visits (warm), and the same page filtered to one small district as a same-moment baseline;
@@ -68,6 +69,7 @@ def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
         at.run()
         warm.append(time.perf_counter() - started)
     spec = at.get("deck_gl_json_chart")[0].proto.json.encode()
+    table = at.dataframe[0].proto.arrow_data.data  # the Arrow bytes of the table under the map
     filtered = []
     for district in ("440106", "440105", "440104"):
         at.multiselect(key="map_districts").set_value([district])
@@ -75,7 +77,7 @@ def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
         at.run()
         filtered.append(time.perf_counter() - started)
     return {"cold_s": cold, "warm_s": statistics.median(warm), "filter_s": statistics.median(filtered),
-            "map_mb": len(spec) / 1e6, "gzip_mb": len(gzip.compress(spec)) / 1e6}
+            "map_mb": len(spec) / 1e6, "gzip_mb": len(gzip.compress(spec)) / 1e6, "table_mb": len(table) / 1e6}
 
 
 def _free_port() -> int:
@@ -206,7 +208,8 @@ def main() -> None:
     parser.add_argument("--browser", default="", help="sizes to time in headless Chromium, e.g. S2")
     args = parser.parse_args()
     rows = run(args.sizes.split(","), [s for s in args.browser.split(",") if s])
-    columns = ["size", "buildings", "months", "cold_s", "warm_s", "filter_s", "map_mb", "gzip_mb", "canvas_cold_s",
+    columns = ["size", "buildings", "months", "cold_s", "warm_s", "filter_s", "map_mb", "gzip_mb", "table_mb",
+               "canvas_cold_s",
                "canvas_warm_s", "canvas_small_s", "element_warm_s", "draw_warm_s"]
     print(" | ".join(f"{c:>13}" for c in columns))
     for row in rows:
