@@ -63,18 +63,10 @@ sort_by, descending = split_sort(view.table_sort)
 table, table_ids = cached_map.table_page(*key, target_crs, view.filters, lang, sort_by, descending, view.table_page)
 table_key = f"map_table_{view.table_sort}_{view.table_page}"  # a row picked on one page is not a row of another
 
-st.title(t("map.heading"))
-st.caption(t("map.caption", period=period.label(lang), as_of=ctx.last_month.strftime("%Y-%m")))
-summary = summarise(frame)
-for column, (label, code, value) in zip(st.columns(5), [
-        ("map.metric.buildings", "buildings", fmt.count(summary["buildings"])),
-        ("map.metric.occupancy", "occupancy_rate", fmt.pct(summary["occupancy_rate"])),
-        ("map.metric.tax", "building_tax", fmt.money_10k(summary["tax_period"], lang)),
-        ("map.metric.tax_10m", "buildings_tax_10m", fmt.count(summary["buildings_tax_10m"])),
-        ("map.metric.tax_100m", "buildings_tax_100m", fmt.count(summary["buildings_tax_100m"]))], strict=True):
-    column.metric(t(label), value, border=True, help=definition(code, lang))  # the registry's definition
-
-display_options(t, colours=colours)
+# The title, metrics and display options are drawn into this container after the map (their values are settled
+# already): the map's element then reaches the browser first and deck.gl's code starts loading before the browser
+# lays out the rest of the page. The layout is the same; only the order the elements arrive in changes.
+head = st.container()
 districts = cached_map.district_map(*key, target_crs)
 map_col, side_col = st.columns([3, 2])
 with map_col:
@@ -92,6 +84,20 @@ with map_col:
         colour_by=view.colour, tooltip=t("map.tooltip"), choropleth=indicator is not None, tile_url=settings.tile_url,
         view=map_charts.fit_view(extent["lon"], extent["lat"], pitch=45 if view.mode in ("columns", "hexagon") else 0))
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map_deck", height=560)
+
+with head:
+    st.title(t("map.heading"))
+    st.caption(t("map.caption", period=period.label(lang), as_of=ctx.last_month.strftime("%Y-%m")))
+    summary = summarise(frame)
+    for column, (label, code, value) in zip(st.columns(5), [
+            ("map.metric.buildings", "buildings", fmt.count(summary["buildings"])),
+            ("map.metric.occupancy", "occupancy_rate", fmt.pct(summary["occupancy_rate"])),
+            ("map.metric.tax", "building_tax", fmt.money_10k(summary["tax_period"], lang)),
+            ("map.metric.tax_10m", "buildings_tax_10m", fmt.count(summary["buildings_tax_10m"])),
+            ("map.metric.tax_100m", "buildings_tax_100m", fmt.count(summary["buildings_tax_100m"]))], strict=True):
+        column.metric(t(label), value, border=True, help=definition(code, lang))  # the registry's definition
+    display_options(t, colours=colours)
+with map_col:
     # The filters are drawn after the map (their values were settled by sync_from_url): the browser then starts
     # loading the map's deck.gl code before it renders a dozen sidebar widgets, which draws the map ~0.2 s sooner.
     filter_sidebar(t, district_names=district_names, street_names=street_names, street_district=street_district,
