@@ -11,7 +11,8 @@ Figures:
 - warm_s: median of further full runs (what a rerun costs once the period is cached: a click, a widget change);
 - filter_s: median run after choosing one district (a new filter combination over the cached period frame);
 - map_mb: bytes of the deck JSON the page sends (tooltip fields included); gzip_mb: the same deflated, for
-  deployments that enable websocket compression;
+  deployments that enable websocket compression; table_mb: bytes of the table under the map (Arrow; one page of
+  rows since issue 22, every filtered building before);
 - canvas_*_s (--browser): seconds from navigation to the map on screen with its buildings (the animation frame
   after deck.gl's first draw has been rendered; a screenshot confirms the building colours): first visit (cold
   server caches), later visits (warm), and the same page filtered to one small district as a same-moment baseline;
@@ -69,6 +70,7 @@ def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
         at.run()
         warm.append(time.perf_counter() - started)
     spec = at.get("deck_gl_json_chart")[0].proto.json.encode()
+    table = at.dataframe[0].proto.arrow_data.data  # the Arrow bytes of the table under the map
     filtered = []
     for district in ("440106", "440105", "440104"):
         at.multiselect(key="map_districts").set_value([district])
@@ -76,7 +78,7 @@ def _apptest_figures(url: str, runs: int = 5) -> dict[str, float]:
         at.run()
         filtered.append(time.perf_counter() - started)
     return {"cold_s": cold, "warm_s": statistics.median(warm), "filter_s": statistics.median(filtered),
-            "map_mb": len(spec) / 1e6, "gzip_mb": len(gzip.compress(spec)) / 1e6}
+            "map_mb": len(spec) / 1e6, "gzip_mb": len(gzip.compress(spec)) / 1e6, "table_mb": len(table) / 1e6}
 
 
 def _free_port() -> int:
@@ -133,58 +135,79 @@ TIMING_SCRIPT = """
 """
 
 
-def browser_time_to_canvas(url: str, repeats: int = 3) -> dict[str, float]:
-    """Seconds from navigation to the map on screen with its buildings drawn: the first visit (server caches cold),
-    the median of later visits in fresh browser contexts, and, as a baseline on the same machine at the same moment,
-    the same page filtered to one small district (a few hundred buildings): the difference is what the number of
-    buildings costs, the rest is Streamlit, the deck.gl bundle and the machine. For the warm visits, also when the
-    map element appeared and when deck.gl issued its first draw (the rest, to the frame, is software WebGL)."""
-    from playwright.sync_api import sync_playwright
-
+def _serve(script: str, url: str) -> tuple[subprocess.Popen, str]:
+    """`streamlit run script` on a free port against the store at `url`; (process, base address) once healthy."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"], cwd=REPO,
         env=os.environ | {"DATABASE_URL": url},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    return server, base
+
+
+def _visit(browser, address: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """One visit in a fresh browser context: seconds to the map element, deck.gl's first draw and the drawn frame."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    context.add_init_script(TIMING_SCRIPT)
+    page = context.new_page()
+    page.goto(address)
+    page.wait_for_function("window.__mapTiming.frames.length >= 2", timeout=120_000)
+    started = time.monotonic()
+    while not _canvas_has_buildings(page):  # the frame timed is the one with the buildings
+        if time.monotonic() - started > 30:
+            raise RuntimeError("the map drew, but no buildings showed within 30 s")
+        time.sleep(0.1)
+    timing = page.evaluate("window.__mapTiming")
+    context.close()
+    return {"frame": timing["frames"][1] / 1000, "draw": timing["draw"] / 1000, "element": timing["element"] / 1000}
+
+
+def browser_time_to_canvas(url: str, repeats: int = 3) -> dict[str, float]:
+    """Seconds from navigation to the map on screen with its buildings drawn: the first visit (server caches cold),
+    the median of later visits in fresh browser contexts, and two baselines on the same machine at the same moment,
+    visited in turn with the map page: the same page filtered to one small district (a few hundred buildings: the
+    difference is what the number of buildings costs), and the bare page of bench/bare_map.py, which draws the same
+    building points with st.pydeck_chart and nothing else (the difference is what the map page's other elements and
+    layers cost; bare_ratio = map ÷ bare, the target is 1.3). For the warm visits, also when the map element appeared
+    and when deck.gl issued its first draw (the rest, to the frame, is software WebGL)."""
+    from playwright.sync_api import sync_playwright
+
+    app, base = _serve("app.py", url)
+    bare, bare_base = _serve("bench/bare_map.py", url)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        times: dict[str, list[dict[str, float]]] = {"all": [], "small": []}
+        times: dict[str, list[dict[str, float]]] = {"all": [], "small": [], "bare": []}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            for visit in range(2 * repeats + 1):
-                which = "all" if visit == 0 or visit % 2 else "small"
-                context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-                context.add_init_script(TIMING_SCRIPT)
-                page = context.new_page()
-                page.goto(f"{base}/map" + ("?district=440117" if which == "small" else ""))
-                page.wait_for_function("window.__mapTiming.frames.length >= 2", timeout=120_000)
-                started = time.monotonic()
-                while not _canvas_has_buildings(page):  # the frame timed is the one with the buildings
-                    if time.monotonic() - started > 30:
-                        raise RuntimeError("the map drew, but no buildings showed within 30 s")
-                    time.sleep(0.1)
-                timing = page.evaluate("window.__mapTiming")
-                times[which].append({"frame": timing["frames"][1] / 1000, "draw": timing["draw"] / 1000,
-                                     "element": timing["element"] / 1000})
-                context.close()
+            times["all"].append(_visit(browser, f"{base}/map"))  # the cold visit, then the bare page's cold one
+            _visit(browser, bare_base)
+            for _ in range(repeats):
+                for which, address in (("all", f"{base}/map"), ("bare", bare_base),
+                                       ("small", f"{base}/map?district=440117")):
+                    times[which].append(_visit(browser, address))
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for server in (app, bare):
+            server.terminate()
+            server.wait(timeout=20)
     warm = times["all"][1:]
-    return {"canvas_cold_s": times["all"][0]["frame"],
-            "canvas_warm_s": statistics.median(t["frame"] for t in warm),
+    canvas_warm = statistics.median(t["frame"] for t in warm)
+    canvas_bare = statistics.median(t["frame"] for t in times["bare"])
+    return {"canvas_cold_s": times["all"][0]["frame"], "canvas_warm_s": canvas_warm,
             "canvas_small_s": statistics.median(t["frame"] for t in times["small"]),
+            "canvas_bare_s": canvas_bare, "bare_ratio": canvas_warm / canvas_bare,
             "element_warm_s": statistics.median(t["element"] for t in warm),
-            "draw_warm_s": statistics.median(t["draw"] for t in warm)}
+            "draw_warm_s": statistics.median(t["draw"] for t in warm),
+            "element_bare_s": statistics.median(t["element"] for t in times["bare"]),
+            "draw_bare_s": statistics.median(t["draw"] for t in times["bare"])}
 
 
 def playback_figures(url: str, months: int = 12) -> dict[str, float]:
@@ -242,7 +265,7 @@ def playback_figures(url: str, months: int = 12) -> dict[str, float]:
             "step_kb": step_bytes / 1e3, "first_kb": sent(first) / 1e3, "map_kb": figures["map_mb"] * 1e3}
 
 
-def run(sizes: list[str], browser: list[str] | None = None) -> list[dict]:
+def run(sizes: list[str], browser: list[str] | None = None, repeats: int = 3) -> list[dict]:
     import data_layer.cached.map  # noqa: F401 - import the page's modules first, so "cold" means cold caches,
     import ui.building_profile  # noqa: F401 - not a cold Python
     rows = []
@@ -251,7 +274,7 @@ def run(sizes: list[str], browser: list[str] | None = None) -> list[dict]:
         url = ensure_store(size)
         row: dict = {"size": name, "buildings": size.buildings, "months": size.months} | _apptest_figures(url)
         if browser and name in browser:
-            row |= browser_time_to_canvas(url)
+            row |= browser_time_to_canvas(url, repeats=repeats)
         rows.append(row)
     return rows
 
@@ -260,6 +283,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="S1,S2,S3")
     parser.add_argument("--browser", default="", help="sizes to time in headless Chromium, e.g. S2")
+    parser.add_argument("--repeats", type=int, default=3, help="warm visits of each page in the browser")
     parser.add_argument("--playback", action="store_true", help="the playback page's steps (issue 25) instead")
     args = parser.parse_args()
     if args.playback:
@@ -272,13 +296,18 @@ def main() -> None:
             print(" | ".join(f"{row[c]:>10.3f}" if isinstance(row[c], float) else f"{row[c]:>10}" for c in columns),
                   flush=True)
         return
-    rows = run(args.sizes.split(","), [s for s in args.browser.split(",") if s])
-    columns = ["size", "buildings", "months", "cold_s", "warm_s", "filter_s", "map_mb", "gzip_mb", "canvas_cold_s",
-               "canvas_warm_s", "canvas_small_s", "element_warm_s", "draw_warm_s"]
+    rows = run(args.sizes.split(","), [s for s in args.browser.split(",") if s], repeats=args.repeats)
+    columns = ["size", "buildings", "months", "cold_s", "warm_s", "filter_s", "map_mb", "gzip_mb", "table_mb",
+               "canvas_cold_s", "canvas_warm_s", "canvas_small_s", "canvas_bare_s", "bare_ratio", "element_warm_s",
+               "draw_warm_s", "element_bare_s", "draw_bare_s"]
     print(" | ".join(f"{c:>13}" for c in columns))
     for row in rows:
         print(" | ".join(f"{row[c]:>13.3f}" if isinstance(row.get(c), float) else f"{row.get(c, ''):>13}"
                          for c in columns))
+    for row in rows:
+        if "bare_ratio" in row:
+            print(f"first frame at {row['size']}: map page {row['canvas_warm_s']:.2f} s, bare page "
+                  f"{row['canvas_bare_s']:.2f} s, ratio {row['bare_ratio']:.2f} (target <= 1.3)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from data_layer import workbench
 from data_layer.aggregates import ratio
 from data_layer.i18n import localized, translate
 from data_layer.indicators import TAX_10M_BOUND_10K, TAX_100M_BOUND_10K
-from data_layer.models import Building, BuildingMonth, BuildingYtd, District, Feedback, ObservationPoint, Street
+from data_layer.models import GRADES, Building, BuildingMonth, BuildingYtd, District, Feedback, ObservationPoint, Street
 from data_layer.periods import Period, add_months
 
 # Flags a building can carry: filter code -> column.
@@ -364,6 +364,45 @@ def table_frame(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     })
     out.columns = [translate(f"map.col.{c}", lang) for c in TABLE_COLUMNS]
     return out.reset_index(drop=True)
+
+
+TABLE_SORTS = ("tax_period", "tax_ytd", "occupancy_rate", "vacant_m2", "vacant_change_3m", "gross_area_m2",
+               "tax_per_m2", "tax_per_employee", "enterprises_operating", "grade", "district", "street", "name", "code")
+TABLE_PAGE_ROWS = 50  # rows the map's table sends per page (all 50,000 of a province were ~5 MB on every rerun)
+
+
+def sort_buildings(frame: pd.DataFrame, *, by: str, descending: bool, lang: str) -> pd.DataFrame:
+    """`frame` (period_frame rows) in the order of the table column `by`: numbers numerically, grades from 超甲级
+    down, text by its characters; blanks (no report, no street) last in either direction; ties by building code, so
+    that a page holds the same buildings on every run and every database."""
+    column = {"district": localized("district", lang), "street": localized("street", lang)}.get(by, by)
+    if by not in TABLE_SORTS:
+        raise ValueError(f"unknown sort column {by!r}")
+    values = frame[column]
+    if by == "grade":
+        values = values.map({g: i for i, g in enumerate(GRADES)}).astype("float64")
+    elif by in ("district", "street", "name", "code"):
+        values = values.astype("object").where(values.notna() & (values.astype("string") != ""), None)
+    else:
+        values = pd.to_numeric(values, errors="coerce")
+    keys = pd.DataFrame({"value": values.to_numpy(), "code": frame["code"].astype("string").to_numpy()})
+    order = keys.sort_values(["value", "code"], ascending=[not descending, True], na_position="last",
+                             kind="stable").index.to_numpy()
+    return frame.iloc[order]
+
+
+def page_count(rows: int, *, per_page: int = TABLE_PAGE_ROWS) -> int:
+    """Pages of `per_page` rows needed for `rows` rows (1 for none: an empty table is still page 1 of 1)."""
+    return max(1, -(-rows // per_page))
+
+
+def table_page(frame: pd.DataFrame, *, by: str, descending: bool, page: int, lang: str,
+               per_page: int = TABLE_PAGE_ROWS) -> tuple[pd.DataFrame, list[int]]:
+    """Page `page` (1-based, clamped to the pages there are) of the sorted buildings as the table for people, and
+    the building ids of its rows in order (a picked row's index maps to a building through them)."""
+    page = min(max(page, 1), page_count(len(frame), per_page=per_page))
+    rows = sort_buildings(frame, by=by, descending=descending, lang=lang).iloc[(page - 1) * per_page:page * per_page]
+    return table_frame(rows, lang=lang), [int(i) for i in rows["id"]]
 
 
 # --- reference lists ------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 
 import streamlit as st
 
-from data_layer.buildings import FLAGS, OUTPUT_BANDS, TAX_BANDS, BuildingFilter
+from data_layer.buildings import FLAGS, OUTPUT_BANDS, TABLE_SORTS, TAX_BANDS, BuildingFilter
 from data_layer.geo import DISTRICT_INDICATORS
 from data_layer.models import GRADES, INDUSTRIES, STATUSES
 from data_layer.periods import PERIOD_KINDS, Period, offered_numbers, offered_years
@@ -23,7 +23,8 @@ from ui.map_charts import COLOUR_DIMENSIONS, HEIGHT_METRICS, MODES
 
 LIST_PARAMS = {"district": "districts", "street": "streets", "grade": "grades", "status": "statuses",
                "industry": "industries", "flag": "flags", "tax": "tax_bands", "out": "output_bands"}
-PARAM_NAMES = (*LIST_PARAMS, "occ", "q", "period", "colour", "mode", "height", "choro", "cmp")
+PARAM_NAMES = (*LIST_PARAMS, "occ", "q", "period", "colour", "mode", "height", "choro", "cmp", "tsort", "tpage")
+DEFAULT_TABLE_SORT = "-tax_period"  # the table's order: a column code, "-" first for descending
 Translate = Callable[..., str]  # ui.shell.t, passed in so this module stays importable without a page
 
 
@@ -36,6 +37,8 @@ class MapView:
     height: str = "tax"
     choropleth: str = ""
     compare: tuple[str, ...] = field(default=())
+    table_sort: str = DEFAULT_TABLE_SORT
+    table_page: int = 1
 
 
 def default_period(last_month: date) -> Period:
@@ -92,7 +95,18 @@ def parse_params(params: Mapping[str, str], *, districts: set[str], streets: set
         colour=colour if colour in COLOUR_DIMENSIONS else "grade", mode=mode if mode in MODES else "points",
         height=height if height in HEIGHT_METRICS else "tax",
         choropleth=choropleth if choropleth in DISTRICT_INDICATORS else "",
-        compare=_codes(params.get("cmp"), districts))
+        compare=_codes(params.get("cmp"), districts), table_sort=parse_sort(params.get("tsort")),
+        table_page=int(page) if is_id(page := params.get("tpage")) and 0 < int(page) < 1_000_000 else 1)
+
+
+def parse_sort(text: str | None) -> str:
+    """The table's order as the URL carries it (`tax_period`, `-tax_period`); anything else gives the default."""
+    return text if text and text.removeprefix("-") in TABLE_SORTS else DEFAULT_TABLE_SORT
+
+
+def split_sort(sort: str) -> tuple[str, bool]:
+    """`-tax_period` -> ("tax_period", True): the column and whether it runs from high to low."""
+    return sort.removeprefix("-"), sort.startswith("-")
 
 
 def to_params(view: MapView, *, last_month: date) -> dict[str, str]:
@@ -115,6 +129,10 @@ def to_params(view: MapView, *, last_month: date) -> dict[str, str]:
             out[param] = value
     if view.compare:
         out["cmp"] = ",".join(view.compare)
+    if view.table_sort != DEFAULT_TABLE_SORT:
+        out["tsort"] = view.table_sort
+    if view.table_page != 1:
+        out["tpage"] = str(view.table_page)
     return out
 
 
@@ -126,7 +144,7 @@ KEYS = {"districts": "map_districts", "streets": "map_streets", "grades": "map_g
 PERIOD_KEYS = ("map_kind", "map_year", "map_number")
 SAVED_KEY = "map_saved_params"  # the last view's parameters, restored when the sidebar brings the user back
 OPTION_KEYS = {"colour": "map_colour", "mode": "map_mode", "height": "map_height", "choropleth": "map_choro",
-               "compare": "map_compare"}
+               "compare": "map_compare", "table_sort": "map_tsort", "table_page": "map_tpage"}
 
 
 def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_month: date, last_month: date,
@@ -157,7 +175,8 @@ def sync_from_url(*, districts: set[str], streets: Mapping[int, str], first_mont
     filters = BuildingFilter(**fields)
     return MapView(filters=filters, period=Period(state["map_kind"], state["map_year"], state["map_number"]),
                    colour=state["map_colour"], mode=state["map_mode"], height=state["map_height"],
-                   choropleth=state["map_choro"] or "", compare=tuple(state["map_compare"]))
+                   choropleth=state["map_choro"] or "", compare=tuple(state["map_compare"]),
+                   table_sort=parse_sort(state["map_tsort"]), table_page=max(1, int(state["map_tpage"] or 1)))
 
 
 def put_params(wanted: Mapping[str, str], names: Iterable[str]) -> None:
@@ -269,3 +288,18 @@ def period_picker(t: Translate, *, prefix: str, initial: Period, first_month: da
     clamp_period(prefix, first_month=first_month, last_month=last_month)
     with st.sidebar:
         return period_boxes(t, prefix=prefix, first_month=first_month, last_month=last_month)
+
+
+def table_controls(t: Translate, *, pages: int, page: int) -> None:
+    """The table's order (one box: a column and its direction) and page number, above the table. A new order
+    starts again at page 1; `page` is the view's page already clamped to the `pages` there are."""
+    state = st.session_state
+    state["map_tpage"] = page
+    sorts = [f"{sign}{column}" for column in TABLE_SORTS for sign in ("-", "")]
+    left, right, _ = st.columns([2, 1, 3])
+    left.selectbox(t("map.table_sort"), sorts, key="map_tsort", index=held("map_tsort", sorts),
+                   on_change=lambda: state.update(map_tpage=1),
+                   format_func=lambda s: t("map.table_sort_desc" if s.startswith("-") else "map.table_sort_asc",
+                                           column=t(f"map.col.{s.removeprefix('-')}")))
+    right.number_input(t("map.table_page"), min_value=1, max_value=pages, step=1, key="map_tpage",
+                       value=held_value("map_tpage", 1))

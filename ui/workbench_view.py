@@ -160,10 +160,11 @@ def _rank(rank: object, of: object) -> str:
     return "—" if fmt.missing(rank) else f"{int(rank)}/{int(of)}"  # type: ignore[call-overload]
 
 
-def latest_pick(point: int | None, frame: pd.DataFrame, table_key: str) -> int | None:
+def latest_pick(point: int | None, frame: pd.DataFrame, table_key: str, widget_key: str | None = None) -> int | None:
     """The building to show: the map's clicked point or the table's picked row (a row of `frame`, the table's
-    rows in the same order), whichever changed last."""
-    row = picked_row(table_key)
+    rows in the same order), whichever changed last. `widget_key` is the table's own key when it differs from
+    `table_key` (the map's paged table has one per page and order, so a pick never carries over to other rows)."""
+    row = picked_row(widget_key or table_key)
     from_table = int(frame["id"].iloc[row]) if row is not None and row < len(frame) else None
     state = st.session_state
     previous = state.get(f"{table_key}_picks", (None, None))

@@ -225,3 +225,35 @@ def test_period_tax_comes_from_year_to_date_differences(engine, make) -> None:
     assert pd.isna(got.loc[3, "occupancy_rate"])  # nothing reported in June
     january = buildings.period_frame(engine, period=Period("month", 2025, 1)).set_index("id")
     assert january.loc[1, "tax_period"] == 10 and pd.isna(january.loc[2, "tax_period"])  # B2 not yet reporting
+
+
+def test_table_sorts_numbers_numerically_blanks_last_and_ties_by_code() -> None:
+    rows = pd.DataFrame({
+        "id": [1, 2, 3, 4, 5, 6],
+        "code": ["B06", "B05", "B04", "B03", "B02", "B01"],
+        "tax_period": [9.5, None, 100.0, 9.5, 20.0, None],  # as text "100" < "20" < "9.5"; numbers: 9.5 < 20 < 100
+        "district_zh": ["天河区", "", "越秀区", "天河区", None, "海珠区"],
+        "grade": ["b", "super_a", "unrated", "a", "b", "a"],
+    })
+
+    def codes(by: str, descending: bool) -> list[str]:
+        return list(buildings.sort_buildings(rows, by=by, descending=descending, lang="zh")["code"])
+
+    # high to low, the two 9.5s in code order (B03 before B06), the two blanks last in code order (B01, B05)
+    assert codes("tax_period", True) == ["B04", "B02", "B03", "B06", "B01", "B05"]
+    assert codes("tax_period", False) == ["B03", "B06", "B02", "B04", "B01", "B05"]  # blanks last here too
+    assert codes("grade", False) == ["B05", "B01", "B03", "B02", "B06", "B04"]  # 超甲级, 甲级 ×2, 乙级 ×2, unrated
+    assert codes("district", False)[-2:] == ["B02", "B05"]  # no district ("" or none) last, by code
+    # page 2 of 2 rows per page, high to low: the 3rd and 4th buildings, with their ids for a picked row
+    full = rows.assign(**{c: 0 for c in _TABLE_INPUTS}, status="in_use", industry="finance", tax_band="no_data")
+    table, ids = buildings.table_page(full, by="tax_period", descending=True, page=2, lang="zh", per_page=2)
+    assert ids == [4, 1] and list(table["楼宇编号"]) == ["B03", "B06"]
+    last = buildings.table_page(full, by="tax_period", descending=True, page=9, lang="zh", per_page=4)
+    assert last[1] == [6, 2]  # past the end: the last page
+    assert buildings.page_count(0) == 1 and buildings.page_count(101, per_page=50) == 3
+
+
+# the other columns table_frame reads (their values do not matter to the order)
+_TABLE_INPUTS = ("name", "district_en", "street_zh", "street_en", "gross_area_m2",
+                 "occupancy_rate", "vacant_m2", "vacant_change_3m", "tax_ytd", "tax_per_m2",
+                 "tax_per_employee", "enterprises_operating", "address", *buildings.FLAG_COLUMNS.values())

@@ -195,3 +195,23 @@ def test_leaving_the_map_and_coming_back_keeps_the_filters(demo_env: str) -> Non
     assert not at.exception
     assert at.multiselect(key="map_districts").value == ["440106"]
     assert at.query_params["district"] == "440106"
+
+
+def test_the_table_sends_one_page_sorted_over_all_buildings_and_a_pick_opens_that_row(demo_env: str, raw) -> None:
+    at = _run_map()
+    total = len(raw.building)
+    assert total > 100  # the demo city fills more than two pages
+    assert len(at.dataframe[0].value) == 50  # one page of rows, not the whole city
+    at.selectbox(key="map_tsort").set_value("gross_area_m2").run()  # floor area, smallest first
+    at.number_input(key="map_tpage").set_value(2).run()
+    assert not at.exception
+    # rows 51-100 of the buildings by floor area, equal areas by code
+    wanted = raw.building.sort_values(["gross_area_m2", "code"]).iloc[50:100]
+    table = at.dataframe[0].value
+    assert list(table["楼宇编号"]) == list(wanted["code"])
+    assert f"第 2/{-(-total // 50)} 页，共 {total:,} 栋" in " ".join(c.value for c in at.caption)
+    assert dict(at.query_params) == {"lang": "zh", "tsort": "gross_area_m2", "tpage": "2"}
+    # picking the 4th row of page 2 opens the 54th smallest building, not the 4th of page 1
+    at.session_state["map_table_gross_area_m2_2"] = {"selection": {"rows": [3], "columns": []}}
+    at.run()
+    assert wanted["name"].iloc[3] in [s.value for s in at.subheader]

@@ -25,9 +25,10 @@ def test_a_view_survives_the_round_trip_through_the_url() -> None:
                                industries=("finance", "legal"), flags=("featured", "zero_carbon"), occupancy=(40, 85),
                                tax_bands=("100m_plus",), name="珠江"),
         period=Period("quarter", 2026, 2), colour="tax_band", mode="columns", height="area",
-        choropleth="occupancy_rate", compare=("440104", "440106"))
+        choropleth="occupancy_rate", compare=("440104", "440106"), table_sort="occupancy_rate", table_page=3)
     params = to_params(view, last_month=LAST)
     assert params["district"] == "440106,440105" and params["period"] == "quarter-2026-2"
+    assert params["tsort"] == "occupancy_rate" and params["tpage"] == "3"  # occupancy low to high, page 3
     assert params["occ"] == "40-85" and params["q"] == "珠江"
     assert _parse(params) == view
 
@@ -41,11 +42,13 @@ def test_defaults_leave_the_url_empty_and_empty_params_give_defaults() -> None:
 
 def test_unknown_codes_and_bad_values_are_dropped_not_fatal() -> None:
     view = _parse({"district": "440106,999999", "grade": "super_a,platinum", "street": "2,77,x", "occ": "abc",
-                   "period": "quarter-2026-4", "colour": "rainbow", "mode": "3d", "choro": "nonsense", "lang": "en"})
+                   "period": "quarter-2026-4", "colour": "rainbow", "mode": "3d", "choro": "nonsense", "lang": "en",
+                   "tsort": "-password", "tpage": "0"})
     assert view.filters.districts == ("440106",) and view.filters.grades == ("super_a",)
     assert view.filters.streets == (2,) and view.filters.occupancy == (0, 100)
     assert view.period == Period("ytd", 2026, 10)  # Q4 2026 ends after the data does
     assert (view.colour, view.mode, view.choropleth) == ("grade", "points", "")
+    assert (view.table_sort, view.table_page) == ("-tax_period", 1)  # the table's default: tax, high to low
 
 
 @pytest.mark.parametrize("period", ["ytd-99999-1", "ytd-0-1", "month-2026-13", "quarter-2026-0", "ytd-2026"])
