@@ -61,7 +61,16 @@ def warm_overview(url: str, version: str, last: date, lang: str) -> None:
         cached_enterprises.register_rates(url, version, period.end, GapScope(district=None))
     cached.monthly_indicators(url, version, period.end, 36, None)
     cached.district_indicators(url, version, period.kind, period.year, period.number)
-    cached_workbench.building_alerts(url, version, min(period.end, last), None, WarningRules.from_settings())
+    _alerts(url, version, min(period.end, last))
+
+
+def _alerts(url: str, version: str, as_of: date) -> None:
+    """The early-warning list under the overview and the map (ui.workbench_view.alert_list), as an anonymous
+    visitor sees it (the names of enterprises that moved out are keyed by role: a signed-in editor computes his)."""
+    rules = WarningRules.from_settings()
+    alerts = cached_workbench.building_alerts(url, version, as_of, None, rules)
+    if (alerts["rule"] == "move_out").any():
+        cached_workbench.move_out_names(url, version, as_of, rules, None, False)
 
 
 def warm_map(url: str, version: str, last: date, lang: str) -> None:
@@ -78,7 +87,7 @@ def warm_map(url: str, version: str, last: date, lang: str) -> None:
                           settings.min_responses)
     cached_map.table(*key, target_crs, filters, lang)
     cached_map.district_indicators(*key)
-    cached_workbench.building_alerts(url, version, min(period.end, last), None, WarningRules.from_settings())
+    _alerts(url, version, min(period.end, last))
     cached_imports.unplaced(url, version)
 
 
