@@ -198,7 +198,13 @@ class Warmer:
             self.stop.wait(self.interval)
 
 
-@st.cache_resource(show_spinner=False)
+def _stop(warmer: Warmer | None) -> None:
+    """When the resource is released (cleared, evicted), its thread ends at its next poll."""
+    if warmer is not None:
+        warmer.stop.set()
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop)
 def start(url: str) -> Warmer | None:
     """The store's warmer, started once per process (None when DASHBOARD_WARM_INTERVAL is 0: switched off)."""
     interval = get_settings().warm_interval_seconds
