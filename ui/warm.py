@@ -11,7 +11,7 @@ Bounded and one at a time: one thread, one page after the other, under a lock (a
 two warmings together); the import never waits for it (it only reads, after the write committed) and a page run
 that asks for an entry being warmed waits for that one computation instead of starting a second (Streamlit's
 per-key compute lock). The defaults come from the same helpers the pages use (ui.view_state, ui.map_state,
-settings), so a warmed key is exactly the key the page asks for; tests/ui/test_warm.py checks it by running a page
+settings), so a warmed key is exactly the key the page asks for; tests/pages/test_warm.py checks it by running a page
 after a warming with the underlying query counted.
 
 Calling `st.cache_data` functions off the script thread is what Streamlit's own background refresh does
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -166,21 +167,23 @@ class Warmer:
     url: str
     interval: float
     warmed: str | None = None  # the last version warmed
+    warmed_at: float = 0.0  # when that warming ended (time.monotonic())
     rounds: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def check(self) -> bool:
-        """One poll: warm when the version changed since the last warming; True when it warmed."""
+        """One poll: warm when the version changed since the last warming, or when the entries it filled have
+        outlived the cache TTL (so a quiet day does not leave the next visitor a cold page); True when it warmed."""
         engine = cached.engine(self.url)
         if db.store_status(engine).code != "ok":  # missing, empty or not upgraded yet: the pages say so, nothing to warm
             return False
         version = queries.data_version(engine)
-        if version == self.warmed:
+        if version == self.warmed and time.monotonic() - self.warmed_at < cached.TTL:
             return False
         warm(self.url, version)
-        with self.changed:
-            self.warmed, self.rounds = version, self.rounds + 1
+        with self.changed:  # timed from the end: by then + TTL every entry it filled has expired, none is half-old
+            self.warmed, self.warmed_at, self.rounds = version, time.monotonic(), self.rounds + 1
             self.changed.notify_all()
         return True
 
