@@ -143,7 +143,7 @@ def _load(engine: Engine, *, indicator: str, scope: Scope, window: Window) -> pd
         statement = statement.join(Street,
                                    col(Street.id) == col(Building.street_id)).where(col(Street.code) == scope.code)
     with engine.connect() as conn:
-        rows = conn.execute(statement).all()
+        rows = conn.execute(statement).cursor.fetchall()  # plain tuples: numbers only, typed below
     frame = pd.DataFrame(rows, columns=["building_id", "top"] if kind == "flow" else ["building_id", "top", "bottom"])
     if "bottom" not in frame:
         frame["bottom"] = float("nan")
@@ -188,16 +188,17 @@ def drivers(engine: Engine, *, indicator: str, scope: Scope, as_of: date, basis:
     now = _load(engine, indicator=indicator, scope=scope, window=current)
     before = _load(engine, indicator=indicator, scope=scope, window=base)
     frame, value_now, value_before = contributions(now, before, kind)
+    statement = (select(col(Building.id), col(Building.code), col(Building.name), col(Building.district_code),
+                        col(District.name_zh), col(District.name_en), col(Building.street_id), col(Street.name_zh),
+                        col(Street.name_en))
+                 .join(District, col(District.code) == col(Building.district_code))
+                 .outerjoin(Street, col(Street.id) == col(Building.street_id)))
+    if len(frame) <= 5_000:  # a district's or street's buildings by id; a city's: every building (the merge keeps
+        statement = statement.where(col(Building.id).in_([int(b) for b in frame["building_id"]]))  # its own)
     with engine.connect() as conn:
-        info = pd.DataFrame(conn.execute(
-            select(col(Building.id), col(Building.code), col(Building.name), col(Building.district_code),
-                   col(District.name_zh),
-                   col(District.name_en), col(Building.street_id), col(Street.name_zh), col(Street.name_en))
-            .join(District, col(District.code) == col(Building.district_code))
-            .outerjoin(Street, col(Street.id) == col(Building.street_id))
-            .where(col(Building.id).in_([int(b) for b in frame["building_id"]]))).all(),
-            columns=["building_id", "code", "name", "district_code", "district_zh", "district_en", "street_id",
-                     "street_zh", "street_en"])
+        info = pd.DataFrame(conn.execute(statement).cursor.fetchall(),  # plain tuples: ids, text, no types to apply
+                            columns=["building_id", "code", "name", "district_code", "district_zh", "district_en",
+                                     "street_id", "street_zh", "street_en"])
     info["building_id"] = info["building_id"].astype(int)
     frame = info.merge(frame, on="building_id", how="right").sort_values("building_id").reset_index(drop=True)
     return Drivers(indicator, kind, current, base, value_now, value_before, frame)
