@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from data_layer.i18n import LANGUAGES
-from ui import auth
+from data_layer.settings import get_settings
+from ui import auth, warm
 from ui.hardening import harden_runtime
 from ui.login import login_screen
 from ui.shell import current_lang, keep_lang_in_url, t
@@ -15,6 +16,7 @@ KIOSK_PAGES = ("overview", "briefing")
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏙️", layout="wide")
 harden_runtime()
+warm.start(get_settings().database_url)  # once per process: the default views are filled after every data change
 
 lang = current_lang()
 with st.sidebar:

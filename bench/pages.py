@@ -4,9 +4,16 @@ city tax, summaries, a city plan, observation feedback and the shipped district 
     python -m bench.pages --sizes S1,S2,S3 [--pages overview,map]
 
 For each page:
-- cold_s: the first run after every cache is cleared (what the first visitor after an import pays);
+- cold_s: the first run after every cache is cleared, median of three (what the first visitor after an import would pay without
+  the warmer, and what the first visitor after a restart pays before the warmer's first round finishes);
 - warm_s: the median of three further runs in new sessions (what every later visitor pays while the data version
-  stands: the cached wrappers answer).
+  stands: the cached wrappers answer);
+- cold_vs_S1: this size's cold run ÷ the same page's cold run at S1 (issue 22: at most 1.5 at S3);
+- after_import_s: the first run after an import, simulated the way an import ends (the data version bumped in a
+  transaction), once the warmer (ui/warm.py, the thread app.py starts) has warmed the new version;
+  after_vs_warm: that ÷ warm_s (issue 22: at most 1.2; the first visitor after an import pays a warm visit);
+  after_computed: how many cached functions that run still computed (0: the warmer covered the whole view).
+  The after-import figures are the median of three simulated imports (the machine class is noisy).
 Targets (issue "Scale"): every page under 0.5 s at S2 and under 1 s at S3. Stores come from bench.briefing's
 builder (reused between runs); this script only adds the boundaries the map pages draw.
 """
@@ -16,7 +23,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.briefing import store_for
@@ -25,6 +35,8 @@ from bench.overview import print_rows
 from data_layer import db
 
 REPO = Path(__file__).resolve().parent.parent
+COLD_ROUNDS = 3  # cold is the median of three runs, each after every cache is cleared (the machine class is noisy)
+WARMED_PAGES = ("overview", "map", "goals", "observation")  # the pages whose default views ui/warm.py fills
 # page file, role needed (None: anyone), query parameters
 PAGES: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "overview": ("overview.py", None, {}),
@@ -76,8 +88,64 @@ def clear_data_resources() -> None:
     cached_moves.move_list.clear()
 
 
-def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
+@contextmanager
+def counting_misses() -> Iterator[list[str]]:
+    """The cached functions computed (not answered from a cache) inside the block, by name: a first visit after
+    an import that the warmer fully covered computes none. Wraps Streamlit's miss handler (bench only)."""
+    from streamlit.runtime.caching import cache_utils
+
+    computed: list[str] = []
+    real = cache_utils.CachedFunc._handle_cache_miss
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        computed.append(getattr(self._info.func, "__qualname__", "?"))
+        return real(self, *args, **kwargs)
+
+    cache_utils.CachedFunc._handle_cache_miss = spy  # type: ignore[method-assign]
+    try:
+        yield computed
+    finally:
+        cache_utils.CachedFunc._handle_cache_miss = real  # type: ignore[method-assign]
+
+
+def after_import(url: str, names: list[str], rounds: int = 3) -> dict[str, tuple[float, int]]:
+    """Each page's first run after a simulated import, once the warmer has warmed the new version: (the median
+    over `rounds` imports of its seconds, the most cached functions it computed in any round)."""
+    from data_layer.summaries import bump_data_version
+    from ui import warm
+
+    st_cache_clear()
+    engine = db.make_engine(url)
+    warmer = warm.Warmer(url, interval=0.5)
+    thread = threading.Thread(target=warmer.run, daemon=True)
+    thread.start()
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    computed: dict[str, int] = dict.fromkeys(names, 0)
+    try:
+        for _ in range(rounds):
+            with engine.begin() as conn:  # how every import, undo, restore and plan edit ends
+                version = bump_data_version(conn)
+            if not warmer.wait_for(version, timeout=1800):
+                raise RuntimeError("the warmer did not warm the new data version within 30 minutes")
+            for name in names:
+                with counting_misses() as misses:
+                    seconds[name].append(_run_once(*PAGES[name]))
+                computed[name] = max(computed[name], len(misses))
+        return {name: (statistics.median(seconds[name]), computed[name]) for name in names}
+    finally:
+        warmer.stop.set()
+        thread.join(timeout=60)
+        engine.dispose()
+
+
+def st_cache_clear() -> None:
     import streamlit as st
+
+    st.cache_data.clear()
+    clear_data_resources()
+
+
+def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
     from streamlit import config
 
     config.set_option("client.showErrorDetails", "full")  # a failing page names its error here, not "redacted"
@@ -87,9 +155,11 @@ def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
     figures = {}
     for name in names:
         page, role, params = PAGES[name]
-        st.cache_data.clear()
-        clear_data_resources()
-        cold = _run_once(page, role, params)
+        colds = []
+        for _ in range(COLD_ROUNDS):
+            st_cache_clear()
+            colds.append(_run_once(page, role, params))
+        cold = statistics.median(colds)
         warm = statistics.median(_run_once(page, role, params) for _ in range(3))
         figures[name] = (cold, warm)
     return figures
@@ -98,10 +168,20 @@ def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float]]:
 def run(sizes: list[str], names: list[str] | None = None) -> list[dict]:
     names = names or list(PAGES)
     rows = []
+    first_cold: dict[str, float] = {}
     for size in sizes:
         url = full_store(size)
-        for name, (cold, warm) in page_times(url, names).items():
-            rows.append({"size": size, "page": name, "cold_s": round(cold, 3), "warm_s": round(warm, 3)})
+        times = page_times(url, names)
+        warmed = after_import(url, [n for n in names if n in WARMED_PAGES])
+        for name, (cold, warm) in times.items():
+            first_cold.setdefault(name, cold)
+            row: dict[str, object] = {"size": size, "page": name, "cold_s": round(cold, 3), "warm_s": round(warm, 3),
+                                      "cold_vs_S1": round(cold / first_cold[name], 2) if sizes[0] == "S1" else ""}
+            after, misses = warmed.get(name, (None, None))
+            row |= {"after_import_s": "" if after is None else round(after, 3),
+                    "after_vs_warm": "" if after is None else round(after / warm, 2),
+                    "after_computed": "" if misses is None else misses}
+            rows.append(row)
     return rows
 
 

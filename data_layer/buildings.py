@@ -218,10 +218,9 @@ def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:
         # the workbench's figures: vacant area three months before the end, months reported in the period
         before = _records(conn, select(col(bm.building_id), col(bm.occupied_area_m2), col(bm.leasable_area_m2))
                           .where(col(bm.month) == add_months(period.end, -3)))
-        reported = _records(conn, select(col(bm.building_id), func.count().label("months"))
-                            .where(col(bm.month) >= period.start,
-                                   col(bm.month) <= period.end).group_by(col(bm.building_id)))
-        ytd = {month: _records(conn, select(col(BuildingYtd.building_id), col(BuildingYtd.ytd_tax_10k))
+        # the tax and the months reported over the period: year to date at its end less year to date before it
+        ytd = {month: _records(conn, select(col(BuildingYtd.building_id), col(BuildingYtd.ytd_tax_10k),
+                                            col(BuildingYtd.months_reported))
                                 .where(col(BuildingYtd.month) == month)) for month in (ytd_end, ytd_before) if month}
         districts = _records(conn, select(col(District.code), col(District.name_zh), col(District.name_en)))
         streets = _records(conn, select(col(Street.id), col(Street.name_zh), col(Street.name_en)))
@@ -238,13 +237,16 @@ def period_frame(engine: Engine, *, period: Period) -> pd.DataFrame:
     before = before.set_index("building_id").reindex(ids)
     frame["occupied_3m"] = before["occupied_area_m2"].to_numpy()
     frame["leasable_3m"] = before["leasable_area_m2"].to_numpy()
-    frame["months_reported"] = reported.set_index("building_id")["months"].reindex(ids).to_numpy(dtype=float)
 
-    def ytd_at(month: date | None) -> np.ndarray:
+    def ytd_at(month: date | None, column: str = "ytd_tax_10k") -> np.ndarray:
         if month is None:
             return np.full(len(ids), np.nan)
-        return ytd[month].set_index("building_id")["ytd_tax_10k"].reindex(ids).to_numpy(dtype=float)
+        return ytd[month].set_index("building_id")[column].reindex(ids).to_numpy(dtype=float)
 
+    # months with a report inside the period; NaN (not 0) for a building that reported none there
+    months = ytd_at(ytd_end, "months_reported") - (np.nan_to_num(ytd_at(ytd_before, "months_reported"))
+                                                   if ytd_before else 0.0)
+    frame["months_reported"] = np.where(months > 0, months, np.nan)
     frame["tax_ytd"] = ytd_at(ytd_end)
     # a building that first reported inside the period has no row before it: all its tax is the period's
     frame["tax_period"] = frame["tax_ytd"] - (np.nan_to_num(ytd_at(ytd_before)) if ytd_before else 0.0)

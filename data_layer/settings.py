@@ -51,6 +51,9 @@ class Settings:
     # Seconds a cached query result may be reused; imports bump a data version, so this only bounds staleness
     # across app replicas that share one PostgreSQL store.
     cache_ttl_seconds: int = 600
+    # Seconds between two looks at the store's data version by the warmer (ui/warm.py): after a change the pages'
+    # default views are computed in the background, so no visitor pays for an import. 0 switches it off.
+    warm_interval_seconds: int = 5
     # UI language when the URL does not say: the bureau's staff read Chinese first.
     locale: str = "zh"
     # Optional raster tile server for the map ({z}/{x}/{y} URL). Empty means offline: boundaries only.
@@ -141,6 +144,7 @@ def get_settings() -> Settings:
         database_url=_env("DATABASE_URL", default_url),
         data_dir=data_dir,
         cache_ttl_seconds=_int("DASHBOARD_CACHE_TTL", "600"),
+        warm_interval_seconds=max(0, _int("DASHBOARD_WARM_INTERVAL", "5")),
         locale=_env("DASHBOARD_LOCALE", "zh"),
         tile_url=_env("DASHBOARD_TILE_URL", ""),
         tile_crs=_env("DASHBOARD_TILE_CRS", "GCJ-02"),

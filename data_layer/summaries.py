@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import BindParameter, Connection, Date, bindparam, text
+from sqlalchemy import BindParameter, Connection, Date, bindparam, inspect, text
 from sqlmodel import col
 
 _SUMMARY_SELECT = """
@@ -78,7 +78,25 @@ _STREET_INSERT = (
 )
 # One month of calendar-year-to-date tax: last month's running totals plus this month's rows. Carrying the
 # previous month's rows forward keeps a building that skipped a month in the count.
+# The months reported so far and the latest of them are carried the same way (one building_month row per building
+# and month: this month adds 1 and is the latest).
 _YTD_STEP = """
+INSERT INTO building_ytd (building_id, month, ytd_tax_10k, months_reported, last_month)
+SELECT u.building_id, :month, SUM(u.tax), SUM(u.n), MAX(u.last) FROM (
+    SELECT building_id, ytd_tax_10k AS tax, months_reported AS n, last_month AS last FROM building_ytd
+    WHERE month = :previous
+    UNION ALL
+    SELECT building_id, tax_10k AS tax, 1 AS n, month AS last FROM building_month WHERE month = :month
+) u GROUP BY u.building_id
+"""
+_YTD_FIRST = """
+INSERT INTO building_ytd (building_id, month, ytd_tax_10k, months_reported, last_month)
+SELECT building_id, :month, SUM(tax_10k), COUNT(*), MAX(month) FROM building_month WHERE month = :month
+GROUP BY building_id
+"""
+
+# building_ytd before migration 0010 (run by migration 0004's data step on a store that is upgraded from before it)
+_YTD_STEP_BEFORE_0010 = """
 INSERT INTO building_ytd (building_id, month, ytd_tax_10k)
 SELECT u.building_id, :month, SUM(u.tax) FROM (
     SELECT building_id, ytd_tax_10k AS tax FROM building_ytd WHERE month = :previous
@@ -86,7 +104,7 @@ SELECT u.building_id, :month, SUM(u.tax) FROM (
     SELECT building_id, tax_10k AS tax FROM building_month WHERE month = :month
 ) u GROUP BY u.building_id
 """
-_YTD_FIRST = """
+_YTD_FIRST_BEFORE_0010 = """
 INSERT INTO building_ytd (building_id, month, ytd_tax_10k)
 SELECT building_id, :month, SUM(tax_10k) FROM building_month WHERE month = :month GROUP BY building_id
 """
@@ -115,8 +133,11 @@ def refresh_building_ytd(conn: Connection, months: Iterable[date] | None = None)
         for month in months:
             month = month.replace(day=1)
             starts[month.year] = min(starts.get(month.year, month), month)
-    typed = text(_YTD_STEP).bindparams(bindparam("month", type_=Date), bindparam("previous", type_=Date))
-    first_step = text(_YTD_FIRST).bindparams(bindparam("month", type_=Date))
+    step_sql, first_sql = _YTD_STEP, _YTD_FIRST
+    if "months_reported" not in {c["name"] for c in inspect(conn).get_columns("building_ytd")}:
+        step_sql, first_sql = _YTD_STEP_BEFORE_0010, _YTD_FIRST_BEFORE_0010  # an older migration's data step
+    typed = text(step_sql).bindparams(bindparam("month", type_=Date), bindparam("previous", type_=Date))
+    first_step = text(first_sql).bindparams(bindparam("month", type_=Date))
     for year, start in sorted(starts.items()):
         year_end = date(year, 12, 1)
         if months is not None:

@@ -67,9 +67,12 @@ class WarningRules:
 
 
 def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
+    """The rows as plain DBAPI tuples (as buildings._records): SQLAlchemy's Row objects cost as much again as the
+    query at 50,000 buildings, and no column here needs their type processing (ids, numbers, month text or dates,
+    which the callers convert)."""
     with engine.connect() as conn:
         result = conn.execute(statement)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return pd.DataFrame.from_records(result.cursor.fetchall(), columns=list(result.keys()))
 
 
 def _month_values(engine: Engine, months: list[date]) -> pd.DataFrame:
@@ -87,16 +90,31 @@ def _ytd_at(engine: Engine, month: date) -> pd.Series:
     return frame.set_index("building_id")["ytd_tax_10k"].astype(float)
 
 
+def _ytd_snapshot(engine: Engine, through: date) -> pd.DataFrame:
+    """building_ytd at the latest month of `through`'s year up to `through` that has rows (the carried-forward
+    year to date; empty when the year has no data by then): building_id, ytd_tax_10k, months_reported,
+    last_month (a date)."""
+    y = BuildingYtd
+    with engine.connect() as conn:
+        month = conn.execute(select(func.max(col(y.month))).where(col(y.month) >= date(through.year, 1, 1),
+                                                                  col(y.month) <= through)).scalar()
+    frame = _frame(engine, select(col(y.building_id), col(y.ytd_tax_10k), col(y.months_reported),
+                                  col(y.last_month)).where(col(y.month) == month))
+    frame["last_month"] = pd.to_datetime(frame["last_month"]).dt.date
+    return frame
+
+
 def seasonal_shares(engine: Engine, *, as_of: date) -> pd.DataFrame:
     """Per building, the share of last year's tax that January..as_of's month carried and where it came from:
     columns building_id, share, basis (own | district | linear), last_year (its last-year total or NaN)."""
-    bm, dm = BuildingMonth, DistrictMonth
+    dm = DistrictMonth
     first, last = date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 1)
     through = date(as_of.year - 1, as_of.month, 1)
-    own = _frame(engine, select(col(bm.building_id), func.count().label("months"),
-                                func.sum(col(bm.tax_10k)).label("total"),
-                                func.sum(col(bm.tax_10k)).filter(col(bm.month) <= through).label("to_date"))
-                 .where(col(bm.month) >= first, col(bm.month) <= last).group_by(col(bm.building_id)))
+    # each building's months, total and tax through `through` last year: building_ytd at last year's last month
+    # and at `through` (the carried-forward sums of building_month, read as two snapshots instead of a scan)
+    year_end = _ytd_snapshot(engine, last).rename(columns={"months_reported": "months", "ytd_tax_10k": "total"})
+    to_date = _ytd_snapshot(engine, through).set_index("building_id")["ytd_tax_10k"]
+    own = year_end[["building_id", "months", "total"]].assign(to_date=year_end["building_id"].map(to_date))
     district = _frame(engine, select(col(dm.district_code), func.count().label("months"),
                                      func.sum(col(dm.tax_10k)).label("total"),
                                      func.sum(col(dm.tax_10k)).filter(col(dm.month) <= through).label("to_date"))
@@ -204,11 +222,13 @@ def building_alerts(engine: Engine, *, as_of: date, rules: WarningRules, distric
         add(building_id, "tax_drop_yoy", ytd_before[building_id], ytd_now[building_id], relative[building_id], "rel")
 
     # stopped reporting: no report in the last `silent_months` months through as_of, one in the year before
-    bm = BuildingMonth
-    latest = _frame(engine, select(col(bm.building_id), func.max(col(bm.month)).label("last"))
-                    .where(col(bm.month) <= as_of, col(bm.month) >= add_months(as_of,
-                                                                               -12)).group_by(col(bm.building_id)))
-    latest["last"] = pd.to_datetime(latest["last"]).dt.date
+    # each building's last report in the 12 months before as_of: this year's latest through as_of, else last
+    # year's latest if it falls inside the window (building_ytd.last_month, two snapshots)
+    this_year = _ytd_snapshot(engine, as_of).set_index("building_id")["last_month"].dropna()
+    last_year = _ytd_snapshot(engine, date(as_of.year - 1, 12, 1)).set_index("building_id")["last_month"].dropna()
+    last_year = last_year[[month >= add_months(as_of, -12) for month in last_year]]
+    found = pd.concat([this_year, last_year[~last_year.index.isin(this_year.index)]])
+    latest = pd.DataFrame({"building_id": found.index.astype("int64"), "last": found.to_numpy()})
     cutoff = add_months(as_of, -rules.silent_months)
     for building_id, last in zip(latest["building_id"], latest["last"], strict=True):
         if building_id in ids.index and last <= cutoff:

@@ -23,6 +23,10 @@ from data_layer.demo import build_demo
 from data_layer.models import Building, BuildingMonth, CityMonth, District
 from data_layer.summaries import bump_data_version, refresh_all
 
+# The background warmer (ui/warm.py) stays off in tests and in the servers they start: a warming of the demo city
+# after every app.py run would race the tests for the CPU; tests/pages/test_warm.py runs one explicitly.
+os.environ.setdefault("DASHBOARD_WARM_INTERVAL", "0")
+
 DEMO_TODAY = date(2026, 11, 23)
 DEMO_SEED = 20260101
 
