@@ -44,7 +44,7 @@ TAX_BANDS = ("under_1m", "1m_to_10m", "10m_to_100m", "100m_plus", "no_data")
 _TAX_BAND_BOUNDS = (100.0, TAX_10M_BOUND_10K, TAX_100M_BOUND_10K)
 # Occupancy bands (fractions, lower bound inclusive) of occupied ÷ leasable in the period's last month.
 OCCUPANCY_BANDS = ("below_50", "50_to_70", "70_to_85", "85_plus", "no_data")
-_OCCUPANCY_BAND_BOUNDS = (0.50, 0.70, 0.85)
+OCCUPANCY_BAND_BOUNDS = (0.50, 0.70, 0.85)
 # Output bands: annualised tax per ㎡ of leasable area (元 a year, data_layer.workbench.output), lower bound inclusive.
 OUTPUT_BANDS = ("1000_plus", "500_to_1000", "200_to_500", "under_200", "no_data")
 
@@ -128,8 +128,8 @@ def _frame(engine: Engine, statement: Select) -> pd.DataFrame:
 
 
 def occupancy_band(rate: pd.Series) -> pd.Series:
-    codes = np.select([rate.isna(), rate < _OCCUPANCY_BAND_BOUNDS[0], rate < _OCCUPANCY_BAND_BOUNDS[1],
-                       rate < _OCCUPANCY_BAND_BOUNDS[2]], ["no_data", "below_50", "50_to_70", "70_to_85"], "85_plus")
+    codes = np.select([rate.isna(), rate < OCCUPANCY_BAND_BOUNDS[0], rate < OCCUPANCY_BAND_BOUNDS[1],
+                       rate < OCCUPANCY_BAND_BOUNDS[2]], ["no_data", "below_50", "50_to_70", "70_to_85"], "85_plus")
     return pd.Series(codes, index=rate.index, dtype="object")
 
 

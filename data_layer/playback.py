@@ -31,7 +31,7 @@ from sqlmodel import col
 
 from data_layer import workbench
 from data_layer.aggregates import ratio
-from data_layer.buildings import _OCCUPANCY_BAND_BOUNDS as OCCUPANCY_BOUNDS  # the map's bands: one home
+from data_layer.buildings import OCCUPANCY_BAND_BOUNDS as OCCUPANCY_BOUNDS  # the map's bands: one home
 from data_layer.buildings import OCCUPANCY_BANDS
 from data_layer.models import BuildingMonth, DistrictMonth
 from data_layer.periods import month_range

@@ -90,7 +90,8 @@ function layers() {
   if (S.geo) {
     out.push(new GeoJsonLayer({
       id: 'districts', data: S.geo, filled: true, stroked: true, pickable: true,
-      getFillColor: (f) => [...colour(S.districtPalette, districtClass[f.properties.code]), 150],
+      // a light tint of the districts' class: the buildings' own colours on top must stay readable
+      getFillColor: (f) => [...colour(S.districtPalette, districtClass[f.properties.code]), 70],
       getLineColor: [90, 100, 115], lineWidthMinPixels: 1,
       updateTriggers: {getFillColor: S.step},
     }));
@@ -108,7 +109,8 @@ function layers() {
       }));
     } else {
       out.push(new ScatterplotLayer({
-        id: 'buildings', data, radiusUnits: 'pixels', getRadius: 4, pickable: true, stroked: false,
+        id: 'buildings', data, radiusUnits: 'pixels', getRadius: 4, pickable: true, stroked: true,
+        getLineColor: [255, 255, 255, 160], lineWidthMinPixels: 0.5,  // as on the map page: a point on its class's tint
         getPosition: position, getFillColor: fill, updateTriggers: {getFillColor: S.step},
       }));
     }
