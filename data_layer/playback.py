@@ -89,6 +89,14 @@ def read_monthly(engine: Engine, *, start: date, end: date) -> Monthly:
     return Monthly(months, ids, occupied, leasable, tax)
 
 
+def _vacant(occupied: pd.Series, leasable: pd.Series) -> pd.Series:
+    """Vacant ㎡ in a month by the workbench's one rule (`workbench.vacancy`: blank where nothing is leasable), for
+    buildings and districts alike."""
+    frame = pd.DataFrame({"leasable_end": leasable.to_numpy(), "occupied_end": occupied.to_numpy(),
+                          "leasable_3m": np.nan, "occupied_3m": np.nan}, index=occupied.index)
+    return workbench.vacancy(frame)["vacant_m2"]
+
+
 def cumulative(values: np.ndarray) -> np.ndarray:
     """Running sums down the months: NaN until a building's first value, then missing months add nothing."""
     started = np.maximum.accumulate(~np.isnan(values), axis=0)
@@ -101,9 +109,8 @@ def metric_values(monthly: Monthly, *, metric: str, cumulative_tax: bool = False
         rate = ratio(pd.Series(monthly.occupied.ravel()), pd.Series(monthly.leasable.ravel()))
         values = rate.to_numpy(dtype=np.float64).reshape(monthly.occupied.shape)
     elif metric == "vacancy":
-        frame = pd.DataFrame({"leasable_end": monthly.leasable.ravel(), "occupied_end": monthly.occupied.ravel(),
-                              "leasable_3m": np.nan, "occupied_3m": np.nan})
-        values = workbench.vacancy(frame)["vacant_m2"].to_numpy(dtype=np.float64).reshape(monthly.occupied.shape)
+        values = _vacant(pd.Series(monthly.occupied.ravel()), pd.Series(monthly.leasable.ravel())).to_numpy(
+            dtype=np.float64).reshape(monthly.occupied.shape)
     elif metric == "tax":
         values = cumulative(monthly.tax) if cumulative_tax else monthly.tax
     else:
@@ -157,7 +164,7 @@ def district_values(engine: Engine, *, start: date, end: date, metric: str,
     if metric == "occupancy":
         frame["value"] = ratio(occupied, leasable).where(reporting)
     elif metric == "vacancy":
-        frame["value"] = (leasable - occupied).where(reporting)
+        frame["value"] = _vacant(occupied, leasable).where(reporting)
     else:
         frame["value"] = pd.to_numeric(frame["tax"])
     wide = frame.pivot_table(index="month", columns="code", values="value", aggfunc="first", dropna=False)
