@@ -43,7 +43,7 @@ from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import col
 
-from data_layer import audit, migrations, summaries
+from data_layer import audit, migrations, stored, summaries
 from data_layer.models import AuditLog, table_of
 from data_layer.settings import get_settings
 
@@ -53,6 +53,9 @@ PAGES_PER_STEP = 4096  # copy in steps so other connections get the database bet
 # The audit trail is never replaced at all (see _merge_audit).
 PROTECTED = ("app_user", "kiosk_token", "display_screen", "login_attempt", "audit_log")
 _META = ("alembic_version",)
+# Derived rows (data_layer.stored: results computed per data version): in no backup, never restored from one, and
+# emptied by every restore, so a doctored backup cannot plant a result the store would read back.
+DERIVED = ("stored_result",)
 _AUDIT_FIELDS = ("at", "user_name", "action", "via", "table_name", "row_key", "old_value", "new_value")
 _COPY = re.compile(r"^COPY public\.(\w+) \(([^)]*)\) FROM stdin;$")
 _SETVAL = re.compile(r"^SELECT pg_catalog\.setval\('public\.(\w+)', (\d+), (true|false)\);$")
@@ -121,7 +124,7 @@ def data_tables(engine_or_conn: Engine | Connection) -> list[str]:
 
     present = set(inspect(engine_or_conn).get_table_names())
     return [table.name for table in SQLModel.metadata.sorted_tables
-            if table.name in present and table.name not in PROTECTED + _META]
+            if table.name in present and table.name not in PROTECTED + _META + DERIVED]
 
 
 def check_backup(path: Path) -> str:
@@ -198,7 +201,7 @@ def backup(engine: Engine, target: Path, *, full: bool = False) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if engine.dialect.name == "postgresql":
         url, environment = _libpq(engine)
-        excluded = [] if full else [f"--exclude-table-data=public.{name}" for name in PROTECTED]
+        excluded = [f"--exclude-table-data=public.{name}" for name in (DERIVED if full else PROTECTED + DERIVED)]
         _run(["pg_dump", "--format=custom", "--no-owner", *excluded, f"--file={target}", url], environment)
         return target
     partial = target.with_name(target.name + ".partial")
@@ -208,8 +211,7 @@ def backup(engine: Engine, target: Path, *, full: bool = False) -> Path:
         destination = sqlite3.connect(partial)
         try:
             raw.driver_connection.backup(destination, pages=PAGES_PER_STEP)  # type: ignore[union-attr]
-            if not full:
-                _strip_protected(destination)
+            _strip_protected(destination, () if full else PROTECTED)
         finally:
             destination.close()
     finally:
@@ -218,12 +220,15 @@ def backup(engine: Engine, target: Path, *, full: bool = False) -> Path:
     return target
 
 
-def _strip_protected(connection: sqlite3.Connection) -> None:
+def _strip_protected(connection: sqlite3.Connection, protected: tuple[str, ...]) -> None:
+    """Empty the protected tables (data backups) and the derived ones (every backup) in the copy."""
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     connection.execute("PRAGMA journal_mode = DELETE")  # the copy is a single file, no -wal beside it
     connection.execute("PRAGMA secure_delete = ON")
     with connection:
-        for name in PROTECTED:
-            connection.execute(f'DELETE FROM "{name}"')
+        for name in protected + DERIVED:
+            if name in tables:
+                connection.execute(f'DELETE FROM "{name}"')
     connection.execute("VACUUM")
 
 
@@ -258,6 +263,7 @@ def restore(engine: Engine, source: Path, *, user: str, via: str = "app", full: 
 
 
 def _record_restore(conn: Connection, *, source: str, user: str, via: str, revision: str, full: bool) -> None:
+    stored.clear(conn)  # results computed from the data that was replaced (and never a backup's own rows)
     summaries.bump_data_version(conn)
     audit.record(conn, user=user, action="restore_full" if full else "restore", table="store", key=source[:200],
                  via=via, new={"from_revision": revision, "scope": "full" if full else "data"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Option codes shared by models, imports and the UI's translations.
@@ -436,6 +436,20 @@ class IssuedPack(SQLModel, table=True):
     figures: str = Field(sa_column=Column(Text, nullable=False))
     issued_by: str = Field(max_length=80)
     issued_at: datetime
+
+
+class StoredResult(SQLModel, table=True):
+    """A result an expensive read computed for one data version and one version of the code (data_layer.stored):
+    read back by every process instead of computed again. Derived data: never backed up, emptied by a restore."""
+
+    __tablename__ = "stored_result"
+    name: str = Field(primary_key=True, max_length=60)  # the cached wrapper, e.g. "map.period_frame"
+    key_hash: str = Field(primary_key=True, max_length=64)  # sha256 of its arguments and the code fingerprint
+    data_version: str = Field(max_length=200)
+    code: str = Field(max_length=64)  # data_layer.stored.code_fingerprint() of the program that wrote it
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+
 
 # Tables in dependency order: the checksum and the demo build walk them in this order.
 DOMAIN_TABLES: tuple[type[SQLModel], ...] = (

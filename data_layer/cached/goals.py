@@ -10,7 +10,7 @@ import streamlit as st
 
 from data_layer import goal_rankings, goals, plans
 from data_layer.aggregates import Scope
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -48,12 +48,14 @@ def ranking(url: str, version: str, code: str, as_of: date, level: str, district
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("goals.threshold_movers")
 def threshold_movers(url: str, version: str, scope: str, as_of: date, bound: float, compare: str) -> pd.DataFrame:
     return goal_rankings.threshold_movers(engine(url), scope=Scope.parse(scope), as_of=as_of, bound=bound,
                                           compare=compare)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("goals.occupancy_movers")
 def occupancy_movers(url: str, version: str, scope: str, as_of: date, compare: str) -> pd.DataFrame:
     return goal_rankings.occupancy_movers(engine(url), scope=Scope.parse(scope), as_of=as_of, compare=compare)
 

@@ -17,12 +17,13 @@ import streamlit as st
 
 from data_layer import aggregates, buildings, geo, map_payload
 from data_layer.buildings import BuildingFilter
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 from data_layer.map_payload import MapPoints
 from data_layer.periods import Period
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False, max_entries=4)
+@stored("map.period_frame")
 def period_frame(url: str, version: str, kind: str, year: int, number: int, target_crs: str) -> pd.DataFrame:
     """Every building with the period's figures, one shared object per key (a resource, not pickled: at 50,000
     buildings that saves a 13 MB pickle on the first run and an unpickle on every rerun of the default view).
@@ -47,6 +48,7 @@ def _filtered(url: str, version: str, kind: str, year: int, number: int, target_
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@stored("map.map_points", "map_points")
 def map_points(url: str, version: str, kind: str, year: int, number: int, target_crs: str, filters: BuildingFilter,
                colour_by: str, lang: str, height_by: str | None, min_responses: int) -> MapPoints:
     """`min_responses` (a setting) is an argument so that it is part of the cache key."""
@@ -69,6 +71,7 @@ def map_points(url: str, version: str, kind: str, year: int, number: int, target
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@stored("map.table_page", "table_page")
 def table_page(url: str, version: str, kind: str, year: int, number: int, target_crs: str, filters: BuildingFilter,
                lang: str, sort_by: str, descending: bool, page: int) -> tuple[pa.Table, list[int]]:
     """One page of the table under the map, as Arrow (st.dataframe takes it without converting a DataFrame on
@@ -99,6 +102,7 @@ def boundary_crs(url: str, version: str) -> str:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
+@stored("map.district_indicators")
 def district_indicators(url: str, version: str, kind: str, year: int, number: int) -> pd.DataFrame:
     return aggregates.district_indicators(engine(url), period=Period(kind, year, number))
 
@@ -115,6 +119,7 @@ def has_observation_points(url: str, version: str) -> bool:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=12)
+@stored("map.sentiment_index")
 def sentiment_index(url: str, version: str, kind: str, year: int, number: int, min_responses: int) -> pd.DataFrame:
     return buildings.sentiment_index(engine(url), period=Period(kind, year, number), min_responses=min_responses)
 

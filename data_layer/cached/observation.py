@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import observation
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -20,6 +20,7 @@ def points(url: str, version: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("observation.monthly_stats")
 def monthly_stats(url: str, version: str) -> pd.DataFrame:
     return observation.monthly_stats(engine(url))
 
@@ -61,6 +62,7 @@ def dimension_breakdown(url: str, version: str, quarter: str, min_responses: int
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("observation.negative_keywords")
 def negative_keywords(url: str, version: str, start: date, end: date, point_ids: tuple[int, ...] | None,
                       top: int = 12) -> pd.DataFrame:
     return observation.negative_keywords(engine(url), start=start, end=end,

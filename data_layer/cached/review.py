@@ -11,13 +11,14 @@ import streamlit as st
 
 from data_layer import drivers
 from data_layer.aggregates import Scope
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 
 if TYPE_CHECKING:  # report (reportlab, matplotlib) is imported when a pack is made
     from data_layer.report.content import PackSettings
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+@stored("review.drivers_of_change", "drivers")
 def drivers_of_change(url: str, version: str, indicator: str, scope: str, as_of: date, basis: str) -> drivers.Drivers:
     return drivers.drivers(engine(url), indicator=indicator, scope=Scope.parse(scope), as_of=as_of, basis=basis)
 

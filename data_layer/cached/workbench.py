@@ -9,16 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import workbench
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 from data_layer.workbench import WarningRules
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@stored("workbench.building_alerts")
 def building_alerts(url: str, version: str, as_of: date, district: str | None, rules: WarningRules) -> pd.DataFrame:
     return workbench.building_alerts(engine(url), as_of=as_of, rules=rules, district=district)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@stored("workbench.pipeline")
 def pipeline(url: str, version: str, as_of: date, district: str | None) -> pd.DataFrame:
     return workbench.pipeline(engine(url), as_of=as_of, district=district)
 

@@ -55,6 +55,11 @@ def _roles(engine: Engine) -> dict[str, str]:
         return dict(conn.execute(text("SELECT username, role FROM app_user")).all())
 
 
+def _stored_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT COUNT(*) FROM stored_result")).scalar_one())
+
+
 def _audit_rows(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT COUNT(*) FROM audit_log")).scalar_one())
@@ -63,6 +68,8 @@ def _audit_rows(engine: Engine) -> int:
 @pytest.mark.sqlite_only
 def test_an_editor_cannot_become_admin_or_erase_the_audit_trail_through_a_backup(staffed: Engine,
                                                                                 tmp_path: Path) -> None:
+    assert not _page(str(REPO / "app_pages" / "map.py"), None).exception  # the map's results are now stored
+    assert _stored_rows(staffed) > 0
     editor = _page(DATA_PAGE, AuthUser("ed", "editor"))
     editor.segmented_control(key="admin_section").set_value("backup").run()
     assert editor.get("download_button") and not [u for u in editor.get("file_uploader")]  # no restore for editors
@@ -76,6 +83,10 @@ def test_an_editor_cannot_become_admin_or_erase_the_audit_trail_through_a_backup
     doctored.execute("INSERT INTO app_user (username, display_name, role, password_hash, is_active, created_at) "
                      "VALUES ('ed', '', 'admin', 'x', 1, '2026-01-01'), ('mallory', '', 'admin', 'x', 1, '2026-01-01')")
     doctored.execute("UPDATE building SET name = '改过的名字' WHERE id = 1")
+    # stored results travel in no backup; a planted one (the map's frame, for the version the file names) is dropped
+    assert doctored.execute("SELECT COUNT(*) FROM stored_result").fetchone()[0] == 0
+    doctored.execute("INSERT INTO stored_result (name, key_hash, data_version, code, payload, created_at) SELECT "
+                     "'map.period_frame', 'k', value, 'c', x'00', '2026-01-01' FROM store_meta WHERE key = 'data_version'")
     doctored.commit()
     doctored.close()
     audit_before = _audit_rows(staffed)
@@ -88,6 +99,7 @@ def test_an_editor_cannot_become_admin_or_erase_the_audit_trail_through_a_backup
     admin.button(key="restore_button").click().run()
     assert not admin.exception and "已从备份恢复" in admin.success[0].value
     assert _roles(staffed) == {"boss": "admin", "ed": "editor"}  # accounts are not data: never restored
+    assert _stored_rows(staffed) == 0  # every restore empties the stored results (the planted one never arrives)
     assert _audit_rows(staffed) == audit_before + 1  # the trail keeps every row and gains the restore's
     with staffed.connect() as conn:
         assert conn.execute(text("SELECT name FROM building WHERE id = 1")).scalar() == "改过的名字"
