@@ -257,8 +257,9 @@ def write(engine: Engine, name: str, key: str, version: str, payload: bytes) -> 
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA busy_timeout = 30000")  # the engine's own (data_layer.db)
                     conn.commit()
-    except Exception:  # read-only, locked past WRITE_WAIT_MS, or a twin process stored the same row first
-        log.info("storing result %s was skipped", name, exc_info=True)
+    except Exception as error:  # read-only, locked past WRITE_WAIT_MS, or a twin process stored the same row first
+        log.info("storing result %s was skipped (%s)", name, type(error).__name__)
+        log.debug("storing result %s failed", name, exc_info=True)
         return False
     return stored
 

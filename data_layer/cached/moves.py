@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import moves
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 from data_layer.moves import MoveScope
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False, max_entries=2)
+@stored("moves.all_moves")
 def all_moves(url: str, version: str) -> pd.DataFrame:
     """Every move of the register, one shared object per data version (a resource, not pickled: 300,000 moves at
     200,000 enterprises would be unpickled on every rerun). Read-only for every caller: filters make new frames."""
@@ -34,6 +35,7 @@ def period_moves(url: str, version: str, first: date, last: date, scope: MoveSco
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False, max_entries=32)
+@stored("moves.move_list")
 def move_list(url: str, version: str, first: date, last: date, scope: MoveScope, role: str | None,
               kiosk: bool) -> pd.DataFrame:
     """The moves with the enterprise details as the role may see them (role and kiosk in the key); shared and
@@ -42,5 +44,6 @@ def move_list(url: str, version: str, first: date, last: date, scope: MoveScope,
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@stored("moves.headquarters")
 def headquarters(url: str, version: str, month: date, by: str = "district") -> pd.DataFrame:
     return moves.headquarters(engine(url), month=month, by=by)
