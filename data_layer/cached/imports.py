@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import first_day
-from data_layer.cached import TTL, engine
+from data_layer.cached import TTL, engine, stored
 from data_layer.imports import history as import_history
 from data_layer.imports.table_export import row_count as table_rows
 
@@ -28,5 +28,6 @@ def loaded(url: str, version: str) -> first_day.Loaded:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("imports.unplaced")
 def unplaced(url: str, version: str) -> pd.DataFrame:
     return first_day.unplaced(engine(url))
