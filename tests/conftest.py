@@ -118,12 +118,16 @@ def postgres(backend: str) -> Iterator[PostgresDatabases | None]:
 
 
 @pytest.fixture
-def store_url(tmp_path: Path, postgres: PostgresDatabases | None) -> Iterator[str]:
-    """The URL of a new, empty database (no schema yet) on the session's backend."""
+def store_url(tmp_path: Path, postgres: PostgresDatabases | None, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, empty database (no schema yet) on the session's backend; on PostgreSQL, for a test that also
+    asks for `engine`, already a copy of the empty store (see `empty_store_template`)."""
     if postgres is None:
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    url = postgres.create("test")
+    if "engine" in request.fixturenames:
+        url = postgres.copy(request.getfixturevalue("empty_store_template"), "test")
+    else:
+        url = postgres.create("test")
     yield url
     postgres.drop(url)
 
@@ -139,15 +143,25 @@ def empty_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def empty_store_template(postgres: PostgresDatabases) -> Iterator[str]:
+    """PostgreSQL's counterpart of `empty_store_file`: one database at the current schema with its reference rows,
+    made once; `store_url` copies it for each `engine` test (CREATE DATABASE ... TEMPLATE, ~0.05 s) instead of
+    creating a database and running every migration (~0.8 s on these 2 cores)."""
+    url = postgres.create("emptytemplate")
+    eng = db.make_engine(url)
+    store.create_store(eng)
+    eng.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+    yield url
+    postgres.drop(url)
+
+
 @pytest.fixture
 def engine(store_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An empty store at the current schema on the session's backend."""
+    """An empty store at the current schema on the session's backend (a copy of one made once per session)."""
     if store_url.startswith("sqlite:///"):
         shutil.copy(request.getfixturevalue("empty_store_file"), Path(store_url.removeprefix("sqlite:///")))
-        eng = db.make_engine(store_url)
-    else:
-        eng = db.make_engine(store_url)
-        store.create_store(eng)
+    eng = db.make_engine(store_url)
     yield eng
     eng.dispose()
 
