@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need (Python packages; Debian's chromium, a CJK font and PostgreSQL) and run the suite
 # twice: once on SQLite with the browser tests, once more on a real PostgreSQL server on loopback (everything but
-# the browser and SQLite-file tests). A missing PostgreSQL server fails the run; it is never skipped.
+# the browser and SQLite-file tests and those that reach no store, `no_store`: they would rerun unchanged). A missing
+# PostgreSQL server fails the run; it is never skipped.
 # Extra arguments go to pytest. Benchmarks are not part of it (see bench/).
 # `bash scripts/test.sh fast [ARGS]`: for local work, only the tests not marked `slow` (no demo city, no browser, no
 # soak), on SQLite, with the venv as it is: no installs, no style or type check, no PostgreSQL run.
@@ -27,4 +28,4 @@ echo "== SQLite and browser =="
 echo "== PostgreSQL =="
 eval "$(bash scripts/pg_test_server.sh start)"
 trap 'bash scripts/pg_test_server.sh stop' EXIT
-"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only" "$@"
+"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only and not no_store" "$@"

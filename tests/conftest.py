@@ -48,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about SQLite files themselves; deselected in the PostgreSQL run")
+    config.addinivalue_line("markers", "no_store: set by tests/conftest.py on every test whose fixtures reach no store"
+                            " of the session's backend; deselected in the PostgreSQL run, where it would rerun unchanged")
 
 
 # Fixtures that build a whole store (the demo city: 10-25 s once per session on these 2 cores) make a test slow.
@@ -57,11 +59,20 @@ SLOW_FIXTURES = frozenset({"demo_url"})
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark as `slow` every test that needs the demo city (directly or through demo_env, demo_copy, ...), a browser,
     or runs pages under AppTest (0.5-8 s each), so `pytest -m "not slow"` (scripts/test.sh fast) runs the rules and
-    queries on hand-made rows in seconds. Tests slow for other reasons carry the marker themselves."""
+    queries on hand-made rows in seconds. Tests slow for other reasons carry the marker themselves.
+
+    Mark as `no_store` every test whose fixtures (all of them, transitively) include neither `postgres` nor `backend`:
+    `postgres` is the only way to a PostgreSQL database (store_url, engine, demo_url, demo_copy and everything built
+    on them go through it), so such a test does exactly the same on `--backend postgresql` as on SQLite (the docs
+    checks, pure rules and chart builders, stores it makes itself in a SQLite file). The PostgreSQL run leaves them
+    out (scripts/test.sh: `-m "... and not no_store"`)."""
     for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
         uses_apptest = getattr(getattr(item, "module", None), "AppTest", None) is not None
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser") or uses_apptest:
+        if SLOW_FIXTURES & fixtures or item.get_closest_marker("browser") or uses_apptest:
             item.add_marker(pytest.mark.slow)
+        if not fixtures & {"postgres", "backend"}:
+            item.add_marker(pytest.mark.no_store)
 
 
 @pytest.fixture(scope="session")
