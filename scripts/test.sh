@@ -22,10 +22,30 @@ echo "== House style (ruff: pyproject.toml [tool.ruff.lint]) =="
 echo "== Types (mypy on data_layer/ and ui/: pyproject.toml [tool.mypy]) =="
 "$VENV/bin/python" -m mypy
 
-echo "== SQLite and browser =="
-"$VENV/bin/python" -m pytest "$@"
-
-echo "== PostgreSQL =="
+# The two pytest runs go side by side: much of the SQLite run waits on servers and the browser, so on these 2 cores
+# both end in about the time of the SQLite run alone (README, "The two commands"). Each run writes to a file of
+# its own, printed whole when both have ended; either failing fails the script and the last lines name which.
 eval "$(bash scripts/pg_test_server.sh start)"
-trap 'bash scripts/pg_test_server.sh stop' EXIT
-"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only and not no_store" "$@"
+logs=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; bash scripts/pg_test_server.sh stop; rm -rf "$logs"' EXIT
+echo "== SQLite and browser, and PostgreSQL: running side by side, output follows when both have ended =="
+"$VENV/bin/python" -m pytest "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_run=$!
+"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only and not no_store" \
+  -o cache_dir=.pytest_cache/postgresql "$@" >"$logs/postgresql.log" 2>&1 &
+postgresql_run=$!
+sqlite_status=0; wait "$sqlite_run" || sqlite_status=$?
+postgresql_status=0; wait "$postgresql_run" || postgresql_status=$?
+
+echo "== SQLite and browser =="
+cat "$logs/sqlite.log"
+echo "== PostgreSQL =="
+cat "$logs/postgresql.log"
+failed=()
+[ "$sqlite_status" = 0 ] || failed+=("the SQLite and browser run (pytest exit $sqlite_status)")
+[ "$postgresql_status" = 0 ] || failed+=("the PostgreSQL run (pytest exit $postgresql_status)")
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "== Both runs passed =="
