@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need (Python packages; Debian's chromium, a CJK font and PostgreSQL) and run the suite
-# twice: once on SQLite with the browser tests, once more on a real PostgreSQL server on loopback (everything but
+# twice, side by side: on SQLite with the browser tests, and on a real PostgreSQL server on loopback (everything but
 # the browser and SQLite-file tests and those that reach no store, `no_store`: they would rerun unchanged). A missing
 # PostgreSQL server fails the run; it is never skipped.
 # Extra arguments go to pytest. Benchmarks are not part of it (see bench/).
