@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need (Python packages; Debian's chromium, a CJK font and PostgreSQL) and run the suite
-# twice: once on SQLite with the browser tests, once more on a real PostgreSQL server on loopback (everything but
-# the browser and SQLite-file tests). A missing PostgreSQL server fails the run; it is never skipped.
+# twice, side by side: on SQLite with the browser tests, and on a real PostgreSQL server on loopback (everything but
+# the browser and SQLite-file tests and those that reach no store, `no_store`: they would rerun unchanged). A missing
+# PostgreSQL server fails the run; it is never skipped.
 # Extra arguments go to pytest. Benchmarks are not part of it (see bench/).
 # `bash scripts/test.sh fast [ARGS]`: for local work, only the tests not marked `slow` (no demo city, no browser, no
 # soak), on SQLite, with the venv as it is: no installs, no style or type check, no PostgreSQL run.
@@ -21,10 +22,34 @@ echo "== House style (ruff: pyproject.toml [tool.ruff.lint]) =="
 echo "== Types (mypy on data_layer/ and ui/: pyproject.toml [tool.mypy]) =="
 "$VENV/bin/python" -m mypy
 
-echo "== SQLite and browser =="
-"$VENV/bin/python" -m pytest "$@"
-
-echo "== PostgreSQL =="
+# The two pytest runs go side by side: much of the SQLite run waits on servers and the browser, so on these 2 cores
+# both end in about the time of the SQLite run alone (README, "The two commands"). Each run writes to a file of
+# its own, printed whole when both have ended; either failing fails the script and the last lines name which.
 eval "$(bash scripts/pg_test_server.sh start)"
-trap 'bash scripts/pg_test_server.sh stop' EXIT
-"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only" "$@"
+logs=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; bash scripts/pg_test_server.sh stop; rm -rf "$logs"' EXIT
+echo "== SQLite and browser, and PostgreSQL: running side by side, output follows when both have ended =="
+"$VENV/bin/python" -m pytest "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_run=$!
+"$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only and not no_store" \
+  -o cache_dir=.pytest_cache/postgresql "$@" >"$logs/postgresql.log" 2>&1 &
+postgresql_run=$!
+sqlite_status=0; wait "$sqlite_run" || sqlite_status=$?
+postgresql_status=0; wait "$postgresql_run" || postgresql_status=$?
+if [ "$postgresql_status" = 5 ]; then  # pytest's "no tests collected": a selection (-k docs) of no_store tests only
+  echo "(the PostgreSQL run has nothing to do for this selection)" >>"$logs/postgresql.log"
+  postgresql_status=0
+fi
+
+echo "== SQLite and browser =="
+cat "$logs/sqlite.log"
+echo "== PostgreSQL =="
+cat "$logs/postgresql.log"
+failed=()
+[ "$sqlite_status" = 0 ] || failed+=("the SQLite and browser run (pytest exit $sqlite_status)")
+[ "$postgresql_status" = 0 ] || failed+=("the PostgreSQL run (pytest exit $postgresql_status)")
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "== Both runs passed =="

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from data_layer import db
+from data_layer import db, store
 
 pytestmark = pytest.mark.slow  # every test starts `python -m data_layer` in a subprocess (3-95 s each under load)
 
@@ -53,12 +53,24 @@ def test_demo_refuses_to_overwrite_data_without_reset_and_if_missing_skips(engin
         assert conn.execute(text("SELECT name FROM building")).scalars().all() == ["测试楼1"]
 
 
-def test_demo_reset_then_checksum_is_stable(store_url: str) -> None:
-    url = store_url
-    built = _cli(url, "demo", "--reset")
+def test_demo_reset_rebuilds_a_store_with_data_to_the_fresh_builds_checksum(demo_copy: str, demo_url: str) -> None:
+    """`demo --reset` over a store with data (a copy of the session's demo city with one figure changed) drops it
+    and builds the city again, and `checksum` then prints the checksum of the session's fresh build: a build in
+    another process gives the same store, and a reset leaves nothing of the old one. One build here (the session's
+    is the other), not two."""
+    engine = db.make_engine(demo_copy)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE building_month SET tax_10k = tax_10k + 0.01 WHERE building_id = 1"
+                          " AND month = '2025-01-01'"))
+    changed = store.checksum(engine)
+    engine.dispose()
+    fresh = db.make_engine(demo_url)
+    expected = store.checksum(fresh)
+    fresh.dispose()
+    assert changed != expected
+    built = _cli(demo_copy, "demo", "--reset")
     assert built.returncode == 0, built.stderr
     assert "buildings 1,500" in built.stdout
-    first = _cli(url, "checksum").stdout.strip()
-    assert len(first) == 64
-    assert _cli(url, "demo", "--reset").returncode == 0
-    assert _cli(url, "checksum").stdout.strip() == first
+    printed = _cli(demo_copy, "checksum").stdout.strip()
+    assert len(printed) == 64
+    assert printed == expected
