@@ -23,26 +23,23 @@ echo "== Types (mypy on data_layer/ and ui/: pyproject.toml [tool.mypy]) =="
 "$VENV/bin/python" -m mypy
 
 # The two pytest runs go side by side: much of the SQLite run waits on servers and the browser, so on these 2 cores
-# both end in about the time of the SQLite run alone (README, "The two commands"). Each run writes to a file of
-# its own, printed whole when both have ended; either failing fails the script and the last lines name which.
+# both end in about the time of the SQLite run alone (README, "The two commands"). The SQLite run prints as it goes
+# (the log never falls silent for long); the PostgreSQL run writes to a file, printed whole once it has ended;
+# either failing fails the script and the last lines name which.
 eval "$(bash scripts/pg_test_server.sh start)"
 logs=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; bash scripts/pg_test_server.sh stop; rm -rf "$logs"' EXIT
-echo "== SQLite and browser, and PostgreSQL: running side by side, output follows when both have ended =="
-"$VENV/bin/python" -m pytest "$@" >"$logs/sqlite.log" 2>&1 &
-sqlite_run=$!
 "$VENV/bin/python" -m pytest --backend postgresql -m "not browser and not sqlite_only and not no_store" \
   -o cache_dir=.pytest_cache/postgresql "$@" >"$logs/postgresql.log" 2>&1 &
 postgresql_run=$!
-sqlite_status=0; wait "$sqlite_run" || sqlite_status=$?
+echo "== SQLite and browser (the PostgreSQL run goes beside it; its output follows this run's) =="
+sqlite_status=0; "$VENV/bin/python" -m pytest "$@" || sqlite_status=$?
 postgresql_status=0; wait "$postgresql_run" || postgresql_status=$?
 if [ "$postgresql_status" = 5 ]; then  # pytest's "no tests collected": a selection (-k docs) of no_store tests only
   echo "(the PostgreSQL run has nothing to do for this selection)" >>"$logs/postgresql.log"
   postgresql_status=0
 fi
 
-echo "== SQLite and browser =="
-cat "$logs/sqlite.log"
 echo "== PostgreSQL =="
 cat "$logs/postgresql.log"
 failed=()
