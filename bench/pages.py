@@ -88,6 +88,7 @@ def clear_data_resources() -> None:
     from data_layer.cached import moves as cached_moves
 
     cached_map.period_frame.clear()
+    cached_map.map_points.clear()
     cached_moves.all_moves.clear()
     cached_moves.move_list.clear()
 
