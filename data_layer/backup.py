@@ -376,8 +376,10 @@ def _copy_blocks(lines: list[str]) -> Iterator[_CopyBlock]:
         index = end + 1
 
 
-def _check_dump(lines: list[str]) -> tuple[str, list[_CopyBlock]]:
-    """The revision an archive's data claims and its COPY blocks, checked against that revision's schema."""
+def _check_dump(lines: list[str], *, full: bool) -> tuple[str, list[_CopyBlock]]:
+    """The revision an archive's data claims and its COPY blocks, checked against that revision's schema. A data
+    backup has no blocks for the protected tables (pg_dump --exclude-table-data) and a data restore never reads
+    them; a full restore needs them all (it replaces the accounts)."""
     blocks = list(_copy_blocks(lines))
     versions = [b for b in blocks if b.table == "alembic_version"]
     if len(versions) != 1 or versions[0].end - versions[0].start != 1:
@@ -385,8 +387,10 @@ def _check_dump(lines: list[str]) -> tuple[str, list[_CopyBlock]]:
     revision = lines[versions[0].start].split("\t")[0].strip()
     expected = expected_schema(revision)  # 'newer' for an unknown revision
     found = {b.table: tuple(sorted(b.columns)) for b in blocks}
-    # derived tables are left out of every dump (pg_dump --exclude-table-data writes no COPY block for them)
-    expected = {name: columns for name, columns in expected.items() if name not in DERIVED or name in found}
+    # derived tables are left out of every dump, protected ones out of data dumps (pg_dump --exclude-table-data
+    # writes no COPY block for them)
+    may_lack = DERIVED if full else DERIVED + PROTECTED
+    expected = {name: columns for name, columns in expected.items() if name not in may_lack or name in found}
     if found != expected or len(found) != len(blocks):
         raise BackupError("schema", difference=_difference(expected, found))
     return revision, blocks
@@ -409,7 +413,7 @@ def dump_revision(source: Path, environment: dict[str, str] | None = None) -> st
 def _restore_postgres(engine: Engine, source: Path, folder: Path, *, full: bool, user: str, via: str) -> str:
     url, environment = _libpq(engine)
     lines = _dump_script(source, folder, environment).read_text(encoding="utf-8").splitlines()
-    revision, blocks = _check_dump(lines)  # nothing in the store is touched before this passes
+    revision, blocks = _check_dump(lines, full=full)  # nothing in the store is touched before this passes
     if full:
         kept = _audit_rows(engine)
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={url}",

@@ -100,6 +100,13 @@ def test_template_then_export_then_backup_and_restore(city: Engine, tmp_path: Pa
     assert users.get_user(city, username="later") is not None  # a data restore leaves the accounts alone
     with city.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1")).scalar() == "restore"
+    # a data backup (what an editor downloads: no accounts, no stored results) restores too, on PostgreSQL as well
+    assert cli(city, "backup", str(tmp_path / "data.db"), "--data-only").returncode == 0
+    with city.begin() as conn:
+        conn.execute(text("DELETE FROM building_month"))
+    restored = cli(city, "restore", str(tmp_path / "data.db"))
+    assert restored.returncode == 0, restored.stderr
+    assert store.checksum(city) == checksum and users.get_user(city, username="later") is not None
     (tmp_path / "junk.db").write_bytes(b"not a database at all")
     refused = cli(city, "restore", str(tmp_path / "junk.db"))
     # SQLite checks the file itself; on PostgreSQL pg_restore refuses it before touching anything
