@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
+SQLITE_BUSY_MS = 30_000  # how long a SQLite connection waits for a locked file (data_layer.stored waits less)
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine for `url`. SQLite gets WAL, a busy timeout and cross-thread use (Streamlit reruns
@@ -24,12 +26,12 @@ def make_engine(url: str) -> Engine:
     database = parsed.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         try:
             cursor.execute("PRAGMA journal_mode = WAL")

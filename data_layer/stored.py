@@ -40,6 +40,8 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine, text
 
+from data_layer.db import SQLITE_BUSY_MS
+
 log = logging.getLogger(__name__)
 MAX_ROWS = 256  # per data version: the default views need ~25; the rest are visitors' filters and periods
 WRITE_WAIT_MS = 1000  # how long a write waits for a locked store before giving up (the page never waits longer)
@@ -175,6 +177,8 @@ def _lz4(raw: bytes) -> bytes:
 
 def _unlz4(payload: bytes) -> bytes:
     (size,) = struct.unpack_from("<Q", payload)
+    if size > 256 * len(payload):  # lz4 never expands that far: a damaged header, not a 100 GB allocation
+        raise ValueError(f"stored payload claims {size} bytes from {len(payload)}")
     return pa.decompress(payload[8:], decompressed_size=size, codec="lz4", asbytes=True)
 
 
@@ -271,7 +275,7 @@ def write(engine: Engine, name: str, key: str, version: str, payload: bytes) -> 
                     stored = _replace(conn, name, key, version, payload)
             finally:
                 if sqlite:
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 30000")  # the engine's own (data_layer.db)
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")  # the engine's own
                     conn.commit()
     except Exception as error:  # read-only, locked past WRITE_WAIT_MS, or a twin process stored the same row first
         log.info("storing result %s was skipped (%s)", name, type(error).__name__)
