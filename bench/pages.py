@@ -113,7 +113,7 @@ def counting_misses() -> Iterator[list[str]]:
         cache_utils.CachedFunc._handle_cache_miss = real  # type: ignore[method-assign]
 
 
-def after_import(url: str, names: list[str], rounds: int = 3) -> dict[str, tuple[float, int]]:
+def after_import(url: str, names: list[str], rounds: int = 5) -> dict[str, tuple[float, int]]:
     """Each page's first run after a simulated import, once the warmer has warmed the new version: (the median
     over `rounds` imports of its seconds, the most cached functions it computed in any round)."""
     from data_layer.summaries import bump_data_version

@@ -158,7 +158,9 @@ def monthly_stats(engine: Engine) -> pd.DataFrame:
 
 def quarters(stats: pd.DataFrame) -> list[str]:
     """Quarters that have feedback, newest first."""
-    return sorted(set(quarter_key(stats["month"])), reverse=True) if not stats.empty else []
+    if stats.empty:
+        return []
+    return sorted(set(quarter_key(stats["month"].drop_duplicates())), reverse=True)  # months first: one row each
 
 
 def _scoped(stats: pd.DataFrame, point_frame: pd.DataFrame, *, district: str | None = None,

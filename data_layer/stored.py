@@ -163,14 +163,6 @@ TABLE_PAGE = Codec("table_page", _encode_table_page, _decode_table_page,
                    lambda a, b: a[0].equals(b[0], check_metadata=True) and list(a[1]) == list(b[1]))
 
 
-def _tuples(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_tuples(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _tuples(v) for k, v in value.items()}
-    return value
-
-
 def _lz4(raw: bytes) -> bytes:
     return struct.pack("<Q", len(raw)) + pa.compress(raw, codec="lz4", asbytes=True)
 
@@ -202,8 +194,9 @@ def map_points_codec() -> Codec:
         for key, length in zip(head["keys"], head["lengths"], strict=True):
             texts[key] = raw[at:at + length].decode()
             at += length
-        return MapPoints(json=texts, ids=_tuples(head["ids"]), names=_tuples(head["names"]),
-                         origin=_tuples(head["origin"]), draw_order=_tuples(head["draw_order"]))
+        return MapPoints(json=texts, ids={k: tuple(v) for k, v in head["ids"].items()},
+                         names={k: tuple(v) for k, v in head["names"].items()},
+                         origin=tuple(head["origin"]), draw_order=tuple(head["draw_order"]))
 
     return Codec("map_points", encode, decode, lambda a, b: type(a) is type(b) and a == b)
 

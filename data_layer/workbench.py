@@ -339,6 +339,7 @@ def alert_figures(row: pd.Series | dict, lang: str, *, short: bool = False) -> s
 def alert_rows(alerts: pd.DataFrame, *, lang: str, district_names: dict[str, str]) -> pd.DataFrame:
     """The alert list as people read it (codes translated, figures in words): building, code, district, grade,
     leasable area, rule, figures, plus building_id for opening the profile. Shared by every screen."""
+    figures = alerts[["unit", "before", "after", "change"]].to_dict("records")  # not iterrows: 20× its speed
     return pd.DataFrame({
         "building_id": alerts["building_id"].astype(int),
         "building": alerts["name"].astype(str), "code": alerts["code"].astype(str),
@@ -346,9 +347,9 @@ def alert_rows(alerts: pd.DataFrame, *, lang: str, district_names: dict[str, str
         "grade": [translate(f"map.grade.{g}", lang) for g in alerts["grade"]],
         "leasable": alerts["leasable_area_m2"].astype(float).round(0),
         "rule": [translate(f"wb.rule.{r}", lang) for r in alerts["rule"]],
-        "figures": [alert_figures(row, lang) for _, row in alerts.iterrows()],
+        "figures": [alert_figures(row, lang) for row in figures],
         "rule_short": [translate(f"wb.rule_short.{r}", lang) for r in alerts["rule"]],  # the wall's one line
-        "figures_short": [alert_figures(row, lang, short=True) for _, row in alerts.iterrows()],
+        "figures_short": [alert_figures(row, lang, short=True) for row in figures],
     }).reset_index(drop=True)
 
 

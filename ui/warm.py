@@ -62,14 +62,15 @@ def warm_overview(url: str, version: str, last: date, lang: str) -> None:
         cached_enterprises.register_rates(url, version, period.end, GapScope(district=None))
     cached.monthly_indicators(url, version, period.end, 36, None)
     cached.district_indicators(url, version, period.kind, period.year, period.number)
-    _alerts(url, version, min(period.end, last))
+    _alerts(url, version, min(period.end, last), lang)
 
 
-def _alerts(url: str, version: str, as_of: date) -> None:
+def _alerts(url: str, version: str, as_of: date, lang: str) -> None:
     """The early-warning list under the overview and the map (ui.workbench_view.alert_list), as an anonymous
     visitor sees it (the names of enterprises that moved out are keyed by role: a signed-in editor computes his)."""
     rules = WarningRules.from_settings()
     alerts = cached_workbench.building_alerts(url, version, as_of, None, rules)
+    cached_workbench.alert_rows(url, version, as_of, None, rules, lang)
     if (alerts["rule"] == "move_out").any():
         cached_workbench.move_out_names(url, version, as_of, rules, None, False)
 
@@ -89,7 +90,7 @@ def warm_map(url: str, version: str, last: date, lang: str) -> None:
     sort_by, descending = map_state.split_sort(map_state.DEFAULT_TABLE_SORT)
     cached_map.table_page(*key, target_crs, filters, lang, sort_by, descending, 1)  # the table's first page
     cached_map.district_indicators(*key)
-    _alerts(url, version, min(period.end, last))
+    _alerts(url, version, min(period.end, last), lang)
     cached_imports.unplaced(url, version)
 
 

@@ -15,7 +15,7 @@ from data_layer import cached, fmt
 from data_layer.cached import workbench as cached_workbench
 from data_layer.i18n import localized
 from data_layer.periods import Period
-from data_layer.workbench import RULES, WarningRules, alert_rows, rules_note
+from data_layer.workbench import RULES, WarningRules, rules_note
 from ui.definitions import header_config
 from ui.enterprise_view import viewer
 from ui.map_state import period_param
@@ -54,8 +54,10 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
     as_of = min(as_of, ctx.last_month)
     rules = WarningRules.from_settings()
     alerts = cached_workbench.building_alerts(ctx.url, ctx.version, as_of, district, rules)
+    rows = cached_workbench.alert_rows(ctx.url, ctx.version, as_of, district, rules, ctx.lang)  # row for row
     if within is not None:
-        alerts = alerts[alerts["building_id"].isin(within)]
+        keep = alerts["building_id"].isin(within).to_numpy()
+        alerts, rows = alerts[keep], rows[keep].reset_index(drop=True)
     st.subheader(t("wb.alerts.heading"))
     month = as_of.strftime("%Y-%m")
     if alerts.empty:
@@ -65,10 +67,10 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
     chosen = st.pills(t("wb.alerts.rule_filter"), [r for r in RULES if counts.get(r, 0)], selection_mode="multi",
                       key=f"{key}_alert_rules", format_func=lambda r: f"{t(f'wb.rule.{r}')} {counts.get(r, 0)}")
     if chosen:
-        alerts = alerts[alerts["rule"].isin(chosen)]
+        keep = alerts["rule"].isin(chosen).to_numpy()
+        alerts, rows = alerts[keep], rows[keep].reset_index(drop=True)
     st.caption(t("wb.alerts.caption", as_of=month, n=len(alerts), buildings=alerts["building_id"].nunique()) + " "
                + rules_note(rules, ctx.lang))
-    rows = alert_rows(alerts, lang=ctx.lang, district_names=_district_names(ctx))
     if (alerts["rule"] == "move_out").any():  # editors see who left; everyone else the count (issue 24)
         role, kiosk = viewer()
         names = cached_workbench.move_out_names(ctx.url, ctx.version, as_of, rules, role, kiosk)
@@ -119,7 +121,7 @@ def pipeline_block(ctx: PageContext, *, goals: pd.DataFrame, as_of: date, distri
             "district": [names.get(c, c) for c in part["district_code"]],
             "ytd": part["ytd"].round(1), "forecast": part["forecast"].round(1),
             "need_per_month": part["need_per_month"].round(1),
-            "basis": [t(f"wb.pipeline.basis.{b}") for b in part["basis"]],
+            "basis": part["basis"].map({b: t(f"wb.pipeline.basis.{b}") for b in part["basis"].unique()}),
         }).reset_index(drop=True)
         key = f"pipeline_{bound}_{st.session_state.get('pipeline_nonce', 0)}"
         visible = [c for c in shown if c != "building_id"]

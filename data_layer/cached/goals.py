@@ -41,6 +41,7 @@ def attainment(url: str, version: str, plan_code: str, as_of: date, pace: str, s
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("goals.ranking")
 def ranking(url: str, version: str, code: str, as_of: date, level: str, district: str | None, basis: str,
             min_buildings: int) -> pd.DataFrame:
     return goal_rankings.ranking(engine(url), code=code, as_of=as_of, level=level, district=district, basis=basis,

@@ -36,6 +36,7 @@ def demand_summary(url: str, version: str, by: tuple[str, ...], as_of: date) -> 
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("observation.point_table")
 def point_table(url: str, version: str, quarter: str, min_responses: int, as_of: date) -> pd.DataFrame:
     return observation.point_table(monthly_stats(url, version), points(url, version),
                                    demand_summary(url, version, ("point_id",), as_of),
@@ -49,12 +50,14 @@ def district_table(url: str, version: str, quarter: str, min_responses: int) -> 
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("observation.trend")
 def trend(url: str, version: str, min_responses: int, district: str | None, point_id: int | None) -> pd.DataFrame:
     return observation.trend(monthly_stats(url, version), points(url, version), min_responses=min_responses,
                              district=district, point_id=point_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+@stored("observation.dimension_breakdown")
 def dimension_breakdown(url: str, version: str, quarter: str, min_responses: int, district: str | None,
                         point_id: int | None) -> pd.DataFrame:
     return observation.dimension_breakdown(monthly_stats(url, version), points(url, version), quarter=quarter,

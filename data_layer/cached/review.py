@@ -24,6 +24,7 @@ def drivers_of_change(url: str, version: str, indicator: str, scope: str, as_of:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+@stored("review.driver_bars")
 def driver_bars(url: str, version: str, indicator: str, scope: str, as_of: date, basis: str, node: str,
                 lang: str) -> pd.DataFrame:
     result = drivers_of_change(url, version, indicator, scope, as_of, basis)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -20,10 +21,12 @@ def _config(engine: Engine | None = None) -> Config:
     return config
 
 
-def known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+@functools.cache  # the scripts ship with the code: read once per process, not on every page's status check
+def known_revisions() -> frozenset[str]:
+    return frozenset({rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()})
 
 
+@functools.cache
 def head_revision() -> str:
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None

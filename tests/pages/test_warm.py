@@ -29,7 +29,8 @@ COUNTED = ((buildings, "period_frame"), (queries, "overview_kpis"), (goals, "goa
            (observation, "monthly_stats"))
 # what the store keeps per data version, and what grows with the data (a restart must compute none of them)
 KEPT = ((buildings, "period_frame"), (queries, "overview_kpis"), (observation, "monthly_stats"),
-        (workbench, "building_alerts"), (workbench, "pipeline"), (goal_rankings, "threshold_movers"),
+        (workbench, "building_alerts"), (workbench, "alert_rows"), (workbench, "pipeline"),
+        (goal_rankings, "threshold_movers"), (goal_rankings, "ranking"), (observation, "point_table"),
         (drivers, "drivers"))
 
 
