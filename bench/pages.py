@@ -4,20 +4,21 @@ city tax, summaries, a city plan, observation feedback and the shipped district 
     python -m bench.pages --sizes S1,S2,S3 [--pages overview,map]
 
 For each page:
-- cold_s: the first run after every cache of the process is cleared, median of three: what the first visitor pays
+- cold_s: the first run after every cache of the process is cleared, median of five: what the first visitor pays
   after a restart, in another replica, or once an entry has expired; the results stored in the store for the data
   version (data_layer.stored, issue 22) are read back, not computed;
-- compute_s: the same with the stored results deleted too, median of three: what computing the page's data costs
+- compute_s: the same with the stored results deleted too, median of five: what computing the page's data costs
   once per data version (after an import the warmer pays it in the background; a view the warmer does not cover,
   its first visitor);
-- warm_s: the median of three further runs in new sessions (what every later visitor pays while the data version
+- warm_s: the median of five further runs in new sessions (what every later visitor pays while the data version
   stands: the cached wrappers answer);
 - cold_vs_S1: this size's cold run ÷ the same page's cold run at S1 (issue 22: at most 1.5 at S3);
 - after_import_s: the first run after an import, simulated the way an import ends (the data version bumped in a
   transaction), once the warmer (ui/warm.py, the thread app.py starts) has warmed the new version;
-  after_vs_warm: that ÷ warm_s (issue 22: at most 1.2; the first visitor after an import pays a warm visit);
-  after_computed: how many cached functions that run still computed (0: the warmer covered the whole view).
-  The after-import figures are the median of three simulated imports (the machine class is noisy).
+  after_vs_warm: that ÷ the warm run right after it in the same round (issue 22: at most 1.2; the first visitor
+  after an import pays a warm visit); after_computed: how many cached functions that run still computed (0: the
+  warmer covered the whole view). The after-import figures are medians over five simulated imports (the machine
+  class is noisy; each round's two runs share the moment's load).
 Targets (issue "Scale"): every page under 0.5 s at S2 and under 1 s at S3. Stores come from bench.briefing's
 builder (reused between runs); this script only adds the boundaries the map pages draw.
 """
@@ -25,6 +26,7 @@ builder (reused between runs); this script only adds the boundaries the map page
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import threading
@@ -39,7 +41,7 @@ from bench.overview import print_rows
 from data_layer import db
 
 REPO = Path(__file__).resolve().parent.parent
-COLD_ROUNDS = 3  # cold is the median of three runs, each after every cache is cleared (the machine class is noisy)
+COLD_ROUNDS = 5  # cold is the median of five runs, each after every cache is cleared (the machine class is noisy)
 WARMED_PAGES = ("overview", "map", "goals", "observation")  # the pages whose default views ui/warm.py fills
 # page file, role needed (None: anyone), query parameters
 PAGES: dict[str, tuple[str, str | None, dict[str, str]]] = {
@@ -74,6 +76,7 @@ def _run_once(page: str, role: str | None, params: dict[str, str]) -> float:
         at.session_state["auth_user"] = ui.auth.AuthUser("bench", role)
     for key, value in params.items():
         at.query_params[key] = value
+    gc.collect()  # the garbage of earlier runs (the warmer's frames) is not this run's cost: every run starts even
     started = time.perf_counter()
     at.run()
     seconds = time.perf_counter() - started
@@ -113,9 +116,11 @@ def counting_misses() -> Iterator[list[str]]:
         cache_utils.CachedFunc._handle_cache_miss = real  # type: ignore[method-assign]
 
 
-def after_import(url: str, names: list[str], rounds: int = 5) -> dict[str, tuple[float, int]]:
+def after_import(url: str, names: list[str], rounds: int = 5) -> dict[str, tuple[float, float, int]]:
     """Each page's first run after a simulated import, once the warmer has warmed the new version: (the median
-    over `rounds` imports of its seconds, the most cached functions it computed in any round)."""
+    over `rounds` imports of its seconds, the median of the warm run that follows it in the same round, the most
+    cached functions it computed in any round). The two runs of a round are a pair: the machine's load of that
+    moment falls on both."""
     from data_layer.summaries import bump_data_version
     from ui import warm
 
@@ -125,6 +130,7 @@ def after_import(url: str, names: list[str], rounds: int = 5) -> dict[str, tuple
     thread = threading.Thread(target=warmer.run, daemon=True)
     thread.start()
     seconds: dict[str, list[float]] = {name: [] for name in names}
+    warm_after: dict[str, list[float]] = {name: [] for name in names}
     computed: dict[str, int] = dict.fromkeys(names, 0)
     try:
         for _ in range(rounds):
@@ -136,7 +142,9 @@ def after_import(url: str, names: list[str], rounds: int = 5) -> dict[str, tuple
                 with counting_misses() as misses:
                     seconds[name].append(_run_once(*PAGES[name]))
                 computed[name] = max(computed[name], len(misses))
-        return {name: (statistics.median(seconds[name]), computed[name]) for name in names}
+                warm_after[name].append(_run_once(*PAGES[name]))
+        return {name: (statistics.median(seconds[name]), statistics.median(warm_after[name]), computed[name])
+                for name in names}
     finally:
         warmer.stop.set()
         thread.join(timeout=60)
@@ -179,7 +187,7 @@ def page_times(url: str, names: list[str]) -> dict[str, tuple[float, float, floa
             st_cache_clear()
             colds.append(_run_once(page, role, params))
         cold = statistics.median(colds)
-        warm = statistics.median(_run_once(page, role, params) for _ in range(3))
+        warm = statistics.median(_run_once(page, role, params) for _ in range(COLD_ROUNDS))
         figures[name] = (cold, warm, statistics.median(computes))
     return figures
 
@@ -196,9 +204,9 @@ def run(sizes: list[str], names: list[str] | None = None) -> list[dict]:
             first_cold.setdefault(name, cold)
             row: dict[str, object] = {"size": size, "page": name, "cold_s": round(cold, 3), "warm_s": round(warm, 3),
                                       "cold_vs_S1": round(cold / first_cold[name], 2) if sizes[0] == "S1" else ""}
-            after, misses = warmed.get(name, (None, None))
+            after, paired, misses = warmed.get(name, (None, None, None))
             row |= {"after_import_s": "" if after is None else round(after, 3),
-                    "after_vs_warm": "" if after is None else round(after / warm, 2),
+                    "after_vs_warm": "" if after is None or paired is None else round(after / paired, 2),
                     "after_computed": "" if misses is None else misses, "compute_s": round(compute, 3)}
             rows.append(row)
     return rows
