@@ -9,12 +9,13 @@ from data_layer.settings import get_settings
 from ui import auth, warm
 from ui.hardening import harden_runtime
 from ui.login import login_screen
-from ui.shell import current_lang, keep_lang_in_url, t
+from ui.shell import PAGE_STYLE, current_lang, keep_lang_in_url, t
 
 # Pages a kiosk link (?kiosk=<token>) opens without an account: read-only screens only, by url_path.
 KIOSK_PAGES = ("overview", "briefing")
 
 st.set_page_config(page_title=t("app.title"), page_icon="🏙️", layout="wide")
+st.html(PAGE_STYLE)  # style only: it takes no room on the page
 harden_runtime()
 warm.start(get_settings().database_url)  # once per process: the default views are filled after every data change
 

@@ -234,7 +234,7 @@ def buildings_deck(points: MapPoints, *, districts: dict, labels: list[dict], mo
                    tooltip: str, view: pdk.ViewState, choropleth: bool = False, tile_url: str = "",
                    height_px: int = 560) -> CompactDeck:
     """The map: district boundaries as the base (filled polygons with tooltips for a choropleth, outlines
-    otherwise), district names, and the buildings as points, 3D columns, hexagon density or a heatmap.
+    otherwise), the buildings as points, 3D columns, hexagon density or a heatmap, and the district names on top.
 
     Layer ids are fixed: "districts", "district-names", "buildings-<category>", "density".
     The default view uses as few layer types as it can: headless Chromium renders WebGL in software, where every
@@ -250,13 +250,13 @@ def buildings_deck(points: MapPoints, *, districts: dict, labels: list[dict], mo
                          get_color=[*BOUNDARY_LINE, 200], get_width=1.2, width_units="'pixels'", pickable=False)
     label_background = {"background": True, "get_background_color": [255, 255, 255, 170],
                         "background_padding": [3, 1]} if choropleth else {}
-    layers = [
-        base,
-        # Plain (not SDF) glyphs: an SDF atlas of Chinese glyphs takes seconds to build in software rendering.
-        pdk.Layer("TextLayer", labels, id="district-names", get_position=["x", "y"], get_text="n", get_size=13,
-                  get_color=[50, 56, 70, 255], character_set="'auto'", font_family=FONT_FAMILY, pickable=False,
-                  font_settings={"fontSize": 32, "buffer": 2}, **label_background),
-    ]
+    # Plain (not SDF) glyphs: an SDF atlas of Chinese glyphs takes seconds to build in software rendering. The names
+    # are drawn last, over the buildings: in the city centre the points would otherwise hide them (天河区, 海珠区).
+    names = pdk.Layer("TextLayer", labels, id="district-names", get_position=["x", "y"], get_text="n", get_size=13,
+                      get_color=[40, 44, 56, 255], character_set="'auto'", font_family=FONT_FAMILY, pickable=False,
+                      font_weight=700,
+                      font_settings={"fontSize": 32, "buffer": 2}, **label_background)
+    layers = [base]
     if mode in ("points", "columns"):
         # Larger points on top: layers whose buildings carry more tax are drawn later (points.draw_order); within
         # a layer the records are in ascending tax already (map_payload).
@@ -282,6 +282,7 @@ def buildings_deck(points: MapPoints, *, districts: dict, labels: list[dict], mo
         else:
             layers.append(pdk.Layer("HeatmapLayer", everything, id="density", get_position=position,
                                     radius_pixels=35, intensity=1, threshold=0.05, pickable=False))
+    layers.append(names)
     # Without a tile server the style is left at pydeck's sentinel: with map_provider=None it reaches Streamlit
     # as "__MAP_STYLE__", which it drops without substituting its public default (None or "" would get one).
     style = {"map_style": tile_style(tile_url)} if tile_url else {}

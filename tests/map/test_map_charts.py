@@ -40,16 +40,16 @@ def test_layer_ids_are_explicit_and_the_spec_is_stable_across_builds(demo) -> No
     ids = [layer["id"] for layer in json.loads(first)["layers"]]
     # larger points on top: the layer holding the building with the most tax is drawn last (here super-A), and
     # the unrated stock first
-    assert ids[:2] == ["districts", "district-names"]
-    assert set(ids[2:]) == {"buildings-unrated", "buildings-b", "buildings-a", "buildings-super_a"}
+    assert ids[0] == "districts" and ids[-1] == "district-names"  # names over the points, never under them
+    assert set(ids[1:-1]) == {"buildings-unrated", "buildings-b", "buildings-a", "buildings-super_a"}
     top = frame.groupby(frame["grade"].astype(str))["tax_period"].max()
-    assert ids[2:] == [f"buildings-{g}" for g in top.sort_values().index]
+    assert ids[1:-1] == [f"buildings-{g}" for g in top.sort_values().index]
     # colouring by tax band puts the 亿元 buildings on top of the small ones (the issue's complaint)
     by_band = [layer["id"] for layer in json.loads(_deck(frame, districts, colour_by="tax_band").to_json())["layers"]]
-    assert by_band[-1] == "buildings-100m_plus" and by_band.index("buildings-under_1m") < by_band.index(
+    assert by_band[-2] == "buildings-100m_plus" and by_band.index("buildings-under_1m") < by_band.index(
         "buildings-1m_to_10m")
     # within a layer the records run in ascending tax, so the largest of a colour is drawn last
-    layer = json.loads(first)["layers"][-1]
+    layer = json.loads(first)["layers"][-2]  # the top buildings layer, under the names
     taxes = [r["t"] for r in layer["data"] if r["t"] != "—"]
     assert taxes == sorted(taxes) and layer["getRadius"].endswith("t >= 10000 ? 9 : t >= 1000 ? 6 : 4")
 
@@ -91,7 +91,7 @@ def test_names_from_the_data_cannot_break_the_json(demo) -> None:
     odd = frame.head(3).copy()
     odd["name"] = ['引号"和\\反斜杠', "换行\n楼</script>", "=1+1"]
     spec = json.loads(_deck(odd, districts).to_json())
-    names = [r["n"] for layer in spec["layers"][2:] for r in layer["data"]]
+    names = [r["n"] for layer in spec["layers"][1:-1] for r in layer["data"]]
     assert sorted(names) == sorted(['引号"和\\反斜杠', "换行 楼</script>", "=1+1"])
 
 
@@ -128,11 +128,13 @@ def test_a_tile_server_becomes_an_inline_raster_style(demo) -> None:
 def test_other_modes(demo, mode: str, layer_type: str) -> None:
     frame, districts = demo
     layers = json.loads(_deck(frame, districts, mode=mode).to_json())["layers"]
+    assert layers[-1]["id"] == "district-names"
+    layers = layers[1:-1]  # between the outlines and the names
     assert layers[-1]["@@type"] == layer_type
     if mode == "columns":
-        heights = [r["e"] for layer in layers[2:] for r in layer["data"]]
+        heights = [r["e"] for layer in layers for r in layer["data"]]
         assert max(heights) == 2500 and min(heights) >= 0
-        assert all(layer["getElevation"] == "@@=e" for layer in layers[2:])
+        assert all(layer["getElevation"] == "@@=e" for layer in layers)
     else:
         assert layers[-1]["id"] == "density" and len(layers[-1]["data"]) == len(frame)
 

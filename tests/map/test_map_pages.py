@@ -45,7 +45,8 @@ def test_map_page_shows_every_building_offline(demo_env: str) -> None:
     assert _metric(at, "楼宇数") == f"{total:,}"
     spec = _deck(at)
     assert spec["mapStyle"] == "__MAP_STYLE__"  # no basemap host
-    assert [layer["id"] for layer in spec["layers"]][:2] == ["districts", "district-names"]
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids[0] == "districts" and ids[-1] == "district-names"  # outlines under, names over the buildings
     drawn = sum(len(layer["data"]) for layer in spec["layers"] if layer["id"].startswith("buildings-"))
     assert drawn == total
     assert dict(at.query_params) == {"lang": "zh"}  # defaults keep the URL clean
