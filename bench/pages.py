@@ -39,10 +39,10 @@ from bench.briefing import store_for
 from bench.datasets import add_boundaries
 from bench.overview import print_rows
 from data_layer import db
+from ui.warm import PAGES as WARMED_PAGES  # the pages whose default views the warmer fills
 
 REPO = Path(__file__).resolve().parent.parent
 COLD_ROUNDS = 5  # cold is the median of five runs, each after every cache is cleared (the machine class is noisy)
-WARMED_PAGES = ("overview", "map", "goals", "observation")  # the pages whose default views ui/warm.py fills
 # page file, role needed (None: anyone), query parameters
 PAGES: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "overview": ("overview.py", None, {}),

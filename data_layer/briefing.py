@@ -58,7 +58,7 @@ def data_updated_at(engine: Engine) -> datetime | None:
                             .where(col(ImportBatch.undone_at).is_(None))).scalar()
 
 
-def _district(scope: Scope) -> str | None:
+def district_of(scope: Scope) -> str | None:
     return scope.code if scope.kind == "district" else None
 
 
@@ -68,13 +68,13 @@ def _district(scope: Scope) -> str | None:
 def headline(engine: Engine, *, as_of: date, scope: Scope = Scope()) -> pd.DataFrame:
     """The screen's tiles: year to date through `as_of`, with the change against the same period last year.
     Index: HEADLINE_CODES; columns value, previous, change, change_kind (as `queries.overview_kpis`)."""
-    kpis = queries.overview_kpis(engine, period=Period("ytd", as_of.year, as_of.month), district=_district(scope))
+    kpis = queries.overview_kpis(engine, period=Period("ytd", as_of.year, as_of.month), district=district_of(scope))
     return kpis.loc[list(HEADLINE_CODES)]
 
 
 def period_figures(engine: Engine, *, period: Period, scope: Scope = Scope()) -> pd.DataFrame:
     """Every overview KPI for a period and scope (the pack shows the quarter and the year to date)."""
-    return queries.overview_kpis(engine, period=period, district=_district(scope))
+    return queries.overview_kpis(engine, period=period, district=district_of(scope))
 
 
 # ------------------------------------------------------------------------------------------------ targets
@@ -141,10 +141,13 @@ class ObservationData:
 
     @classmethod
     def load(cls, engine: Engine, scope: Scope = Scope()) -> ObservationData:
-        points = observation.points(engine)
+        return cls.of(observation.monthly_stats(engine), observation.points(engine), scope)
+
+    @classmethod
+    def of(cls, stats: pd.DataFrame, points: pd.DataFrame, scope: Scope = Scope()) -> ObservationData:
+        """The scope's part of the city's stats and points (as read by `load`, or held by the cached layer)."""
         if scope.kind == "district":
             points = points[points["district_code"] == scope.code]
-        stats = observation.monthly_stats(engine)
         return cls(stats[stats["point_id"].isin(points["point_id"])], points.reset_index(drop=True))
 
     def window(self, start: date, end: date) -> pd.DataFrame:
@@ -280,13 +283,16 @@ class AlertsPanel:
 
 def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Scope(),
                  rules: AlertRules | None = None,
-                 building_rules: workbench.WarningRules | None = None) -> AlertsPanel:
+                 building_rules: workbench.WarningRules | None = None,
+                 warnings: pd.DataFrame | None = None, data: ObservationData | None = None) -> AlertsPanel:
     """The quarter of `as_of` through that month against the whole quarter before (the 观测点 page's rule); the
-    demands as of `today` (observation.demand_day); the building early warnings at `as_of` (the overview's list)."""
+    demands as of `today` (observation.demand_day); the building early warnings at `as_of` (the overview's list:
+    `warnings` when the caller holds it already, as the cached layer does, else `building_alerts`); `data`: the
+    scope's feedback when the caller holds it (else read here)."""
     rules = rules or AlertRules.from_settings()
     building_rules = building_rules or workbench.WarningRules.from_settings()
     (start, end), previous = quarter_window(as_of)
-    data = ObservationData.load(engine, scope)
+    data = data if data is not None else ObservationData.load(engine, scope)
     return AlertsPanel(
         start=start, end=end,
         summary=sentiment_summary(data, start=start, end=end, min_responses=rules.min_responses),
@@ -294,23 +300,24 @@ def alerts_panel(engine: Engine, *, as_of: date, today: date, scope: Scope = Sco
         alerts=sentiment_alerts(data, as_of=as_of, rules=rules),
         demands=demand_summary(engine, day=observation.demand_day(today), scope=scope),
         demand_day=observation.demand_day(today),
-        building_alerts=building_alerts(engine, as_of=as_of, scope=scope, rules=building_rules),
+        building_alerts=warnings if warnings is not None else building_alerts(engine, as_of=as_of, scope=scope,
+                                                                                rules=building_rules),
     )
 
 
 def building_alerts(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.WarningRules) -> pd.DataFrame:
     """The building early warnings of the scope (city or one district) at `as_of`."""
-    return workbench.building_alerts(engine, as_of=as_of, rules=rules, district=_district(scope))
+    return workbench.building_alerts(engine, as_of=as_of, rules=rules, district=district_of(scope))
 
 
 def alert_marks(engine: Engine, *, as_of: date, scope: Scope, rules: workbench.WarningRules,
-                target_crs: str) -> pd.DataFrame:
+                target_crs: str, warnings: pd.DataFrame | None = None) -> pd.DataFrame:
     """The buildings of the building early warnings (the alerts panel's list, `building_alerts`: one home) for the
     wall map, one row per building: building_id, name, district_code, rules (how many rules it trips), lon, lat in
     `target_crs` (the boundaries' CRS, so a mark lands in its district); lon/lat NaN for a building not yet
-    placed (the map's key counts those)."""
+    placed (the map's key counts those). `warnings`: that list when the caller holds it already."""
     columns = ["building_id", "name", "district_code", "rules", "lon", "lat"]
-    alerts = building_alerts(engine, as_of=as_of, scope=scope, rules=rules)
+    alerts = warnings if warnings is not None else building_alerts(engine, as_of=as_of, scope=scope, rules=rules)
     if alerts.empty:
         return pd.DataFrame(columns=columns)
     per_building = (alerts.groupby("building_id", sort=False)
@@ -352,7 +359,7 @@ def headline_trend(engine: Engine, *, as_of: date, scope: Scope = Scope(), month
     for back in range(months - 1, -1, -1):
         month = add_months(as_of, -back)
         figures = queries.period_kpis(engine, period=Period("month", month.year, month.month),
-                                      district=_district(scope))
+                                      district=district_of(scope))
         rows[month] = {code: figures.get(code) for code in HEADLINE_CODES}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(HEADLINE_CODES))
 

@@ -50,10 +50,14 @@ _DATA_LAYER = Path(__file__).resolve().parent
 
 @functools.cache
 def code_fingerprint() -> str:
-    """sha256 over every source file of data_layer/ (path and bytes): changes with any rule or query."""
+    """sha256 over every source file of data_layer/ and every string table (path and bytes): changes with any rule,
+    query or wording (a stored warning list or table page holds translated text)."""
+    from data_layer.i18n import TABLE_DIR
+
     digest = hashlib.sha256()
-    for path in sorted(_DATA_LAYER.rglob("*.py")):
-        digest.update(str(path.relative_to(_DATA_LAYER)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root, pattern in ((_DATA_LAYER, "*.py"), (TABLE_DIR, "*.json")):
+        for path in sorted(root.rglob(pattern)):
+            digest.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -4,8 +4,8 @@ Every write (an import, undo, restore, plan edit, also one made by the command l
 another replica) bumps the store's data version, and every cached wrapper in data_layer/cached is keyed by it: the
 first visit after a write would compute the pages' data afresh. One daemon thread per process and store (started
 from app.py through `st.cache_resource`) polls the data version every `DASHBOARD_WARM_INTERVAL` seconds and, when
-it changed, calls the cached wrappers of each page's default view (overview, map, goals, observation: the newest
-period, the whole city, the default language) with the new version, so they are filled before anyone asks.
+it changed, calls the cached wrappers of each page's default view (overview, map, goals, observation and the wall
+screen: the newest period, the whole city, the default language) with the new version, so they are filled before anyone asks.
 
 Bounded and one at a time: one thread, one page after the other, under a lock (a test or a second start never runs
 two warmings together); the import never waits for it (it only reads, after the write committed) and a page run
@@ -49,7 +49,7 @@ from ui import map_state
 from ui import view_state as vs
 
 log = logging.getLogger(__name__)
-PAGES = ("overview", "map", "goals", "observation")
+PAGES = ("overview", "map", "goals", "observation", "briefing")
 _ONE_AT_A_TIME = threading.Lock()  # process-wide: at most one warming runs, whatever starts it
 
 
@@ -140,7 +140,29 @@ def warm_observation(url: str, version: str, last: date, lang: str) -> None:
     cached_observation.feedback_counts(*query)
 
 
-WARMERS = {"overview": warm_overview, "map": warm_map, "goals": warm_goals, "observation": warm_observation}
+def warm_briefing(url: str, version: str, last: date, lang: str) -> None:
+    """The wall screen's panels for the whole city (app_pages/briefing.py): a screen left running shows an import
+    at its next panel, and that panel reads what is warmed here (at 50,000 buildings the tiles' 12-month trend
+    alone is ~1 s to compute)."""
+    from data_layer.briefing import AlertRules
+    from data_layer.cached import briefing as cached_briefing
+
+    settings, scope = get_settings(), str(Scope())
+    cached_briefing.updated_at(url, version)
+    cached_briefing.district_names(url, version, lang)
+    cached_briefing.headline(url, version, last, scope)
+    cached_briefing.headline_trend(url, version, last, scope)
+    cached_briefing.target_status(url, version, last, scope, settings.at_risk_margin_share, settings.at_risk_margin_pp)
+    cached_briefing.district_ranking(url, version, last)
+    cached_briefing.ranking_note(url, version, last)
+    cached_briefing.alert_marks(url, version, last, scope, cached_map.boundary_crs(url, version))
+    rules = AlertRules.from_settings()
+    cached_briefing.alerts_panel(url, version, last, settings.today, scope, rules.index_drop, rules.negative_share,
+                                 rules.min_responses)
+
+
+WARMERS = {"overview": warm_overview, "map": warm_map, "goals": warm_goals, "observation": warm_observation,
+           "briefing": warm_briefing}
 
 
 def warm(url: str, version: str, pages: tuple[str, ...] = PAGES) -> list[str]:
