@@ -23,6 +23,7 @@ from data_layer import db
 from data_layer.auth import Actor
 from tests.browser.actions import click_until
 from tests.browser.conftest import serve
+from tests.conftest import without_stored_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -35,7 +36,7 @@ DATA_ELEMENTS = {"metric", "arrow_data_frame", "plotly_chart", "deck_gl_json_cha
 
 def _copy(demo_url: str, folder: Path) -> str:
     shutil.copy(demo_url.removeprefix("sqlite:///"), folder / "demo.db")
-    return f"sqlite:///{folder / 'demo.db'}"
+    return without_stored_results(f"sqlite:///{folder / 'demo.db'}")  # the names are changed by hand below
 
 
 @pytest.fixture(scope="module")
