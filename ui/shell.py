@@ -27,12 +27,15 @@ def t(key: str, **values: object) -> str:
 
 # Every page's style (app.py): a metric's value is a little smaller than Streamlit's 2.25rem and wraps at its space
 # (keep-all: "亿元" stays whole) instead of ending in "…": a fifth of a 1,500 px page held "298.61 …" for
-# "298.61 亿元".
+# "298.61 亿元". Its label wraps too ("入驻率（面积加权）" read "入驻率（面…" at 1,280 px).
 PAGE_STYLE = """<style>
 [data-testid="stMetricValue"] { font-size: 1.75rem; }
 [data-testid="stMetricValue"] > [data-testid="stMarkdownContainer"],
 [data-testid="stMetricValue"] > [data-testid="stMarkdownContainer"] p {
   white-space: normal; word-break: keep-all; overflow: visible; text-overflow: clip; }
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {
+  white-space: normal; overflow: visible; text-overflow: clip; }
 </style>"""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

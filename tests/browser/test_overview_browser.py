@@ -18,9 +18,9 @@ def test_overview_renders_offline_without_errors(server: str, watched_page) -> N
     assert page.locator('[data-testid="stMetric"]').count() == 10
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("亿元").count() >= 1
-    # every metric's figure is shown whole inside its card, at 1,280 px too ("298.61 …" was cut before)
+    # every metric's figure and label is shown whole inside its card, at 1,280 px too ("298.61 …" was cut before)
     page.set_viewport_size({"width": 1280, "height": 900})
-    cut = page.locator('[data-testid="stMetricValue"] p').evaluate_all(
+    cut = page.locator('[data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p').evaluate_all(
         """ps => ps.filter(p => { const box = p.parentElement, card = p.closest('[data-testid="stMetric"]');
                return box.scrollWidth > box.clientWidth + 1
                    || p.getBoundingClientRect().right > card.getBoundingClientRect().right + 0.5; })
