@@ -13,7 +13,6 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from data_layer import cached, fmt
 from data_layer.cached import workbench as cached_workbench
-from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.workbench import RULES, WarningRules, rules_note
 from ui.definitions import header_config
@@ -25,8 +24,7 @@ ALERT_SHOWN = ("building", "code", "district", "grade", "leasable", "rule", "fig
 
 
 def _district_names(ctx: PageContext) -> dict[str, str]:
-    frame = cached.districts(ctx.url, ctx.version)
-    return dict(zip(frame["code"], frame[localized("name", ctx.lang)], strict=True))
+    return cached.district_names(ctx.url, ctx.version, ctx.lang)
 
 
 def open_profile(building_id: int, period: Period, lang: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from data_layer import aggregates, db, migrations, queries
 from data_layer import stored as stored_results
+from data_layer.i18n import localized
 from data_layer.periods import Period
 from data_layer.settings import get_settings
 
@@ -78,6 +79,12 @@ def month_bounds(url: str, version: str) -> tuple:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def districts(url: str, version: str) -> pd.DataFrame:
     return queries.districts(engine(url))
+
+
+def district_names(url: str, version: str, lang: str) -> dict[str, str]:
+    """District code → name in the language, from the cached district list."""
+    frame = districts(url, version)
+    return dict(zip(frame["code"], frame[localized("name", lang)], strict=True))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

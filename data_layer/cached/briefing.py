@@ -79,9 +79,8 @@ def _alerts_panel(url: str, version: str, as_of: date, today: date, scope: str, 
                   negative_share: float, min_responses: int, building_rules: WarningRules) -> briefing.AlertsPanel:
     rules = briefing.AlertRules(index_drop, negative_share, min_responses)
     parsed = Scope.parse(scope)
-    # the overview's own cached (and stored) warning list and the 观测点 page's feedback sums: one computation
-    # for every page (~1.2 s and ~0.7 s at 50,000 buildings)
-    warnings = cached_workbench.building_alerts(url, version, as_of, briefing.district_of(parsed), building_rules)
+    # the overview's own warning list and the 观测点 page's feedback sums (~1.2 s and ~0.7 s at 50,000 buildings)
+    warnings = _warnings(url, version, as_of, parsed, building_rules)
     data = briefing.ObservationData.of(cached_observation.monthly_stats(url, version),
                                        cached_observation.points(url, version), parsed)  # the 观测点 page's, stored
     return briefing.alerts_panel(engine(url), as_of=as_of, today=today, scope=parsed, rules=rules,
@@ -99,6 +98,12 @@ def alert_marks(url: str, version: str, as_of: date, scope: str, target_crs: str
 def _alert_marks(url: str, version: str, as_of: date, scope: str, target_crs: str,
                  building_rules: WarningRules) -> pd.DataFrame:
     parsed = Scope.parse(scope)
-    warnings = cached_workbench.building_alerts(url, version, as_of, briefing.district_of(parsed), building_rules)
+    warnings = _warnings(url, version, as_of, parsed, building_rules)
     return briefing.alert_marks(engine(url), as_of=as_of, scope=parsed, rules=building_rules, target_crs=target_crs,
                                 warnings=warnings)
+
+
+def _warnings(url: str, version: str, as_of: date, scope: Scope, rules: WarningRules) -> pd.DataFrame:
+    """The scope's building warnings as the overview and the map read them: one cached, stored computation for
+    every page (briefing.building_alerts' rule, the district of a district scope, else the city)."""
+    return cached_workbench.building_alerts(url, version, as_of, briefing.district_of(scope), rules)

@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from data_layer import workbench
-from data_layer.cached import TTL, districts, engine, stored
-from data_layer.i18n import localized
+from data_layer.cached import TTL, district_names, engine, stored
 from data_layer.workbench import WarningRules
 
 
@@ -26,9 +25,8 @@ def alert_rows(url: str, version: str, as_of: date, district: str | None, rules:
                lang: str) -> pd.DataFrame:
     """building_alerts as people read them (workbench.alert_rows), row for row: worded once per language and data
     version, not on every rerun (~0.05 s at 50,000 buildings' 600 warnings)."""
-    names = districts(url, version)
     return workbench.alert_rows(building_alerts(url, version, as_of, district, rules), lang=lang,
-                                district_names=dict(zip(names["code"], names[localized("name", lang)], strict=True)))
+                                district_names=district_names(url, version, lang))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
