@@ -169,16 +169,20 @@ def history_section() -> None:
 def templates_section() -> None:
     st.caption(t("imports.templates.caption"))
     kind = st.selectbox(t("imports.kind"), ALL_KINDS, format_func=lambda k: kind_label(k, lang), key="template_kind")
+    # Every download on this page is on_click="ignore": a download changes nothing, and a rerun started by the click
+    # raced the file's own request (the button stayed disabled, spinning, in one CI run).
     if kind == "boundaries":
         st.download_button(t("imports.templates.geojson"), template_bytes(kind, "geojson", settings.today),
-                           file_name="boundaries.geojson", mime="application/geo+json", key="template_geojson")
+                           file_name="boundaries.geojson", mime="application/geo+json", key="template_geojson",
+                           on_click="ignore")
         return
     left, right = st.columns(2)
     left.download_button(t("imports.templates.xlsx"), lambda: template_bytes(kind, "xlsx", settings.today),
-                         file_name=f"{kind}.xlsx", key="template_xlsx")
+                         file_name=f"{kind}.xlsx", key="template_xlsx", on_click="ignore")
     if kind != "workbook":
         right.download_button(t("imports.templates.csv"), lambda: template_bytes(kind, "csv", settings.today),
-                              file_name=f"{kind}.csv", mime="text/csv", key="template_csv")
+                              file_name=f"{kind}.csv", mime="text/csv", key="template_csv",
+                              on_click="ignore")
         st.caption(t("imports.templates.columns"))
         st.dataframe(template_columns(kind, lang), hide_index=True, width="stretch")
 
@@ -205,7 +209,7 @@ def export_section() -> None:
     role = user.role if user is not None else None  # the enterprise table's tax follows the role (tables.py)
     st.download_button(t("imports.export.download"), lambda: export_bytes(engine, table, fmt, role=role),
                        disabled=too_many,
-                       file_name=f"{table}-{datetime.now():%Y%m%d-%H%M}.{fmt}", key="export_download")
+                       file_name=f"{table}-{datetime.now():%Y%m%d-%H%M}.{fmt}", key="export_download", on_click="ignore")
 
 
 def backup_section() -> None:
@@ -221,7 +225,7 @@ def backup_section() -> None:
         return
     st.caption(t("imports.backup.caption"))
     st.download_button(t("imports.backup.download"), lambda: backups.backup_bytes(engine), key="backup_download",
-                       file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream")
+                       file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream", on_click="ignore")
     st.subheader(t("imports.backup.restore"))
     st.caption(t("imports.backup.restore_admin_only"))
     admin = require_role("admin")
