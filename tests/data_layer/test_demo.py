@@ -115,6 +115,7 @@ def test_two_fresh_builds_have_the_same_checksum(demo, store_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE building_month SET tax_10k = tax_10k + 0.01 WHERE building_id = 1 AND month = '2025-01-01'"))
     assert store.checksum(engine) != reference
+    engine.dispose()  # on PostgreSQL the fixture then drops the database without waiting on this pool
 
 
 @pytest.mark.slow  # builds the demo city
