@@ -325,9 +325,18 @@ class PartCounts:
     dimension: str = ""  # the <dimension ref> the sheet declares
 
 
-_PATTERNS = {"cells": (b"<c ", b"<c>", b"<c/>"), "valued": (b"<v>", b"<v ", b"<is>"), "string_cells": (b't="s"',),
-             "strings": (b"<si>", b"<si ")}
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+# XML allows whitespace after an element's name (`<c\tr="A1">`) and a namespace prefix (`<x:c r="A1">`); openpyxl
+# reads both, so the counts must too, or a file written that way passes every limit unseen.
+_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_PATTERNS = {
+    "cells": re.compile(rb"<" + _PREFIX + rb"c[\s/>]"),
+    "valued": re.compile(rb"<" + _PREFIX + rb"(?:v|is)[\s>]"),  # <v/> is no value
+    "string_cells": re.compile(rb"\st\s*=\s*[\"']s[\"']"),
+    "strings": re.compile(rb"<" + _PREFIX + rb"si[\s/>]"),
+}
+_OVERLAP = 64  # bytes carried from one piece to the next: longer than any match, so none is lost at a seam
+_DIMENSION = re.compile(rb"<" + _PREFIX + rb"dimension\s+ref\s*=\s*[\"']([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)[\"']")
+_RANGE = re.compile(r"([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?")
 
 
 def count_part(archive: zipfile.ZipFile, name: str, chunk: int = 4 << 20) -> PartCounts:
@@ -342,22 +351,23 @@ def count_part(archive: zipfile.ZipFile, name: str, chunk: int = 4 << 20) -> Par
             block = tail + piece
             if first:
                 found = _DIMENSION.search(block[:4096])
-                counts.dimension = found[0].decode() if found else ""
+                counts.dimension = found[1].decode() if found else ""
                 first = False
-            for attribute, patterns in _PATTERNS.items():
-                # a pattern split across two pieces is counted once: the tail carries the last 5 bytes over
+            for attribute, pattern in _PATTERNS.items():
+                # a match within the carried-over tail was counted with the piece before; one across the seam is
+                # counted here, once (every pattern starts at a '<' or a space, neither inside another match)
                 setattr(counts, attribute, getattr(counts, attribute)
-                        + sum(block.count(p) - tail.count(p) for p in patterns))
-            tail = block[-5:]
+                        + len(pattern.findall(block)) - len(pattern.findall(tail)))
+            tail = block[-_OVERLAP:]
     return counts
 
 
 def _declared_cells(dimension: str) -> int:
-    found = _DIMENSION.search(dimension.encode())
+    found = _RANGE.fullmatch(dimension)
     if not found or not found[3]:
         return 0
     rows = int(found[4]) - int(found[2]) + 1
-    columns = _column_number(found[3].decode()) - _column_number(found[1].decode()) + 1
+    columns = _column_number(found[3]) - _column_number(found[1]) + 1
     return max(rows, 0) * max(columns, 0)
 
 
@@ -410,7 +420,7 @@ def check_workbook_parts(data: bytes, findings: Findings) -> bool:
             findings.error("xlsx_mostly_empty", sheet=sheet, empty=f"{empty:,}", filled=f"{counts.valued:,}")
             return False
         if declared > MAX_CELLS and declared > EMPTY_FACTOR * max(counts.cells, 1):
-            findings.error("xlsx_declared_size", sheet=sheet, dimension=counts.dimension.split('"')[1],
+            findings.error("xlsx_declared_size", sheet=sheet, dimension=counts.dimension,
                            declared=f"{declared:,}", cells=f"{counts.cells:,}")
             return False
         total.string_cells += counts.string_cells
