@@ -183,4 +183,10 @@ def test_names_from_a_hostile_import_show_as_typed_and_fetch_nothing(doctored: s
     page.goto(f"{doctored}/building?id=1")
     page.get_by_text("大厦").first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stMain"] a[href*="evil.example"]').count() == 0
+    # A table's own toolbar offers no CSV download: it would write imported text (=HYPERLINK(...)) as a live formula
+    # and skip the exports' role rules (.streamlit/config.toml, client.disableDataExport)
+    page.locator('[data-testid="stDataFrame"]').first.hover()
+    toolbar = page.locator('[data-testid="stElementToolbar"]').first
+    toolbar.get_by_role("button", name="Search").wait_for(timeout=30_000)
+    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
     assert watched_page.foreign_requests() == []
