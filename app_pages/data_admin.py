@@ -21,7 +21,7 @@ from data_layer.imports.pipeline import Outcome
 from data_layer.imports.table_export import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
 from data_layer.imports.templates import template_bytes
 from data_layer.settings import get_settings
-from ui.auth import current_user, require_role, store_engine
+from ui.auth import current_user, download_data, require_role, store_engine
 from ui.completeness_view import render_completeness
 from ui.first_day import guide_wanted, render_guide
 from ui.imports_view import (
@@ -206,10 +206,11 @@ def export_section() -> None:
         st.warning(t("imports.export.too_many"))
     if table == "enterprise" and not editor:
         st.caption(t("imports.export.confidential"))
-    role = user.role if user is not None else None  # the enterprise table's tax follows the role (tables.py)
-    st.download_button(t("imports.export.download"), lambda: export_bytes(engine, table, fmt, role=role),
-                       disabled=too_many,
-                       file_name=f"{table}-{datetime.now():%Y%m%d-%H%M}.{fmt}", key="export_download", on_click="ignore")
+    # the enterprise table's tax follows the role (tables.py): the role held when the button is clicked
+    data = download_data(lambda role: export_bytes(engine, table, fmt, role=role),
+                         needed="editor" if table in PERSONAL else None)
+    st.download_button(t("imports.export.download"), data, disabled=too_many, key="export_download",
+                       file_name=f"{table}-{datetime.now():%Y%m%d-%H%M}.{fmt}", on_click="ignore")
 
 
 def backup_section() -> None:
@@ -224,8 +225,10 @@ def backup_section() -> None:
                 language="bash")
         return
     st.caption(t("imports.backup.caption"))
-    st.download_button(t("imports.backup.download"), lambda: backups.backup_bytes(engine), key="backup_download",
-                       file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream", on_click="ignore")
+    backup = download_data(lambda _role: backups.backup_bytes(engine), needed="editor")  # checked again on click
+    st.download_button(t("imports.backup.download"), backup, key="backup_download",
+                       file_name=f"dashboard-{datetime.now():%Y%m%d-%H%M}.db", mime="application/octet-stream",
+                       on_click="ignore")
     st.subheader(t("imports.backup.restore"))
     st.caption(t("imports.backup.restore_admin_only"))
     admin = require_role("admin")

@@ -64,6 +64,36 @@ def require_role(needed: str) -> AuthUser:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+def role_now(user: AuthUser | None, url: str) -> str | None:
+    """The role `user` holds at this moment, read from the store at `url` without the session (a download's file is
+    made in a server thread after the click, where no session is current). None: anonymous, or an account that was
+    disabled or removed since the page was drawn; an IdP identity without an account is a viewer."""
+    if user is None:
+        return None
+    if not user.source:
+        return user.role  # a session set up directly (tests) is not backed by an account
+    account = users.get_user(cached.engine(url), username=user.username)
+    if account is None:
+        return "viewer" if user.source == "oidc" else None
+    return account.role if account.is_active else None
+
+
+def download_data(build: Callable[[str | None], bytes], *, needed: str | None = None) -> Callable[[], bytes]:
+    """A download button's data, made when it is clicked for the role its user holds *then*: a download does not
+    rerun the page (on_click="ignore"), so without this an editor disabled or demoted after the page was drawn could
+    still take a backup or a table of names from it. `build` gets that role; below `needed` the file is refused
+    (Streamlit shows "Failed to generate file for download" under the button)."""
+    user, url = current_user(), get_settings().database_url
+
+    def data() -> bytes:
+        role = role_now(user, url)
+        if needed is not None and not has_role(role, needed):
+            raise PermissionError(f"download needs the {needed} role; the account now holds {role or 'none'}")
+        return build(role)
+
+    return data
+
+
 # ---------------------------------------------------------------------------------------------- session
 
 

@@ -246,3 +246,27 @@ def test_uploads_clear_cache_and_history_are_out_of_a_strangers_reach(staffed: E
     editor = _page(DATA_PAGE, AuthUser("ed", "editor"))
     editor.segmented_control(key="admin_section").set_value("history").run()
     assert {"操作人", "文件名"} <= set(editor.dataframe[0].value.columns)
+
+
+def test_a_download_is_made_for_the_account_as_it_stands_when_the_button_is_clicked(
+        staffed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download does not rerun the page, so an editor disabled or demoted after drawing 数据管理 could still take a
+    backup, or the register with its tax, from the open page: the file is made for the role held at the click."""
+    from data_layer.imports.table_export import export_bytes
+
+    monkeypatch.setattr(ui.auth, "current_user", lambda: AuthUser("ed", "editor", source="password"))
+    backup = ui.auth.download_data(lambda _role: b"SQLite backup", needed="editor")  # as drawn for the editor
+    register = ui.auth.download_data(lambda role: export_bytes(staffed, "enterprise", "csv", role=role))
+    assert backup() == b"SQLite backup"
+    assert b",tax_10k," in register().split(b"\n")[0]  # an editor's register carries the yearly tax in 万元
+
+    users.set_role(staffed, username="ed", role="viewer", by=SETUP)  # demoted while the page stays open
+    with pytest.raises(PermissionError):
+        backup()
+    header = register().split(b"\n")[0]
+    assert b"tax_10k" not in header and b"tax_band" in header  # a viewer's: the band only
+    users.set_role(staffed, username="ed", role="editor", by=SETUP)
+    users.set_active(staffed, username="ed", active=False, by=SETUP)  # disabled: nothing at all
+    with pytest.raises(PermissionError):
+        backup()
+    assert b"tax_band" not in register().split(b"\n")[0]
