@@ -172,6 +172,19 @@ def distance_m(lon1: np.ndarray | float, lat1: np.ndarray | float, lon2: np.ndar
 
 # --- district polygons and statistics --------------------------------------------------------------------------
 
+# The outlines as drawn (the map, the wall screen's map, playback, the observation map): simplified to ~1 m
+# (Douglas-Peucker, rings kept valid), under a pixel at the map's closest zoom (15.5: ~2 m per pixel at 23°N). A
+# surveyed boundary of hundreds of thousands of vertices would otherwise reach every browser on every rerun (a
+# 1,000,000-vertex file made the map page 46 s and 61 MB). Which building lies in which district still uses the
+# stored geometry.
+DRAW_TOLERANCE_DEG = 1e-5
+
+
+def drawn(geometry: shapely.Geometry) -> shapely.Geometry:
+    """A district's outline as the maps draw it (see DRAW_TOLERANCE_DEG)."""
+    return shapely.simplify(geometry, DRAW_TOLERANCE_DEG, preserve_topology=True)
+
+
 def district_boundaries(engine: Engine, *, target_crs: str | None = None) -> gpd.GeoDataFrame:
     """District polygons from the `district_boundary` table (GeoJSON geometry text), with the district names.
 
@@ -209,9 +222,11 @@ def boundary_crs(engine: Engine) -> str:
 
 def district_map(engine: Engine, *, period: Period, target_crs: str | None = None,
                  indicators: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
-    """District polygons with the period's indicators joined on the district code (for the choropleth).
+    """District polygons as drawn (`drawn`) with the period's indicators joined on the district code (for the
+    choropleth).
     `indicators`: the period's `district_indicators` when the caller has them already (the map page caches them)."""
     shapes = district_boundaries(engine, target_crs=target_crs)
+    shapes = shapes.set_geometry(drawn(shapes.geometry.to_numpy()))  # this frame is for drawing
     stats = district_indicators(engine, period=period) if indicators is None else indicators
     return shapes.merge(stats.drop(columns=["name_zh", "name_en"]), on="code", how="left")
 

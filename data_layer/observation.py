@@ -24,10 +24,13 @@ import json
 from datetime import UTC, date, datetime
 
 import pandas as pd
+import shapely.geometry
+from shapely.geometry import shape
 from sqlalchemy import ColumnElement, Connection, Engine, Select, bindparam, case, extract, func, select, update
 from sqlmodel import col
 
 from data_layer import audit
+from data_layer.geo import drawn
 from data_layer.models import (
     SENTIMENTS,
     Building,
@@ -348,14 +351,15 @@ def keyword_comments(engine: Engine, *, term: str, dimension: str, start: date, 
 
 
 def district_boundaries(engine: Engine) -> pd.DataFrame:
-    """District polygons as GeoJSON geometry dicts, with names (the map's offline base layer)."""
+    """District polygons as GeoJSON geometry dicts, as drawn (geo.drawn), with names (the map's offline base
+    layer)."""
     frame = _frame(engine, (
         select(col(DistrictBoundary.district_code), col(DistrictBoundary.geojson), col(District.name_zh),
                col(District.name_en))
         .join(District,
               col(District.code) == col(DistrictBoundary.district_code)).order_by(col(DistrictBoundary.district_code))
     ))
-    frame["geometry"] = frame["geojson"].map(json.loads)
+    frame["geometry"] = frame["geojson"].map(lambda text: shapely.geometry.mapping(drawn(shape(json.loads(text)))))
     return frame.drop(columns=["geojson"])
 
 

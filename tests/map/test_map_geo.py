@@ -124,3 +124,32 @@ def test_district_map_joins_statistics_to_polygons(demo_url: str) -> None:
     joined = geo.district_map(db.make_engine(demo_url), period=Period("ytd", 2026, 10)).set_index("code")
     assert joined.geometry.notna().all() and joined["occupancy_rate"].between(0, 1).all()
     assert joined["buildings_reporting"].sum() > 1000
+
+
+def test_a_surveyed_boundary_of_200000_vertices_is_drawn_with_a_few_hundred(demo_copy: str) -> None:
+    """The maps draw outlines simplified to ~1 m; the store keeps the surveyed ring (which building is where)."""
+    import json
+
+    import shapely
+    from sqlalchemy import text
+
+    from data_layer import observation
+
+    # 天河区 as a circle of radius 0.03° (~3 km) through 200,000 vertices: its chord sags 0.03 * (1 - cos(π/200000))
+    # = 3.7e-12° from the arc, so a 1e-5° tolerance needs only n with 0.03 * (1 - cos(π/n)) <= 1e-5: n >= 55 (it
+    # keeps a few more, as Douglas-Peucker does).
+    angles = np.linspace(0, 2 * np.pi, 200_000, endpoint=False)
+    ring = [[113.36 + 0.03 * np.cos(a), 23.13 + 0.03 * np.sin(a)] for a in angles]
+    geometry = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    engine = db.make_engine(demo_copy)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE district_boundary SET geojson = :g WHERE district_code = '440106'"),
+                     {"g": json.dumps(geometry)})
+    stored = geo.district_boundaries(engine).set_index("code").geometry["440106"]
+    drawn = geo.district_map(engine, period=Period("ytd", 2026, 10)).set_index("code").geometry["440106"]
+    assert shapely.get_num_coordinates(stored) == 200_001
+    assert 55 <= shapely.get_num_coordinates(drawn) <= 500
+    assert shapely.hausdorff_distance(stored, drawn) <= 1e-5  # nowhere more than ~1 m off
+    other = observation.district_boundaries(engine).set_index("district_code").geometry["440106"]
+    assert 55 <= len(other["coordinates"][0]) <= 500  # the observation page's map draws the same outline
+    engine.dispose()
