@@ -21,7 +21,7 @@ from data_layer.imports.pipeline import Outcome
 from data_layer.imports.table_export import PERSONAL, XLSX_MAX_ROWS, export_bytes, exportable_for
 from data_layer.imports.templates import template_bytes
 from data_layer.settings import get_settings
-from ui.auth import current_user, download_data, require_role, store_engine
+from ui.auth import current_user, download_data, require_role, shows_names, store_engine
 from ui.completeness_view import render_completeness
 from ui.first_day import guide_wanted, render_guide
 from ui.imports_view import (
@@ -193,7 +193,7 @@ def export_section() -> None:
     if not editor:  # tables naming people (import history, audit log, label corrections) are for editors
         names = ("、" if lang == "zh" else ", ").join(table_label(n, lang) for n in sorted(PERSONAL))
         st.caption(t("imports.export.personal", tables=names))
-    table = st.selectbox(t("imports.export.table"), exportable_for(editor), key="export_table",
+    table = st.selectbox(t("imports.export.table"), exportable_for(shows_names()), key="export_table",
                          format_func=lambda name: f"{table_label(name, lang)} ({name})")
     if table in PERSONAL:
         require_role("editor")  # also when the choice came from an earlier, signed-in run of this session

@@ -14,7 +14,7 @@ from data_layer.settings import get_settings
 from ui import observation_charts as charts
 from ui import sentiment_learning as learning
 from ui import view_state as vs
-from ui.auth import require_role
+from ui.auth import require_role, shows_names
 from ui.held import held
 from ui.shell import page_context, plain, t
 
@@ -191,8 +191,8 @@ with tab_feedback:
     if listing.empty:
         st.info(t("obs.no_comments"))
     else:
-        st.dataframe(charts.feedback_table(listing, dims=dims, labels=labels, t=t), hide_index=True,
-                     key="obs_feedback", placeholder="—")
+        st.dataframe(charts.feedback_table(listing, dims=dims, labels=labels, t=t, people=shows_names()),
+                     hide_index=True, key="obs_feedback", placeholder="—")
     if st.session_state.pop("obs_corrected", None):
         st.success(t("obs.corrected"))
     st.subheader(t("obs.correct"))

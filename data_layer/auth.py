@@ -31,6 +31,13 @@ def has_role(role: str | None, needed: str) -> bool:
     return _RANK[role] >= _RANK[needed]
 
 
+def sees_names(role: str | None) -> bool:
+    """Whether a user may see which colleague did something (corrected a label, wrote or finalised a note, issued
+    a pack) and export the tables that say so: editors and admins. A user name is half of a sign-in, so strangers
+    and viewers are told that it was done, not by whom."""
+    return has_role(role, "editor")
+
+
 def require(actor: Actor, needed: str) -> None:
     """Raise PermissionDenied unless `actor` holds `needed`: the data layer's copy of the page gate, so a write
     function refuses even when a page forgot to ask."""

@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from data_layer import cached, users
-from data_layer.auth import Actor, has_role
+from data_layer.auth import Actor, has_role, sees_names
 from data_layer.settings import get_settings
 from ui.shell import t
 
@@ -46,6 +46,12 @@ def current_user() -> AuthUser | None:
     """The signed-in user of this browser session, if any."""
     user = st.session_state.get(SESSION_KEY)
     return user if isinstance(user, AuthUser) else None
+
+
+def shows_names() -> bool:
+    """Whether this session may see which colleague did something (data_layer.auth.sees_names)."""
+    user = current_user()
+    return sees_names(user.role if user is not None else None)
 
 
 def actor(user: AuthUser) -> Actor:

@@ -11,12 +11,14 @@ from data_layer import commentary
 from data_layer.auth import Actor, has_role
 from data_layer.cached import engine
 from data_layer.cached import review as cached_review
-from ui.auth import actor, current_user
+from ui.auth import actor, current_user, shows_names
 from ui.shell import plain, t
 
 
-def _who(row: Mapping) -> str:
-    return t("review.notes.by", user=plain(str(row["updated_by"])), at=str(row["updated_at"])[:16])
+def _who(row: Mapping, people: bool) -> str:
+    """When a note was written, and by whom for those who may see names (data_layer.auth.sees_names)."""
+    at = str(row["updated_at"])[:16]
+    return t("review.notes.by", user=plain(str(row["updated_by"])), at=at) if people else t("review.notes.at", at=at)
 
 
 def render_commentary(*, url: str, version: str, plan_code: str, year: int, quarter: int, scope: str,
@@ -26,10 +28,11 @@ def render_commentary(*, url: str, version: str, plan_code: str, year: int, quar
     frame = cached_review.notes(url, version, plan_code, year, quarter, scope)
     final = cached_review.final_state(url, version, plan_code, year, quarter, scope)
     by_code = {str(r["indicator"]): r for r in frame.to_dict("records")}
+    people = shows_names()
     st.subheader(t("review.notes.findings"))
     if commentary.FINDINGS in by_code:
         st.text(by_code[commentary.FINDINGS]["text"])
-        st.caption(_who(by_code[commentary.FINDINGS]))
+        st.caption(_who(by_code[commentary.FINDINGS], people))
     else:
         st.caption(t("review.notes.empty"))
     notes = [(code, name) for code, name in indicators.items() if code in by_code]
@@ -38,9 +41,11 @@ def render_commentary(*, url: str, version: str, plan_code: str, year: int, quar
         for code, name in notes:
             st.markdown(f"**{plain(name)}**")
             st.text(by_code[code]["text"])
-            st.caption(_who(by_code[code]))
+            st.caption(_who(by_code[code], people))
     if final:
-        st.info(t("review.notes.final", user=plain(str(final["final_by"])), at=str(final["final_at"])[:16]))
+        at = str(final["final_at"])[:16]
+        st.info(t("review.notes.final", user=plain(str(final["final_by"])), at=at) if people
+                else t("review.notes.final_plain", at=at))
         return
     user = current_user()
     if user is None or not has_role(user.role, "editor"):

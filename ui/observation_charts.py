@@ -298,10 +298,11 @@ def demand_labels(t: Translate) -> dict[str, str]:
 
 
 def feedback_table(listing: pd.DataFrame, *, dims: dict[str, str], labels: dict[str, str],
-                   t: Translate) -> pd.DataFrame:
-    """A point's comments as shown: the text as data (never Markdown), the label in force, and who corrected it
-    or whether it waits for review."""
-    status = [t("obs.status.corrected", user=by) if isinstance(by, str) and by else
+                   t: Translate, people: bool) -> pd.DataFrame:
+    """A point's comments as shown: the text as data (never Markdown), the label in force, and that it was
+    corrected (by whom when `people`: data_layer.auth.sees_names) or whether it waits for review."""
+    status = [(t("obs.status.corrected", user=by) if people else t("obs.status.corrected_plain"))
+              if isinstance(by, str) and by else
               (t("obs.status.review") if review else "")
               for by, review in zip(listing["corrected_by"], listing["needs_review"], strict=True)]
     return pd.DataFrame({

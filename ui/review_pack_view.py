@@ -12,7 +12,7 @@ from data_layer.auth import has_role
 from data_layer.cached import engine
 from data_layer.cached import review as cached_review
 from data_layer.report import archive, sections
-from ui.auth import current_user
+from ui.auth import current_user, shows_names
 from ui.shell import t
 
 ISSUED_KEY = "issued_pack_file"
@@ -52,8 +52,9 @@ def render_issue(*, url: str, year: int, quarter: int, scope: str, lang: str, op
                            on_click="ignore")
 
 
-def issued_table(frame: pd.DataFrame, *, names: dict[str, str]) -> pd.DataFrame:
-    """The archive as display columns: number, quarter, scope, format, issued by and at, status, changed figures."""
+def issued_table(frame: pd.DataFrame, *, names: dict[str, str], people: bool) -> pd.DataFrame:
+    """The archive as display columns: number, quarter, scope, format, issued by (when `people`:
+    data_layer.auth.sees_names) and at, status, changed figures."""
     rows = []
     for _, row in frame.iterrows():
         scope = str(row["scope"])
@@ -61,7 +62,8 @@ def issued_table(frame: pd.DataFrame, *, names: dict[str, str]) -> pd.DataFrame:
         rows.append({"id": int(row["id"]), "quarter": f"{row['year']}Q{row['quarter']}",
                      "scope": t("filter.all_districts") if scope == "city" else names.get(scope.partition(":")[2], scope),
                      "format": f"{str(row['format']).upper()} · {row['lang']}",
-                     "issued": f"{row['issued_by']} · {str(row['issued_at'])[:16]}",
+                     "issued": f"{row['issued_by']} · {str(row['issued_at'])[:16]}" if people
+                     else str(row["issued_at"])[:16],
                      "status": t("report.archive.revised" if row["revised"] else "report.archive.current"),
                      "changed": changed})
     return pd.DataFrame(rows, columns=["id", "quarter", "scope", "format", "issued", "status", "changed"])
@@ -77,6 +79,8 @@ def render_issued(*, url: str, version: str, names: dict[str, str]) -> None:
     revised = int(frame["revised"].sum())
     if revised:
         st.warning(t("report.archive.revised_count", n=revised))
-    shown = issued_table(frame, names=names)
-    st.dataframe(shown, hide_index=True, key="issued_packs",
-                 column_config={c: t(f"report.archive.col.{c}") for c in shown.columns})
+    people = shows_names()
+    shown = issued_table(frame, names=names, people=people)
+    headers = {c: t(f"report.archive.col.{c}") for c in shown.columns} | ({} if people else {
+        "issued": t("report.archive.col.issued_at")})
+    st.dataframe(shown, hide_index=True, key="issued_packs", column_config=headers)

@@ -21,9 +21,10 @@ XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 PERSONAL: frozenset[str] = frozenset({"import_batch", "audit_log", "feedback"})
 
 
-def exportable_for(editor: bool) -> list[str]:
-    """The tables a user may export: every exportable one for an editor, the ones without user names otherwise."""
-    return [name for name in EXPORTABLE if editor or name not in PERSONAL]
+def exportable_for(names: bool) -> list[str]:
+    """The tables a user may export: every exportable one for a user who sees names (data_layer.auth.sees_names:
+    editors and admins), the ones without user names otherwise."""
+    return [name for name in EXPORTABLE if names or name not in PERSONAL]
 
 
 class TooManyRows(ValueError):

@@ -106,6 +106,9 @@ def test_an_editor_correction_wins_over_the_model_on_the_page(small_store: list[
     shown = _feedback_table(at).set_index("编号")
     assert shown.loc[small_store[1], "情感"] == "负面"
     assert shown.loc[small_store[1], "标注状态"] == "已由 tester 更正"
+    # a stranger learns that it was corrected, not by whom (a user name is half of a sign-in)
+    stranger = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert _feedback_table(stranger).set_index("编号").loc[small_store[1], "标注状态"] == "已更正"
     assert _metrics(at)["负面占比"] == "—"  # two labelled comments: too few (< 5) for a share
 
 
