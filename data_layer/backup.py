@@ -12,7 +12,8 @@ The audit trail is append-only in both: a restore keeps every row the store alre
 restore adds the backup's rows that the store does not already hold.
 
 Before anything is touched, a backup is checked against the schema of the revision it claims: every table and
-column this program knows for that revision and nothing else (no views or triggers), `PRAGMA integrity_check` on
+column this program knows for that revision and nothing else, the same NOT NULL, primary-key and unique constraints
+(no conflict clauses, views or triggers), `PRAGMA integrity_check` on
 SQLite files, the COPY column lists of a pg_dump archive. A forged or partial file is refused with a reason code
 (imports.backup.bad.<code>) and the store stays as it was.
 
@@ -93,10 +94,14 @@ def check_restore_upload(size: int) -> None:
 # ---------------------------------------------------------------------------------------------- the schema
 
 
+Constraints = dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[tuple[str, ...], bool], ...]]]
+
+
 @cache
-def expected_schema(revision: str) -> dict[str, tuple[str, ...]]:
-    """Every table of the store at `revision` with its columns (sorted), read from a scratch SQLite store that
-    the migrations build to exactly that revision: the one definition a backup is checked against."""
+def _reference(revision: str) -> tuple[dict[str, tuple[str, ...]], Constraints]:
+    """Every table of the store at `revision` with its columns (sorted) and what it enforces, read from a scratch
+    SQLite store that the migrations build to exactly that revision: the one definition a backup is checked
+    against."""
     from data_layer import db
 
     if revision not in migrations.known_revisions():
@@ -106,16 +111,47 @@ def expected_schema(revision: str) -> dict[str, tuple[str, ...]]:
         try:
             migrations.upgrade(engine, revision)
             with engine.connect() as conn:
-                return _sqlite_schema(conn.connection.driver_connection)  # type: ignore[arg-type]
+                connection: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+                return _sqlite_schema(connection), _constraints(connection)
         finally:
             engine.dispose()
 
 
+def expected_schema(revision: str) -> dict[str, tuple[str, ...]]:
+    """Every table of the store at `revision` with its columns (sorted)."""
+    return _reference(revision)[0]
+
+
+def _table_names(connection: sqlite3.Connection) -> list[str]:
+    # substr, not LIKE 'sqlite_%': in LIKE an underscore is any character, so a table "sqliteXapp" would pass unseen
+    return [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_'")]
+
+
+def _quoted(name: object) -> str:
+    """A name from the file as an SQL identifier (the file chose it)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def _sqlite_schema(connection: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
-    names = [row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    return {name: tuple(sorted(row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')))
-            for name in names}
+    return {name: tuple(sorted(row[1] for row in connection.execute(f"PRAGMA table_info({_quoted(name)})")))
+            for name in _table_names(connection)}
+
+
+def _constraints(connection: sqlite3.Connection) -> Constraints:
+    """What each table enforces beyond its column names: its NOT NULL columns, its primary key, and the columns of
+    each unique index (and whether it is partial). A full restore copies the file's own definitions, so a table
+    rebuilt with an extra UNIQUE ... ON CONFLICT IGNORE would silently drop rows (the audit trail's) from then on."""
+    out: Constraints = {}
+    for name in _table_names(connection):
+        info = connection.execute(f"PRAGMA table_info({_quoted(name)})").fetchall()  # cid, name, type, notnull, dflt, pk
+        not_null = tuple(sorted(str(row[1]) for row in info if row[3]))
+        key = tuple(str(row[1]) for row in sorted(info, key=lambda row: row[5]) if row[5])
+        unique = sorted((tuple(str(c[2]) for c in connection.execute(f"PRAGMA index_info({_quoted(index[1])})")),
+                         bool(index[4]))
+                        for index in connection.execute(f"PRAGMA index_list({_quoted(name)})").fetchall() if index[2])
+        out[name] = (not_null, key, tuple(unique))
+    return out
 
 
 def data_tables(engine_or_conn: Engine | Connection) -> list[str]:
@@ -158,10 +194,16 @@ def _check_sqlite_file(connection: sqlite3.Connection) -> str:
     found = _sqlite_schema(connection)
     if found != expected:
         raise BackupError("schema", difference=_difference(expected, found))
-    # Views and triggers would run inside the store after a full restore: this program creates none.
-    extra = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type IN ('view', 'trigger')")]
+    # Views and triggers would run inside the store after a full restore: this program creates none. Nor does it
+    # write a conflict clause into a definition (ON CONFLICT IGNORE / REPLACE drop or overwrite rows silently).
+    extra = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('view', 'trigger') OR upper(sql) LIKE '%ON CONFLICT%'")]
     if extra:
         raise BackupError("schema", difference=", ".join(sorted(extra))[:200])
+    enforced = _constraints(connection)
+    changed = [f"~{name}" for name, rules in _reference(revision)[1].items() if enforced.get(name) != rules]
+    if changed:
+        raise BackupError("schema", difference=", ".join(changed)[:200])
     return revision
 
 

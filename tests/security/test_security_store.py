@@ -270,3 +270,20 @@ def test_a_download_is_made_for_the_account_as_it_stands_when_the_button_is_clic
     with pytest.raises(PermissionError):
         backup()
     assert b"tax_band" not in register().split(b"\n")[0]
+
+
+@pytest.mark.parametrize("clause", ["UNIQUE (via) ON CONFLICT IGNORE", "UNIQUE (via)"])
+def test_a_full_backup_whose_audit_table_drops_rows_is_refused(staffed: Engine, tmp_path: Path, clause: str) -> None:
+    """A full restore copies the file's own table definitions: an audit_log rebuilt with a unique `via` (every row
+    of the app says "app") would keep one row per channel and silently drop the rest of the trail from then on."""
+    path = backups.backup(staffed, tmp_path / "full.db", full=True)
+    assert backups.check_backup(path) == backups.migrations.head_revision()  # as made, the file is accepted
+    connection = sqlite3.connect(path)
+    (create,) = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log'").fetchone()
+    connection.executescript(
+        f"ALTER TABLE audit_log RENAME TO old_log; {create.rstrip().rstrip(')')}, {clause});"
+        " INSERT OR IGNORE INTO audit_log SELECT * FROM old_log; DROP TABLE old_log;")
+    connection.close()
+    with pytest.raises(backups.BackupError) as refused:
+        backups.check_backup(path)
+    assert refused.value.code == "schema" and "audit_log" in refused.value.params["difference"]
