@@ -40,8 +40,10 @@ class Problem:
             parts.append(translate("imports.where.sheet", lang, sheet=self.sheet))
         if self.row is not None:
             parts.append(translate("imports.where.row", lang, row=self.row))
-        if self.column:
-            parts.append(translate("imports.where.column", lang, letter=self.letter or "?", column=self.column))
+        if self.column and self.letter:
+            parts.append(translate("imports.where.column", lang, letter=self.letter, column=self.column))
+        elif self.column:  # a file without column letters (a GeoJSON feature's property or geometry)
+            parts.append(translate("imports.where.field", lang, column=self.column))
         elif self.letter:  # a cell under no header (e.g. right of the table)
             parts.append(translate("imports.where.letter", lang, letter=self.letter))
         return " · ".join(parts)

@@ -121,6 +121,7 @@ def test_boundaries_need_a_declared_crs_and_valid_polygons(engine: Engine) -> No
     bad = _collection("GCJ-02", [{"type": "Feature", "properties": {"code": "2", "name": "乙"}, "geometry": bowtie}])
     problems = _import(engine, "boundaries", "b.geojson", bad).findings.problems
     assert [(p.code, p.row) for p in problems] == [("invalid_geometry", 1)]
+    assert "第1行 · 字段「geometry」:" in problems[0].line("zh")  # a GeoJSON file has no column letters
 
 
 def test_buildings_flagged_as_observation_points_get_a_point(city: Engine) -> None:
