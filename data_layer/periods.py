@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PERIOD_KINDS = ("month", "quarter", "ytd", "year")
+PERIOD_KINDS = ("month", "quarter", "ytd", "year")  # what the period pickers offer
+# and the quarter to date (`number` is its last month): the review pack's running quarter, compared month for month
+# with the same months of the quarter before and of last year. No picker offers it (see `offered_years`).
+_KINDS = (*PERIOD_KINDS, "qtd")
 
 
 def month_start(value: date) -> date:
@@ -68,7 +71,7 @@ class Period:
     number: int = 12
 
     def __post_init__(self) -> None:
-        if self.kind not in PERIOD_KINDS:
+        if self.kind not in _KINDS:
             raise ValueError(f"unknown period kind {self.kind!r}")
         limit = 4 if self.kind == "quarter" else 12
         if not 1 <= self.number <= limit:
@@ -80,6 +83,8 @@ class Period:
             return date(self.year, self.number, 1)
         if self.kind == "quarter":
             return date(self.year, 3 * self.number - 2, 1)
+        if self.kind == "qtd":
+            return date(self.year, 3 * ((self.number - 1) // 3) + 1, 1)
         return date(self.year, 1, 1)
 
     @property
@@ -98,11 +103,25 @@ class Period:
     def last_year(self) -> "Period":
         return Period(self.kind, self.year - 1, self.number)
 
+    def quarter_before(self) -> "Period":
+        """The quarter before a quarter; for a quarter to date, the same months of the quarter before."""
+        if self.kind not in ("quarter", "qtd"):
+            raise ValueError(f"no quarter before a {self.kind} period")
+        if self.kind == "quarter":
+            return Period("quarter", self.year - 1, 4) if self.number == 1 else Period("quarter", self.year,
+                                                                                       self.number - 1)
+        before = add_months(self.end, -3)
+        return Period("qtd", before.year, before.month)
+
     def label(self, lang: str) -> str:
         if self.kind == "month":
             return f"{self.year}年{self.number}月" if lang == "zh" else f"{self.year}-{self.number:02d}"
         if self.kind == "quarter":
             return f"{self.year}年第{self.number}季度" if lang == "zh" else f"{self.year} Q{self.number}"
+        if self.kind == "qtd":
+            quarter = (self.number - 1) // 3 + 1
+            return (f"{self.year}年第{quarter}季度（{self.start.month}-{self.number}月）" if lang == "zh"
+                    else f"{self.year} Q{quarter} ({self.start:%b}-{self.end:%b})")
         if self.kind == "ytd":
             return f"{self.year}年1-{self.number}月" if lang == "zh" else f"{self.year} Jan-{date(2000, self.number, 1):%b}"
         return f"{self.year}年" if lang == "zh" else str(self.year)

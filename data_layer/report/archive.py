@@ -23,7 +23,7 @@ from data_layer.goals import Margins
 from data_layer.i18n import localized, translate
 from data_layer.models import IssuedPack
 from data_layer.periods import Period
-from data_layer.report.content import KPI_ROWS, ReviewPack
+from data_layer.report.content import KPI_ROWS, ReviewPack, read_through
 
 Figures = dict[str, dict[str, str]]  # key -> {"label", "text"}
 
@@ -58,11 +58,11 @@ def current_figures(engine: Engine, *, year: int, quarter: int, scope: str, lang
     latest = queries.latest_month(engine)
     if latest is None:
         return {}
-    as_of = min(period.end, latest)
+    as_of, compared = read_through(period, latest)
     parsed = Scope.parse(scope)
     district = parsed.code if parsed.kind == "district" else None
     _, goal_table = briefing.target_status(engine, as_of=as_of, scope=parsed, margins=margins or Margins.from_settings())
-    return _figures(quarter_kpis=queries.overview_kpis(engine, period=period, district=district),
+    return _figures(quarter_kpis=queries.overview_kpis(engine, period=compared, district=district),
                     ytd_kpis=queries.overview_kpis(engine, period=Period("ytd", year, as_of.month), district=district),
                     goal_table=goal_table, lang=lang, period_label=period.label(lang),
                     ytd_label=Period("ytd", year, as_of.month).label(lang))

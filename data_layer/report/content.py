@@ -129,6 +129,15 @@ class ReviewPack:
 
 
 
+def read_through(quarter: Period, latest: date) -> tuple[date, Period]:
+    """The month a pack's quarter is read through, and the period its quarter figures cover: the quarter, or while
+    it runs its months so far, compared with the same months of the quarter before and of last year (October and
+    November against July and August, and against October and November): whole quarters would show a fall of a
+    third, and the stock figures (read in a month without data) blanks."""
+    as_of = min(quarter.end, latest)
+    return as_of, quarter if as_of == quarter.end else Period("qtd", as_of.year, as_of.month)
+
+
 def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), lang: str = "zh",
           options: PackSettings | None = None, sections: tuple[str, ...] = pack_sections.SECTIONS) -> ReviewPack:
     """Gather everything the pack shows for quarter `quarter` of `year` in `scope` (`options`: the settings now;
@@ -147,7 +156,7 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
     names = dict(zip(districts["code"], districts[localized("name", lang)], strict=True))
     if scope.kind == "district" and scope.code not in names:
         raise ReportError(translate("report.error.scope", lang, scope=str(scope)))
-    as_of = min(period.end, latest)
+    as_of, compared = read_through(period, latest)
     district = scope.code if scope.kind == "district" else None
     plan, goal_table = briefing.target_status(engine, as_of=as_of, scope=scope, margins=options.margins)
     rules = options.rules
@@ -160,7 +169,7 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
         scope_label=translate("filter.all_districts", lang) if scope.kind == "city" else names[scope.code or ""],
         as_of=as_of, complete=as_of == period.end, generated_at=options.generated_at,
         updated_at=briefing.data_updated_at(engine), plan=plan,
-        quarter_kpis=queries.overview_kpis(engine, period=period, district=district),
+        quarter_kpis=queries.overview_kpis(engine, period=compared, district=district),
         ytd_kpis=queries.overview_kpis(engine, period=Period("ytd", year, as_of.month), district=district),
         goals=goal_table,
         trend=queries.monthly_trend(engine, end=as_of, months=TREND_MONTHS, district=district),
@@ -177,15 +186,10 @@ def build(engine: Engine, *, year: int, quarter: int, scope: Scope = Scope(), la
         categories=briefing.demand_categories(engine, day=demand_day, scope=scope),
         open_demands=briefing.open_demands(engine, day=demand_day, scope=scope, limit=OPEN_DEMANDS_LISTED),
         district_names=names, rules=rules, options=options, demand_day=demand_day,
-        qoq_kpis=queries.overview_kpis(engine, period=period, district=district, base=previous_quarter(period)),
+        qoq_kpis=queries.overview_kpis(engine, period=compared, district=district, base=compared.quarter_before()),
         extras=review_content.gather(engine, plan=plan, year=year, quarter=quarter, scope=scope, as_of=as_of),
         sections=sections,
     )
-
-
-def previous_quarter(period: Period) -> Period:
-    return Period("quarter", period.year - 1, 4) if period.number == 1 else Period("quarter", period.year,
-                                                                                   period.number - 1)
 
 
 # ------------------------------------------------------------------------------------------------ formatting
@@ -208,8 +212,12 @@ def label(key: str, lang: str, fallback: str) -> str:
 
 def kpi_table(pack: ReviewPack) -> Table:
     t = pack.t
-    header = [t("report.col.indicator"), t("report.col.quarter"), t("report.col.qoq"), t("report.col.yoy"),
-              t("report.col.ytd"), t("report.col.yoy")]
+    quarter = t("report.col.quarter")
+    if not pack.complete:  # a running quarter: its months so far (read_through)
+        first, last = 3 * pack.quarter - 2, pack.as_of.month
+        quarter += t("report.col.quarter_months", months=f"{first}-{last}" if first < last else str(last))
+    header = [t("report.col.indicator"), quarter, t("report.col.qoq"), t("report.col.yoy"), t("report.col.ytd"),
+              t("report.col.yoy")]
     rows = []
     for code in KPI_ROWS:
         q, y, p = pack.quarter_kpis.loc[code], pack.ytd_kpis.loc[code], pack.qoq_kpis.loc[code]

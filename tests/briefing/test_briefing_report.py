@@ -177,9 +177,22 @@ def test_a_district_pack_ranks_the_district_among_all(demo_url: str) -> None:
 
 
 def test_a_running_quarter_is_read_through_its_last_month(demo_url: str) -> None:
-    pack = report.build(db.make_engine(demo_url), year=2026, quarter=4)
+    engine = db.make_engine(demo_url)
+    pack = report.build(engine, year=2026, quarter=4)
     assert pack.as_of == date(2026, 10, 1) and not pack.complete
     assert any("2026-10" in line and "季度未完整" in line for line in report.content.cover_lines(pack))
+    # Its figures are October's, against July (the same month of Q3) and October 2025, from the raw monthly rows:
+    # whole quarters would compare one month with three (a fall of about two thirds) and read occupancy in December.
+    with engine.connect() as conn:
+        tax = dict(conn.execute(text("SELECT month, SUM(tax_10k) FROM district_month WHERE month IN "
+                                     "('2026-10-01', '2026-07-01', '2025-10-01') GROUP BY month")).all())
+        occupied, leasable = conn.execute(text("SELECT SUM(occupied_area_m2), SUM(leasable_area_m2) FROM "
+                                               "district_month WHERE month = '2026-10-01'")).one()
+    quarter, before = pack.quarter_kpis.loc["building_tax"], pack.qoq_kpis.loc["building_tax"]
+    assert quarter["value"] == pytest.approx(tax["2026-10-01"]) and before["previous"] == pytest.approx(tax["2026-07-01"])
+    assert quarter["previous"] == pytest.approx(tax["2025-10-01"])
+    assert pack.quarter_kpis.loc["occupancy_rate", "value"] == pytest.approx(occupied / leasable)
+    assert report.content.kpi_table(pack).header[1] == "本季度（10月）"
 
 
 def test_the_command_line_writes_the_pack(demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
