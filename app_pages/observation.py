@@ -173,6 +173,15 @@ with tab_demands:
 
 with tab_feedback:
     options = [int(p) for p in in_scope["point_id"]]
+    # The tab's own picker follows a new pick in the sidebar (a keyed box keeps its value, and index= applies only
+    # when it is first drawn: the tiles showed one point and this list another's comments); a pick made here stays
+    # until the sidebar changes again.
+    state = st.session_state
+    if point in options and state.get("obs_feedback_follows") != point:
+        state["obs_feedback_point"] = point
+    state["obs_feedback_follows"] = point
+    if state.get("obs_feedback_point") not in (None, *options):  # a point of another district
+        del state["obs_feedback_point"]
     chosen_point = st.selectbox(t("obs.filter.point"), options, key="obs_feedback_point", format_func=names.get,
                                 index=options.index(point) if point in options else 0)
     left, right = st.columns(2)

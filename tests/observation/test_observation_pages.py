@@ -45,6 +45,12 @@ def test_demo_page_renders_and_the_city_index_matches_the_raw_table(monkeypatch,
     assert metrics["反馈条数"] == f"{len(rows):,}"
     assert metrics["负面占比"] == f"{(labelled == 'negative').mean() * 100:.1f}%"
 
+    # The feedback tab lists the comments of the point picked in the sidebar, also after a second pick there.
+    first, second = at.selectbox(key="obs_point").options[1:3]  # options[0] is every point
+    for picked in (first, second):
+        at.selectbox(key="obs_point").select(picked).run()
+        assert at.selectbox(key="obs_feedback_point").value == at.selectbox(key="obs_point").value
+
 
 def test_english_is_a_switch_in_the_url(monkeypatch, demo_url: str) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DATABASE_URL", demo_url)
