@@ -69,30 +69,15 @@ def report_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 
-def _shown(value: object, unit: str, lang: str) -> str:
-    number = None if fmt.missing(value) else float(value)  # type: ignore[arg-type]
-    if unit == "pct":
-        return fmt.pct(None if number is None else number / 100)
-    if unit == "10k_yuan":
-        return fmt.money_10k(number, lang)
-    if unit == "m2":
-        return fmt.area(number, lang)
-    return fmt.count(number)
-
-
-def _progress(row: dict, lang: str) -> str:
-    if row["unit"] == "pct":
-        return "—" if fmt.missing(row["gap"]) else f"{row['gap']:+.1f} {translate('unit.pp', lang)}"
-    return "—" if fmt.missing(row["progress"]) else f"{row['progress'] * 100:.1f}%"
-
-
 def table_text(table: pd.DataFrame, lang: str) -> str:
     """An aligned plain-text table for reading in a terminal."""
+    def shown(row: dict, column: str) -> str:  # the goal table's own format (fmt.indicator: the page, wall and pack)
+        return fmt.indicator(row[column], str(row["unit"]), lang, str(row["indicator"]))
+
     rows = [{"indicator": row[localized("name", lang)],
-             "target": f"{row['comparator']} {_shown(row['target'], row['unit'], lang)}",
-             "actual": _shown(row["actual"], row["unit"], lang), "progress": _progress(row, lang),
-             "expected": _shown(row["expected"], row["unit"], lang),
-             "forecast": _shown(row["forecast"], row["unit"], lang),
+             "target": f"{row['comparator']} {shown(row, 'target')}", "actual": shown(row, "actual"),
+             "progress": fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang),
+             "expected": shown(row, "expected"), "forecast": shown(row, "forecast"),
              "status": translate(f"goals.status.{row['status']}", lang)} for row in table.to_dict("records")]
     return pd.DataFrame(rows).to_string(index=False)
 

@@ -406,13 +406,13 @@ def _targets_table(rows: pd.DataFrame, *, lang: str, t: Translate) -> str:
     header = "".join(f'<th class="{cls}">{esc(t(f"briefing.targets.col.{key}"))}</th>' for key, cls in head)
     body = []
     for _, row in rows.iterrows():
-        unit = str(row["unit"])
+        unit, code = str(row["unit"]), str(row["indicator"])  # the code gives a rate its tile's digits
         target = "—" if missing(row["target"]) else \
-            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang)}"
+            f"{COMPARATOR_TEXT.get(str(row['comparator']), '')} {fmt.indicator(row['target'], unit, lang, code)}"
         cells = [f"<td>{esc(row[name])}</td>", f'<td class="num">{esc(target)}</td>',
-                 f'<td class="num">{esc(fmt.indicator(row["actual"], unit, lang))}</td>',
+                 f'<td class="num">{esc(fmt.indicator(row["actual"], unit, lang, code))}</td>',
                  f'<td class="num">{esc(fmt.progress(str(row["unit"]), row["gap"], row["progress"], lang))}</td>',
-                 f'<td class="num">{esc(fmt.indicator(row["forecast"], unit, lang))}</td>',
+                 f'<td class="num">{esc(fmt.indicator(row["forecast"], unit, lang, code))}</td>',
                  f"<td>{_status_cell(str(row['status']), t)}</td>"]
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="bf-table"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'

@@ -108,6 +108,10 @@ def test_goal_rows_are_worst_first_and_trimmed_to_what_fits() -> None:
     assert "另有 3 项" in long and "可完成 1 项" in long and "✖ 滞后" in long
     # the three left out are on-track rows: 14 rows hold 5 on track (0, 3, 6, 9, 12); the last three are cut
     assert "指标6" not in long and "指标9" not in long and "指标12" not in long and "指标3" in long
+    # the tax share reads to 0.01 % as on its tile, the goals page and the pack (24.95 %, not 24.9 %)
+    share = _goal_rows(1).assign(indicator="tax_share", unit="pct", target=24.0, actual=24.95, forecast=24.95)
+    assert "≥ 24.00%" in view.targets_html(share, counts, lang="zh", t=t, final=False)
+    assert ">24.95%<" in view.targets_html(share, counts, lang="zh", t=t, final=False)
 
 
 def test_every_district_label_is_placed_and_none_overlaps() -> None:
