@@ -126,7 +126,7 @@ with tab_trend:
     st.caption(t("obs.keywords_caption", start=start.strftime("%Y-%m"), end=end.strftime("%Y-%m")))
     present = [d for d in DIMENSIONS if d in set(words["dimension"])]
     if not present:
-        st.info(t("obs.no_keywords"))
+        st.info(t("obs.no_keywords", min=observation.MIN_KEYWORD_COUNT))  # none, or none mentioned often enough
     else:
         dimension = st.segmented_control(t("obs.filter.dimension"), present, default=present[0],
                                          key="obs_keyword_dimension", format_func=dims.get) or present[0]
