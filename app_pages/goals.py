@@ -143,7 +143,7 @@ with tab_rank:
     table_col.dataframe(shown, hide_index=True, key="ranking_table", height=36 * len(shown) + 40,
                         column_config=header_config(shown.columns, label=lambda c: t(f"goals.rank.col.{c}"), lang=lang,
                                                     codes={"score": rank_code, "buildings": "ranked_buildings",
-                                                           "state": "rank_state"}))
+                                                           "state": "rank_state"}, frame=shown))
     chart_col.plotly_chart(goal_charts.ranking_chart(frame, unit=unit, basis=basis, lang=lang,
                                             label=t(f"goals.rank.basis.{basis}"), t=t), key="ranking_chart")
 
@@ -164,13 +164,13 @@ with tab_movers:
             shown = goal_charts.movers_table(part, lang=lang, district_names=names)
             st.dataframe(shown, hide_index=True, key=f"movers_{movement}",
                          column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"),
-                                                     lang=lang))
+                                                     lang=lang, frame=shown))
     st.subheader(t("goals.movers.occupancy"))
     occupancy = cached_goals.occupancy_movers(ctx.url, ctx.version, str(scope), as_of, compare)
     shown = goal_charts.occupancy_table(occupancy, lang=lang, district_names=names, t=t)
     st.dataframe(shown, hide_index=True, key="movers_occupancy",
                  column_config=header_config(shown.columns, label=lambda c: t(f"goals.movers.col.{c}"), lang=lang,
-                                             codes={"state": "mover_state"}))
+                                             codes={"state": "mover_state"}, frame=shown))
 
 with tab_drivers:  # issue 18: the drivers of change (ui/drivers_view.py)
     render_drivers(url=ctx.url, version=ctx.version, scope=str(scope), as_of=as_of, lang=lang,

@@ -136,7 +136,7 @@ st.subheader(t("map.table"))
 table_controls(t, pages=pages, page=view.table_page)
 st.caption(t("map.table_caption", page=view.table_page, pages=pages, count=f"{len(frame):,}"))
 st.dataframe(table, hide_index=True, height=360, key=table_key, on_select="rerun", selection_mode="single-row",
-             column_config=map_table_headers(lang))  # each header's definition as its tooltip
+             column_config=map_table_headers(lang, table))  # each header's definition as its tooltip
 stem = f"buildings_{period_param(period)}"
 left, right, _ = st.columns([1, 1, 4])
 left.download_button(t("map.download_csv"), data=lambda: to_csv_bytes(full()), file_name=f"{stem}.csv",

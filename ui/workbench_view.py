@@ -80,7 +80,8 @@ def alert_list(ctx: PageContext, *, as_of: date, key: str, district: str | None 
     st.dataframe(rows[list(ALERT_SHOWN)], hide_index=True, key=table_key, on_select="rerun",
                  selection_mode="single-row", height=min(36 * (len(rows) + 1), 360),
                  column_config=header_config(ALERT_SHOWN, label=lambda c: t(f"wb.col.{c}"), lang=ctx.lang,
-                                             codes={c: f"wb_{c}" for c in ("grade", "leasable", "rule", "figures")}))
+                                             codes={c: f"wb_{c}" for c in ("grade", "leasable", "rule", "figures")},
+                                             frame=rows))
     picked = picked_row(table_key)
     if picked is not None and picked < len(rows):
         st.session_state[f"{key}_alert_nonce"] = nonce + 1  # a fresh table when the user comes back
@@ -127,7 +128,8 @@ def pipeline_block(ctx: PageContext, *, goals: pd.DataFrame, as_of: date, distri
                      height=min(36 * (len(shown) + 1), 300),
                      column_config=header_config(visible, label=lambda c: t(f"wb.pipeline.col.{c}"), lang=ctx.lang,
                                                  codes={c: f"wb_{c}" for c in
-                                                        ("ytd", "forecast", "need_per_month", "basis")}))
+                                                        ("ytd", "forecast", "need_per_month", "basis")},
+                                                 frame=shown))
         picked = picked_row(key)
         if picked is not None and picked < len(shown):
             st.session_state["pipeline_nonce"] = st.session_state.get("pipeline_nonce", 0) + 1

@@ -58,6 +58,10 @@ def test_every_tile_and_header_carries_its_registry_definition(demo_env: str, pa
             headers += 1
             assert config.get(column, {}).get("help") in ALL_DEFINITIONS, f"{page}: header {column!r}"
     assert headers >= {"overview": 0, "map": 10, "goals": 12}[page]
+    if page == "map":  # areas and tax read with thousands separators (238,430, not 238430)
+        table = next(f for f in at.dataframe if translate("map.col.gross_area_m2", lang) in f.value.columns)
+        config = json.loads(table.proto.columns)
+        assert config[translate("map.col.gross_area_m2", lang)]["type_config"]["format"] == "localized"
 
 
 def test_the_overview_tiles_read_the_registry_not_a_copy(demo_env: str) -> None:
