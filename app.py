@@ -9,7 +9,7 @@ from data_layer.settings import get_settings
 from ui import auth, warm
 from ui.hardening import harden_runtime
 from ui.login import login_screen
-from ui.shell import PAGE_STYLE, current_lang, keep_lang_in_url, t
+from ui.shell import PAGE_STYLE, current_lang, keep_lang_in_url, redraw_choices, t
 
 # Pages a kiosk link (?kiosk=<token>) opens without an account: read-only screens only, by url_path.
 KIOSK_PAGES = ("overview", "briefing")
@@ -27,6 +27,7 @@ with st.sidebar:
     )
     if chosen and chosen != lang:
         keep_lang_in_url(chosen)
+        redraw_choices()
         st.rerun()
 keep_lang_in_url(lang)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 
 from data_layer import cached
 from data_layer.i18n import LANGUAGES, translate
@@ -58,6 +58,30 @@ def md(key: str, **values: object) -> str:
     value (a name from the data, a file's text, what a user typed) goes in through plain(), so an imported
     district called `![i](http://x/p.png)**A**` shows as typed and makes the browser fetch nothing."""
     return t(key, **{name: plain(value) if isinstance(value, str) else value for name, value in values.items()})
+
+
+_CHOICE_TYPES = (str, int, float, date)
+
+
+def _is_choice(value: object) -> bool:
+    """A value a select box, multiselect, segmented control, slider or input holds (one or several options), as
+    opposed to a button's or a checkbox's flag or a table's, chart's or uploader's state, which cannot be set."""
+    def one(item: object) -> bool:
+        return item is None or (isinstance(item, _CHOICE_TYPES) and not isinstance(item, bool))
+
+    return one(value) or (isinstance(value, (list, tuple)) and all(one(v) for v in value))
+
+
+def redraw_choices(*, keep: tuple[str, ...] = ("lang_switch",)) -> None:
+    """After a language switch, make the browser redraw every widget's chosen option in the new language. A keyed
+    select box otherwise keeps showing its option as first formatted (年初至今 on an English page): the browser takes
+    the value again only when the script sets it, so each chosen value is set to itself."""
+    state = st.session_state
+    for key in [k for k in state.keys() if k not in keep and _is_choice(state[k])]:
+        try:
+            state[key] = state[key]
+        except StreamlitAPIException:
+            continue
 
 
 def keep_lang_in_url(lang: str) -> None:

@@ -38,6 +38,11 @@ def test_language_switch_changes_the_ui_and_the_url(server: str, watched_page) -
     page.locator("[data-testid=stSidebar]").get_by_text("English", exact=True).click()
     page.get_by_text("Building economy overview").wait_for(timeout=30_000)
     assert re.search(r"lang=en", page.url)
+    # the chosen options are redrawn in English too (the boxes kept 年初至今 and 楼宇税收 before)
+    shown = """() => [...document.querySelectorAll('[data-testid="stSelectbox"] input[role="combobox"]')]
+                      .map(box => box.value)"""
+    page.wait_for_function(f"({shown})().includes('Year to date')", timeout=30_000)
+    assert "Building tax" in page.evaluate(shown) and not {"年初至今", "楼宇税收"} & set(page.evaluate(shown))
     # a fresh page from that URL opens in English
     page.goto(page.url)
     page.get_by_text("Building economy overview").wait_for(timeout=60_000)
