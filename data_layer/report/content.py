@@ -337,7 +337,8 @@ def building_alerts_text(pack: ReviewPack, limit: int = BUILDING_ALERTS_LISTED) 
 
 def demand_text(pack: ReviewPack) -> str:
     d = pack.demands
-    return pack.t("report.demands.summary", as_of=pack.as_of.strftime("%Y-%m"), open=f"{d['open']:,}",
+    # counted on the demand day (today, or a past quarter's last day: observation.demand_day), from its quarter's start
+    return pack.t("report.demands.summary", day=pack.demand_day.isoformat(), open=f"{d['open']:,}",
                   overdue=f"{d['overdue']:,}", opened=f"{d['opened']:,}", closed=f"{d['closed']:,}")
 
 
