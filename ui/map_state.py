@@ -296,7 +296,7 @@ def table_controls(t: Translate, *, pages: int, page: int) -> None:
     state = st.session_state
     state["map_tpage"] = page
     sorts = [f"{sign}{column}" for column in TABLE_SORTS for sign in ("-", "")]
-    left, right, _ = st.columns([2, 1, 3])
+    left, right, _ = st.columns([3, 1, 2])  # the order reads whole: "Tax in period (10k yuan) ↓ descending"
     left.selectbox(t("map.table_sort"), sorts, key="map_tsort", index=held("map_tsort", sorts),
                    on_change=lambda: state.update(map_tpage=1),
                    format_func=lambda s: t("map.table_sort_desc" if s.startswith("-") else "map.table_sort_asc",
