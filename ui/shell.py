@@ -65,11 +65,13 @@ _CHOICE_TYPES = (str, int, float, date)
 
 def _is_choice(value: object) -> bool:
     """A value a select box, multiselect, segmented control, slider or input holds (one or several options), as
-    opposed to a button's or a checkbox's flag or a table's, chart's or uploader's state, which cannot be set."""
+    opposed to a button's or a checkbox's flag or a table's, chart's or uploader's state, which cannot be set. An
+    empty choice (None, []) is left alone: it shows a translated placeholder already, and an empty file uploader
+    holds the same values but refuses to be set."""
     def one(item: object) -> bool:
-        return item is None or (isinstance(item, _CHOICE_TYPES) and not isinstance(item, bool))
+        return isinstance(item, _CHOICE_TYPES) and not isinstance(item, bool)
 
-    return one(value) or (isinstance(value, (list, tuple)) and all(one(v) for v in value))
+    return one(value) or (isinstance(value, (list, tuple)) and bool(value) and all(one(v) for v in value))
 
 
 def redraw_choices(*, keep: tuple[str, ...] = ("lang_switch",)) -> None:
