@@ -184,8 +184,9 @@ def test_a_running_quarter_is_read_through_its_last_month(demo_url: str) -> None
     # Its figures are October's, against July (the same month of Q3) and October 2025, from the raw monthly rows:
     # whole quarters would compare one month with three (a fall of about two thirds) and read occupancy in December.
     with engine.connect() as conn:
-        tax = dict(conn.execute(text("SELECT month, SUM(tax_10k) FROM district_month WHERE month IN "
-                                     "('2026-10-01', '2026-07-01', '2025-10-01') GROUP BY month")).all())
+        tax = {str(month)[:10]: total for month, total in conn.execute(text(  # a date on PostgreSQL, text on SQLite
+            "SELECT month, SUM(tax_10k) FROM district_month WHERE month IN ('2026-10-01', '2026-07-01', '2025-10-01')"
+            " GROUP BY month")).all()}
         occupied, leasable = conn.execute(text("SELECT SUM(occupied_area_m2), SUM(leasable_area_m2) FROM "
                                                "district_month WHERE month = '2026-10-01'")).one()
     quarter, before = pack.quarter_kpis.loc["building_tax"], pack.qoq_kpis.loc["building_tax"]

@@ -272,6 +272,7 @@ def test_a_download_is_made_for_the_account_as_it_stands_when_the_button_is_clic
     assert b"tax_band" not in register().split(b"\n")[0]
 
 
+@pytest.mark.sqlite_only  # a PostgreSQL backup is a pg_dump archive, restored by pg_restore into the migrated schema
 @pytest.mark.parametrize("clause", ["UNIQUE (via) ON CONFLICT IGNORE", "UNIQUE (via)"])
 def test_a_full_backup_whose_audit_table_drops_rows_is_refused(staffed: Engine, tmp_path: Path, clause: str) -> None:
     """A full restore copies the file's own table definitions: an audit_log rebuilt with a unique `via` (every row
